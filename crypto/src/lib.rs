@@ -1,0 +1,59 @@
+//! Kentongan's key model and formats.
+//!
+//! Everything a reporter writes is encrypted with [age](https://c2sp.org/age) before it is
+//! stored, either in the reporter's browser (this crate compiled to WebAssembly) or in the
+//! server's memory on the no-JavaScript path (this crate compiled natively). Both paths call
+//! [`submission::seal_report`], so there is one implementation of the promise.
+//!
+//! The pieces, in the order a report meets them:
+//!
+//! - [`report::Report`] — what the reporter wrote, serialised as JSON;
+//! - [`padding`] — plaintext is padded to size buckets so a ciphertext's length says little
+//!   about the text inside;
+//! - [`keys::CaseKeys`] — a fresh *case key* (report, messages, attachments) and *notes key*
+//!   (investigators only) per case;
+//! - [`envelope`] — the case keys, age-encrypted once to each holder: every investigator
+//!   registered at the time, and the reporter;
+//! - [`reporter`] — the reporter's receipt code and passphrase, and the Argon2id/HKDF
+//!   derivation of their auth token and X25519 identity;
+//! - [`ciphertext`] — the only byte type the server stores, with the structural checks the
+//!   server runs on ciphertext that arrives from a browser.
+//!
+//! The crate does no I/O and keeps no state. All randomness comes from the operating system
+//! (`getrandom`, which is `crypto.getRandomValues` in the browser).
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(missing_docs))]
+
+pub mod bundle;
+pub mod ciphertext;
+pub mod envelope;
+pub mod keys;
+pub mod padding;
+pub mod report;
+pub mod reporter;
+pub mod submission;
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+mod wasm;
+
+pub use ciphertext::{Ciphertext, Plaintext};
+pub use envelope::{Envelope, Holder};
+pub use keys::{CaseKeys, Recipient};
+pub use report::Report;
+pub use reporter::{KdfParams, Passphrase, ReceiptCode, ReporterCredential, ReporterKey};
+pub use submission::{SealedCase, Submission};
+
+/// Domain-separation labels. Every key derivation and every hash in Kentongan uses one of
+/// these, so that no value can be replayed in a different role. The `/v1` suffix is bumped
+/// whenever the meaning of a derived value changes.
+pub mod labels {
+    /// Argon2id salt prefix; the reporter's receipt digits follow it.
+    pub const REPORTER_SALT: &[u8] = b"kentongan/reporter-salt/v1/";
+    /// HKDF-SHA256 `info` for the reporter's 32-byte auth token.
+    pub const AUTH_TOKEN: &[u8] = b"kentongan/reporter-auth-token/v1";
+    /// HKDF-SHA256 `info` for the reporter's X25519 secret key.
+    pub const REPORTER_IDENTITY: &[u8] = b"kentongan/reporter-identity/v1";
+    /// SHA-256 prefix for the hash of the auth token that the server stores.
+    pub const AUTH_TOKEN_HASH: &[u8] = b"kentongan/auth-token-hash/v1/";
+    /// SHA-256 prefix for the receipt lookup key that the server stores.
+    pub const RECEIPT_LOOKUP: &[u8] = b"kentongan/receipt-lookup/v1/";
+}

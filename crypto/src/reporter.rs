@@ -1,0 +1,519 @@
+//! The reporter's way back in: a receipt code, a passphrase, and the keys derived from them.
+//!
+//! ```text
+//! seed      = Argon2id(passphrase, salt = REPORTER_SALT ‖ receipt digits, m, t, p) → 32 bytes
+//! token     = HKDF-SHA256(ikm = seed, info = AUTH_TOKEN)          → 32 bytes, sent to log in
+//! secret    = HKDF-SHA256(ikm = seed, info = REPORTER_IDENTITY)   → X25519 secret key
+//! stored    = SHA-256(AUTH_TOKEN_HASH ‖ token), age1… of secret, and (m, t, p)
+//! ```
+//!
+//! The receipt code is an identifier, not a secret: it is in the salt so that one Argon2id
+//! run attacks one reporter only. The passphrase carries the secret: seven words from a list
+//! of 2048 is 77 bits, beyond any offline search even if the database leaks, and Argon2id at
+//! 64 MiB makes each online or offline guess cost memory as well as time.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rand::Rng;
+use rand::rngs::OsRng;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use thiserror::Error;
+use zeroize::Zeroizing;
+
+use crate::keys::{Identity, Recipient};
+use crate::labels;
+
+/// Number of digits in a receipt code. 16 digits are easy to type on a phone keypad and make
+/// guessing a valid receipt (about 10⁻⁹ with a million cases) pointless on its own.
+pub const RECEIPT_DIGITS: usize = 16;
+
+/// A receipt code: 16 decimal digits, shown in groups of four.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ReceiptCode(String);
+
+/// Input that is not 16 digits once spaces and dashes are removed.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("a receipt code is 16 digits")]
+pub struct ReceiptError;
+
+impl ReceiptCode {
+    /// A fresh code, each digit uniform from the operating system's generator.
+    pub fn generate() -> Self {
+        let mut rng = OsRng;
+        ReceiptCode(
+            (0..RECEIPT_DIGITS)
+                .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+                .collect(),
+        )
+    }
+
+    /// Parses what a person typed: spaces, dashes and dots between digits are ignored.
+    pub fn parse(input: &str) -> Result<Self, ReceiptError> {
+        let digits: String = input
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '.' | '\t' | '\u{a0}'))
+            .collect();
+        if digits.len() == RECEIPT_DIGITS && digits.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(ReceiptCode(digits))
+        } else {
+            Err(ReceiptError)
+        }
+    }
+
+    /// The 16 digits without separators.
+    pub fn digits(&self) -> &str {
+        &self.0
+    }
+
+    /// The key under which the server files the credential: SHA-256 over a label and the
+    /// digits, so a copy of the database does not list receipt codes.
+    pub fn lookup_key(&self) -> [u8; 32] {
+        let mut hash = Sha256::new();
+        hash.update(labels::RECEIPT_LOOKUP);
+        hash.update(self.0.as_bytes());
+        hash.finalize().into()
+    }
+}
+
+impl fmt::Display for ReceiptCode {
+    /// Groups of four separated by spaces: `1234 5678 9012 3456`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let groups: Vec<&str> = self
+            .0
+            .as_bytes()
+            .chunks(4)
+            .filter_map(|c| std::str::from_utf8(c).ok())
+            .collect();
+        f.write_str(&groups.join(" "))
+    }
+}
+
+impl fmt::Debug for ReceiptCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ReceiptCode([REDACTED])")
+    }
+}
+
+/// The passphrase word list: 2048 common Indonesian words of 4–8 letters, no word a prefix of
+/// another and every pair at least two edits apart (checked by the tests below), so a word
+/// typed with one mistake is never another valid word. `scripts/make-wordlist.py` made it.
+const WORDLIST: &str = include_str!("wordlist-id.txt");
+
+/// Words in a generated passphrase. 7 × log2(2048) = 77 bits.
+pub const PASSPHRASE_WORDS: usize = 7;
+
+fn words() -> impl Iterator<Item = &'static str> {
+    WORDLIST.lines()
+}
+
+/// A reporter's passphrase, normalised: lower-case words separated by single spaces.
+pub struct Passphrase(SecretString);
+
+impl fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Passphrase([REDACTED])")
+    }
+}
+
+impl Passphrase {
+    /// Seven words, each uniform over the word list.
+    pub fn generate() -> Self {
+        let list: Vec<&str> = words().collect();
+        let mut rng = OsRng;
+        let chosen: Vec<&str> = (0..PASSPHRASE_WORDS)
+            .filter_map(|_| list.get(rng.gen_range(0..list.len())).copied())
+            .collect();
+        Passphrase(SecretString::from(chosen.join(" ")))
+    }
+
+    /// What a person typed, normalised so that case, extra spaces, dashes and other
+    /// punctuation between words do not matter. Never fails: a wrong passphrase simply
+    /// derives a key that does not log in.
+    pub fn parse(input: &str) -> Self {
+        let words: Vec<String> = input
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        let normalised = Zeroizing::new(words.join(" "));
+        let mut words = words;
+        zeroize::Zeroize::zeroize(&mut words);
+        Passphrase(SecretString::from(normalised.as_str()))
+    }
+
+    /// The normalised words.
+    pub fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// Entropy of a generated passphrase, in bits.
+    pub fn generated_entropy_bits() -> f64 {
+        PASSPHRASE_WORDS as f64 * (words().count() as f64).log2()
+    }
+}
+
+/// Argon2id parameters, stored with every credential so they can be raised later without
+/// locking anyone out: a credential is always checked with the parameters it was made with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct KdfParams {
+    /// Memory in KiB.
+    pub m_kib: u32,
+    /// Passes.
+    pub t: u32,
+    /// Lanes. 1, because a browser runs one thread and more lanes would only help an attacker
+    /// with more cores than the reporter's phone.
+    pub p: u32,
+}
+
+impl KdfParams {
+    /// The parameters new credentials get: 64 MiB, 3 passes, 1 lane (RFC 9106's second
+    /// recommended option). About 0.12 s natively and 0.2 s in Chromium here; see
+    /// BENCHMARKS.md.
+    pub const CURRENT: KdfParams = KdfParams {
+        m_kib: 64 * 1024,
+        t: 3,
+        p: 1,
+    };
+    /// Nothing weaker than this is accepted from a browser.
+    pub const FLOOR: KdfParams = Self::CURRENT;
+    /// Nothing heavier than this is accepted either: the server runs the derivation on the
+    /// no-JS path, and a credential with huge parameters would be a memory bomb.
+    pub const CEILING: KdfParams = KdfParams {
+        m_kib: 256 * 1024,
+        t: 10,
+        p: 4,
+    };
+
+    /// Within [`Self::FLOOR`]..=[`Self::CEILING`]?
+    pub fn is_acceptable(&self) -> bool {
+        (Self::FLOOR.m_kib..=Self::CEILING.m_kib).contains(&self.m_kib)
+            && (Self::FLOOR.t..=Self::CEILING.t).contains(&self.t)
+            && (Self::FLOOR.p..=Self::CEILING.p).contains(&self.p)
+    }
+}
+
+impl fmt::Display for KdfParams {
+    /// `argon2id/v1/m=65536,t=3,p=1`: the stored form.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "argon2id/v1/m={},t={},p={}", self.m_kib, self.t, self.p)
+    }
+}
+
+/// A parameter string that is not `argon2id/v1/m=…,t=…,p=…`.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("unknown key derivation parameters")]
+pub struct KdfParamsError;
+
+impl FromStr for KdfParams {
+    type Err = KdfParamsError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let rest = s.strip_prefix("argon2id/v1/").ok_or(KdfParamsError)?;
+        let mut values = rest.split(',').map(|kv| kv.split_once('='));
+        let mut take = |name: &str| match values.next() {
+            Some(Some((k, v))) if k == name => v.parse::<u32>().map_err(|_| KdfParamsError),
+            _ => Err(KdfParamsError),
+        };
+        let params = KdfParams {
+            m_kib: take("m")?,
+            t: take("t")?,
+            p: take("p")?,
+        };
+        if values.next().is_some() {
+            return Err(KdfParamsError);
+        }
+        Ok(params)
+    }
+}
+
+impl TryFrom<String> for KdfParams {
+    type Error = KdfParamsError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<KdfParams> for String {
+    fn from(p: KdfParams) -> String {
+        p.to_string()
+    }
+}
+
+/// The derivation could not run: parameters out of range, or not enough memory.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("could not derive the reporter key")]
+pub struct KdfError;
+
+/// The hash of an auth token: what the server stores and compares.
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AuthHash([u8; 32]);
+
+impl AuthHash {
+    /// SHA-256 over the label and the token.
+    pub fn of_token(token: &[u8]) -> Self {
+        let mut hash = Sha256::new();
+        hash.update(labels::AUTH_TOKEN_HASH);
+        hash.update(token);
+        AuthHash(hash.finalize().into())
+    }
+
+    /// Constant-time comparison, so a login's timing says nothing about how close it came.
+    pub fn matches(&self, other: &AuthHash) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+
+    /// The 32 bytes, for storage.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// From stored bytes.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        AuthHash(bytes)
+    }
+}
+
+impl fmt::Debug for AuthHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AuthHash(..)")
+    }
+}
+
+impl TryFrom<String> for AuthHash {
+    type Error = KdfParamsError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        let mut bytes = [0u8; 32];
+        hex_decode(&s, &mut bytes).ok_or(KdfParamsError)?;
+        Ok(AuthHash(bytes))
+    }
+}
+
+impl From<AuthHash> for String {
+    fn from(h: AuthHash) -> String {
+        h.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+fn hex_decode(s: &str, out: &mut [u8; 32]) -> Option<()> {
+    if s.len() != 64 {
+        return None;
+    }
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(())
+}
+
+/// The public half of a reporter's key: what the server stores to recognise the reporter
+/// and to seal the case key to them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReporterCredential {
+    /// The parameters the key was derived with.
+    pub kdf: KdfParams,
+    /// Hash of the auth token.
+    pub auth_hash: AuthHash,
+    /// The reporter's X25519 public key.
+    pub recipient: Recipient,
+}
+
+/// The reporter's derived secrets. Exists only in the reporter's browser, or in server memory
+/// for the length of one no-JS request.
+pub struct ReporterKey {
+    auth_token: Zeroizing<[u8; 32]>,
+    identity: Identity,
+    kdf: KdfParams,
+}
+
+impl fmt::Debug for ReporterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ReporterKey([REDACTED])")
+    }
+}
+
+impl ReporterKey {
+    /// Runs Argon2id and HKDF as described in the module documentation.
+    pub fn derive(
+        receipt: &ReceiptCode,
+        passphrase: &Passphrase,
+        kdf: KdfParams,
+    ) -> Result<Self, KdfError> {
+        if !kdf.is_acceptable() {
+            return Err(KdfError);
+        }
+        let params =
+            argon2::Params::new(kdf.m_kib, kdf.t, kdf.p, Some(32)).map_err(|_| KdfError)?;
+        let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let mut salt = labels::REPORTER_SALT.to_vec();
+        salt.extend_from_slice(receipt.digits().as_bytes());
+        let mut seed = Zeroizing::new([0u8; 32]);
+        argon
+            .hash_password_into(passphrase.expose_secret().as_bytes(), &salt, seed.as_mut())
+            .map_err(|_| KdfError)?;
+
+        let hkdf = hkdf::Hkdf::<Sha256>::new(None, seed.as_ref());
+        let mut auth_token = Zeroizing::new([0u8; 32]);
+        let mut secret = Zeroizing::new([0u8; 32]);
+        hkdf.expand(labels::AUTH_TOKEN, auth_token.as_mut())
+            .map_err(|_| KdfError)?;
+        hkdf.expand(labels::REPORTER_IDENTITY, secret.as_mut())
+            .map_err(|_| KdfError)?;
+        let identity = Identity::from_bytes(&secret).map_err(|_| KdfError)?;
+        Ok(ReporterKey {
+            auth_token,
+            identity,
+            kdf,
+        })
+    }
+
+    /// The token the reporter presents to log in.
+    pub fn auth_token(&self) -> &[u8; 32] {
+        &self.auth_token
+    }
+
+    /// The reporter's identity, which opens their key envelope.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// What the server stores.
+    pub fn credential(&self) -> ReporterCredential {
+        ReporterCredential {
+            kdf: self.kdf,
+            auth_hash: AuthHash::of_token(self.auth_token.as_ref()),
+            recipient: self.identity.to_public(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn wordlist() -> Vec<&'static str> {
+        words().collect()
+    }
+
+    fn levenshtein(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut cur = vec![i + 1];
+            for (j, cb) in b.iter().enumerate() {
+                let sub = prev[j] + usize::from(ca != *cb);
+                cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    }
+
+    #[test]
+    fn wordlist_is_clean() {
+        let list = wordlist();
+        assert_eq!(list.len(), 2048);
+        let mut sorted = list.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted, list, "sorted and free of duplicates");
+        for w in &list {
+            assert!((4..=8).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_lowercase()), "{w}");
+        }
+        for (i, a) in list.iter().enumerate() {
+            for b in &list[i + 1..] {
+                assert!(!b.starts_with(a), "{a} is a prefix of {b}");
+                assert!(levenshtein(a, b) >= 2, "{a} and {b} are one edit apart");
+            }
+        }
+    }
+
+    #[test]
+    fn passphrase_entropy_is_at_least_77_bits() {
+        assert!(Passphrase::generated_entropy_bits() >= 77.0);
+        let p = Passphrase::generate();
+        let list = wordlist();
+        let words: Vec<&str> = p.expose_secret().split(' ').collect();
+        assert_eq!(words.len(), PASSPHRASE_WORDS);
+        assert!(words.iter().all(|w| list.contains(w)));
+    }
+
+    #[test]
+    fn passphrase_typing_is_forgiving() {
+        let a = Passphrase::parse("  Rumah  KOPI-sawah\tmeja ");
+        assert_eq!(a.expose_secret(), "rumah kopi sawah meja");
+        assert_eq!(format!("{a:?}"), "Passphrase([REDACTED])");
+    }
+
+    #[test]
+    fn receipt_parsing() {
+        let r = ReceiptCode::parse("1234-5678 9012.3456").unwrap();
+        assert_eq!(r.digits(), "1234567890123456");
+        assert_eq!(r.to_string(), "1234 5678 9012 3456");
+        for bad in ["", "123", "12345678901234567", "abcd efgh ijkl mnop", "\" ' & < >", "１２３４５６７８９０１２３４５６"] {
+            assert_eq!(ReceiptCode::parse(bad), Err(ReceiptError), "{bad}");
+        }
+        let fresh = ReceiptCode::generate();
+        assert_eq!(ReceiptCode::parse(&fresh.to_string()).unwrap(), fresh);
+        assert_ne!(fresh.lookup_key(), ReceiptCode::generate().lookup_key());
+    }
+
+    #[test]
+    fn kdf_params_roundtrip_and_bounds() {
+        let s = KdfParams::CURRENT.to_string();
+        assert_eq!(s, "argon2id/v1/m=65536,t=3,p=1");
+        assert_eq!(s.parse::<KdfParams>().unwrap(), KdfParams::CURRENT);
+        for bad in ["", "argon2id/v1/m=1", "argon2id/v1/t=3,m=65536,p=1", "argon2id/v1/m=65536,t=3,p=1,x=2", "scrypt"] {
+            assert!(bad.parse::<KdfParams>().is_err(), "{bad}");
+        }
+        let weak = KdfParams { m_kib: 1024, t: 1, p: 1 };
+        assert!(!weak.is_acceptable());
+        let passphrase = Passphrase::parse("a");
+        assert_eq!(
+            ReporterKey::derive(&ReceiptCode::generate(), &passphrase, weak).unwrap_err(),
+            KdfError
+        );
+    }
+
+    /// Known-answer vector for the whole derivation at the current parameters. If this
+    /// changes, every existing reporter is locked out: bump the labels' version instead.
+    #[test]
+    fn derivation_known_answer() {
+        let receipt = ReceiptCode::parse("0123 4567 8901 2345").unwrap();
+        let passphrase = Passphrase::parse("rumah kopi sawah meja hijau pasar buku");
+        let key = ReporterKey::derive(&receipt, &passphrase, KdfParams::CURRENT).unwrap();
+        let cred = key.credential();
+        assert_eq!(String::from(cred.auth_hash), KAT_AUTH_HASH);
+        assert_eq!(cred.recipient.to_string(), KAT_RECIPIENT);
+        assert!(cred.auth_hash.matches(&AuthHash::of_token(key.auth_token())));
+        let other = ReporterKey::derive(
+            &receipt,
+            &Passphrase::parse("rumah kopi sawah meja hijau pasar bukux"),
+            KdfParams::CURRENT,
+        )
+        .unwrap();
+        assert!(!cred.auth_hash.matches(&other.credential().auth_hash));
+    }
+
+    const KAT_AUTH_HASH: &str = "11545d709eeaa941960da8bcfb48c886b1c07360627ed4d9e4f012144fca7868";
+    const KAT_RECIPIENT: &str = "age1v6hcndnq9pw0llzxxned7zd727jk83a6zxunhzs6gcmlu5y00c7qcy22rr";
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn receipt_parse_never_panics(s in ".*") {
+            let _ = ReceiptCode::parse(&s);
+        }
+
+        #[test]
+        fn passphrase_normalisation_is_idempotent(s in ".*") {
+            let once = Passphrase::parse(&s);
+            let twice = Passphrase::parse(once.expose_secret());
+            prop_assert_eq!(once.expose_secret(), twice.expose_secret());
+        }
+    }
+}
