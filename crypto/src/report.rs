@@ -133,6 +133,7 @@ impl fmt::Debug for Report {
 #[serde(rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub enum Field {
+    Category,
     What,
     Who,
     Where,

@@ -1,0 +1,116 @@
+//! The store: everything the server keeps, behind one trait with an SQLite and a PostgreSQL
+//! implementation. Its API takes ciphertext types only; no method ever sees plaintext.
+
+mod postgres;
+mod sqlite;
+
+use async_trait::async_trait;
+use kentongan_crypto::reporter::ReporterCredential;
+use kentongan_crypto::{Ciphertext, Recipient};
+use thiserror::Error;
+use time::Date;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// A registered investigator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Investigator {
+    pub id: i64,
+    pub name: String,
+    pub recipient: Recipient,
+    pub admin: bool,
+    pub active: bool,
+    pub added_on: Date,
+}
+
+/// A new case, sealed by a browser or by the no-JS path. Only public values and ciphertext.
+#[derive(Debug)]
+pub struct NewCase {
+    pub created_on: Date,
+    /// `ReceiptCode::lookup_key()`: how the reporter's credential is found again.
+    pub receipt_lookup: [u8; 32],
+    pub credential: ReporterCredential,
+    pub case_recipient: Recipient,
+    pub notes_recipient: Recipient,
+    pub report: Ciphertext,
+    /// One per active investigator (by id), and one with `None` for the reporter.
+    pub envelopes: Vec<(Option<i64>, Ciphertext)>,
+}
+
+/// A case as stored, for export.
+#[derive(Debug)]
+pub struct StoredCase {
+    pub id: i64,
+    pub created_on: Date,
+    /// The stage's stable name; `diterima` for a new case.
+    pub stage: String,
+    pub case_recipient: Recipient,
+    pub notes_recipient: Recipient,
+    /// (investigator id and recipient, or `None` for the reporter; envelope)
+    pub envelopes: Vec<(Option<(i64, Recipient)>, Ciphertext)>,
+    pub items: Vec<StoredItem>,
+}
+
+/// One encrypted item of a case.
+#[derive(Debug)]
+pub struct StoredItem {
+    pub id: i64,
+    /// `report` for now; messages and attachments come later.
+    pub kind: String,
+    pub created_on: Date,
+    pub ciphertext: Ciphertext,
+}
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The receipt lookup key is already taken (a random collision; the caller retries with a
+    /// fresh receipt) or the recipient is already registered.
+    #[error("already exists")]
+    Duplicate,
+    #[error("not found")]
+    NotFound,
+    /// The database could not be reached or refused the statement. The detail is for the log
+    /// (it never contains ciphertext or tokens: statements are logged without arguments).
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Registers an investigator. `Duplicate` if the recipient is already registered.
+    async fn add_investigator(
+        &self,
+        name: &str,
+        recipient: &Recipient,
+        admin: bool,
+        today: Date,
+    ) -> Result<Investigator>;
+    /// All investigators, active or not, by id.
+    async fn investigators(&self) -> Result<Vec<Investigator>>;
+    /// Marks an investigator inactive: new cases are no longer sealed to them. `NotFound` if
+    /// there is no such id.
+    async fn disable_investigator(&self, id: i64) -> Result<()>;
+    /// Stores a new case, its credential, report and envelopes in one transaction, and
+    /// returns only after the commit is durable. Returns the case id.
+    async fn create_case(&self, case: NewCase) -> Result<i64>;
+    /// Every case id, ascending.
+    async fn case_ids(&self) -> Result<Vec<i64>>;
+    /// One case with its envelopes and items. `NotFound` if there is no such case.
+    async fn case(&self, id: i64) -> Result<StoredCase>;
+}
+
+/// Opens the store a database URL names: `sqlite:…` or `postgres://…`, runs its migrations.
+pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(std::sync::Arc::new(PostgresStore::open(url).await?))
+    } else {
+        Ok(std::sync::Arc::new(SqliteStore::open(url).await?))
+    }
+}
