@@ -1,0 +1,189 @@
+//! `kentongan-keytool`: an investigator's offline tool. It makes the investigator's key
+//! (only its public half goes to the server) and opens exported case bundles on the
+//! investigator's own machine, without the server and without a browser.
+#![forbid(unsafe_code)]
+// Tests may unwrap and index: a panic there is a failed test, which is what it should be.
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+mod identity_file;
+mod open;
+mod output;
+mod passphrase;
+mod render;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use kentongan_crypto::keys::Identity;
+
+use crate::identity_file::KeyFile;
+
+/// Offline key management and case decryption for Kentongan investigators.
+#[derive(Debug, Parser)]
+#[command(name = "kentongan-keytool", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Make a new investigator key, stored in a passphrase-protected file; print its public key.
+    Generate {
+        /// Where to write the key file (must not exist yet).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Read the passphrase from the first line of this file instead of the terminal.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Print the public key (age1…) of a key file.
+    Recipient {
+        /// The key file.
+        file: PathBuf,
+        /// Read the passphrase from the first line of this file instead of the terminal.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Decrypt an exported case bundle into a new directory (report.txt and case.json).
+    Open {
+        /// The bundle file exported by `kentongan export`.
+        bundle: PathBuf,
+        /// Your key file.
+        #[arg(long, short)]
+        identity: PathBuf,
+        /// Read the passphrase from the first line of this file instead of the terminal.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+        /// The directory to create (it must not exist, or be empty).
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line, whatever the error chain holds.
+            let message = format!("{e:#}").replace(['\n', '\r'], " ");
+            eprintln!("kentongan-keytool: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Generate {
+            out,
+            passphrase_file,
+        } => generate(&out, passphrase_file.as_deref()),
+        Command::Recipient {
+            file,
+            passphrase_file,
+        } => {
+            let identity = unlock(&file, passphrase_file.as_deref())?;
+            print_line(&identity.to_public().to_string())
+        }
+        Command::Open {
+            bundle,
+            identity,
+            passphrase_file,
+            out,
+        } => open(&bundle, &identity, passphrase_file.as_deref(), &out),
+    }
+}
+
+fn generate(out: &Path, passphrase_file: Option<&Path>) -> Result<()> {
+    // Fail before asking for a passphrase twice.
+    if out.exists() {
+        anyhow::bail!("{} already exists; refusing to overwrite it", out.display());
+    }
+    let passphrase = passphrase::new_passphrase(passphrase_file)?;
+    let identity = Identity::generate();
+    let today = time::OffsetDateTime::now_utc().date();
+    let text = identity_file::identity_text(&identity, today);
+    let sealed = identity_file::seal(&text, passphrase)?;
+    identity_file::write_new_private_file(out, sealed.as_bytes())?;
+    let recipient = identity.to_public();
+    eprintln!(
+        "Wrote {}. Keep it and its passphrase safe: without both, cases sealed to this key \
+         cannot be opened.\nGive this public key to your operator: \
+         kentongan investigator add --name … --recipient {recipient}",
+        out.display()
+    );
+    print_line(&recipient.to_string())
+}
+
+fn unlock(path: &Path, passphrase_file: Option<&Path>) -> Result<Identity> {
+    read_key_file(path)?.unlock(|| passphrase::existing_passphrase(passphrase_file, path))
+}
+
+fn read_key_file(path: &Path) -> Result<KeyFile> {
+    let key_file = KeyFile::read(path)?;
+    if !key_file.is_encrypted() {
+        eprintln!(
+            "kentongan-keytool: note: {} is not passphrase-protected",
+            path.display()
+        );
+    }
+    Ok(key_file)
+}
+
+fn open(
+    bundle_path: &Path,
+    key_path: &Path,
+    passphrase_file: Option<&Path>,
+    out: &Path,
+) -> Result<()> {
+    // Everything that can be checked without the passphrase comes first.
+    let bytes = std::fs::read(bundle_path)
+        .with_context(|| format!("cannot read the bundle {}", bundle_path.display()))?;
+    let bundle = open::parse_bundle(&bytes)?;
+    output::check_target(out)?;
+    let key_file = read_key_file(key_path)?;
+
+    let identity =
+        key_file.unlock(|| passphrase::existing_passphrase(passphrase_file, key_path))?;
+    let case = open::open_case(&bundle, &identity)?;
+    let report = render::report_txt(&case);
+    let json = render::case_json(&case)?;
+    output::write_all_or_nothing(
+        out,
+        &[("report.txt", report.as_bytes()), ("case.json", &json)],
+    )?;
+    if !case.keys_match_manifest {
+        eprintln!(
+            "kentongan-keytool: warning: the keys in this case's envelope differ from the case's \
+             public keys on the server; what the server encrypts to this case later may not open"
+        );
+    }
+    eprintln!(
+        "Opened case {} into {} (report.txt, case.json). These files are not encrypted: \
+         delete them when you are done.",
+        case.manifest.id,
+        out.display()
+    );
+    Ok(())
+}
+
+/// Prints one line on stdout (what scripts capture); a closed pipe is an error, not a panic.
+fn print_line(line: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{line}")
+        .and_then(|()| stdout.flush())
+        .context("cannot write to standard output")
+}

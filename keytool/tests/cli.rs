@@ -1,0 +1,382 @@
+//! Runs the real `kentongan-keytool` binary, as an investigator would.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use kentongan_crypto::bundle::{self, Bundle, Item, ItemKind, Manifest};
+use kentongan_crypto::report::{Category, EncryptedIn, Identification};
+use kentongan_crypto::{Ciphertext, KdfParams, Recipient, Report, submission};
+
+const PASSPHRASE: &str = "pisang goreng \" ' & < > hangat";
+
+fn keytool(args: &[&Path]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kentongan-keytool"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// Asserts exit code 1 and exactly one line on stderr, and returns that line.
+fn failure(output: &Output) -> String {
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(output));
+    assert!(output.stdout.is_empty());
+    let err = stderr(output);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    err
+}
+
+/// A scratch directory with a passphrase file in it.
+struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("pass"), format!("{PASSPHRASE}\n")).unwrap();
+        Scratch { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn pass(&self) -> PathBuf {
+        self.path("pass")
+    }
+
+    /// Generates a key file; returns its recipient.
+    fn generate(&self, name: &str) -> Recipient {
+        let out = keytool(&[
+            "generate".as_ref(),
+            "--out".as_ref(),
+            &self.path(name),
+            "--passphrase-file".as_ref(),
+            &self.pass(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out).trim_end().parse().unwrap()
+    }
+
+    fn open(&self, bundle: &str, key: &str, out: &str) -> Output {
+        keytool(&[
+            "open".as_ref(),
+            &self.path(bundle),
+            "--identity".as_ref(),
+            &self.path(key),
+            "--passphrase-file".as_ref(),
+            &self.pass(),
+            "--out".as_ref(),
+            &self.path(out),
+        ])
+    }
+
+    fn entries(&self) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+fn hostile_report() -> Report {
+    Report {
+        category: Category::BenturanKepentingan,
+        what: "Kepala seksi menerima uang test \" ' & < >\nbaris kedua".into(),
+        who: "test \" ' & < >".into(),
+        place: "Kantor Kapanewon Jetis".into(),
+        when: "Senin, 3 Maret".into(),
+        how: "Lewat perantara\n\nbaris ketiga".into(),
+        why: String::new(),
+        identification: Some(Identification {
+            name: "Siti \" ' & < >".into(),
+            contact: "0812-3456".into(),
+        }),
+        language: "id".into(),
+        encrypted_in: EncryptedIn::Server,
+    }
+}
+
+/// What the server's export writes for a freshly sealed case.
+fn bundle_for(report: &Report, team: &[Recipient]) -> Bundle {
+    let sealed = submission::seal_report(report, team, KdfParams::CURRENT)
+        .unwrap()
+        .sealed;
+    Bundle {
+        format: bundle::FORMAT.into(),
+        case: Manifest {
+            id: 7,
+            created_on: "2026-11-28".into(),
+            stage: "pemeriksaan".into(),
+            case_recipient: sealed.case_recipient,
+            notes_recipient: sealed.notes_recipient,
+        },
+        envelopes: sealed.envelopes,
+        items: vec![Item {
+            id: 1,
+            kind: ItemKind::Report,
+            created_on: "2026-11-28".into(),
+            ciphertext: sealed.report,
+        }],
+    }
+}
+
+fn write_bundle(scratch: &Scratch, name: &str, bundle: &Bundle) {
+    fs::write(
+        scratch.path(name),
+        serde_json::to_vec_pretty(bundle).unwrap(),
+    )
+    .unwrap();
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn generate_writes_a_private_key_file_and_prints_only_the_recipient() {
+    let s = Scratch::new();
+    let out = keytool(&[
+        "generate".as_ref(),
+        "--out".as_ref(),
+        &s.path("key.age"),
+        "--passphrase-file".as_ref(),
+        &s.pass(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out);
+    assert_eq!(printed.lines().count(), 1);
+    let recipient: Recipient = printed.trim_end().parse().unwrap();
+    assert!(stderr(&out).contains(&format!(
+        "kentongan investigator add --name … --recipient {recipient}"
+    )));
+
+    let key = fs::read_to_string(s.path("key.age")).unwrap();
+    assert!(key.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
+    assert!(!key.contains("AGE-SECRET-KEY"));
+    #[cfg(unix)]
+    assert_eq!(mode(&s.path("key.age")), 0o600);
+
+    let shown = keytool(&[
+        "recipient".as_ref(),
+        &s.path("key.age"),
+        "--passphrase-file".as_ref(),
+        &s.pass(),
+    ]);
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    assert_eq!(stdout(&shown), printed);
+
+    // Never overwritten.
+    let again = keytool(&[
+        "generate".as_ref(),
+        "--out".as_ref(),
+        &s.path("key.age"),
+        "--passphrase-file".as_ref(),
+        &s.pass(),
+    ]);
+    assert!(failure(&again).contains("already exists"));
+    assert_eq!(fs::read_to_string(s.path("key.age")).unwrap(), key);
+}
+
+#[test]
+fn generate_refuses_weak_passphrases() {
+    let s = Scratch::new();
+    for weak in ["", "\n", "pendek\n", "elevenchars"] {
+        fs::write(s.path("weak"), weak).unwrap();
+        let out = keytool(&[
+            "generate".as_ref(),
+            "--out".as_ref(),
+            &s.path("key.age"),
+            "--passphrase-file".as_ref(),
+            &s.path("weak"),
+        ]);
+        let err = failure(&out);
+        assert!(err.contains("passphrase is"), "{err}");
+        assert!(!s.path("key.age").exists());
+    }
+}
+
+#[test]
+fn a_wrong_passphrase_is_named_as_such() {
+    let s = Scratch::new();
+    s.generate("key.age");
+    fs::write(s.path("wrong"), "pisang goreng dingin sekali\n").unwrap();
+    let out = keytool(&[
+        "recipient".as_ref(),
+        &s.path("key.age"),
+        "--passphrase-file".as_ref(),
+        &s.path("wrong"),
+    ]);
+    assert!(failure(&out).contains("wrong passphrase for the identity file"));
+}
+
+#[test]
+fn open_writes_the_report_and_case_json() {
+    let s = Scratch::new();
+    let alice = s.generate("alice.age");
+    let bob = kentongan_crypto::keys::Identity::generate().to_public();
+    write_bundle(
+        &s,
+        "case.json",
+        &bundle_for(&hostile_report(), &[bob, alice]),
+    );
+
+    let out = s.open("case.json", "alice.age", "case-7");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let dir = s.path("case-7");
+    let mut names: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["case.json", "report.txt"]);
+    // No staging directory left next to it.
+    assert_eq!(s.entries(), ["alice.age", "case-7", "case.json", "pass"]);
+
+    let text = fs::read_to_string(dir.join("report.txt")).unwrap();
+    for expected in [
+        "Nomor kasus (case number): 7",
+        "Tahap (stage): Pemeriksaan (examination)",
+        "Benturan kepentingan (conflict of interest)",
+        "    Kepala seksi menerima uang test \" ' & < >\n    baris kedua\n",
+        "    Siti \" ' & < >\n",
+        "Mengapa (why):\n    (tidak diisi / not filled in)",
+        "memori server",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("case.json")).unwrap()).unwrap();
+    assert_eq!(json["case"]["id"], 7);
+    assert_eq!(json["case"]["stage"], "pemeriksaan");
+    let report: Report = serde_json::from_value(json["items"][0]["report"].clone()).unwrap();
+    assert!(report == hostile_report());
+
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&dir.join("report.txt")), 0o600);
+        assert_eq!(mode(&dir.join("case.json")), 0o600);
+        assert_eq!(mode(&dir), 0o700);
+    }
+
+    // The directory now exists and is not empty: a second open is refused, untouched.
+    let again = s.open("case.json", "alice.age", "case-7");
+    assert!(failure(&again).contains("not empty"));
+    assert_eq!(fs::read_to_string(dir.join("report.txt")).unwrap(), text);
+}
+
+#[test]
+fn open_into_an_existing_empty_directory() {
+    let s = Scratch::new();
+    let alice = s.generate("alice.age");
+    write_bundle(&s, "b.json", &bundle_for(&hostile_report(), &[alice]));
+    fs::create_dir(s.path("out")).unwrap();
+    let out = s.open("b.json", "alice.age", "out");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(s.path("out/report.txt").exists());
+}
+
+#[test]
+fn a_key_that_is_not_a_holder_gets_a_clear_error_and_no_output() {
+    let s = Scratch::new();
+    let alice = s.generate("alice.age");
+    s.generate("mallory.age");
+    write_bundle(&s, "b.json", &bundle_for(&hostile_report(), &[alice]));
+    let before = s.entries();
+    let out = s.open("b.json", "mallory.age", "case-7");
+    let err = failure(&out);
+    assert!(
+        err.contains("this key cannot open case 7: it is not one of the case's holders"),
+        "{err}"
+    );
+    assert_eq!(s.entries(), before);
+}
+
+#[test]
+fn a_wrong_passphrase_on_open_writes_nothing() {
+    let s = Scratch::new();
+    let alice = s.generate("alice.age");
+    write_bundle(&s, "b.json", &bundle_for(&hostile_report(), &[alice]));
+    fs::write(s.path("pass"), "not the passphrase at all\n").unwrap();
+    let before = s.entries();
+    let err = failure(&s.open("b.json", "alice.age", "case-7"));
+    assert!(
+        err.contains("wrong passphrase for the identity file"),
+        "{err}"
+    );
+    assert_eq!(s.entries(), before);
+}
+
+#[test]
+fn a_tampered_report_writes_nothing_and_reveals_nothing() {
+    let s = Scratch::new();
+    let alice = s.generate("alice.age");
+    let mut bundle = bundle_for(&hostile_report(), &[alice]);
+    let mut bytes = bundle.items[0].ciphertext.as_bytes().to_vec();
+    let middle = bytes.len() - 100;
+    bytes[middle] ^= 0x01;
+    bundle.items[0].ciphertext = Ciphertext::from_bytes(bytes);
+    write_bundle(&s, "b.json", &bundle);
+    let before = s.entries();
+    let err = failure(&s.open("b.json", "alice.age", "case-7"));
+    assert!(err.contains("the bundle is damaged"), "{err}");
+    assert!(!err.contains("Kepala seksi"));
+    assert_eq!(s.entries(), before);
+}
+
+#[test]
+fn garbage_truncated_and_foreign_bundles_are_refused() {
+    let s = Scratch::new();
+    let alice = s.generate("alice.age");
+    let bundle = bundle_for(&hostile_report(), &[alice]);
+    let json = serde_json::to_vec(&bundle).unwrap();
+
+    fs::write(s.path("cut.json"), &json[..json.len() - 40]).unwrap();
+    fs::write(s.path("junk.json"), b"\" ' & < >\x00\xff").unwrap();
+    let mut other = serde_json::to_value(&bundle).unwrap();
+    other["format"] = "kentongan-case-bundle/9".into();
+    fs::write(s.path("v9.json"), serde_json::to_vec(&other).unwrap()).unwrap();
+    let before = s.entries();
+
+    for (file, expected) in [
+        (
+            "cut.json",
+            "the bundle is damaged or not a Kentongan case bundle",
+        ),
+        (
+            "junk.json",
+            "the bundle is damaged or not a Kentongan case bundle",
+        ),
+        (
+            "v9.json",
+            "\"kentongan-case-bundle/9\" is not one this keytool reads",
+        ),
+        ("missing.json", "cannot read the bundle"),
+    ] {
+        let err = failure(&s.open(file, "alice.age", "case-7"));
+        assert!(err.contains(expected), "{file}: {err}");
+    }
+    assert_eq!(s.entries(), before);
+}
