@@ -22,6 +22,7 @@
 //! The crate does no I/O and keeps no state. All randomness comes from the operating system
 //! (`getrandom`, which is `crypto.getRandomValues` in the browser).
 #![forbid(unsafe_code)]
+#![warn(missing_debug_implementations)]
 #![cfg_attr(not(test), deny(missing_docs))]
 
 pub mod bundle;

@@ -1,0 +1,23 @@
+//! The pages a reporter sees. Each page function takes what it shows and returns [`Markup`];
+//! the small partials they share are in `layout`.
+//!
+//! No page has inline script or style, and nothing is loaded from another site.
+//! `PreEscaped` is not used: every text, including the office's configuration and what a
+//! reporter typed, is escaped by maud.
+
+mod draft;
+mod error;
+mod landing;
+mod layout;
+mod office;
+mod receipt;
+mod report;
+#[cfg(test)]
+mod tests;
+
+pub use draft::ReportDraft;
+pub use error::error_page;
+pub use landing::landing;
+pub use office::{Office, Team};
+pub use receipt::receipt;
+pub use report::report_form;

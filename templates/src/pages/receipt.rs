@@ -1,0 +1,82 @@
+//! The receipt: the two codes a reporter needs to come back, shown once.
+
+use kentongan_crypto::report::EncryptedIn;
+use maud::{Markup, html};
+
+use super::layout::{Frame, href, page};
+use super::office::Office;
+use crate::strings::Lang;
+
+/// The page after a report sent without JavaScript. `receipt` and `passphrase` are shown as
+/// given (`1234 5678 9012 3456`, words separated by spaces).
+pub fn receipt(
+    lang: Lang,
+    office: &Office,
+    receipt: &str,
+    passphrase: &str,
+    encrypted_in: EncryptedIn,
+) -> Markup {
+    let t = lang.texts();
+    let main = html! {
+        section #receipt .receipt {
+            (receipt_panel(lang, receipt, passphrase, encrypted_in, Heading::Page))
+        }
+        p.np { a href=(href(lang, "/")) { (t.home_link) } }
+    };
+    page(
+        Frame {
+            lang,
+            office,
+            title: t.receipt_title,
+            // Switching language would reload without the codes.
+            switch_to: None,
+            head: html! {},
+            footer_channels: true,
+        },
+        main,
+    )
+}
+
+/// Whether the panel is the page's main heading or a part of a bigger page.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Heading {
+    Page,
+    Section,
+}
+
+/// The codes and what to do with them. The report form renders it empty and hidden for the
+/// browser script to fill: `#receipt-code`, `#passphrase`.
+pub(super) fn receipt_panel(
+    lang: Lang,
+    receipt: &str,
+    passphrase: &str,
+    encrypted_in: EncryptedIn,
+    heading: Heading,
+) -> Markup {
+    let t = lang.texts();
+    let encrypted_text = match encrypted_in {
+        EncryptedIn::Browser => t.encrypted_in_browser,
+        EncryptedIn::Server => t.encrypted_in_server,
+    };
+    html! {
+        @if heading == Heading::Page {
+            h1 #receipt-h { (t.receipt_title) }
+        } @else {
+            h2 #receipt-h tabindex="-1" { (t.receipt_title) }
+        }
+        p #encrypted-in { (encrypted_text) }
+        dl.codes {
+            dt { (t.receipt_code_label) }
+            dd { code #receipt-code .code { (receipt) } }
+            dt { (t.passphrase_label) }
+            dd { code #passphrase .code { (passphrase) } }
+        }
+        div.box.warn {
+            p { strong { (t.receipt_warning_title) } }
+            ul { @for line in t.receipt_warning { li { (line) } } }
+        }
+        p.np.small { (t.print_hint) }
+        h3 { (t.followup_heading) }
+        p { (t.followup_before) code { "/followup" } (t.followup_after) }
+    }
+}

@@ -1,0 +1,395 @@
+//! Every word a reporter reads, in Bahasa Indonesia (the default) and English.
+//!
+//! The words of one language live in one [`Texts`] value (`strings/id.rs`, `strings/en.rs`),
+//! so a sentence missing from one language is a compile error, and a translator reads each
+//! language top to bottom in one file.
+
+use kentongan_crypto::report::{Category, Field, FieldError};
+
+mod en;
+mod id;
+
+/// The language of a page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// Bahasa Indonesia, the default.
+    #[default]
+    Id,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The language for a `lang` query or form value: `id` or `en`, ignoring case and a region
+    /// (`en-US`). `None` for anything else, so the caller decides the fallback.
+    pub fn parse(code: &str) -> Option<Lang> {
+        let code = code.trim();
+        let primary = code.split(['-', '_']).next().unwrap_or(code);
+        if primary.eq_ignore_ascii_case("id") || primary.eq_ignore_ascii_case("in") {
+            Some(Lang::Id)
+        } else if primary.eq_ignore_ascii_case("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The code used in `lang=` attributes, links and reports: `id` or `en`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Id => "id",
+            Lang::En => "en",
+        }
+    }
+
+    /// The language the switch in the page header offers.
+    pub(crate) fn other(self) -> Lang {
+        match self {
+            Lang::Id => Lang::En,
+            Lang::En => Lang::Id,
+        }
+    }
+
+    pub(crate) fn texts(self) -> &'static Texts {
+        match self {
+            Lang::Id => &id::TEXTS,
+            Lang::En => &en::TEXTS,
+        }
+    }
+}
+
+/// Something that went wrong, as a reporter is told it. The server picks the status code; the
+/// log gets the detail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Message {
+    /// No investigator is registered: a report could be encrypted to nobody.
+    NoInvestigators,
+    /// The form has problems (listed next to the fields).
+    InvalidForm,
+    /// The request body is over the limit.
+    TooLarge,
+    /// The form's token is missing, expired or already used.
+    CsrfFailed,
+    /// Too many requests at once; nothing was stored.
+    Busy,
+    /// The database is unreachable; nothing was stored.
+    StoreDown,
+    /// A browser-encrypted report was sealed to a team that is no longer current.
+    TeamChanged,
+    /// A browser-encrypted report is malformed.
+    BadCiphertext,
+    /// No such page.
+    NotFound,
+    /// A request the server cannot make sense of.
+    BadRequest,
+    /// Any other server failure; nothing was stored.
+    Internal,
+}
+
+impl Message {
+    /// Every message, for tests and for the JavaScript's table.
+    pub const ALL: [Message; 11] = [
+        Message::NoInvestigators,
+        Message::InvalidForm,
+        Message::TooLarge,
+        Message::CsrfFailed,
+        Message::Busy,
+        Message::StoreDown,
+        Message::TeamChanged,
+        Message::BadCiphertext,
+        Message::NotFound,
+        Message::BadRequest,
+        Message::Internal,
+    ];
+}
+
+/// One or two short sentences about `m`, plain text.
+pub fn message(lang: Lang, m: Message) -> &'static str {
+    let t = &lang.texts().messages;
+    match m {
+        Message::NoInvestigators => t.no_investigators,
+        Message::InvalidForm => t.invalid_form,
+        Message::TooLarge => t.too_large,
+        Message::CsrfFailed => t.csrf_failed,
+        Message::Busy => t.busy,
+        Message::StoreDown => t.store_down,
+        Message::TeamChanged => t.team_changed,
+        Message::BadCiphertext => t.bad_ciphertext,
+        Message::NotFound => t.not_found,
+        Message::BadRequest => t.bad_request,
+        Message::Internal => t.internal,
+    }
+}
+
+/// What is wrong with one field, as a sentence that names the field.
+pub fn field_error(lang: Lang, e: &FieldError) -> String {
+    let t = lang.texts();
+    match *e {
+        FieldError::Missing {
+            field: Field::Language,
+        } => t.language_unknown.to_owned(),
+        FieldError::Missing { field } => (t.missing)(field_name(lang, field)),
+        FieldError::TooLong { field, max } => {
+            (t.too_long)(field_name(lang, field), &group_digits(max, t.thousands))
+        }
+    }
+}
+
+/// The label of a category, as the regulation names it.
+pub fn category_label(lang: Lang, c: Category) -> &'static str {
+    let t = &lang.texts().categories;
+    match c {
+        Category::PenyalahgunaanWewenang => t.penyalahgunaan_wewenang,
+        Category::HambatanPelayananPublik => t.hambatan_pelayanan_publik,
+        Category::Kkn => t.kkn,
+        Category::GratifikasiSuap => t.gratifikasi_suap,
+        Category::BenturanKepentingan => t.benturan_kepentingan,
+        Category::PelanggaranDisiplin => t.pelanggaran_disiplin,
+        Category::Lainnya => t.lainnya,
+    }
+}
+
+/// The short name of a field in error messages.
+pub(crate) fn field_name(lang: Lang, field: Field) -> &'static str {
+    let t = &lang.texts().fields;
+    match field {
+        Field::Category => t.category.name,
+        Field::What => t.what.name,
+        Field::Who => t.who.name,
+        Field::Where => t.place.name,
+        Field::When => t.when.name,
+        Field::How => t.how.name,
+        Field::Why => t.why.name,
+        Field::Name => t.name.name,
+        Field::Contact => t.contact.name,
+        Field::Language => lang.texts().language_name,
+    }
+}
+
+/// `10000` as `10.000` (Indonesian) or `10,000` (English).
+fn group_digits(n: usize, separator: char) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(separator);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The words of one language. Plain text throughout: pages escape it like any other text.
+#[derive(Debug)]
+pub(crate) struct Texts {
+    // Layout.
+    pub wbs_name: &'static str,
+    pub skip_to_content: &'static str,
+    pub language_switch_label: &'static str,
+    /// The other language's name, written in that language.
+    pub other_language_name: &'static str,
+    pub channels_heading: &'static str,
+    pub channels_note: &'static str,
+    pub email_label: &'static str,
+    pub website_label: &'static str,
+    pub footer_privacy: &'static str,
+    pub home_link: &'static str,
+
+    // Landing page.
+    pub landing_title: &'static str,
+    /// Followed by the office name and a full stop.
+    pub landing_intro: &'static str,
+    pub landing_who: &'static str,
+    pub start_report: &'static str,
+    pub start_report_note: &'static str,
+    pub categories_heading: &'static str,
+    pub stages_heading: &'static str,
+    /// Name and plain explanation of each of the six stages of the seed.
+    pub stages: [(&'static str, &'static str); 6],
+    pub stages_exits: &'static str,
+    pub protection_heading: &'static str,
+    pub protection: [&'static str; 5],
+    pub tips_heading: &'static str,
+    pub tips: [&'static str; 4],
+    pub regulations_heading: &'static str,
+    pub team_heading: &'static str,
+    pub team_members: &'static str,
+    pub team_fingerprint: &'static str,
+    pub team_fingerprint_note: &'static str,
+    pub team_none: &'static str,
+
+    // Report form.
+    pub form_title: &'static str,
+    pub form_intro: &'static str,
+    pub required: &'static str,
+    pub encrypted_in_browser_note: &'static str,
+    pub encrypted_on_server_note: &'static str,
+    pub errors_heading: &'static str,
+    pub choose: &'static str,
+    pub fields: FieldTexts,
+    pub identity_legend: &'static str,
+    pub identity_intro: &'static str,
+    pub identify_label: &'static str,
+    pub identity_hint: &'static str,
+    pub before_submit: &'static str,
+    pub submit: &'static str,
+    pub js: JsTexts,
+
+    // Receipt.
+    pub receipt_title: &'static str,
+    pub receipt_code_label: &'static str,
+    pub passphrase_label: &'static str,
+    pub receipt_warning_title: &'static str,
+    pub receipt_warning: [&'static str; 4],
+    pub print_hint: &'static str,
+    pub encrypted_in_browser: &'static str,
+    pub encrypted_in_server: &'static str,
+    pub followup_heading: &'static str,
+    /// Around the follow-up path: before, path, after.
+    pub followup_before: &'static str,
+    pub followup_after: &'static str,
+
+    // Error page.
+    pub error_title: &'static str,
+    pub back_hint: &'static str,
+
+    // Messages and validation.
+    pub messages: MessageTexts,
+    pub categories: CategoryTexts,
+    pub language_name: &'static str,
+    pub language_unknown: &'static str,
+    pub missing: fn(&str) -> String,
+    pub too_long: fn(&str, &str) -> String,
+    pub thousands: char,
+}
+
+/// Label, one-line hint, and the short name used in error messages.
+#[derive(Debug)]
+pub(crate) struct FieldText {
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub name: &'static str,
+}
+
+#[derive(Debug)]
+pub(crate) struct FieldTexts {
+    pub category: FieldText,
+    pub what: FieldText,
+    pub who: FieldText,
+    pub place: FieldText,
+    pub when: FieldText,
+    pub how: FieldText,
+    pub why: FieldText,
+    pub name: FieldText,
+    pub contact: FieldText,
+}
+
+/// Progress and failure words the browser script shows, handed over in `data-msg-*`.
+#[derive(Debug)]
+pub(crate) struct JsTexts {
+    pub not_ready: &'static str,
+    pub encrypting: &'static str,
+    pub sending: &'static str,
+    pub failed: &'static str,
+    pub timeout: &'static str,
+    pub network: &'static str,
+}
+
+#[derive(Debug)]
+pub(crate) struct MessageTexts {
+    pub no_investigators: &'static str,
+    pub invalid_form: &'static str,
+    pub too_large: &'static str,
+    pub csrf_failed: &'static str,
+    pub busy: &'static str,
+    pub store_down: &'static str,
+    pub team_changed: &'static str,
+    pub bad_ciphertext: &'static str,
+    pub not_found: &'static str,
+    pub bad_request: &'static str,
+    pub internal: &'static str,
+}
+
+#[derive(Debug)]
+pub(crate) struct CategoryTexts {
+    pub penyalahgunaan_wewenang: &'static str,
+    pub hambatan_pelayanan_publik: &'static str,
+    pub kkn: &'static str,
+    pub gratifikasi_suap: &'static str,
+    pub benturan_kepentingan: &'static str,
+    pub pelanggaran_disiplin: &'static str,
+    pub lainnya: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LANGS: [Lang; 2] = [Lang::Id, Lang::En];
+
+    #[test]
+    fn language_codes() {
+        assert_eq!(Lang::default(), Lang::Id);
+        for lang in LANGS {
+            assert_eq!(Lang::parse(lang.code()), Some(lang));
+        }
+        assert_eq!(Lang::parse(" EN-us "), Some(Lang::En));
+        assert_eq!(Lang::parse("id_ID"), Some(Lang::Id));
+        assert_eq!(Lang::parse("fr"), None);
+        assert_eq!(Lang::parse(""), None);
+        assert_eq!(Lang::parse("<script>"), None);
+    }
+
+    #[test]
+    fn every_message_and_category_is_translated() {
+        for m in Message::ALL {
+            let (id, en) = (message(Lang::Id, m), message(Lang::En, m));
+            assert!(!id.trim().is_empty() && !en.trim().is_empty(), "{m:?}");
+            assert_ne!(id, en, "{m:?}");
+        }
+        for c in Category::ALL {
+            let (id, en) = (category_label(Lang::Id, c), category_label(Lang::En, c));
+            assert!(!id.trim().is_empty() && !en.trim().is_empty(), "{c:?}");
+            assert_ne!(id, en, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn failures_that_lose_nothing_say_so() {
+        for m in [Message::StoreDown, Message::Internal] {
+            assert!(message(Lang::Id, m).contains("TIDAK tersimpan"), "{m:?}");
+            assert!(message(Lang::En, m).contains("NOT saved"), "{m:?}");
+        }
+    }
+
+    #[test]
+    fn field_errors_name_the_field() {
+        let missing = FieldError::Missing { field: Field::What };
+        let long = FieldError::TooLong {
+            field: Field::Who,
+            max: 10_000,
+        };
+        assert_eq!(
+            field_error(Lang::Id, &missing),
+            "Kolom “Apa yang terjadi” wajib diisi."
+        );
+        assert_eq!(
+            field_error(Lang::En, &missing),
+            "“What happened” is required."
+        );
+        assert!(field_error(Lang::Id, &long).contains("10.000"));
+        assert!(field_error(Lang::En, &long).contains("10,000"));
+        let lang = FieldError::Missing {
+            field: Field::Language,
+        };
+        assert_ne!(field_error(Lang::Id, &lang), field_error(Lang::En, &lang));
+    }
+
+    #[test]
+    fn digits_are_grouped() {
+        assert_eq!(group_digits(0, '.'), "0");
+        assert_eq!(group_digits(999, '.'), "999");
+        assert_eq!(group_digits(1000, '.'), "1.000");
+        assert_eq!(group_digits(1_234_567, ','), "1,234,567");
+    }
+}

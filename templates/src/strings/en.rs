@@ -1,0 +1,219 @@
+//! English. Stage names keep the official Indonesian term first, so a reporter can match them
+//! with what the office publishes.
+
+use super::{CategoryTexts, FieldText, FieldTexts, JsTexts, MessageTexts, Texts};
+
+pub(super) const TEXTS: Texts = Texts {
+    wbs_name: "Whistleblowing System (WBS)",
+    skip_to_content: "Skip to content",
+    language_switch_label: "Language",
+    other_language_name: "Bahasa Indonesia",
+    channels_heading: "Other ways to report",
+    channels_note: "These channels do not protect your identity as well as the form on this site.",
+    email_label: "E-mail",
+    website_label: "Official website",
+    footer_privacy: "This site loads nothing from other sites and does not store your IP address.",
+    home_link: "Go to the home page",
+
+    landing_title: "Report wrongdoing safely",
+    landing_intro: "The Whistleblowing System (WBS) is a way to report suspected wrongdoing \
+        by staff or others within",
+    landing_who: "You can report if you saw or know about wrongdoing \
+        and you took no part in it.",
+    start_report: "Make a report",
+    start_report_note: "Your report is anonymous, unless you choose to give your name.",
+    categories_heading: "What you can report",
+    stages_heading: "How a report is handled",
+    stages: [
+        (
+            "Pelaporan (Reporting)",
+            "You fill in the form and get a receipt code and a passphrase.",
+        ),
+        (
+            "Identifikasi Pelapor (Reporter identification)",
+            "The report is recorded without your name, unless you choose to give it. \
+             Your identity is protected from retaliation.",
+        ),
+        (
+            "Pemeriksaan (Examination)",
+            "The investigation team reads the report, checks whether it is true \
+             and looks at the evidence. The team may send you questions.",
+        ),
+        (
+            "Verifikasi (Verification)",
+            "If there are signs of wrongdoing, the team gathers more evidence \
+             and checks it against the rules.",
+        ),
+        (
+            "Tindakan Korektif (Corrective action)",
+            "If the wrongdoing is confirmed, the office acts: sanctions for those responsible, \
+             better procedures, or other steps so it does not happen again.",
+        ),
+        (
+            "Pemberitahuan dan Tindak Lanjut (Notification and follow-up)",
+            "You are told the outcome and the action taken. \
+             The case is closed once the problem is resolved.",
+        ),
+    ],
+    stages_exits: "A report can also be closed as not actionable (you are told why), \
+        or passed on to the body in charge, such as the Inspektorat, APIP, KPK or Ombudsman.",
+    protection_heading: "How your identity is protected",
+    protection: [
+        "With JavaScript on, your report is encrypted (scrambled) on your device before it is sent.",
+        "With JavaScript off, the server encrypts your report in memory when it arrives. \
+         It is never stored in a readable form.",
+        "Your IP address and device details are not stored.",
+        "Only this office's investigation team holds the keys to open reports. \
+         Not even the people who run the server can read them.",
+        "You get a receipt code and a passphrase. \
+         Only with both can you open your report again.",
+    ],
+    tips_heading: "Tips to stay safe",
+    tips: [
+        "Use your own phone or computer and your own network, not the office's.",
+        "For more protection, use Tor Browser.",
+        "To stay anonymous, do not write your name or things only you would know.",
+        "When you are done, close your browser.",
+    ],
+    regulations_heading: "Regulations",
+    team_heading: "Investigation team",
+    team_members: "Team members:",
+    team_fingerprint: "Fingerprint of the team's current key:",
+    team_fingerprint_note: "This code changes whenever the team changes. \
+        If the office publishes it elsewhere, you can compare the two.",
+    team_none: "No investigator is registered yet, \
+        so reports cannot be sent through this site for now.",
+
+    form_title: "Make a report",
+    form_intro: "Use your own words. Only the fields marked “required” must be filled in.",
+    required: "required",
+    encrypted_in_browser_note: "Your report is encrypted on your device before it is sent.",
+    encrypted_on_server_note: "JavaScript is off: your report will be encrypted on the server, \
+        in memory, and never stored in readable form.",
+    errors_heading: "Your report was not sent yet. Please check:",
+    choose: "Choose…",
+    fields: FieldTexts {
+        category: FieldText {
+            label: "Kind of wrongdoing",
+            hint: "Choose the closest one. If unsure, choose “Other”.",
+            name: "Kind of wrongdoing",
+        },
+        what: FieldText {
+            label: "What happened?",
+            hint: "Tell what happened in your own words.",
+            name: "What happened",
+        },
+        who: FieldText {
+            label: "Who was involved?",
+            hint: "Names or positions, if you know them.",
+            name: "Who",
+        },
+        place: FieldText {
+            label: "Where?",
+            hint: "For example the office, the room or the village.",
+            name: "Where",
+        },
+        when: FieldText {
+            label: "When?",
+            hint: "A date or a rough time, such as “around March 2024”.",
+            name: "When",
+        },
+        how: FieldText {
+            label: "How did it happen?",
+            hint: "The order of events, how it was done, and any evidence you know of.",
+            name: "How",
+        },
+        why: FieldText {
+            label: "Why is it wrong?",
+            hint: "The rule that was broken or the harm done, if you know.",
+            name: "Why",
+        },
+        name: FieldText {
+            label: "Name",
+            hint: "",
+            name: "Name",
+        },
+        contact: FieldText {
+            label: "Contact",
+            hint: "Phone number, e-mail or address.",
+            name: "Contact",
+        },
+    },
+    identity_legend: "Your identity (optional)",
+    identity_intro: "Your report is sent without your name. A name and contact help the team \
+        reach you, but it is your choice.",
+    identify_label: "I want to give my name and contact",
+    identity_hint: "Your name and contact are sent only if the box above is ticked.",
+    before_submit: "After sending, you get a receipt code and a passphrase. \
+        Have pen and paper ready to write them down.",
+    submit: "Send report",
+    js: JsTexts {
+        not_ready: "One moment, encryption is getting ready…",
+        encrypting: "Encrypting on your device…",
+        sending: "Sending the encrypted report…",
+        failed: "Encryption in the browser failed. The report was NOT sent. Try again, \
+            or turn JavaScript off to send it through the server.",
+        timeout: "Encryption took too long. The report was NOT sent. Try again, \
+            or turn JavaScript off to send it through the server.",
+        network: "Cannot reach the server. The report was NOT sent. \
+            Check your connection, then try again.",
+    },
+
+    receipt_title: "Your report has been received",
+    receipt_code_label: "Receipt code",
+    passphrase_label: "Passphrase",
+    receipt_warning_title: "Important: write down both codes now",
+    receipt_warning: [
+        "You need both to see how your report is progressing.",
+        "Nobody can recover or reset them, not the investigation team \
+         and not the people who run this site.",
+        "Write them on paper or print this page. Keep it somewhere safe that only you know, \
+         not on a device or in a place you share with others.",
+        "Do not close or reload this page until you have written them down.",
+    ],
+    print_hint: "To print, choose “Print” in your browser's menu.",
+    encrypted_in_browser: "Your report was encrypted on your device before it was sent.",
+    encrypted_in_server: "JavaScript was off: your report was encrypted on the server, \
+        in memory, and is stored only in encrypted form.",
+    followup_heading: "Follow-up page",
+    followup_before: "Later, open the follow-up page on this site (",
+    followup_after: "). With both codes you can see the stage of your report \
+        and read messages from the investigation team.",
+
+    error_title: "Something went wrong",
+    back_hint: "To return to the previous page, use your browser's Back button.",
+
+    messages: MessageTexts {
+        no_investigators: "This office cannot take reports through this site right now. \
+            Please use one of the other ways to report shown on this page.",
+        invalid_form: "Some answers need fixing. The report was not sent yet.",
+        too_large: "The report is too long and was not sent. Shorten the text, then send it again.",
+        csrf_failed: "The form had expired, so the report was not sent. \
+            Check it, then send it once more.",
+        busy: "The server is busy and the report was not sent. Try again in a minute.",
+        store_down: "The server has a problem. Your report was NOT saved. Try again later; \
+            what you typed is not lost while the form page stays open.",
+        team_changed: "The investigation team has just changed, so the report was not sent. \
+            Please send it once more.",
+        bad_ciphertext: "The encrypted report was damaged on the way and was NOT saved. \
+            Please send it once more.",
+        not_found: "The page you are looking for does not exist.",
+        bad_request: "This request could not be handled. Go back and try again.",
+        internal: "Something went wrong on the server. Your report was NOT saved. Try again later; \
+            what you typed is not lost while the form page stays open.",
+    },
+    categories: CategoryTexts {
+        penyalahgunaan_wewenang: "Abuse of authority",
+        hambatan_pelayanan_publik: "Obstruction of public services",
+        kkn: "Corruption, collusion or nepotism (KKN)",
+        gratifikasi_suap: "Gratuities or bribery",
+        benturan_kepentingan: "Conflict of interest",
+        pelanggaran_disiplin: "Breach of staff discipline",
+        lainnya: "Other",
+    },
+    language_name: "Language",
+    language_unknown: "The form's language was not recognised. Open a new form, then send again.",
+    missing: |field| format!("“{field}” is required."),
+    too_long: |field, max| format!("“{field}” is too long: at most {max} characters."),
+    thousands: ',',
+};

@@ -1,0 +1,222 @@
+//! Bahasa Indonesia, the default language. Short sentences, everyday words.
+
+use super::{CategoryTexts, FieldText, FieldTexts, JsTexts, MessageTexts, Texts};
+
+pub(super) const TEXTS: Texts = Texts {
+    wbs_name: "Pelaporan Pelanggaran (WBS)",
+    skip_to_content: "Langsung ke isi",
+    language_switch_label: "Bahasa",
+    other_language_name: "English",
+    channels_heading: "Saluran pengaduan lain",
+    channels_note: "Saluran ini tidak melindungi identitas Anda sebaik formulir di situs ini.",
+    email_label: "E-mail",
+    website_label: "Situs web resmi",
+    footer_privacy: "Situs ini tidak memuat apa pun dari situs lain dan tidak menyimpan alamat IP Anda.",
+    home_link: "Ke halaman utama",
+
+    landing_title: "Laporkan pelanggaran dengan aman",
+    landing_intro: "Whistleblowing System (WBS) adalah saluran untuk melaporkan dugaan pelanggaran \
+        oleh pegawai atau orang lain di lingkungan",
+    landing_who: "Anda bisa melapor jika Anda melihat atau mengetahui pelanggaran, \
+        dan Anda bukan bagian dari pelakunya.",
+    start_report: "Buat laporan",
+    start_report_note: "Laporan dikirim tanpa nama, kecuali Anda memilih mencantumkannya.",
+    categories_heading: "Apa yang bisa dilaporkan",
+    stages_heading: "Bagaimana laporan ditangani",
+    stages: [
+        (
+            "Pelaporan",
+            "Anda mengisi formulir, lalu mendapat kode tanda terima dan kata sandi.",
+        ),
+        (
+            "Identifikasi Pelapor",
+            "Laporan dicatat tanpa nama, kecuali Anda memilih mencantumkannya. \
+             Identitas Anda dilindungi dari pembalasan.",
+        ),
+        (
+            "Pemeriksaan",
+            "Tim pemeriksa membaca laporan, menilai kebenarannya, dan memeriksa bukti. \
+             Tim bisa mengirim pertanyaan kepada Anda.",
+        ),
+        (
+            "Verifikasi",
+            "Jika ada tanda pelanggaran, tim mengumpulkan bukti tambahan \
+             dan mencocokkannya dengan aturan yang berlaku.",
+        ),
+        (
+            "Tindakan Korektif",
+            "Jika pelanggaran terbukti, kantor bertindak: sanksi bagi pelaku, \
+             perbaikan prosedur, atau langkah lain agar tidak terulang.",
+        ),
+        (
+            "Pemberitahuan dan Tindak Lanjut",
+            "Anda diberi tahu hasilnya dan tindakan yang diambil. \
+             Laporan ditutup setelah masalahnya selesai.",
+        ),
+    ],
+    stages_exits: "Laporan juga bisa dinyatakan tidak dapat ditindaklanjuti (Anda diberi tahu \
+        alasannya), atau dialihkan ke lembaga yang berwenang, seperti Inspektorat, APIP, KPK, \
+        atau Ombudsman.",
+    protection_heading: "Bagaimana identitas Anda dilindungi",
+    protection: [
+        "Jika JavaScript menyala, laporan dienkripsi (diacak) di perangkat Anda sebelum dikirim.",
+        "Jika JavaScript mati, server mengenkripsi laporan di memori saat diterima. \
+         Laporan tidak pernah disimpan dalam bentuk yang bisa dibaca.",
+        "Alamat IP dan data perangkat Anda tidak disimpan.",
+        "Hanya tim pemeriksa kantor ini yang memegang kunci untuk membuka laporan. \
+         Pengelola server pun tidak bisa membacanya.",
+        "Anda mendapat kode tanda terima dan kata sandi. \
+         Hanya dengan keduanya laporan Anda bisa dibuka kembali dari sisi Anda.",
+    ],
+    tips_heading: "Saran agar tetap aman",
+    tips: [
+        "Pakai ponsel atau komputer pribadi dan jaringan pribadi, bukan milik kantor.",
+        "Untuk perlindungan lebih, pakai Tor Browser.",
+        "Jika ingin tetap anonim, jangan tulis nama Anda atau hal yang hanya Anda ketahui.",
+        "Setelah selesai, tutup peramban Anda.",
+    ],
+    regulations_heading: "Dasar hukum",
+    team_heading: "Tim pemeriksa",
+    team_members: "Jumlah anggota tim pemeriksa:",
+    team_fingerprint: "Sidik jari kunci tim saat ini:",
+    team_fingerprint_note: "Kode ini berubah setiap kali susunan tim berubah. \
+        Jika kantor mengumumkannya di tempat lain, Anda bisa mencocokkannya.",
+    team_none: "Belum ada anggota tim pemeriksa yang terdaftar, \
+        jadi laporan belum bisa dikirim lewat situs ini.",
+
+    form_title: "Buat laporan",
+    form_intro: "Tulis dengan kata-kata Anda sendiri. Hanya kolom bertanda “wajib” \
+        yang harus diisi.",
+    required: "wajib",
+    encrypted_in_browser_note: "Laporan dienkripsi di perangkat Anda sebelum dikirim.",
+    encrypted_on_server_note: "JavaScript mati: laporan akan dienkripsi di server, di memori, \
+        dan tidak pernah disimpan dalam bentuk terbaca.",
+    errors_heading: "Laporan belum terkirim. Periksa isian berikut:",
+    choose: "Pilih…",
+    fields: FieldTexts {
+        category: FieldText {
+            label: "Jenis pelanggaran",
+            hint: "Pilih yang paling mendekati. Jika ragu, pilih “Lainnya”.",
+            name: "Jenis pelanggaran",
+        },
+        what: FieldText {
+            label: "Apa yang terjadi?",
+            hint: "Ceritakan kejadiannya dengan kata-kata Anda sendiri.",
+            name: "Apa yang terjadi",
+        },
+        who: FieldText {
+            label: "Siapa yang terlibat?",
+            hint: "Nama atau jabatan, jika Anda tahu.",
+            name: "Siapa",
+        },
+        place: FieldText {
+            label: "Di mana?",
+            hint: "Misalnya nama kantor, ruang, atau kalurahan.",
+            name: "Di mana",
+        },
+        when: FieldText {
+            label: "Kapan?",
+            hint: "Tanggal atau perkiraan waktu, misalnya “sekitar Maret 2024”.",
+            name: "Kapan",
+        },
+        how: FieldText {
+            label: "Bagaimana kejadiannya?",
+            hint: "Urutan kejadian, caranya, dan bukti yang Anda ketahui.",
+            name: "Bagaimana",
+        },
+        why: FieldText {
+            label: "Mengapa ini pelanggaran?",
+            hint: "Aturan yang dilanggar atau kerugian yang timbul, jika Anda tahu.",
+            name: "Mengapa",
+        },
+        name: FieldText {
+            label: "Nama",
+            hint: "",
+            name: "Nama",
+        },
+        contact: FieldText {
+            label: "Kontak",
+            hint: "Nomor HP, e-mail, atau alamat.",
+            name: "Kontak",
+        },
+    },
+    identity_legend: "Identitas Anda (tidak wajib)",
+    identity_intro: "Laporan dikirim tanpa nama. Nama dan kontak membantu tim menghubungi Anda, \
+        tetapi itu pilihan Anda.",
+    identify_label: "Saya ingin mencantumkan nama dan kontak saya",
+    identity_hint: "Nama dan kontak hanya dikirim jika kotak di atas dicentang.",
+    before_submit: "Setelah mengirim, Anda akan mendapat kode tanda terima dan kata sandi. \
+        Siapkan kertas dan pena untuk mencatatnya.",
+    submit: "Kirim laporan",
+    js: JsTexts {
+        not_ready: "Tunggu sebentar, enkripsi sedang disiapkan…",
+        encrypting: "Mengenkripsi di perangkat Anda…",
+        sending: "Mengirim laporan terenkripsi…",
+        failed: "Enkripsi di peramban gagal. Laporan TIDAK dikirim. Coba lagi, \
+            atau matikan JavaScript untuk mengirim lewat server.",
+        timeout: "Enkripsi terlalu lama. Laporan TIDAK dikirim. Coba lagi, \
+            atau matikan JavaScript untuk mengirim lewat server.",
+        network: "Tidak bisa terhubung ke server. Laporan TIDAK terkirim. \
+            Periksa koneksi Anda, lalu coba lagi.",
+    },
+
+    receipt_title: "Laporan Anda sudah diterima",
+    receipt_code_label: "Kode tanda terima",
+    passphrase_label: "Kata sandi",
+    receipt_warning_title: "Penting: catat kedua kode ini sekarang",
+    receipt_warning: [
+        "Anda memerlukan keduanya untuk melihat perkembangan laporan.",
+        "Tidak ada yang bisa memulihkan atau mengganti kode ini, \
+         termasuk tim pemeriksa dan pengelola situs.",
+        "Tulis di kertas atau cetak halaman ini. Simpan di tempat aman yang hanya Anda ketahui, \
+         bukan di perangkat atau tempat yang dipakai bersama orang lain.",
+        "Jangan tutup atau muat ulang halaman ini sebelum selesai mencatat.",
+    ],
+    print_hint: "Untuk mencetak, pilih “Cetak” di menu peramban Anda.",
+    encrypted_in_browser: "Laporan dienkripsi di perangkat Anda sebelum dikirim.",
+    encrypted_in_server: "JavaScript mati: laporan dienkripsi di server, di memori, \
+        lalu disimpan hanya dalam bentuk terenkripsi.",
+    followup_heading: "Halaman tindak lanjut",
+    followup_before: "Nanti, buka halaman tindak lanjut di situs ini (",
+    followup_after: "). Dengan kedua kode tadi, Anda bisa melihat tahap laporan \
+        dan membaca pesan dari tim pemeriksa.",
+
+    error_title: "Ada masalah",
+    back_hint: "Untuk kembali ke halaman sebelumnya, tekan tombol Kembali di peramban.",
+
+    messages: MessageTexts {
+        no_investigators: "Kantor ini belum bisa menerima laporan lewat situs ini. \
+            Silakan pakai saluran pengaduan lain yang tertera di halaman ini.",
+        invalid_form: "Ada isian yang perlu diperbaiki. Laporan belum terkirim.",
+        too_large: "Laporan terlalu panjang dan belum terkirim. Persingkat teks, lalu kirim lagi.",
+        csrf_failed: "Formulir sudah kedaluwarsa, jadi laporan belum terkirim. \
+            Periksa isinya, lalu kirim sekali lagi.",
+        busy: "Server sedang sibuk, laporan belum terkirim. Coba lagi dalam satu menit.",
+        store_down: "Ada gangguan di server. Laporan Anda TIDAK tersimpan. Coba lagi nanti; \
+            isi formulir tidak hilang selama halamannya tetap terbuka.",
+        team_changed: "Susunan tim pemeriksa baru saja berubah, jadi laporan belum terkirim. \
+            Coba kirim sekali lagi.",
+        bad_ciphertext: "Laporan terenkripsi rusak saat dikirim dan TIDAK tersimpan. \
+            Coba kirim sekali lagi.",
+        not_found: "Halaman yang Anda cari tidak ada.",
+        bad_request: "Permintaan ini tidak bisa diproses. Kembali, lalu coba lagi.",
+        internal: "Terjadi kesalahan di server. Laporan Anda TIDAK tersimpan. Coba lagi nanti; \
+            isi formulir tidak hilang selama halamannya tetap terbuka.",
+    },
+    categories: CategoryTexts {
+        penyalahgunaan_wewenang: "Penyalahgunaan wewenang",
+        hambatan_pelayanan_publik: "Hambatan pelayanan publik",
+        kkn: "KKN (korupsi, kolusi, nepotisme)",
+        gratifikasi_suap: "Gratifikasi atau suap",
+        benturan_kepentingan: "Benturan kepentingan",
+        pelanggaran_disiplin: "Pelanggaran disiplin pegawai",
+        lainnya: "Lainnya",
+    },
+    language_name: "Bahasa",
+    language_unknown: "Bahasa formulir tidak dikenali. Buka formulir baru, lalu kirim lagi.",
+    missing: |field| format!("Kolom “{field}” wajib diisi."),
+    too_long: |field, max| {
+        format!("Kolom “{field}” terlalu panjang: paling banyak {max} karakter.")
+    },
+    thousands: '.',
+};

@@ -1,0 +1,365 @@
+// Encrypts the report form in the browser before anything leaves the device.
+//
+// The page works without JavaScript (the form posts to the server, which encrypts in
+// memory). With JavaScript, guard.js stops every submit until this module has its crypto
+// worker ready; from then on this module handles the submit: it seals the report to the
+// investigators' keys in worker.js (the WebAssembly build of kentongan-crypto), posts only
+// the sealed case, and shows the receipt. Every failure fails closed: the reporter is told,
+// and nothing is sent, never the plain form as a fallback.
+//
+// Nothing here writes to the console: report content must never reach a log.
+
+const TEAM_URL = "/api/team";
+const REPORTS_URL = "/api/reports";
+// Argon2id at 64 MiB and the encryption take well under a second on a laptop and a few
+// seconds on a slow phone; a minute means something is stuck.
+const WORKER_TIMEOUT_MS = 60_000;
+// Slow mobile data: a full report is a few hundred KB of ciphertext.
+const NETWORK_TIMEOUT_MS = 120_000;
+
+class Timeout extends Error {}
+class NetworkError extends Error {}
+// The server refused the request; its message (in the page's language) is shown as is.
+class Refused extends Error {}
+
+function start(form) {
+    const status = document.getElementById("report-status");
+    const message = (name) => form.getAttribute(`data-msg-${name}`) || "";
+    const say = (text) => {
+        if (status) {
+            status.textContent = text;
+        }
+    };
+    const jsNote = document.getElementById("js-note");
+    if (jsNote) {
+        jsNote.hidden = false;
+    }
+
+    const sealer = new CryptoWorker(form.dataset.worker, form.dataset.glue, form.dataset.wasm);
+    let busy = false;
+
+    form.addEventListener("submit", (event) => {
+        // Always first: whatever happens below, the browser must not post the plain form.
+        event.preventDefault();
+        if (busy) {
+            return;
+        }
+        if (!sealer.ready) {
+            say(message("not-ready"));
+            return;
+        }
+        // `required` accepts a "what" of only spaces; the sealer would refuse it later with
+        // no way to point at the field. Empty it so the browser's own message shows.
+        const what = form.elements.namedItem("what");
+        if (what && what.value.trim() === "") {
+            what.value = "";
+        }
+        if (!form.reportValidity()) {
+            return;
+        }
+        busy = true;
+        setWorking(form, true);
+        send(form, sealer, message, say)
+            .then((sent) => {
+                // The worker's memory held the report: let it go with the worker.
+                sealer.close();
+                showReceipt(form, sent);
+                say("");
+            })
+            .catch((error) => {
+                if (error instanceof Refused) {
+                    say(error.message);
+                } else if (error instanceof Timeout) {
+                    say(message("timeout"));
+                } else if (error instanceof NetworkError) {
+                    say(message("network") || message("failed"));
+                } else {
+                    say(message("failed"));
+                }
+            })
+            .finally(() => {
+                busy = false;
+                setWorking(form, false);
+            });
+    });
+}
+
+// Seals and posts the report. Resolves to `{receipt, passphrase}` once the server has stored
+// it; rejects with Refused when the server said why not, with something else on any other
+// failure.
+async function send(form, sealer, message, say) {
+    const report = readReport(form);
+    const csrf = fieldValue(form, "csrf");
+    // One automatic retry when the team changed between fetching the keys and posting.
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+        say(message("encrypting"));
+        const team = await fetchTeam();
+        const result = await sealer.seal(report, team);
+        if (!isSealResult(result)) {
+            throw new Error("unexpected result from the worker");
+        }
+        say(message("sending"));
+        const response = await request(REPORTS_URL, {
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                Accept: "application/json",
+                "X-CSRF-Token": csrf,
+            },
+            body: JSON.stringify(result.sealed),
+        });
+        if (response.status === 201) {
+            return { receipt: result.receipt, passphrase: result.passphrase };
+        }
+        const error = await errorOf(response);
+        if (response.status === 409 && error.code === "team-changed" && attempt === 0) {
+            continue;
+        }
+        throw error;
+    }
+    throw new Error("the team kept changing");
+}
+
+function readReport(form) {
+    const identify = form.elements.namedItem("identify");
+    const name = fieldValue(form, "name");
+    const contact = fieldValue(form, "contact");
+    const named = Boolean(identify && identify.checked) && (name.trim() !== "" || contact.trim() !== "");
+    return {
+        category: fieldValue(form, "category"),
+        what: fieldValue(form, "what"),
+        who: fieldValue(form, "who"),
+        where: fieldValue(form, "where"),
+        when: fieldValue(form, "when"),
+        how: fieldValue(form, "how"),
+        why: fieldValue(form, "why"),
+        identification: named ? { name, contact } : null,
+        language: fieldValue(form, "lang"),
+        encrypted_in: "browser",
+    };
+}
+
+// A control's value by name; a select, a text field or a radio group alike.
+function fieldValue(form, name) {
+    const control = form.elements.namedItem(name);
+    return control && typeof control.value === "string" ? control.value : "";
+}
+
+// The investigators' public keys, as the array of `age1…` strings the sealer takes.
+async function fetchTeam() {
+    const response = await request(TEAM_URL, {
+        headers: { Accept: "application/json" },
+        cache: "no-store",
+    });
+    if (!response.ok) {
+        throw await errorOf(response);
+    }
+    const team = await response.json();
+    const recipients = team && team.recipients;
+    if (
+        !Array.isArray(recipients) ||
+        recipients.length === 0 ||
+        !recipients.every((r) => typeof r === "string" && r.startsWith("age1"))
+    ) {
+        throw new Error("team: unexpected answer");
+    }
+    return recipients;
+}
+
+// fetch, same origin only, with a timeout; a failure to connect is a NetworkError.
+async function request(url, init) {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), NETWORK_TIMEOUT_MS);
+    try {
+        return await fetch(url, {
+            ...init,
+            credentials: "same-origin",
+            mode: "same-origin",
+            redirect: "error",
+            referrerPolicy: "no-referrer",
+            signal: abort.signal,
+        });
+    } catch (error) {
+        throw abort.signal.aborted ? new Timeout("network") : new NetworkError(String(error));
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
+// The error for a response other than success: a Refused with the server's message when
+// it sent `{"error": code, "message": localized text}`, a plain Error otherwise.
+async function errorOf(response) {
+    let body = null;
+    try {
+        body = await response.json();
+    } catch {
+        // Not JSON (a proxy's error page): the generic message will do.
+    }
+    if (body && typeof body.message === "string" && body.message !== "") {
+        const refused = new Refused(body.message);
+        refused.code = typeof body.error === "string" ? body.error : "";
+        return refused;
+    }
+    return new Error(`server answered ${response.status}`);
+}
+
+function isSealResult(result) {
+    return (
+        result !== null &&
+        typeof result === "object" &&
+        typeof result.receipt === "string" &&
+        typeof result.passphrase === "string" &&
+        result.sealed !== null &&
+        typeof result.sealed === "object"
+    );
+}
+
+function setWorking(form, working) {
+    form.setAttribute("aria-busy", working ? "true" : "false");
+    for (const control of form.elements) {
+        if (control.type === "submit") {
+            control.disabled = working;
+        }
+    }
+}
+
+function showReceipt(form, sent) {
+    const section = document.getElementById("receipt");
+    const code = document.getElementById("receipt-code");
+    const passphrase = document.getElementById("passphrase");
+    if (!section || !code || !passphrase) {
+        throw new Error("the page has no receipt panel");
+    }
+    code.textContent = sent.receipt;
+    passphrase.textContent = sent.passphrase;
+    const encryptedIn = document.getElementById("encrypted-in");
+    const browserText = section.getAttribute("data-msg-browser");
+    if (encryptedIn && browserText) {
+        encryptedIn.textContent = browserText;
+    }
+    form.hidden = true;
+    const jsNote = document.getElementById("js-note");
+    if (jsNote) {
+        jsNote.hidden = true;
+    }
+    section.hidden = false;
+    const heading = document.getElementById("receipt-h");
+    const target = heading && heading.hasAttribute("tabindex") ? heading : section;
+    if (!target.hasAttribute("tabindex")) {
+        target.setAttribute("tabindex", "-1");
+    }
+    target.focus();
+    form.reset();
+}
+
+// The crypto worker: one request at a time, each with an id and a timeout. A worker that
+// errs or times out is replaced: a stuck Argon2id run must not answer a later request, and
+// a WebAssembly instance that trapped (out of memory on a small phone) is not to be reused.
+class CryptoWorker {
+    constructor(workerUrl, glueUrl, wasmUrl) {
+        this.urls = { worker: workerUrl, glue: glueUrl, wasm: wasmUrl };
+        this.worker = null;
+        this.ready = false;
+        this.nextId = 1;
+        this.pending = new Map();
+        this.spawn();
+    }
+
+    spawn() {
+        this.setReady(false);
+        try {
+            this.worker = new Worker(this.urls.worker, { type: "module" });
+        } catch {
+            // No module workers (an old browser): stay not ready; guard.js keeps the form shut.
+            this.worker = null;
+            return;
+        }
+        this.worker.addEventListener("message", (event) => this.receive(event.data));
+        this.worker.addEventListener("error", (event) => {
+            event.preventDefault();
+            this.fail(new Error("worker error"));
+        });
+        this.worker.addEventListener("messageerror", () => this.fail(new Error("worker message")));
+        this.worker.postMessage({ init: { glue: this.urls.glue, wasm: this.urls.wasm } });
+    }
+
+    setReady(ready) {
+        this.ready = ready;
+        window.kentonganReady = ready;
+    }
+
+    receive(data) {
+        if (data === null || typeof data !== "object") {
+            return;
+        }
+        if (data.ready === true) {
+            this.setReady(true);
+            return;
+        }
+        const request = this.pending.get(data.id);
+        if (!request) {
+            // An init failure (no id): stay not ready.
+            return;
+        }
+        this.pending.delete(data.id);
+        clearTimeout(request.timer);
+        if ("error" in data) {
+            request.reject(new Error("worker: operation failed"));
+            this.fail(new Error("worker: replaced after an error"));
+        } else {
+            request.resolve(data);
+        }
+    }
+
+    // Rejects everything in flight and ends the worker. One that was working is replaced by
+    // a fresh one; one that never got ready (its script or the wasm did not load) is not
+    // retried, and the form stays shut.
+    fail(error) {
+        const wasReady = this.ready;
+        this.setReady(false);
+        for (const request of this.pending.values()) {
+            clearTimeout(request.timer);
+            request.reject(error);
+        }
+        this.pending.clear();
+        if (this.worker) {
+            this.worker.terminate();
+            this.worker = null;
+        }
+        if (wasReady) {
+            this.spawn();
+        }
+    }
+
+    // Ends the worker for good (after a report was sent).
+    close() {
+        this.setReady(false);
+        if (this.worker) {
+            this.worker.terminate();
+            this.worker = null;
+        }
+    }
+
+    call(message) {
+        if (!this.worker || !this.ready) {
+            return Promise.reject(new Error("worker not ready"));
+        }
+        const id = this.nextId++;
+        return new Promise((resolve, reject) => {
+            const timer = setTimeout(() => this.fail(new Timeout("worker")), WORKER_TIMEOUT_MS);
+            this.pending.set(id, { resolve, reject, timer });
+            this.worker.postMessage({ id, ...message });
+        });
+    }
+
+    async seal(report, team) {
+        const answer = await this.call({ seal: { report, team } });
+        return answer.sealed;
+    }
+}
+
+// Last, so that the classes above are defined.
+const reportForm = document.getElementById("report-form");
+if (reportForm) {
+    start(reportForm);
+}
