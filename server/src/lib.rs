@@ -1,1 +1,13 @@
+//! The Kentongan server: the web application, its store and the operator's commands.
+//!
+//! Data flows one way: browser (or no-JS form) → [`web`] handler → `kentongan_crypto` (only on
+//! the no-JS path, in memory) → [`store`]. The server holds investigators' public keys only,
+//! so it can seal but never open a case.
+#![forbid(unsafe_code)]
 
+pub mod config;
+pub mod export;
+pub mod sealer;
+pub mod store;
+pub mod team;
+pub mod web;

@@ -1,0 +1,154 @@
+//! Configuration: an optional TOML file, `KENTONGAN_*` environment variables over it, command
+//! line flags over both. `kentongan config example` prints the commented example below.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use kentongan_templates::Office;
+use serde::Deserialize;
+
+/// Where the server listens unless told otherwise: loopback, so a fresh install is not
+/// reachable from the network until the operator puts a TLS proxy or onion service in front.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// The embedded database, in `data/` under the working directory (created on first run).
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/kentongan.sqlite3";
+
+/// The file read when `--config` / `KENTONGAN_CONFIG` is not given, if it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "kentongan.toml";
+
+/// The configuration file. Every field is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Address and port to listen on (`KENTONGAN_LISTEN`).
+    pub listen: Option<String>,
+    /// `sqlite://path/to/file.sqlite3` or `postgres://user@host/db` (`KENTONGAN_DATABASE_URL`).
+    pub database_url: Option<String>,
+    /// Mark cookies `Secure`. Turn on whenever the site is served over HTTPS.
+    pub secure_cookies: Option<bool>,
+    /// Hours east of UTC for the office's calendar: reports are dated by day only, in this
+    /// time zone. 7 (WIB) unless set.
+    pub utc_offset_hours: Option<i8>,
+    /// Reports sealed on the server at once (no-JS path). Each takes 64 MiB for Argon2id while
+    /// it runs. The number of CPU cores unless set.
+    pub max_concurrent_seals: Option<usize>,
+    /// No-JS reports allowed to wait for a free slot; beyond this the reporter is told to try
+    /// again in a minute, and the form keeps what they typed. 64 unless set.
+    pub max_waiting_seals: Option<usize>,
+    /// The office that runs this WBS, shown on every page.
+    pub office: Option<Office>,
+}
+
+/// The configuration in force.
+pub struct Config {
+    pub listen: String,
+    pub database_url: DatabaseUrl,
+    pub secure_cookies: bool,
+    pub utc_offset: time::UtcOffset,
+    pub max_concurrent_seals: usize,
+    pub max_waiting_seals: usize,
+    pub office: Office,
+}
+
+/// A database URL, with any password masked in `Debug` and `Display`.
+#[derive(Clone)]
+pub struct DatabaseUrl(pub String);
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // scheme://user:password@host → scheme://user:***@host
+        match (self.0.find("://"), self.0.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => {
+                let userinfo = self.0.get(scheme + 3..at).unwrap_or_default();
+                let user = userinfo.split(':').next().unwrap_or_default();
+                let masked = if userinfo.contains(':') { ":***" } else { "" };
+                write!(
+                    f,
+                    "{}{user}{masked}{}",
+                    self.0.get(..scheme + 3).unwrap_or_default(),
+                    self.0.get(at..).unwrap_or_default()
+                )
+            }
+            _ => f.write_str(&self.0),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the file (explicit path, or [`DEFAULT_CONFIG_FILE`] if present) and applies the
+    /// overrides, which clap has already merged from flags and environment.
+    pub fn load(
+        path: Option<&Path>,
+        listen: Option<String>,
+        database_url: Option<String>,
+    ) -> anyhow::Result<Config> {
+        let file = match path {
+            Some(path) => read(path)?,
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
+                read(&PathBuf::from(DEFAULT_CONFIG_FILE))?
+            }
+            None => FileConfig::default(),
+        };
+        let utc_offset = time::UtcOffset::from_hms(file.utc_offset_hours.unwrap_or(7), 0, 0)
+            .context("utc_offset_hours must be between -25 and 25")?;
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Ok(Config {
+            listen: listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            database_url: DatabaseUrl(
+                database_url
+                    .or(file.database_url)
+                    .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            ),
+            secure_cookies: file.secure_cookies.unwrap_or(false),
+            utc_offset,
+            max_concurrent_seals: file.max_concurrent_seals.unwrap_or(cores).max(1),
+            max_waiting_seals: file.max_waiting_seals.unwrap_or(64),
+            office: file.office.unwrap_or_else(Office::jetis_example),
+        })
+    }
+}
+
+fn read(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{} is not valid configuration", path.display()))
+}
+
+/// The commented example `kentongan config example` prints.
+pub const EXAMPLE: &str = include_str!("../kentongan.example.toml");
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn example_parses_and_matches_defaults() {
+        let file: FileConfig = toml::from_str(EXAMPLE).unwrap();
+        assert_eq!(file.listen.as_deref(), Some(DEFAULT_LISTEN));
+        assert_eq!(file.database_url.as_deref(), Some(DEFAULT_DATABASE_URL));
+        assert_eq!(file.office.unwrap().name, Office::jetis_example().name);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
+    }
+
+    #[test]
+    fn passwords_are_masked() {
+        let url = DatabaseUrl("postgres://kentongan:s3cret@db.local/wbs".into());
+        assert_eq!(url.to_string(), "postgres://kentongan:***@db.local/wbs");
+        assert_eq!(format!("{url:?}"), "postgres://kentongan:***@db.local/wbs");
+        let plain = DatabaseUrl("postgres://postgres@127.0.0.1/test".into());
+        assert_eq!(plain.to_string(), "postgres://postgres@127.0.0.1/test");
+    }
+}

@@ -1,0 +1,142 @@
+//! The web application: reporter pages, the JSON endpoint the browser's encryption posts to,
+//! and static assets. `router()` builds it; tests drive it in-process.
+
+mod cookies;
+mod headers;
+mod report;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use kentongan_templates::strings::{Lang, Message};
+use kentongan_templates::{Markup, Office};
+use serde::Deserialize;
+use time::{Date, OffsetDateTime, UtcOffset};
+
+use crate::sealer::Sealer;
+use crate::store::Store;
+use crate::team::TeamCache;
+
+/// Everything a handler needs. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    store: Arc<dyn Store>,
+    team: TeamCache,
+    sealer: Sealer,
+    office: Office,
+    secure_cookies: bool,
+    utc_offset: UtcOffset,
+}
+
+/// What [`AppState::new`] needs besides the store.
+pub struct Settings {
+    pub office: Office,
+    pub secure_cookies: bool,
+    pub utc_offset: UtcOffset,
+    pub max_concurrent_seals: usize,
+    pub max_waiting_seals: usize,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
+        AppState(Arc::new(Inner {
+            team: TeamCache::new(store.clone()),
+            store,
+            sealer: Sealer::new(settings.max_concurrent_seals, settings.max_waiting_seals),
+            office: settings.office,
+            secure_cookies: settings.secure_cookies,
+            utc_offset: settings.utc_offset,
+        }))
+    }
+
+    /// Today in the office's calendar. Cases are dated by day only: a precise time would help
+    /// tie a report to a person.
+    fn today(&self) -> Date {
+        OffsetDateTime::now_utc().to_offset(self.0.utc_offset).date()
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(landing))
+        .merge(report::routes())
+        .route("/static/{*name}", get(static_asset))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .with_state(state)
+}
+
+/// `?lang=en` switches to English; anything else is Indonesian.
+#[derive(Debug, Default, Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+impl LangQuery {
+    fn lang(&self) -> Lang {
+        self.lang.as_deref().and_then(Lang::parse).unwrap_or_default()
+    }
+}
+
+async fn landing(State(state): State<AppState>, Query(q): Query<LangQuery>) -> Response {
+    let lang = q.lang();
+    match state.0.team.get().await {
+        Ok(team) => html(
+            StatusCode::OK,
+            kentongan_templates::landing(lang, &state.0.office, &team.view()),
+        ),
+        Err(e) => {
+            tracing::error!("cannot read the team: {e}");
+            state.error_page(lang, StatusCode::SERVICE_UNAVAILABLE, Message::StoreDown)
+        }
+    }
+}
+
+async fn not_found(State(state): State<AppState>, Query(q): Query<LangQuery>) -> Response {
+    state.error_page(q.lang(), StatusCode::NOT_FOUND, Message::NotFound)
+}
+
+async fn static_asset(Path(name): Path<String>) -> Response {
+    match kentongan_templates::assets::get(&name) {
+        Some(asset) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type)),
+                // URLs carry a content hash (`?v=`), so a cached copy is never stale.
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=31536000, immutable"),
+                ),
+            ],
+            asset.bytes,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+impl AppState {
+    fn error_page(&self, lang: Lang, status: StatusCode, message: Message) -> Response {
+        html(
+            status,
+            kentongan_templates::error_page(lang, &self.0.office, message),
+        )
+    }
+}
+
+/// An HTML page that no cache keeps: pages may show a receipt, a passphrase or what a
+/// reporter typed.
+fn html(status: StatusCode, markup: Markup) -> Response {
+    (
+        status,
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        markup,
+    )
+        .into_response()
+}

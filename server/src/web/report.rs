@@ -1,0 +1,269 @@
+//! Filing a report: the form, its no-JS submission (sealed here, in memory), and the JSON
+//! endpoint the browser's own encryption posts to.
+
+use axum::extract::rejection::{FormRejection, JsonRejection};
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use kentongan_crypto::report::{EncryptedIn, FieldError};
+use kentongan_crypto::submission::{CheckError, SealError, SealedCase};
+use kentongan_templates::ReportDraft;
+use kentongan_templates::strings::{self, Lang, Message};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{AppState, LangQuery, cookies, html};
+use crate::sealer::SealRefusal;
+use crate::store::{NewCase, StoreError};
+use crate::team::Team;
+
+/// A form post: every field at its limit, percent-encoded at up to 12 bytes per character.
+const FORM_LIMIT: usize = 512 * 1024;
+/// A sealed case: the largest padded report in base64, plus envelopes for a large team.
+const SEALED_LIMIT: usize = 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/report",
+            get(form).post(submit_form).layer(DefaultBodyLimit::max(FORM_LIMIT)),
+        )
+        .route("/api/team", get(team))
+        .route(
+            "/api/reports",
+            post(submit_sealed).layer(DefaultBodyLimit::max(SEALED_LIMIT)),
+        )
+}
+
+async fn form(State(state): State<AppState>, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+    state
+        .form_page(q.lang(), &headers, StatusCode::OK, &ReportDraft::default(), &[], None)
+        .await
+}
+
+/// The no-JS form: the report fields plus the CSRF token and the page's language.
+#[derive(Deserialize)]
+struct FormPost {
+    #[serde(flatten)]
+    draft: ReportDraft,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    lang: String,
+}
+
+async fn submit_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    post: Result<Form<FormPost>, FormRejection>,
+) -> Response {
+    let Form(post) = match post {
+        Ok(post) => post,
+        Err(rejection) => {
+            let (status, message) = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                (StatusCode::PAYLOAD_TOO_LARGE, Message::TooLarge)
+            } else {
+                (StatusCode::BAD_REQUEST, Message::BadRequest)
+            };
+            return state.error_page(Lang::default(), status, message);
+        }
+    };
+    let lang = Lang::parse(&post.lang).unwrap_or_default();
+    let draft = &post.draft;
+    let refuse = |status, message| state.form_page(lang, &headers, status, draft, &[], Some(message));
+
+    if !cookies::matches(&headers, &post.csrf) {
+        return refuse(StatusCode::FORBIDDEN, Message::CsrfFailed).await;
+    }
+    let team = match state.0.team.get().await {
+        Ok(team) => team,
+        Err(e) => {
+            tracing::error!("cannot read the team: {e}");
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, Message::StoreDown).await;
+        }
+    };
+    let report = match draft.to_report(lang, EncryptedIn::Server) {
+        Ok(report) => report,
+        Err(errors) => {
+            return state
+                .form_page(lang, &headers, StatusCode::BAD_REQUEST, draft, &errors, Some(Message::InvalidForm))
+                .await;
+        }
+    };
+    // A receipt collision (1 in 10¹⁶ per pair) is retried with fresh codes.
+    for _ in 0..3 {
+        let submission = match state.0.sealer.seal(report.clone(), team.recipients()).await {
+            Ok(submission) => submission,
+            Err(SealRefusal::Busy) => {
+                return refuse(StatusCode::SERVICE_UNAVAILABLE, Message::Busy).await;
+            }
+            Err(SealRefusal::Seal(SealError::NoInvestigators)) => {
+                return refuse(StatusCode::SERVICE_UNAVAILABLE, Message::NoInvestigators).await;
+            }
+            Err(SealRefusal::Seal(e)) => {
+                tracing::error!("sealing a no-JS report failed: {e}");
+                return refuse(StatusCode::INTERNAL_SERVER_ERROR, Message::Internal).await;
+            }
+        };
+        let receipt = submission.sealed.receipt.to_string();
+        let case = match new_case(&state, &team, submission.sealed) {
+            Some(case) => case,
+            None => return refuse(StatusCode::INTERNAL_SERVER_ERROR, Message::Internal).await,
+        };
+        match state.0.store.create_case(case).await {
+            Ok(_) => {
+                return html(
+                    StatusCode::OK,
+                    kentongan_templates::receipt(
+                        lang,
+                        &state.0.office,
+                        &receipt,
+                        submission.passphrase.expose_secret(),
+                        EncryptedIn::Server,
+                    ),
+                );
+            }
+            Err(StoreError::Duplicate) => continue,
+            Err(e) => {
+                tracing::error!("storing a report failed: {e}");
+                return refuse(StatusCode::SERVICE_UNAVAILABLE, Message::StoreDown).await;
+            }
+        }
+    }
+    refuse(StatusCode::INTERNAL_SERVER_ERROR, Message::Internal).await
+}
+
+/// The current team's public keys, for the browser to seal a new case to.
+async fn team(State(state): State<AppState>) -> Response {
+    match state.0.team.get().await {
+        Ok(team) => (
+            [(header::CACHE_CONTROL, "no-store")],
+            Json(json!({ "recipients": team.recipients() })),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!("cannot read the team: {e}");
+            api_error(Lang::default(), StatusCode::SERVICE_UNAVAILABLE, "store-down", Message::StoreDown)
+        }
+    }
+}
+
+/// A case sealed in the browser. Only ciphertext and public values arrive; the checks are
+/// the ones [`SealedCase::check`] can make without keys.
+async fn submit_sealed(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Result<Json<SealedCase>, JsonRejection>,
+) -> Response {
+    let lang = q.lang();
+    let token = headers
+        .get(cookies::CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !cookies::matches(&headers, token) {
+        return api_error(lang, StatusCode::FORBIDDEN, "csrf", Message::CsrfFailed);
+    }
+    let Json(sealed) = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return api_error(lang, StatusCode::PAYLOAD_TOO_LARGE, "too-large", Message::TooLarge);
+        }
+        Err(_) => return api_error(lang, StatusCode::BAD_REQUEST, "bad-request", Message::BadRequest),
+    };
+    let team = match state.0.team.get().await {
+        Ok(team) => team,
+        Err(e) => {
+            tracing::error!("cannot read the team: {e}");
+            return api_error(lang, StatusCode::SERVICE_UNAVAILABLE, "store-down", Message::StoreDown);
+        }
+    };
+    if team.members.is_empty() {
+        return api_error(lang, StatusCode::SERVICE_UNAVAILABLE, "no-investigators", Message::NoInvestigators);
+    }
+    match sealed.check(&team.recipients()) {
+        Ok(()) => {}
+        Err(CheckError::Team) => {
+            return api_error(lang, StatusCode::CONFLICT, "team-changed", Message::TeamChanged);
+        }
+        Err(e) => {
+            tracing::info!("refused a browser-sealed report: {e}");
+            return api_error(lang, StatusCode::BAD_REQUEST, "bad-ciphertext", Message::BadCiphertext);
+        }
+    }
+    let Some(case) = new_case(&state, &team, sealed) else {
+        return api_error(lang, StatusCode::CONFLICT, "team-changed", Message::TeamChanged);
+    };
+    match state.0.store.create_case(case).await {
+        Ok(_) => (StatusCode::CREATED, Json(json!({ "ok": true }))).into_response(),
+        // The browser chose a receipt that exists: it retries with a fresh one.
+        Err(StoreError::Duplicate) => api_error(lang, StatusCode::CONFLICT, "retry", Message::Internal),
+        Err(e) => {
+            tracing::error!("storing a report failed: {e}");
+            api_error(lang, StatusCode::SERVICE_UNAVAILABLE, "store-down", Message::StoreDown)
+        }
+    }
+}
+
+/// Files envelopes under investigator ids. `None` if an envelope names someone outside the
+/// team (cannot happen after [`SealedCase::check`]).
+fn new_case(state: &AppState, team: &Team, sealed: SealedCase) -> Option<NewCase> {
+    let envelopes = sealed
+        .envelopes
+        .into_iter()
+        .map(|envelope| match envelope.holder {
+            kentongan_crypto::Holder::Reporter => Some((None, envelope.ciphertext)),
+            kentongan_crypto::Holder::Investigator(key) => {
+                team.id_of(&key).map(|id| (Some(id), envelope.ciphertext))
+            }
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(NewCase {
+        created_on: state.today(),
+        receipt_lookup: sealed.receipt.lookup_key(),
+        credential: sealed.credential,
+        case_recipient: sealed.case_recipient,
+        notes_recipient: sealed.notes_recipient,
+        report: sealed.report,
+        envelopes,
+    })
+}
+
+fn api_error(lang: Lang, status: StatusCode, code: &'static str, message: Message) -> Response {
+    (
+        status,
+        Json(json!({ "error": code, "message": strings::message(lang, message) })),
+    )
+        .into_response()
+}
+
+impl AppState {
+    /// The report form, refilled with `draft`, with field errors and a notice, and a CSRF
+    /// cookie (reused if the browser has one).
+    async fn form_page(
+        &self,
+        lang: Lang,
+        headers: &HeaderMap,
+        status: StatusCode,
+        draft: &ReportDraft,
+        errors: &[FieldError],
+        notice: Option<Message>,
+    ) -> Response {
+        let team = match self.0.team.get().await {
+            Ok(team) => team.view(),
+            Err(e) => {
+                tracing::error!("cannot read the team: {e}");
+                return self.error_page(lang, StatusCode::SERVICE_UNAVAILABLE, Message::StoreDown);
+            }
+        };
+        let token = cookies::csrf_token(headers).unwrap_or_else(cookies::new_token);
+        let page = kentongan_templates::report_form(lang, &self.0.office, &team, draft, errors, &token, notice);
+        let mut response = html(status, page);
+        response
+            .headers_mut()
+            .insert(header::SET_COOKIE, cookies::set_cookie(&token, self.0.secure_cookies));
+        response
+    }
+}
