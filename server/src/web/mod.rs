@@ -4,6 +4,8 @@
 mod cookies;
 mod headers;
 mod report;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 
