@@ -1,0 +1,154 @@
+//! The JavaScript path in real headless Chromium: the report is encrypted in the browser,
+//! and neither the bytes the browser sends nor the stored rows contain its text.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use fantoccini::{ClientBuilder, Locator};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::support::*;
+
+/// A TCP proxy in front of the server that records every byte the browser sends.
+struct Recorder {
+    url: String,
+    sent: Arc<Mutex<Vec<u8>>>,
+}
+
+async fn record(upstream: String) -> Recorder {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let log = sent.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let upstream = TcpStream::connect(&upstream).await.unwrap();
+            let log = log.clone();
+            tokio::spawn(async move {
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut up_read, mut up_write) = upstream.into_split();
+                let to_server = async {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    loop {
+                        let n = client_read.read(&mut buf).await.unwrap_or(0);
+                        if n == 0 {
+                            break;
+                        }
+                        log.lock().unwrap().extend_from_slice(&buf[..n]);
+                        if up_write.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                    let _ = up_write.shutdown().await;
+                };
+                let to_client = async {
+                    let _ = tokio::io::copy(&mut up_read, &mut client_write).await;
+                    let _ = client_write.shutdown().await;
+                };
+                tokio::join!(to_server, to_client);
+            });
+        }
+    });
+    Recorder { url, sent }
+}
+
+struct ChromeDriver(Child, u16);
+
+impl ChromeDriver {
+    fn start() -> ChromeDriver {
+        let port = free_port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (Debian package chromium-driver) must be installed: scripts/test installs it");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        ChromeDriver(child, port)
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub async fn chromium(profile: &std::path::Path) -> (ChromeDriver, fantoccini::Client) {
+    let driver = ChromeDriver::start();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                format!("--user-data-dir={}", profile.display()),
+                "--window-size=412,1600",
+            ],
+        }),
+    );
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.1))
+        .await
+        .expect("start headless Chromium");
+    (driver, client)
+}
+
+#[tokio::test]
+async fn report_with_javascript_is_encrypted_in_the_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = make_investigator(dir.path(), "citra");
+    let out = kentongan(dir.path(), None, &["investigator", "add", "--name", "Citra", "--recipient", &key.recipient]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let server = Server::start(dir, None);
+    let recorder = record(server.url.trim_start_matches("http://").to_owned()).await;
+    let profile = tempfile::tempdir().unwrap();
+    let (_driver, browser) = chromium(profile.path()).await;
+
+    let what = "Kepala urusan menerima amplop dari kontraktor JKW-9031 di ruang rapat";
+    browser.goto(&format!("{}/report", recorder.url)).await.unwrap();
+    browser.find(Locator::Css("select[name=category]")).await.unwrap()
+        .select_by_value("benturan-kepentingan").await.unwrap();
+    browser.find(Locator::Css("textarea[name=what]")).await.unwrap().send_keys(what).await.unwrap();
+    browser.find(Locator::Css("[name=who]")).await.unwrap().send_keys("Kepala urusan \" ' & < >").await.unwrap();
+    browser.find(Locator::Css("form#report-form [type=submit]")).await.unwrap().click().await.unwrap();
+
+    let receipt = browser
+        .wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css("section#receipt:not([hidden]) #receipt-code"))
+        .await
+        .expect("the receipt appears after browser encryption")
+        .text()
+        .await
+        .unwrap();
+    let passphrase = browser.find(Locator::Id("passphrase")).await.unwrap().text().await.unwrap();
+    assert_eq!(receipt.replace(' ', "").len(), 16, "{receipt}");
+    assert!(passphrase.split(' ').count() >= 7);
+    let note = browser.find(Locator::Id("encrypted-in")).await.unwrap().text().await.unwrap();
+    assert!(!note.is_empty());
+    browser.close().await.unwrap();
+
+    let sent = recorder.sent.lock().unwrap().clone();
+    assert!(contains(&sent, "POST /api/reports"), "the browser posted ciphertext");
+    assert!(!contains(&sent, "POST /report "), "the plain form was not used");
+    for secret in [what, "JKW-9031", "Kepala urusan", passphrase.as_str()] {
+        assert!(!contains(&sent, secret), "{secret:?} left the browser in plaintext");
+        assert!(!contains(&server.data_files(), secret), "{secret:?} is in the database");
+        assert!(!server.log().contains(secret), "{secret:?} is in the log");
+    }
+
+    let (text, json) = export_and_open(&server, &key, 1);
+    assert!(text.contains(what), "{text}");
+    assert_eq!(json["items"][0]["report"]["encrypted_in"], "browser");
+}

@@ -1,0 +1,13 @@
+//! End-to-end tests: the real `kentongan` and `kentongan-keytool` binaries, SQLite and
+//! PostgreSQL, and real headless Chromium. `scripts/test` builds the binaries first.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::print_stdout
+)]
+
+mod browser;
+mod no_js;
+mod support;

@@ -1,0 +1,127 @@
+//! The no-JavaScript path with the real binaries: report through the plain form, export,
+//! open with the keytool; and nothing of the report, the client's address, user agent or
+//! referrer in the database or the log.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use crate::support::*;
+
+/// The client connects from this loopback address, so the test can look for it.
+const CLIENT_ADDRESS: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 77);
+const USER_AGENT: &str = "KentonganE2E-UserAgent/7.7";
+const REFERRER: &str = "http://referrer.invalid/secret-page";
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .local_address(IpAddr::V4(CLIENT_ADDRESS))
+        .user_agent(USER_AGENT)
+        .build()
+        .unwrap()
+}
+
+/// Files a report through the form as a browser without JavaScript would, and returns the
+/// receipt page.
+pub async fn file_report(server: &Server, what: &str) -> String {
+    let client = client();
+    let form = client.get(format!("{}/report", server.url)).send().await.unwrap();
+    assert_eq!(form.status(), 200);
+    let html = form.text().await.unwrap();
+    let csrf = input_value(&html, "csrf").expect("csrf field");
+    let response = client
+        .post(format!("{}/report", server.url))
+        .header("referer", REFERRER)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("lang", "id"),
+            ("category", "gratifikasi-suap"),
+            ("what", what),
+            ("who", "Petugas loket \" ' & < >"),
+            ("where", "Loket pelayanan"),
+            ("when", "Senin lalu"),
+            ("how", "Meminta uang di luar tarif"),
+            ("why", "Tidak ada dasar hukumnya"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
+}
+
+async fn story(server: Server, key: InvestigatorKey, dump: impl Fn(&Server) -> Vec<u8>) {
+    let what = "Pungutan liar di loket KTP oleh petugas berinisial ZQX-4711";
+    let page = file_report(&server, what).await;
+    let receipt = element_text(&page, "receipt-code").expect("receipt code on the page");
+    let passphrase = element_text(&page, "passphrase").expect("passphrase on the page");
+    assert_eq!(receipt.replace(' ', "").len(), 16, "{receipt}");
+    assert!(passphrase.split(' ').count() >= 7, "{passphrase}");
+    assert!(!page.contains(what), "the receipt page does not echo the report");
+
+    let (text, json) = export_and_open(&server, &key, 1);
+    assert!(text.contains(what), "{text}");
+    assert!(text.contains("Petugas loket \" ' & < >"));
+    assert_eq!(json["items"][0]["report"]["encrypted_in"], "server");
+
+    let stored = dump(&server);
+    let log = server.log();
+    for secret in [what, "ZQX-4711", passphrase.as_str(), "Meminta uang di luar tarif"] {
+        assert!(!contains(&stored, secret), "{secret:?} is in the database");
+        assert!(!contains(&stored, &hex(secret)), "{secret:?} is in the database (hex)");
+        assert!(!log.contains(secret), "{secret:?} is in the log");
+    }
+    for trace in [CLIENT_ADDRESS.to_string().as_str(), USER_AGENT, REFERRER, "referrer.invalid"] {
+        assert!(!contains(&stored, trace), "{trace:?} is in the database");
+        assert!(!log.contains(trace), "{trace:?} is in the log");
+    }
+}
+
+fn hex(s: &str) -> String {
+    s.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn report_without_javascript_on_default_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = make_investigator(dir.path(), "ani");
+    // The default database: no URL given anywhere, so data/kentongan.sqlite3 is created.
+    let out = kentongan(dir.path(), None, &["investigator", "add", "--name", "Ani", "--recipient", &key.recipient]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let server = Server::start(dir, None);
+    assert!(server.dir.path().join("data/kentongan.sqlite3").exists());
+    story(server, key, Server::data_files).await;
+}
+
+#[tokio::test]
+async fn report_without_javascript_on_postgres() {
+    let pg = Postgres::new();
+    let dir = tempfile::tempdir().unwrap();
+    let key = make_investigator(dir.path(), "budi");
+    let out = kentongan(dir.path(), Some(&pg.url), &["investigator", "add", "--name", "Budi", "--recipient", &key.recipient, "--admin"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let server = Server::start(dir, Some(&pg.url));
+    story(server, key, |_| pg.dump().into_bytes()).await;
+}
+
+#[tokio::test]
+async fn without_investigators_the_form_refuses_and_the_server_warns() {
+    let server = Server::start(tempfile::tempdir().unwrap(), None);
+    let html = client().get(format!("{}/report", server.url)).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("id=\"report-form\""), "no form without investigators");
+    assert!(server.log().contains("no investigator is registered"));
+}
+
+#[tokio::test]
+async fn operator_commands_validate_their_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kentongan(dir.path(), None, &["investigator", "add", "--name", "X", "--recipient", "age1notakey"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("not a valid public key"), "{}", stderr(&out));
+    let out = kentongan(dir.path(), None, &["investigator", "disable", "42"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no investigator 42"));
+    let out = kentongan(dir.path(), None, &["export", "--case", "9", "--out", "x.json"]);
+    assert!(!out.status.success());
+    let out = kentongan(dir.path(), None, &["config", "example"]);
+    assert!(stdout(&out).contains("[office]"));
+}

@@ -1,0 +1,232 @@
+//! Starting the real binaries, and the databases they use.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+/// A binary built by `cargo build` in the same target directory as this test.
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // target/<profile>/deps/e2e-<hash> → target/<profile>/<name>
+    let path = exe.parent().unwrap().parent().unwrap().join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: build the binaries first (scripts/test does)",
+        path.display()
+    );
+    path
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub fn run(mut command: Command) -> Output {
+    let output = command.output().unwrap();
+    output
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// An investigator's key made with the real `kentongan-keytool generate`.
+pub struct InvestigatorKey {
+    pub key_file: PathBuf,
+    pub passphrase_file: PathBuf,
+    pub recipient: String,
+}
+
+pub fn make_investigator(dir: &Path, name: &str) -> InvestigatorKey {
+    let passphrase_file = dir.join(format!("{name}.pass"));
+    std::fs::write(&passphrase_file, format!("kata sandi panjang {name} 2026\n")).unwrap();
+    let key_file = dir.join(format!("{name}.age"));
+    let mut cmd = Command::new(bin("kentongan-keytool"));
+    cmd.args(["generate", "--out"]).arg(&key_file).arg("--passphrase-file").arg(&passphrase_file);
+    let out = run(cmd);
+    assert!(out.status.success(), "keytool generate: {}", stderr(&out));
+    let recipient = stdout(&out).trim().to_owned();
+    assert!(recipient.starts_with("age1"), "{recipient}");
+    InvestigatorKey { key_file, passphrase_file, recipient }
+}
+
+/// A fresh PostgreSQL database, dropped when this is dropped.
+pub struct Postgres {
+    pub url: String,
+    name: String,
+}
+
+const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+fn psql(sql: &str) -> Output {
+    let admin = std::env::var("KENTONGAN_TEST_POSTGRES_URL").unwrap_or_else(|_| PG_ADMIN.into());
+    let mut cmd = Command::new("psql");
+    cmd.args([admin.as_str(), "-v", "ON_ERROR_STOP=1", "-qc", sql]);
+    run(cmd)
+}
+
+impl Postgres {
+    pub fn new() -> Postgres {
+        let name = format!("kentongan_e2e_{}", std::process::id() as u64 * 1000 + free_port() as u64);
+        let out = psql(&format!("CREATE DATABASE {name}"));
+        assert!(
+            out.status.success(),
+            "PostgreSQL must run on 127.0.0.1:5432 for these tests: {}",
+            stderr(&out)
+        );
+        let base = std::env::var("KENTONGAN_TEST_POSTGRES_URL").unwrap_or_else(|_| PG_ADMIN.into());
+        let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
+        Postgres { url, name }
+    }
+
+    /// Everything stored, as text: `pg_dump` of the data (bytea appears as hex).
+    pub fn dump(&self) -> String {
+        let mut cmd = Command::new("pg_dump");
+        cmd.args(["--data-only", self.url.as_str()]);
+        let out = run(cmd);
+        assert!(out.status.success(), "pg_dump: {}", stderr(&out));
+        stdout(&out)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = psql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+    }
+}
+
+/// The real server, started in its own working directory (so the default SQLite database is
+/// created in `data/` there), with its log captured to a file.
+pub struct Server {
+    child: Child,
+    pub dir: TempDir,
+    pub url: String,
+    pub database_url: Option<String>,
+    log: PathBuf,
+}
+
+impl Server {
+    /// `database_url: None` uses the built-in default (SQLite under `data/`).
+    pub fn start(dir: TempDir, database_url: Option<&str>) -> Server {
+        let port = free_port();
+        let log = dir.path().join("server.log");
+        let mut cmd = Command::new(bin("kentongan"));
+        cmd.current_dir(dir.path())
+            .env("KENTONGAN_LISTEN", format!("127.0.0.1:{port}"))
+            .env("KENTONGAN_LOG", "debug")
+            .env_remove("KENTONGAN_DATABASE_URL")
+            .stdout(Stdio::from(std::fs::File::create(dir.path().join("server.out")).unwrap()))
+            .stderr(Stdio::from(std::fs::File::create(&log).unwrap()));
+        if let Some(url) = database_url {
+            cmd.env("KENTONGAN_DATABASE_URL", url);
+        }
+        cmd.arg("serve");
+        let child = cmd.spawn().unwrap();
+        let server = Server {
+            child,
+            dir,
+            url: format!("http://127.0.0.1:{port}"),
+            database_url: database_url.map(str::to_owned),
+            log,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "server did not start: {}", server.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    /// Runs `kentongan ARGS` against the same database, in the same working directory.
+    pub fn kentongan(&self, args: &[&str]) -> Output {
+        kentongan(self.dir.path(), self.database_url.as_deref(), args)
+    }
+
+    pub fn log(&self) -> String {
+        let mut text = String::new();
+        if let Ok(mut f) = std::fs::File::open(&self.log) {
+            let _ = f.read_to_string(&mut text);
+        }
+        text
+    }
+
+    /// Every byte of every file under `data/` (the SQLite database and its WAL).
+    pub fn data_files(&self) -> Vec<u8> {
+        let mut all = Vec::new();
+        let data = self.dir.path().join("data");
+        for entry in std::fs::read_dir(&data).into_iter().flatten().flatten() {
+            all.extend(std::fs::read(entry.path()).unwrap_or_default());
+        }
+        all
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn kentongan(dir: &Path, database_url: Option<&str>, args: &[&str]) -> Output {
+    let mut cmd = Command::new(bin("kentongan"));
+    cmd.current_dir(dir).env_remove("KENTONGAN_DATABASE_URL").args(args);
+    if let Some(url) = database_url {
+        cmd.env("KENTONGAN_DATABASE_URL", url);
+    }
+    run(cmd)
+}
+
+/// Exports every case and opens case `id` with the real keytool; returns report.txt and
+/// case.json.
+pub fn export_and_open(server: &Server, key: &InvestigatorKey, id: i64) -> (String, serde_json::Value) {
+    let bundles = server.dir.path().join("export");
+    let out = server.kentongan(&["export", "--all", "--out", bundles.to_str().unwrap()]);
+    assert!(out.status.success(), "export: {}", stderr(&out));
+    let opened = server.dir.path().join(format!("opened-{id}"));
+    let mut cmd = Command::new(bin("kentongan-keytool"));
+    cmd.arg("open")
+        .arg(bundles.join(format!("case-{id}.json")))
+        .arg("--identity")
+        .arg(&key.key_file)
+        .arg("--passphrase-file")
+        .arg(&key.passphrase_file)
+        .arg("--out")
+        .arg(&opened);
+    let out = run(cmd);
+    assert!(out.status.success(), "keytool open: {}", stderr(&out));
+    let text = std::fs::read_to_string(opened.join("report.txt")).unwrap();
+    let json = serde_json::from_str(&std::fs::read_to_string(opened.join("case.json")).unwrap()).unwrap();
+    (text, json)
+}
+
+/// The text of the element with `id` in an HTML page (first match; enough for our pages).
+pub fn element_text(html: &str, id: &str) -> Option<String> {
+    let start = html.find(&format!("id=\"{id}\""))?;
+    let open_end = start + html[start..].find('>')? + 1;
+    let close = open_end + html[open_end..].find('<')?;
+    Some(html[open_end..close].to_owned())
+}
+
+/// The `value` of the input named `name`.
+pub fn input_value(html: &str, name: &str) -> Option<String> {
+    let start = html.find(&format!("name=\"{name}\""))?;
+    let tag_start = html[..start].rfind('<')?;
+    let tag_end = start + html[start..].find('>')?;
+    let tag = &html[tag_start..tag_end];
+    let v = tag.find("value=\"")? + 7;
+    let end = v + tag[v..].find('"')?;
+    Some(tag[v..end].to_owned())
+}
+
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
