@@ -99,7 +99,9 @@ async function send(form, sealer, message, say) {
             throw new Error("unexpected result from the worker");
         }
         say(message("sending"));
-        const response = await request(REPORTS_URL, {
+        // The language is for the server's error messages; the report carries its own.
+        const url = `${REPORTS_URL}?lang=${encodeURIComponent(report.language)}`;
+        const response = await request(url, {
             method: "POST",
             headers: {
                 "Content-Type": "application/json",
