@@ -37,6 +37,9 @@ struct Args {
     /// Skip the no-JS path runs.
     #[arg(long)]
     skip_no_js: bool,
+    /// Skip timing Argon2id in headless Chromium (needs chromium and chromedriver).
+    #[arg(long)]
+    skip_chromium: bool,
 }
 
 struct Server {
@@ -76,7 +79,9 @@ fn release_bin(name: &str) -> anyhow::Result<PathBuf> {
 
 fn start_server(args: &Args, team: &[String]) -> anyhow::Result<Server> {
     let dir = tempfile::tempdir()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let addr = format!("127.0.0.1:{port}");
     let kentongan = release_bin("kentongan")?;
     let with_db = |cmd: &mut Command| {
@@ -90,7 +95,14 @@ fn start_server(args: &Args, team: &[String]) -> anyhow::Result<Server> {
         with_db(&mut cmd);
         let name = format!("Penyidik {i}");
         let out = cmd
-            .args(["investigator", "add", "--name", &name, "--recipient", recipient])
+            .args([
+                "investigator",
+                "add",
+                "--name",
+                &name,
+                "--recipient",
+                recipient,
+            ])
             .output()?;
         if !out.status.success() {
             bail!("investigator add: {}", String::from_utf8_lossy(&out.stderr));
@@ -110,7 +122,11 @@ fn start_server(args: &Args, team: &[String]) -> anyhow::Result<Server> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    Ok(Server { child, addr, _dir: dir })
+    Ok(Server {
+        child,
+        addr,
+        _dir: dir,
+    })
 }
 
 type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
@@ -123,7 +139,10 @@ async fn connect(addr: &str) -> anyhow::Result<Sender> {
     Ok(sender)
 }
 
-async fn send(sender: &mut Sender, req: Request<Full<Bytes>>) -> anyhow::Result<(StatusCode, Bytes)> {
+async fn send(
+    sender: &mut Sender,
+    req: Request<Full<Bytes>>,
+) -> anyhow::Result<(StatusCode, Bytes)> {
     sender.ready().await?;
     let resp = sender.send_request(req).await?;
     let status = resp.status();
@@ -134,7 +153,9 @@ async fn send(sender: &mut Sender, req: Request<Full<Bytes>>) -> anyhow::Result<
 /// GET /report for a CSRF cookie and token.
 async fn csrf(addr: &str) -> anyhow::Result<String> {
     let mut sender = connect(addr).await?;
-    let req = Request::get("/report").header("host", addr).body(Full::default())?;
+    let req = Request::get("/report")
+        .header("host", addr)
+        .body(Full::default())?;
     sender.ready().await?;
     let resp = sender.send_request(req).await?;
     let cookie = resp
@@ -184,7 +205,8 @@ where
     let end = start + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for _ in 0..clients {
-        let (make, ok, refused, errors) = (make.clone(), ok.clone(), refused.clone(), errors.clone());
+        let (make, ok, refused, errors) =
+            (make.clone(), ok.clone(), refused.clone(), errors.clone());
         let addr = addr.to_owned();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
@@ -260,7 +282,9 @@ fn gzip_len(bytes: &[u8]) -> usize {
 
 async fn get(addr: &str, path: &str) -> anyhow::Result<Bytes> {
     let mut sender = connect(addr).await?;
-    let req = Request::get(path).header("host", addr).body(Full::default())?;
+    let req = Request::get(path)
+        .header("host", addr)
+        .body(Full::default())?;
     let (status, body) = send(&mut sender, req).await?;
     if !status.is_success() {
         bail!("GET {path}: {status}");
@@ -280,7 +304,9 @@ fn asset_urls(html: &str) -> Vec<String> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let identities: Vec<Identity> = (0..args.investigators).map(|_| Identity::generate()).collect();
+    let identities: Vec<Identity> = (0..args.investigators)
+        .map(|_| Identity::generate())
+        .collect();
     let team: Vec<_> = identities.iter().map(Identity::to_public).collect();
     let team_strings: Vec<String> = team.iter().map(ToString::to_string).collect();
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
@@ -288,7 +314,9 @@ async fn main() -> anyhow::Result<()> {
     println!("## Kentongan benchmark\n");
     println!(
         "- machine: {cores} cores; database: {}; team of {} investigators; {} s per run\n",
-        args.database_url.as_deref().unwrap_or("SQLite (fresh file, WAL, synchronous=FULL)"),
+        args.database_url
+            .as_deref()
+            .unwrap_or("SQLite (fresh file, WAL, synchronous=FULL)"),
         args.investigators,
         args.seconds
     );
@@ -305,7 +333,10 @@ async fn main() -> anyhow::Result<()> {
     times.sort_by(f64::total_cmp);
     let argon_ms = times[2];
     println!("### Argon2id (m=64 MiB, t=3, p=1), native\n");
-    println!("- median of 5: {argon_ms:.0} ms (min {:.0}, max {:.0})\n", times[0], times[4]);
+    println!(
+        "- median of 5: {argon_ms:.0} ms (min {:.0}, max {:.0})\n",
+        times[0], times[4]
+    );
 
     // JS path: the server receives ciphertext.
     let server = start_server(&args, &team_strings)?;
@@ -321,8 +352,12 @@ async fn main() -> anyhow::Result<()> {
     println!("| clients | reports/s | ok | 503 | errors | p50 ms | p99 ms |");
     println!("|---|---|---|---|---|---|---|");
     for clients in [8usize, 64] {
-        let (addr, token, template, digits) =
-            (server.addr.clone(), token.clone(), template.clone(), digits.clone());
+        let (addr, token, template, digits) = (
+            server.addr.clone(),
+            token.clone(),
+            template.clone(),
+            digits.clone(),
+        );
         let mut outcome = load(&server.addr, clients, args.seconds, move || {
             let body = template.replacen(&digits, ReceiptCode::generate().digits(), 1);
             Request::post("/api/reports")
@@ -343,7 +378,10 @@ async fn main() -> anyhow::Result<()> {
             outcome.errors,
         );
     }
-    println!("\n- server peak RSS (VmHWM) over the JS-path runs: {:.1} MiB\n", server.peak_rss_mib());
+    println!(
+        "\n- server peak RSS (VmHWM) over the JS-path runs: {:.1} MiB\n",
+        server.peak_rss_mib()
+    );
 
     // Page weight.
     let page = get(&server.addr, "/report").await?;
@@ -354,7 +392,11 @@ async fn main() -> anyhow::Result<()> {
     println!("| /report HTML | {} | {} |", page.len(), gzip_len(&page));
     let (mut before_crypto, mut crypto) = (gzip_len(&page), 0);
     let mut urls = asset_urls(&html);
-    for name in ["worker.js", "crypto/kentongan_crypto.js", "crypto/kentongan_crypto_bg.wasm"] {
+    for name in [
+        "worker.js",
+        "crypto/kentongan_crypto.js",
+        "crypto/kentongan_crypto_bg.wasm",
+    ] {
         if !urls.iter().any(|u| u.contains(name)) {
             urls.push(format!("/static/{name}"));
         }
@@ -370,8 +412,25 @@ async fn main() -> anyhow::Result<()> {
             before_crypto += gz;
         }
     }
-    println!("\n- report page before the crypto loads (HTML + CSS + JS): {before_crypto} bytes gzip");
+    println!(
+        "\n- report page before the crypto loads (HTML + CSS + JS): {before_crypto} bytes gzip"
+    );
     println!("- WebAssembly + glue: {crypto} bytes gzip\n");
+    if !args.skip_chromium {
+        println!("### Argon2id (m=64 MiB, t=3, p=1), WebAssembly in headless Chromium\n");
+        match chromium_argon2(&server.addr).await {
+            Ok(ms) => println!(
+                "- in the page's Web Worker, 6 derivations: first {:.0} ms, then {} ms\n",
+                ms[0],
+                ms[1..]
+                    .iter()
+                    .map(|m| format!("{m:.0}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Err(e) => println!("- could not run Chromium: {e}\n"),
+        }
+    }
     drop(server);
 
     if args.skip_no_js {
@@ -411,7 +470,79 @@ async fn main() -> anyhow::Result<()> {
             outcome.errors,
         );
     }
-    println!("\n- server peak RSS (VmHWM) over the no-JS runs: {:.1} MiB\n", server.peak_rss_mib());
+    println!(
+        "\n- server peak RSS (VmHWM) over the no-JS runs: {:.1} MiB\n",
+        server.peak_rss_mib()
+    );
     Ok(())
 }
 
+/// Times `deriveAuthToken` in the report page's own worker, in real headless Chromium.
+async fn chromium_argon2(addr: &str) -> anyhow::Result<Vec<f64>> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let mut driver = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("chromedriver")?;
+    let result = async {
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let profile = tempfile::tempdir()?;
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    format!("--user-data-dir={}", profile.path().display())],
+            }),
+        );
+        let browser = fantoccini::ClientBuilder::new(
+            hyper_util::client::legacy::connect::HttpConnector::new(),
+        )
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await?;
+        browser
+            .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+                Some(Duration::from_secs(120)),
+                Some(Duration::from_secs(30)),
+                Some(Duration::from_secs(0)),
+            ))
+            .await?;
+        browser.goto(&format!("http://{addr}/report")).await?;
+        let value = browser
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                const form = document.getElementById("report-form");
+                const worker = new Worker(form.dataset.worker, { type: "module" });
+                const times = [];
+                const derive = (id) => worker.postMessage({ id, derive: {
+                    receipt: "0123456789012345", passphrase: "rumah kopi meja hijau buku roda gaya" } });
+                worker.onmessage = (e) => {
+                    if (e.data.ready) { derive(0); return; }
+                    if (e.data.error) { done({ error: e.data.error }); return; }
+                    times.push(e.data.ms);
+                    if (times.length < 6) { derive(times.length); } else { done(times); }
+                };
+                worker.postMessage({ init: { glue: form.dataset.glue, wasm: form.dataset.wasm } });"#,
+                vec![],
+            )
+            .await?;
+        let _ = browser.close().await;
+        let times: Vec<f64> = serde_json::from_value(value.clone())
+            .with_context(|| format!("unexpected answer {value}"))?;
+        anyhow::Ok(times)
+    }
+    .await;
+    let _ = driver.kill();
+    let _ = driver.wait();
+    result
+}

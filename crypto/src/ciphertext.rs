@@ -128,7 +128,10 @@ pub enum ShapeError {
 /// Length of the age header, including the final `--- MAC` line.
 fn header_len(bytes: &[u8]) -> Option<usize> {
     let mac_line = bytes.windows(5).position(|w| w == b"\n--- ")?;
-    let end = bytes.get(mac_line + 1..)?.iter().position(|b| *b == b'\n')?;
+    let end = bytes
+        .get(mac_line + 1..)?
+        .iter()
+        .position(|b| *b == b'\n')?;
     Some(mac_line + 1 + end + 1)
 }
 
@@ -223,7 +226,10 @@ mod tests {
     fn wrong_key_and_tampering_are_one_vague_error() {
         let id = Identity::generate();
         let ct = encrypt(&id.to_public(), b"isi").unwrap();
-        assert_eq!(decrypt(&ct, [&Identity::generate()]).unwrap_err(), DecryptError);
+        assert_eq!(
+            decrypt(&ct, [&Identity::generate()]).unwrap_err(),
+            DecryptError
+        );
         let mut bytes = ct.clone().into_bytes();
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
@@ -266,8 +272,16 @@ mod tests {
         let big = encrypt(&id.to_public(), &[0u8; 5000]).unwrap();
         assert_eq!(big.inspect(4096), Err(ShapeError::TooLarge));
 
-        for junk in [&b""[..], b"age-encryption.org/v1\n", b"\" ' & < >", &[0xff; 300]] {
-            assert_eq!(Ciphertext(junk.to_vec()).inspect(1 << 20), Err(ShapeError::NotAge));
+        for junk in [
+            &b""[..],
+            b"age-encryption.org/v1\n",
+            b"\" ' & < >",
+            &[0xff; 300],
+        ] {
+            assert_eq!(
+                Ciphertext(junk.to_vec()).inspect(1 << 20),
+                Err(ShapeError::NotAge)
+            );
         }
     }
 

@@ -111,13 +111,19 @@ mod tests {
         .unwrap();
         assert_eq!(envelopes.len(), 3);
         for env in &envelopes {
-            assert_eq!(env.ciphertext.inspect(MAX_ENVELOPE_FRAME), Ok(MAX_ENVELOPE_FRAME));
+            assert_eq!(
+                env.ciphertext.inspect(MAX_ENVELOPE_FRAME),
+                Ok(MAX_ENVELOPE_FRAME)
+            );
         }
 
         let a = open(&envelopes[0].ciphertext, &alice).unwrap();
         assert_eq!(a.case.to_public(), keys.case.to_public());
         assert!(a.notes.is_some());
-        assert_eq!(open(&envelopes[0].ciphertext, &bob).unwrap_err(), OpenError::Decrypt(DecryptError));
+        assert_eq!(
+            open(&envelopes[0].ciphertext, &bob).unwrap_err(),
+            OpenError::Decrypt(DecryptError)
+        );
 
         let r = open(&envelopes[2].ciphertext, &reporter).unwrap();
         assert_eq!(r.case.to_public(), keys.case.to_public());
@@ -130,9 +136,15 @@ mod tests {
         let keys = CaseKeys::generate();
         let carol = Identity::generate();
         let env = grant(&keys, &carol.to_public()).unwrap();
-        assert_eq!(env.holder, Holder::Investigator(carol.to_public().to_string()));
+        assert_eq!(
+            env.holder,
+            Holder::Investigator(carol.to_public().to_string())
+        );
         let opened = open(&env.ciphertext, &carol).unwrap();
-        assert_eq!(opened.notes.unwrap().to_public(), keys.notes.unwrap().to_public());
+        assert_eq!(
+            opened.notes.unwrap().to_public(),
+            keys.notes.unwrap().to_public()
+        );
     }
 
     #[test]

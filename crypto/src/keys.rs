@@ -272,7 +272,10 @@ mod tests {
         let a = Identity::from_bytes(&[7; 32]).unwrap();
         let b = Identity::from_bytes(&[7; 32]).unwrap();
         assert_eq!(a.to_public(), b.to_public());
-        assert_ne!(a.to_public(), Identity::from_bytes(&[8; 32]).unwrap().to_public());
+        assert_ne!(
+            a.to_public(),
+            Identity::from_bytes(&[8; 32]).unwrap().to_public()
+        );
     }
 
     #[test]

@@ -195,9 +195,15 @@ impl Report {
             limit(Field::Contact, &id.contact, MAX_SHORT_FIELD);
         }
         if !matches!(self.language.as_str(), "id" | "en") {
-            errors.push(FieldError::Missing { field: Field::Language });
+            errors.push(FieldError::Missing {
+                field: Field::Language,
+            });
         }
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     /// The JSON bytes that get padded and encrypted.
@@ -265,7 +271,10 @@ mod tests {
         r.place = short.clone();
         r.when = short.clone();
         r.why = short.clone();
-        r.identification = Some(Identification { name: short.clone(), contact: short });
+        r.identification = Some(Identification {
+            name: short.clone(),
+            contact: short,
+        });
         assert!(r.validate().is_ok());
         assert!(crate::padding::padded_len(r.to_plaintext().len() + 4) <= MAX_REPORT_FRAME);
     }

@@ -347,7 +347,8 @@ impl ReporterKey {
         }
         let params =
             argon2::Params::new(kdf.m_kib, kdf.t, kdf.p, Some(32)).map_err(|_| KdfError)?;
-        let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
         let mut salt = labels::REPORTER_SALT.to_vec();
         salt.extend_from_slice(receipt.digits().as_bytes());
         let mut seed = Zeroizing::new([0u8; 32]);
@@ -422,7 +423,10 @@ mod tests {
         sorted.dedup();
         assert_eq!(sorted, list, "sorted and free of duplicates");
         for w in &list {
-            assert!((4..=8).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_lowercase()), "{w}");
+            assert!(
+                (4..=8).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_lowercase()),
+                "{w}"
+            );
         }
         for (i, a) in list.iter().enumerate() {
             for b in &list[i + 1..] {
@@ -454,7 +458,14 @@ mod tests {
         let r = ReceiptCode::parse("1234-5678 9012.3456").unwrap();
         assert_eq!(r.digits(), "1234567890123456");
         assert_eq!(r.to_string(), "1234 5678 9012 3456");
-        for bad in ["", "123", "12345678901234567", "abcd efgh ijkl mnop", "\" ' & < >", "１２３４５６７８９０１２３４５６"] {
+        for bad in [
+            "",
+            "123",
+            "12345678901234567",
+            "abcd efgh ijkl mnop",
+            "\" ' & < >",
+            "１２３４５６７８９０１２３４５６",
+        ] {
             assert_eq!(ReceiptCode::parse(bad), Err(ReceiptError), "{bad}");
         }
         let fresh = ReceiptCode::generate();
@@ -467,10 +478,20 @@ mod tests {
         let s = KdfParams::CURRENT.to_string();
         assert_eq!(s, "argon2id/v1/m=65536,t=3,p=1");
         assert_eq!(s.parse::<KdfParams>().unwrap(), KdfParams::CURRENT);
-        for bad in ["", "argon2id/v1/m=1", "argon2id/v1/t=3,m=65536,p=1", "argon2id/v1/m=65536,t=3,p=1,x=2", "scrypt"] {
+        for bad in [
+            "",
+            "argon2id/v1/m=1",
+            "argon2id/v1/t=3,m=65536,p=1",
+            "argon2id/v1/m=65536,t=3,p=1,x=2",
+            "scrypt",
+        ] {
             assert!(bad.parse::<KdfParams>().is_err(), "{bad}");
         }
-        let weak = KdfParams { m_kib: 1024, t: 1, p: 1 };
+        let weak = KdfParams {
+            m_kib: 1024,
+            t: 1,
+            p: 1,
+        };
         assert!(!weak.is_acceptable());
         let passphrase = Passphrase::parse("a");
         assert_eq!(
@@ -489,7 +510,10 @@ mod tests {
         let cred = key.credential();
         assert_eq!(String::from(cred.auth_hash), KAT_AUTH_HASH);
         assert_eq!(cred.recipient.to_string(), KAT_RECIPIENT);
-        assert!(cred.auth_hash.matches(&AuthHash::of_token(key.auth_token())));
+        assert!(
+            cred.auth_hash
+                .matches(&AuthHash::of_token(key.auth_token()))
+        );
         let other = ReporterKey::derive(
             &receipt,
             &Passphrase::parse("rumah kopi sawah meja hijau pasar bukux"),

@@ -72,7 +72,8 @@ pub fn seal_report(
     }
     let receipt = ReceiptCode::generate();
     let passphrase = Passphrase::generate();
-    let reporter = ReporterKey::derive(&receipt, &passphrase, kdf).map_err(|_| SealError::Crypto)?;
+    let reporter =
+        ReporterKey::derive(&receipt, &passphrase, kdf).map_err(|_| SealError::Crypto)?;
     let keys = CaseKeys::generate();
     let notes = keys.notes.as_ref().ok_or(SealError::Crypto)?;
     let sealed = SealedCase {
@@ -114,7 +115,9 @@ impl SealedCase {
         if !self.credential.kdf.is_acceptable() {
             return Err(CheckError::Kdf);
         }
-        self.report.inspect(MAX_REPORT_FRAME).map_err(CheckError::Report)?;
+        self.report
+            .inspect(MAX_REPORT_FRAME)
+            .map_err(CheckError::Report)?;
         let mut investigators = BTreeSet::new();
         let mut reporters = 0;
         for envelope in &self.envelopes {
@@ -208,20 +211,37 @@ mod tests {
     fn check_refuses_a_case_for_another_team() {
         let alice = Identity::generate().to_public();
         let mallory = Identity::generate().to_public();
-        let sub = seal_report(&report(), &[alice.clone()], KdfParams::CURRENT).unwrap();
-        assert_eq!(sub.sealed.check(&[mallory.clone()]), Err(CheckError::Team));
-        assert_eq!(sub.sealed.check(&[alice.clone(), mallory]), Err(CheckError::Team));
+        let sub = seal_report(&report(), std::slice::from_ref(&alice), KdfParams::CURRENT).unwrap();
+        assert_eq!(
+            sub.sealed.check(std::slice::from_ref(&mallory)),
+            Err(CheckError::Team)
+        );
+        assert_eq!(
+            sub.sealed.check(&[alice.clone(), mallory]),
+            Err(CheckError::Team)
+        );
 
         let mut dup = sub.sealed.clone();
         dup.envelopes.push(dup.envelopes[0].clone());
-        assert_eq!(dup.check(&[alice.clone()]), Err(CheckError::Team));
+        assert_eq!(
+            dup.check(std::slice::from_ref(&alice)),
+            Err(CheckError::Team)
+        );
 
         let mut weak = sub.sealed.clone();
-        weak.credential.kdf = KdfParams { m_kib: 8, t: 1, p: 1 };
-        assert_eq!(weak.check(&[alice.clone()]), Err(CheckError::Kdf));
+        weak.credential.kdf = KdfParams {
+            m_kib: 8,
+            t: 1,
+            p: 1,
+        };
+        assert_eq!(
+            weak.check(std::slice::from_ref(&alice)),
+            Err(CheckError::Kdf)
+        );
 
         let mut forged = sub.sealed.clone();
-        forged.report = Ciphertext::from_bytes(b"age-encryption.org/v1\n-> X25519 AAAA\n--- x\n".to_vec());
+        forged.report =
+            Ciphertext::from_bytes(b"age-encryption.org/v1\n-> X25519 AAAA\n--- x\n".to_vec());
         assert!(matches!(forged.check(&[alice]), Err(CheckError::Report(_))));
     }
 
@@ -234,14 +254,23 @@ mod tests {
         let mut empty = report();
         empty.what.clear();
         assert!(matches!(
-            seal_report(&empty, &[Identity::generate().to_public()], KdfParams::CURRENT),
+            seal_report(
+                &empty,
+                &[Identity::generate().to_public()],
+                KdfParams::CURRENT
+            ),
             Err(SealError::Invalid(_))
         ));
     }
 
     #[test]
     fn unknown_fields_are_refused() {
-        let sub = seal_report(&report(), &[Identity::generate().to_public()], KdfParams::CURRENT).unwrap();
+        let sub = seal_report(
+            &report(),
+            &[Identity::generate().to_public()],
+            KdfParams::CURRENT,
+        )
+        .unwrap();
         let mut value = serde_json::to_value(&sub.sealed).unwrap();
         value["plaintext"] = "oops".into();
         assert!(serde_json::from_value::<SealedCase>(value).is_err());

@@ -16,8 +16,7 @@ pub fn seal_report_js(report_json: &str, team_json: &str) -> Result<String, JsEr
     let mut report: Report =
         serde_json::from_str(report_json).map_err(|_| JsError::new("report"))?;
     report.encrypted_in = EncryptedIn::Browser;
-    let team: Vec<Recipient> =
-        serde_json::from_str(team_json).map_err(|_| JsError::new("team"))?;
+    let team: Vec<Recipient> = serde_json::from_str(team_json).map_err(|_| JsError::new("team"))?;
     let submission = seal_report(&report, &team, KdfParams::CURRENT).map_err(|e| match e {
         SealError::Invalid(_) => JsError::new("invalid"),
         SealError::NoInvestigators => JsError::new("no-investigators"),
@@ -38,5 +37,9 @@ pub fn derive_auth_token(receipt: &str, passphrase: &str) -> Result<String, JsEr
     let receipt = ReceiptCode::parse(receipt).map_err(|_| JsError::new("receipt"))?;
     let key = ReporterKey::derive(&receipt, &Passphrase::parse(passphrase), KdfParams::CURRENT)
         .map_err(|_| JsError::new("crypto"))?;
-    Ok(key.auth_token().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(key
+        .auth_token()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }

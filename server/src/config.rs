@@ -101,7 +101,9 @@ impl Config {
             .context("utc_offset_hours must be between -25 and 25")?;
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         Ok(Config {
-            listen: listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            listen: listen
+                .or(file.listen)
+                .unwrap_or_else(|| DEFAULT_LISTEN.into()),
             database_url: DatabaseUrl(
                 database_url
                     .or(file.database_url)

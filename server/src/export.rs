@@ -8,7 +8,7 @@ use anyhow::Context;
 use kentongan_crypto::bundle::{self, Bundle, Item, ItemKind, Manifest};
 use kentongan_crypto::{Envelope, Holder};
 
-use crate::store::{StoredCase, Store};
+use crate::store::{Store, StoredCase};
 
 pub fn bundle_of(case: StoredCase) -> anyhow::Result<Bundle> {
     let envelopes = case
@@ -57,7 +57,10 @@ pub fn bundle_of(case: StoredCase) -> anyhow::Result<Bundle> {
 pub async fn export_case(store: &dyn Store, id: i64, out: &Path) -> anyhow::Result<()> {
     let case = store.case(id).await.with_context(|| format!("case {id}"))?;
     let json = serde_json::to_vec_pretty(&bundle_of(case)?)?;
-    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     tmp.write_all(&json)?;

@@ -105,7 +105,11 @@ async fn main() -> anyhow::Result<()> {
         print!("{}", config::EXAMPLE);
         return Ok(());
     }
-    let config = Config::load(cli.global.config.as_deref(), listen, cli.global.database_url)?;
+    let config = Config::load(
+        cli.global.config.as_deref(),
+        listen,
+        cli.global.database_url,
+    )?;
     let store = store::open(&config.database_url.0)
         .await
         .with_context(|| format!("cannot open the database {}", config.database_url))?;
@@ -170,9 +174,15 @@ async fn investigator(
     store: &dyn Store,
     config: &Config,
 ) -> anyhow::Result<()> {
-    let today = time::OffsetDateTime::now_utc().to_offset(config.utc_offset).date();
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(config.utc_offset)
+        .date();
     match command {
-        InvestigatorCommand::Add { name, recipient, admin } => {
+        InvestigatorCommand::Add {
+            name,
+            recipient,
+            admin,
+        } => {
             let name = name.trim();
             if name.is_empty() || name.chars().count() > 200 {
                 bail!("the name must be 1 to 200 characters");
@@ -207,7 +217,9 @@ async fn investigator(
             }
         }
         InvestigatorCommand::Disable { id } => match store.disable_investigator(id).await {
-            Ok(()) => println!("investigator {id} disabled: new cases are no longer sealed to them"),
+            Ok(()) => {
+                println!("investigator {id} disabled: new cases are no longer sealed to them")
+            }
             Err(StoreError::NotFound) => bail!("there is no investigator {id}"),
             Err(e) => return Err(e.into()),
         },

@@ -39,7 +39,11 @@ impl Sealer {
 
     /// Seals `report` to `team` on a blocking thread, within the limits above. The report is
     /// moved in and dropped (zeroized) on that thread.
-    pub async fn seal(&self, report: Report, team: Vec<Recipient>) -> Result<Submission, SealRefusal> {
+    pub async fn seal(
+        &self,
+        report: Report,
+        team: Vec<Recipient>,
+    ) -> Result<Submission, SealRefusal> {
         let permit = match self.slots.clone().try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => {

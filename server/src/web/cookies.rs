@@ -39,5 +39,6 @@ pub fn set_cookie(token: &str, secure: bool) -> HeaderValue {
 
 /// Does the submitted copy match the cookie?
 pub fn matches(headers: &HeaderMap, submitted: &str) -> bool {
-    csrf_token(headers).is_some_and(|cookie| bool::from(cookie.as_bytes().ct_eq(submitted.as_bytes())))
+    csrf_token(headers)
+        .is_some_and(|cookie| bool::from(cookie.as_bytes().ct_eq(submitted.as_bytes())))
 }

@@ -26,8 +26,14 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     // For browsers older than frame-ancestors.
     set(header::X_FRAME_OPTIONS, "DENY");
     // No other window keeps a handle on ours, no other site embeds our files.
-    set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
-    set(HeaderName::from_static("cross-origin-resource-policy"), "same-origin");
+    set(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(
+        HeaderName::from_static("cross-origin-resource-policy"),
+        "same-origin",
+    );
     // No camera, microphone, location or other device access.
     set(
         HeaderName::from_static("permissions-policy"),

@@ -60,7 +60,9 @@ impl AppState {
     /// Today in the office's calendar. Cases are dated by day only: a precise time would help
     /// tie a report to a person.
     fn today(&self) -> Date {
-        OffsetDateTime::now_utc().to_offset(self.0.utc_offset).date()
+        OffsetDateTime::now_utc()
+            .to_offset(self.0.utc_offset)
+            .date()
     }
 }
 
@@ -83,7 +85,10 @@ struct LangQuery {
 
 impl LangQuery {
     fn lang(&self) -> Lang {
-        self.lang.as_deref().and_then(Lang::parse).unwrap_or_default()
+        self.lang
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or_default()
     }
 }
 
@@ -109,7 +114,10 @@ async fn static_asset(Path(name): Path<String>) -> Response {
     match kentongan_templates::assets::get(&name) {
         Some(asset) => (
             [
-                (header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type)),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(asset.content_type),
+                ),
                 // URLs carry a content hash (`?v=`), so a cached copy is never stale.
                 (
                     header::CACHE_CONTROL,

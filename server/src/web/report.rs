@@ -28,7 +28,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/report",
-            get(form).post(submit_form).layer(DefaultBodyLimit::max(FORM_LIMIT)),
+            get(form)
+                .post(submit_form)
+                .layer(DefaultBodyLimit::max(FORM_LIMIT)),
         )
         .route("/api/team", get(team))
         .route(
@@ -37,9 +39,20 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-async fn form(State(state): State<AppState>, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+async fn form(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
     state
-        .form_page(q.lang(), &headers, StatusCode::OK, &ReportDraft::default(), &[], None)
+        .form_page(
+            q.lang(),
+            &headers,
+            StatusCode::OK,
+            &ReportDraft::default(),
+            &[],
+            None,
+        )
         .await
 }
 
@@ -72,7 +85,8 @@ async fn submit_form(
     };
     let lang = Lang::parse(&post.lang).unwrap_or_default();
     let draft = &post.draft;
-    let refuse = |status, message| state.form_page(lang, &headers, status, draft, &[], Some(message));
+    let refuse =
+        |status, message| state.form_page(lang, &headers, status, draft, &[], Some(message));
 
     if !cookies::matches(&headers, &post.csrf) {
         return refuse(StatusCode::FORBIDDEN, Message::CsrfFailed).await;
@@ -88,7 +102,14 @@ async fn submit_form(
         Ok(report) => report,
         Err(errors) => {
             return state
-                .form_page(lang, &headers, StatusCode::BAD_REQUEST, draft, &errors, Some(Message::InvalidForm))
+                .form_page(
+                    lang,
+                    &headers,
+                    StatusCode::BAD_REQUEST,
+                    draft,
+                    &errors,
+                    Some(Message::InvalidForm),
+                )
                 .await;
         }
     };
@@ -145,7 +166,12 @@ async fn team(State(state): State<AppState>) -> Response {
             .into_response(),
         Err(e) => {
             tracing::error!("cannot read the team: {e}");
-            api_error(Lang::default(), StatusCode::SERVICE_UNAVAILABLE, "store-down", Message::StoreDown)
+            api_error(
+                Lang::default(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store-down",
+                Message::StoreDown,
+            )
         }
     }
 }
@@ -169,40 +195,84 @@ async fn submit_sealed(
     let Json(sealed) = match body {
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return api_error(lang, StatusCode::PAYLOAD_TOO_LARGE, "too-large", Message::TooLarge);
+            return api_error(
+                lang,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                Message::TooLarge,
+            );
         }
-        Err(_) => return api_error(lang, StatusCode::BAD_REQUEST, "bad-request", Message::BadRequest),
+        Err(_) => {
+            return api_error(
+                lang,
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                Message::BadRequest,
+            );
+        }
     };
     let team = match state.0.team.get().await {
         Ok(team) => team,
         Err(e) => {
             tracing::error!("cannot read the team: {e}");
-            return api_error(lang, StatusCode::SERVICE_UNAVAILABLE, "store-down", Message::StoreDown);
+            return api_error(
+                lang,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store-down",
+                Message::StoreDown,
+            );
         }
     };
     if team.members.is_empty() {
-        return api_error(lang, StatusCode::SERVICE_UNAVAILABLE, "no-investigators", Message::NoInvestigators);
+        return api_error(
+            lang,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no-investigators",
+            Message::NoInvestigators,
+        );
     }
     match sealed.check(&team.recipients()) {
         Ok(()) => {}
         Err(CheckError::Team) => {
-            return api_error(lang, StatusCode::CONFLICT, "team-changed", Message::TeamChanged);
+            return api_error(
+                lang,
+                StatusCode::CONFLICT,
+                "team-changed",
+                Message::TeamChanged,
+            );
         }
         Err(e) => {
             tracing::info!("refused a browser-sealed report: {e}");
-            return api_error(lang, StatusCode::BAD_REQUEST, "bad-ciphertext", Message::BadCiphertext);
+            return api_error(
+                lang,
+                StatusCode::BAD_REQUEST,
+                "bad-ciphertext",
+                Message::BadCiphertext,
+            );
         }
     }
     let Some(case) = new_case(&state, &team, sealed) else {
-        return api_error(lang, StatusCode::CONFLICT, "team-changed", Message::TeamChanged);
+        return api_error(
+            lang,
+            StatusCode::CONFLICT,
+            "team-changed",
+            Message::TeamChanged,
+        );
     };
     match state.0.store.create_case(case).await {
         Ok(_) => (StatusCode::CREATED, Json(json!({ "ok": true }))).into_response(),
         // The browser chose a receipt that exists: it retries with a fresh one.
-        Err(StoreError::Duplicate) => api_error(lang, StatusCode::CONFLICT, "retry", Message::Internal),
+        Err(StoreError::Duplicate) => {
+            api_error(lang, StatusCode::CONFLICT, "retry", Message::Internal)
+        }
         Err(e) => {
             tracing::error!("storing a report failed: {e}");
-            api_error(lang, StatusCode::SERVICE_UNAVAILABLE, "store-down", Message::StoreDown)
+            api_error(
+                lang,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store-down",
+                Message::StoreDown,
+            )
         }
     }
 }
@@ -259,11 +329,20 @@ impl AppState {
             }
         };
         let token = cookies::csrf_token(headers).unwrap_or_else(cookies::new_token);
-        let page = kentongan_templates::report_form(lang, &self.0.office, &team, draft, errors, &token, notice);
+        let page = kentongan_templates::report_form(
+            lang,
+            &self.0.office,
+            &team,
+            draft,
+            errors,
+            &token,
+            notice,
+        );
         let mut response = html(status, page);
-        response
-            .headers_mut()
-            .insert(header::SET_COOKIE, cookies::set_cookie(&token, self.0.secure_cookies));
+        response.headers_mut().insert(
+            header::SET_COOKIE,
+            cookies::set_cookie(&token, self.0.secure_cookies),
+        );
         response
     }
 }

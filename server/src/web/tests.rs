@@ -42,7 +42,12 @@ async fn with_store(store: Arc<dyn Store>, investigators: usize, dir: tempfile::
     for i in 0..investigators {
         let r = Identity::generate().to_public();
         store
-            .add_investigator(&format!("P{i}"), &r, false, time::macros::date!(2026 - 01 - 02))
+            .add_investigator(
+                &format!("P{i}"),
+                &r,
+                false,
+                time::macros::date!(2026 - 01 - 02),
+            )
             .await
             .unwrap();
         team.push(r);
@@ -57,7 +62,12 @@ async fn with_store(store: Arc<dyn Store>, investigators: usize, dir: tempfile::
             max_waiting_seals: 1,
         },
     );
-    App { state, store, team, _dir: dir }
+    App {
+        state,
+        store,
+        team,
+        _dir: dir,
+    }
 }
 
 impl App {
@@ -66,7 +76,8 @@ impl App {
     }
 
     async fn form_post(&self, body: String, cookie: bool) -> (StatusCode, String) {
-        let mut req = Request::post("/report").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        let mut req = Request::post("/report")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         if cookie {
             req = req.header(header::COOKIE, format!("kentongan_csrf={TOKEN}"));
         }
@@ -75,7 +86,8 @@ impl App {
     }
 
     async fn api_post(&self, body: String, csrf: bool) -> (StatusCode, serde_json::Value) {
-        let mut req = Request::post("/api/reports").header(header::CONTENT_TYPE, "application/json");
+        let mut req =
+            Request::post("/api/reports").header(header::CONTENT_TYPE, "application/json");
         if csrf {
             req = req
                 .header(header::COOKIE, format!("kentongan_csrf={TOKEN}"))
@@ -83,7 +95,10 @@ impl App {
         }
         let resp = self.send(req.body(Body::from(body)).unwrap()).await;
         let status = resp.status();
-        (status, serde_json::from_str(&text(resp).await).unwrap_or_default())
+        (
+            status,
+            serde_json::from_str(&text(resp).await).unwrap_or_default(),
+        )
     }
 
     async fn cases(&self) -> usize {
@@ -92,7 +107,15 @@ impl App {
 }
 
 async fn text(resp: Response) -> String {
-    String::from_utf8(resp.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
+    String::from_utf8(
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap()
 }
 
 fn form(fields: &[(&str, &str)]) -> String {
@@ -128,60 +151,111 @@ fn report() -> Report {
 }
 
 fn sealed_for(team: &[Recipient]) -> SealedCase {
-    seal_report(&report(), team, KdfParams::CURRENT).unwrap().sealed
+    seal_report(&report(), team, KdfParams::CURRENT)
+        .unwrap()
+        .sealed
 }
 
 #[tokio::test]
 async fn pages_carry_security_headers_and_no_third_party_resources() {
     let app = app(2).await;
     for path in ["/", "/report", "/?lang=en", "/report?lang=en", "/nowhere"] {
-        let resp = app.send(Request::get(path).body(Body::empty()).unwrap()).await;
+        let resp = app
+            .send(Request::get(path).body(Body::empty()).unwrap())
+            .await;
         let headers = resp.headers().clone();
         let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
-        assert!(csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"), "{csp}");
+        assert!(
+            csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
         assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
         assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
         let body = text(resp).await;
-        assert!(!body.contains("http://") && !body.contains("https://"), "{path} links elsewhere");
+        assert!(
+            !body.contains("http://") && !body.contains("https://"),
+            "{path} links elsewhere"
+        );
         assert!(!body.contains("style=\""), "{path} has inline style");
     }
-    let landing = text(app.send(Request::get("/").body(Body::empty()).unwrap()).await).await;
+    let landing = text(
+        app.send(Request::get("/").body(Body::empty()).unwrap())
+            .await,
+    )
+    .await;
     let fingerprint = kentongan_crypto::keys::fingerprint_of(&app.team);
-    assert!(landing.contains(&fingerprint), "the team fingerprint is on the landing page");
+    assert!(
+        landing.contains(&fingerprint),
+        "the team fingerprint is on the landing page"
+    );
 }
 
 #[tokio::test]
 async fn the_form_sets_a_strict_csrf_cookie() {
     let app = app(1).await;
-    let resp = app.send(Request::get("/report").body(Body::empty()).unwrap()).await;
-    let cookie = resp.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
-    let token = cookie.split(';').next().unwrap().split('=').nth(1).unwrap().to_owned();
+    let resp = app
+        .send(Request::get("/report").body(Body::empty()).unwrap())
+        .await;
+    let cookie = resp.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split('=')
+        .nth(1)
+        .unwrap()
+        .to_owned();
     assert!(text(resp).await.contains(&token));
 }
 
 #[tokio::test]
 async fn no_js_refusals_keep_what_was_typed() {
     let app = app(1).await;
-    let typed = [("lang", "id"), ("category", "kkn"), ("what", HOSTILE), ("who", "Bapak X")];
+    let typed = [
+        ("lang", "id"),
+        ("category", "kkn"),
+        ("what", HOSTILE),
+        ("who", "Bapak X"),
+    ];
 
     // No CSRF cookie: refused, form shown again with the text (escaped), nothing stored.
     let mut fields = typed.to_vec();
     fields.push(("csrf", TOKEN));
     let (status, html) = app.form_post(form(&fields), false).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(html.contains("&lt;/textarea&gt;&lt;script&gt;"), "typed text kept, escaped");
+    assert!(
+        html.contains("&lt;/textarea&gt;&lt;script&gt;"),
+        "typed text kept, escaped"
+    );
     assert!(!html.contains("<script>alert"));
     assert!(html.contains("Bapak X"));
 
     // Wrong token.
     let mut fields = typed.to_vec();
     fields.push(("csrf", "ff"));
-    assert_eq!(app.form_post(form(&fields), true).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.form_post(form(&fields), true).await.0,
+        StatusCode::FORBIDDEN
+    );
 
     // Missing "what" and an unknown category: both marked, in Indonesian.
     let (status, html) = app
-        .form_post(form(&[("csrf", TOKEN), ("lang", "id"), ("category", "<b>"), ("who", HOSTILE)]), true)
+        .form_post(
+            form(&[
+                ("csrf", TOKEN),
+                ("lang", "id"),
+                ("category", "<b>"),
+                ("who", HOSTILE),
+            ]),
+            true,
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(html.contains("role=\"alert\""));
@@ -198,7 +272,15 @@ async fn malformed_and_oversized_forms_get_a_clear_answer() {
 
     let huge = "a".repeat(600 * 1024);
     let (status, html) = app
-        .form_post(form(&[("csrf", TOKEN), ("lang", "id"), ("category", "kkn"), ("what", &huge)]), true)
+        .form_post(
+            form(&[
+                ("csrf", TOKEN),
+                ("lang", "id"),
+                ("category", "kkn"),
+                ("what", &huge),
+            ]),
+            true,
+        )
         .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(html.contains(kentongan_templates::strings::message(
@@ -208,7 +290,15 @@ async fn malformed_and_oversized_forms_get_a_clear_answer() {
 
     let too_long = "a".repeat(10_001);
     let (status, _) = app
-        .form_post(form(&[("csrf", TOKEN), ("lang", "en"), ("category", "kkn"), ("what", &too_long)]), true)
+        .form_post(
+            form(&[
+                ("csrf", TOKEN),
+                ("lang", "en"),
+                ("category", "kkn"),
+                ("what", &too_long),
+            ]),
+            true,
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(app.cases().await, 0);
@@ -218,7 +308,15 @@ async fn malformed_and_oversized_forms_get_a_clear_answer() {
 async fn no_js_report_is_stored_sealed() {
     let app = app(2).await;
     let (status, html) = app
-        .form_post(form(&[("csrf", TOKEN), ("lang", "id"), ("category", "kkn"), ("what", HOSTILE)]), true)
+        .form_post(
+            form(&[
+                ("csrf", TOKEN),
+                ("lang", "id"),
+                ("category", "kkn"),
+                ("what", HOSTILE),
+            ]),
+            true,
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("id=\"receipt-code\""));
@@ -233,8 +331,13 @@ async fn api_accepts_only_well_formed_ciphertext_for_the_current_team() {
     let good = sealed_for(&app.team);
 
     // Without the CSRF header.
-    let (status, body) = app.api_post(serde_json::to_string(&good).unwrap(), false).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::FORBIDDEN, Some("csrf")));
+    let (status, body) = app
+        .api_post(serde_json::to_string(&good).unwrap(), false)
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("csrf"))
+    );
 
     // Not JSON, hostile JSON, unknown fields.
     for junk in ["", "{", HOSTILE, "{\"receipt\":\"1\"}", "[]"] {
@@ -245,40 +348,85 @@ async fn api_accepts_only_well_formed_ciphertext_for_the_current_team() {
 
     // A forged report ciphertext.
     let mut forged = good.clone();
-    forged.report = Ciphertext::from_bytes(b"age-encryption.org/v1\n-> X25519 AAAA\nAAAA\n--- AAAA\nplain".to_vec());
-    let (status, body) = app.api_post(serde_json::to_string(&forged).unwrap(), true).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("bad-ciphertext")));
+    forged.report = Ciphertext::from_bytes(
+        b"age-encryption.org/v1\n-> X25519 AAAA\nAAAA\n--- AAAA\nplain".to_vec(),
+    );
+    let (status, body) = app
+        .api_post(serde_json::to_string(&forged).unwrap(), true)
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad-ciphertext"))
+    );
 
     // Sealed to someone else's team.
     let other = sealed_for(&[Identity::generate().to_public()]);
-    let (status, body) = app.api_post(serde_json::to_string(&other).unwrap(), true).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::CONFLICT, Some("team-changed")));
+    let (status, body) = app
+        .api_post(serde_json::to_string(&other).unwrap(), true)
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::CONFLICT, Some("team-changed"))
+    );
     assert_eq!(app.cases().await, 0, "nothing stored by any refusal");
 
     // The real thing, then the same receipt again.
-    let (status, _) = app.api_post(serde_json::to_string(&good).unwrap(), true).await;
+    let (status, _) = app
+        .api_post(serde_json::to_string(&good).unwrap(), true)
+        .await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, body) = app.api_post(serde_json::to_string(&good).unwrap(), true).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::CONFLICT, Some("retry")));
+    let (status, body) = app
+        .api_post(serde_json::to_string(&good).unwrap(), true)
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::CONFLICT, Some("retry"))
+    );
     assert_eq!(app.cases().await, 1);
     let stored = app.store.case(1).await.unwrap();
-    assert_eq!(stored.items[0].ciphertext, good.report, "stored byte for byte");
+    assert_eq!(
+        stored.items[0].ciphertext, good.report,
+        "stored byte for byte"
+    );
 
     // Oversized.
     let huge = format!("{{\"receipt\":\"{}\"}}", "1".repeat(2 * 1024 * 1024));
     let (status, body) = app.api_post(huge, true).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("too-large")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("too-large"))
+    );
 }
 
 #[tokio::test]
 async fn without_investigators_nothing_is_accepted() {
     let app = app(0).await;
-    let html = text(app.send(Request::get("/report").body(Body::empty()).unwrap()).await).await;
+    let html = text(
+        app.send(Request::get("/report").body(Body::empty()).unwrap())
+            .await,
+    )
+    .await;
     assert!(!html.contains("id=\"report-form\""));
-    let (status, body) = app.api_post(serde_json::to_string(&sealed_for(&[Identity::generate().to_public()])).unwrap(), true).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("no-investigators")));
+    let (status, body) = app
+        .api_post(
+            serde_json::to_string(&sealed_for(&[Identity::generate().to_public()])).unwrap(),
+            true,
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("no-investigators"))
+    );
     let (status, _) = app
-        .form_post(form(&[("csrf", TOKEN), ("lang", "id"), ("category", "kkn"), ("what", "x")]), true)
+        .form_post(
+            form(&[
+                ("csrf", TOKEN),
+                ("lang", "id"),
+                ("category", "kkn"),
+                ("what", "x"),
+            ]),
+            true,
+        )
         .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 }
@@ -293,24 +441,48 @@ async fn database_down_is_a_clear_refusal() {
     let mut admin = sqlx::PgConnection::connect(&admin_url)
         .await
         .expect("PostgreSQL must run on 127.0.0.1:5432 for the tests");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
     let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
     let store: Arc<dyn Store> = Arc::new(crate::store::PostgresStore::open(&url).await.unwrap());
     let app = with_store(store, 1, tempfile::tempdir().unwrap()).await;
     // Read the team once, as a running server would have.
-    let _ = app.send(Request::get("/report").body(Body::empty()).unwrap()).await;
+    let _ = app
+        .send(Request::get("/report").body(Body::empty()).unwrap())
+        .await;
 
-    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin).await.unwrap();
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
 
     let (status, html) = app
-        .form_post(form(&[("csrf", TOKEN), ("lang", "id"), ("category", "kkn"), ("what", HOSTILE)]), true)
+        .form_post(
+            form(&[
+                ("csrf", TOKEN),
+                ("lang", "id"),
+                ("category", "kkn"),
+                ("what", HOSTILE),
+            ]),
+            true,
+        )
         .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(html.contains("&lt;/textarea&gt;"), "the form keeps the text");
+    assert!(
+        html.contains("&lt;/textarea&gt;"),
+        "the form keeps the text"
+    );
     assert!(html.contains(kentongan_templates::strings::message(
         kentongan_templates::strings::Lang::Id,
         kentongan_templates::strings::Message::StoreDown
     )));
-    let (status, body) = app.api_post(serde_json::to_string(&sealed_for(&app.team)).unwrap(), true).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("store-down")));
+    let (status, body) = app
+        .api_post(serde_json::to_string(&sealed_for(&app.team)).unwrap(), true)
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("store-down"))
+    );
 }

@@ -81,7 +81,7 @@ impl Drop for ChromeDriver {
     }
 }
 
-pub async fn chromium(profile: &std::path::Path) -> (ChromeDriver, fantoccini::Client) {
+async fn chromium(profile: &std::path::Path) -> (ChromeDriver, fantoccini::Client) {
     let driver = ChromeDriver::start();
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -108,7 +108,18 @@ pub async fn chromium(profile: &std::path::Path) -> (ChromeDriver, fantoccini::C
 async fn report_with_javascript_is_encrypted_in_the_browser() {
     let dir = tempfile::tempdir().unwrap();
     let key = make_investigator(dir.path(), "citra");
-    let out = kentongan(dir.path(), None, &["investigator", "add", "--name", "Citra", "--recipient", &key.recipient]);
+    let out = kentongan(
+        dir.path(),
+        None,
+        &[
+            "investigator",
+            "add",
+            "--name",
+            "Citra",
+            "--recipient",
+            &key.recipient,
+        ],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let server = Server::start(dir, None);
     let recorder = record(server.url.trim_start_matches("http://").to_owned()).await;
@@ -116,12 +127,38 @@ async fn report_with_javascript_is_encrypted_in_the_browser() {
     let (_driver, browser) = chromium(profile.path()).await;
 
     let what = "Kepala urusan menerima amplop dari kontraktor JKW-9031 di ruang rapat";
-    browser.goto(&format!("{}/report", recorder.url)).await.unwrap();
-    browser.find(Locator::Css("select[name=category]")).await.unwrap()
-        .select_by_value("benturan-kepentingan").await.unwrap();
-    browser.find(Locator::Css("textarea[name=what]")).await.unwrap().send_keys(what).await.unwrap();
-    browser.find(Locator::Css("[name=who]")).await.unwrap().send_keys("Kepala urusan \" ' & < >").await.unwrap();
-    browser.find(Locator::Css("form#report-form [type=submit]")).await.unwrap().click().await.unwrap();
+    browser
+        .goto(&format!("{}/report", recorder.url))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("select[name=category]"))
+        .await
+        .unwrap()
+        .select_by_value("benturan-kepentingan")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("textarea[name=what]"))
+        .await
+        .unwrap()
+        .send_keys(what)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("[name=who]"))
+        .await
+        .unwrap()
+        .send_keys("Kepala urusan \" ' & < >")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("form#report-form [type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 
     let receipt = browser
         .wait()
@@ -132,19 +169,43 @@ async fn report_with_javascript_is_encrypted_in_the_browser() {
         .text()
         .await
         .unwrap();
-    let passphrase = browser.find(Locator::Id("passphrase")).await.unwrap().text().await.unwrap();
+    let passphrase = browser
+        .find(Locator::Id("passphrase"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(receipt.replace(' ', "").len(), 16, "{receipt}");
     assert!(passphrase.split(' ').count() >= 7);
-    let note = browser.find(Locator::Id("encrypted-in")).await.unwrap().text().await.unwrap();
+    let note = browser
+        .find(Locator::Id("encrypted-in"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!note.is_empty());
     browser.close().await.unwrap();
 
     let sent = recorder.sent.lock().unwrap().clone();
-    assert!(contains(&sent, "POST /api/reports"), "the browser posted ciphertext");
-    assert!(!contains(&sent, "POST /report "), "the plain form was not used");
+    assert!(
+        contains(&sent, "POST /api/reports"),
+        "the browser posted ciphertext"
+    );
+    assert!(
+        !contains(&sent, "POST /report "),
+        "the plain form was not used"
+    );
     for secret in [what, "JKW-9031", "Kepala urusan", passphrase.as_str()] {
-        assert!(!contains(&sent, secret), "{secret:?} left the browser in plaintext");
-        assert!(!contains(&server.data_files(), secret), "{secret:?} is in the database");
+        assert!(
+            !contains(&sent, secret),
+            "{secret:?} left the browser in plaintext"
+        );
+        assert!(
+            !contains(&server.data_files(), secret),
+            "{secret:?} is in the database"
+        );
         assert!(!server.log().contains(secret), "{secret:?} is in the log");
     }
 

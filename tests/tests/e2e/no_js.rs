@@ -24,7 +24,11 @@ fn client() -> reqwest::Client {
 /// receipt page.
 pub async fn file_report(server: &Server, what: &str) -> String {
     let client = client();
-    let form = client.get(format!("{}/report", server.url)).send().await.unwrap();
+    let form = client
+        .get(format!("{}/report", server.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(form.status(), 200);
     let html = form.text().await.unwrap();
     let csrf = input_value(&html, "csrf").expect("csrf field");
@@ -56,7 +60,10 @@ async fn story(server: Server, key: InvestigatorKey, dump: impl Fn(&Server) -> V
     let passphrase = element_text(&page, "passphrase").expect("passphrase on the page");
     assert_eq!(receipt.replace(' ', "").len(), 16, "{receipt}");
     assert!(passphrase.split(' ').count() >= 7, "{passphrase}");
-    assert!(!page.contains(what), "the receipt page does not echo the report");
+    assert!(
+        !page.contains(what),
+        "the receipt page does not echo the report"
+    );
 
     let (text, json) = export_and_open(&server, &key, 1);
     assert!(text.contains(what), "{text}");
@@ -65,12 +72,25 @@ async fn story(server: Server, key: InvestigatorKey, dump: impl Fn(&Server) -> V
 
     let stored = dump(&server);
     let log = server.log();
-    for secret in [what, "ZQX-4711", passphrase.as_str(), "Meminta uang di luar tarif"] {
+    for secret in [
+        what,
+        "ZQX-4711",
+        passphrase.as_str(),
+        "Meminta uang di luar tarif",
+    ] {
         assert!(!contains(&stored, secret), "{secret:?} is in the database");
-        assert!(!contains(&stored, &hex(secret)), "{secret:?} is in the database (hex)");
+        assert!(
+            !contains(&stored, &hex(secret)),
+            "{secret:?} is in the database (hex)"
+        );
         assert!(!log.contains(secret), "{secret:?} is in the log");
     }
-    for trace in [CLIENT_ADDRESS.to_string().as_str(), USER_AGENT, REFERRER, "referrer.invalid"] {
+    for trace in [
+        CLIENT_ADDRESS.to_string().as_str(),
+        USER_AGENT,
+        REFERRER,
+        "referrer.invalid",
+    ] {
         assert!(!contains(&stored, trace), "{trace:?} is in the database");
         assert!(!log.contains(trace), "{trace:?} is in the log");
     }
@@ -85,7 +105,18 @@ async fn report_without_javascript_on_default_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let key = make_investigator(dir.path(), "ani");
     // The default database: no URL given anywhere, so data/kentongan.sqlite3 is created.
-    let out = kentongan(dir.path(), None, &["investigator", "add", "--name", "Ani", "--recipient", &key.recipient]);
+    let out = kentongan(
+        dir.path(),
+        None,
+        &[
+            "investigator",
+            "add",
+            "--name",
+            "Ani",
+            "--recipient",
+            &key.recipient,
+        ],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let server = Server::start(dir, None);
     assert!(server.dir.path().join("data/kentongan.sqlite3").exists());
@@ -97,7 +128,19 @@ async fn report_without_javascript_on_postgres() {
     let pg = Postgres::new();
     let dir = tempfile::tempdir().unwrap();
     let key = make_investigator(dir.path(), "budi");
-    let out = kentongan(dir.path(), Some(&pg.url), &["investigator", "add", "--name", "Budi", "--recipient", &key.recipient, "--admin"]);
+    let out = kentongan(
+        dir.path(),
+        Some(&pg.url),
+        &[
+            "investigator",
+            "add",
+            "--name",
+            "Budi",
+            "--recipient",
+            &key.recipient,
+            "--admin",
+        ],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let server = Server::start(dir, Some(&pg.url));
     story(server, key, |_| pg.dump().into_bytes()).await;
@@ -106,21 +149,50 @@ async fn report_without_javascript_on_postgres() {
 #[tokio::test]
 async fn without_investigators_the_form_refuses_and_the_server_warns() {
     let server = Server::start(tempfile::tempdir().unwrap(), None);
-    let html = client().get(format!("{}/report", server.url)).send().await.unwrap().text().await.unwrap();
-    assert!(!html.contains("id=\"report-form\""), "no form without investigators");
+    let html = client()
+        .get(format!("{}/report", server.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !html.contains("id=\"report-form\""),
+        "no form without investigators"
+    );
     assert!(server.log().contains("no investigator is registered"));
 }
 
 #[tokio::test]
 async fn operator_commands_validate_their_input() {
     let dir = tempfile::tempdir().unwrap();
-    let out = kentongan(dir.path(), None, &["investigator", "add", "--name", "X", "--recipient", "age1notakey"]);
+    let out = kentongan(
+        dir.path(),
+        None,
+        &[
+            "investigator",
+            "add",
+            "--name",
+            "X",
+            "--recipient",
+            "age1notakey",
+        ],
+    );
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("not a valid public key"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a valid public key"),
+        "{}",
+        stderr(&out)
+    );
     let out = kentongan(dir.path(), None, &["investigator", "disable", "42"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("no investigator 42"));
-    let out = kentongan(dir.path(), None, &["export", "--case", "9", "--out", "x.json"]);
+    let out = kentongan(
+        dir.path(),
+        None,
+        &["export", "--case", "9", "--out", "x.json"],
+    );
     assert!(!out.status.success());
     let out = kentongan(dir.path(), None, &["config", "example"]);
     assert!(stdout(&out).contains("[office]"));

@@ -22,12 +22,15 @@ pub fn bin(name: &str) -> PathBuf {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub fn run(mut command: Command) -> Output {
-    let output = command.output().unwrap();
-    output
+    command.output().unwrap()
 }
 
 pub fn stdout(output: &Output) -> String {
@@ -47,15 +50,26 @@ pub struct InvestigatorKey {
 
 pub fn make_investigator(dir: &Path, name: &str) -> InvestigatorKey {
     let passphrase_file = dir.join(format!("{name}.pass"));
-    std::fs::write(&passphrase_file, format!("kata sandi panjang {name} 2026\n")).unwrap();
+    std::fs::write(
+        &passphrase_file,
+        format!("kata sandi panjang {name} 2026\n"),
+    )
+    .unwrap();
     let key_file = dir.join(format!("{name}.age"));
     let mut cmd = Command::new(bin("kentongan-keytool"));
-    cmd.args(["generate", "--out"]).arg(&key_file).arg("--passphrase-file").arg(&passphrase_file);
+    cmd.args(["generate", "--out"])
+        .arg(&key_file)
+        .arg("--passphrase-file")
+        .arg(&passphrase_file);
     let out = run(cmd);
     assert!(out.status.success(), "keytool generate: {}", stderr(&out));
     let recipient = stdout(&out).trim().to_owned();
     assert!(recipient.starts_with("age1"), "{recipient}");
-    InvestigatorKey { key_file, passphrase_file, recipient }
+    InvestigatorKey {
+        key_file,
+        passphrase_file,
+        recipient,
+    }
 }
 
 /// A fresh PostgreSQL database, dropped when this is dropped.
@@ -75,7 +89,10 @@ fn psql(sql: &str) -> Output {
 
 impl Postgres {
     pub fn new() -> Postgres {
-        let name = format!("kentongan_e2e_{}", std::process::id() as u64 * 1000 + free_port() as u64);
+        let name = format!(
+            "kentongan_e2e_{}",
+            std::process::id() as u64 * 1000 + free_port() as u64
+        );
         let out = psql(&format!("CREATE DATABASE {name}"));
         assert!(
             out.status.success(),
@@ -99,7 +116,10 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        let _ = psql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        let _ = psql(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
     }
 }
 
@@ -123,7 +143,9 @@ impl Server {
             .env("KENTONGAN_LISTEN", format!("127.0.0.1:{port}"))
             .env("KENTONGAN_LOG", "debug")
             .env_remove("KENTONGAN_DATABASE_URL")
-            .stdout(Stdio::from(std::fs::File::create(dir.path().join("server.out")).unwrap()))
+            .stdout(Stdio::from(
+                std::fs::File::create(dir.path().join("server.out")).unwrap(),
+            ))
             .stderr(Stdio::from(std::fs::File::create(&log).unwrap()));
         if let Some(url) = database_url {
             cmd.env("KENTONGAN_DATABASE_URL", url);
@@ -139,7 +161,11 @@ impl Server {
         };
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "server did not start: {}", server.log());
+            assert!(
+                Instant::now() < deadline,
+                "server did not start: {}",
+                server.log()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         server
@@ -178,7 +204,9 @@ impl Drop for Server {
 
 pub fn kentongan(dir: &Path, database_url: Option<&str>, args: &[&str]) -> Output {
     let mut cmd = Command::new(bin("kentongan"));
-    cmd.current_dir(dir).env_remove("KENTONGAN_DATABASE_URL").args(args);
+    cmd.current_dir(dir)
+        .env_remove("KENTONGAN_DATABASE_URL")
+        .args(args);
     if let Some(url) = database_url {
         cmd.env("KENTONGAN_DATABASE_URL", url);
     }
@@ -187,7 +215,11 @@ pub fn kentongan(dir: &Path, database_url: Option<&str>, args: &[&str]) -> Outpu
 
 /// Exports every case and opens case `id` with the real keytool; returns report.txt and
 /// case.json.
-pub fn export_and_open(server: &Server, key: &InvestigatorKey, id: i64) -> (String, serde_json::Value) {
+pub fn export_and_open(
+    server: &Server,
+    key: &InvestigatorKey,
+    id: i64,
+) -> (String, serde_json::Value) {
     let bundles = server.dir.path().join("export");
     let out = server.kentongan(&["export", "--all", "--out", bundles.to_str().unwrap()]);
     assert!(out.status.success(), "export: {}", stderr(&out));
@@ -204,7 +236,8 @@ pub fn export_and_open(server: &Server, key: &InvestigatorKey, id: i64) -> (Stri
     let out = run(cmd);
     assert!(out.status.success(), "keytool open: {}", stderr(&out));
     let text = std::fs::read_to_string(opened.join("report.txt")).unwrap();
-    let json = serde_json::from_str(&std::fs::read_to_string(opened.join("case.json")).unwrap()).unwrap();
+    let json =
+        serde_json::from_str(&std::fs::read_to_string(opened.join("case.json")).unwrap()).unwrap();
     (text, json)
 }
 
@@ -228,5 +261,7 @@ pub fn input_value(html: &str, name: &str) -> Option<String> {
 }
 
 pub fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
 }
