@@ -11,3 +11,4 @@ pub mod sealer;
 pub mod store;
 pub mod team;
 pub mod web;
+pub mod workflow;
