@@ -3,6 +3,8 @@
 
 mod postgres;
 mod sqlite;
+#[cfg(test)]
+mod tests;
 
 use async_trait::async_trait;
 use kentongan_crypto::reporter::ReporterCredential;

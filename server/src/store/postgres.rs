@@ -1,0 +1,260 @@
+//! The PostgreSQL store, for several server instances sharing one database.
+//!
+//! A new case is written by one statement (data-modifying CTEs): one round trip, its own
+//! transaction, durable when it returns (`synchronous_commit` on, the default). Concurrent
+//! callers share fsyncs through PostgreSQL's own group commit.
+
+use async_trait::async_trait;
+use kentongan_crypto::{Ciphertext, Recipient};
+use sqlx::Row;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use time::Date;
+
+use super::sqlite::{EmbeddedMigrations, format_day, parse_day, parse_recipient};
+use super::{Investigator, NewCase, Result, Store, StoreError, StoredCase, StoredItem};
+
+/// Connections per server instance. Several instances share the server's `max_connections`
+/// (100 by default); 16 keeps enough commits in flight for group commit to pay off.
+const CONNECTIONS: u32 = 16;
+
+/// The unique constraint whose violation means "receipt already taken" (see the migration).
+const RECEIPT_TAKEN: &str = "reporter_credentials_receipt_lookup_unique";
+
+/// The migrations, embedded at compile time. A new file in `migrations/postgres` needs a line
+/// here; a test checks that the two agree.
+pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "initial",
+    include_str!("../../migrations/postgres/0001_initial.sql"),
+)];
+
+/// Dates cross the wire as `YYYY-MM-DD` text (`to_char` on the way out, so the server's
+/// `DateStyle` does not matter): sqlx's `time` support is not enabled in the workspace.
+const INSERT_CASE: &str = "\
+WITH new_case AS (
+    INSERT INTO cases (created_on, case_recipient, notes_recipient)
+    VALUES ($1::date, $2, $3)
+    RETURNING id
+), credential AS (
+    INSERT INTO reporter_credentials (case_id, receipt_lookup, auth_hash, recipient, kdf)
+    SELECT id, $4, $5, $6, $7 FROM new_case
+), report AS (
+    INSERT INTO case_items (case_id, kind, created_on, ciphertext)
+    SELECT id, 'report', $1::date, $8 FROM new_case
+), envelopes AS (
+    INSERT INTO key_envelopes (case_id, investigator_id, ciphertext)
+    SELECT new_case.id, e.investigator_id, e.ciphertext
+    FROM new_case,
+         UNNEST($9::bigint[], $10::bytea[]) WITH ORDINALITY AS e (investigator_id, ciphertext, n)
+    ORDER BY e.n
+)
+SELECT id FROM new_case";
+
+/// The store on a PostgreSQL database.
+#[derive(Debug)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to the database a `postgres://` URL names and runs its migrations (under
+    /// PostgreSQL's advisory lock, so instances starting together do not race).
+    pub async fn open(url: &str) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(CONNECTIONS)
+            .connect(url)
+            .await?;
+        Migrator::new(EmbeddedMigrations(MIGRATIONS))
+            .await?
+            .run(&pool)
+            .await?;
+        Ok(Self { pool })
+    }
+
+    /// Closes every connection, waiting for those in use to be returned.
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    #[tracing::instrument(skip_all)]
+    async fn add_investigator(
+        &self,
+        name: &str,
+        recipient: &Recipient,
+        admin: bool,
+        today: Date,
+    ) -> Result<Investigator> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO investigators (name, recipient, admin, active, added_on) \
+             VALUES ($1, $2, $3, TRUE, $4::date) \
+             ON CONFLICT (recipient) DO NOTHING RETURNING id",
+        )
+        .bind(name)
+        .bind(recipient.to_string())
+        .bind(admin)
+        .bind(format_day(today)?)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::Duplicate)?;
+        Ok(Investigator {
+            id,
+            name: name.to_owned(),
+            recipient: recipient.clone(),
+            admin,
+            active: true,
+            added_on: today,
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn investigators(&self) -> Result<Vec<Investigator>> {
+        sqlx::query(
+            "SELECT id, name, recipient, admin, active, \
+                    to_char(added_on, 'YYYY-MM-DD') AS added_on \
+             FROM investigators ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(investigator_from_row)
+        .collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn disable_investigator(&self, id: i64) -> Result<()> {
+        let done = sqlx::query("UPDATE investigators SET active = FALSE WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_case(&self, case: NewCase) -> Result<i64> {
+        let credential = &case.credential;
+        let (holders, envelopes): (Vec<Option<i64>>, Vec<&[u8]>) = case
+            .envelopes
+            .iter()
+            .map(|(holder, ciphertext)| (*holder, ciphertext.as_bytes()))
+            .unzip();
+        sqlx::query_scalar(INSERT_CASE)
+            .bind(format_day(case.created_on)?)
+            .bind(case.case_recipient.to_string())
+            .bind(case.notes_recipient.to_string())
+            .bind(case.receipt_lookup.as_slice())
+            .bind(credential.auth_hash.as_bytes().as_slice())
+            .bind(credential.recipient.to_string())
+            .bind(credential.kdf.to_string())
+            .bind(case.report.as_bytes())
+            .bind(holders)
+            .bind(envelopes)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|error| match &error {
+                // Only a taken receipt is a `Duplicate` (the caller retries with a fresh
+                // receipt); any other violation is an error, so a bug cannot loop forever.
+                sqlx::Error::Database(db) if db.constraint() == Some(RECEIPT_TAKEN) => {
+                    StoreError::Duplicate
+                }
+                _ => StoreError::Database(error),
+            })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn case_ids(&self) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar("SELECT id FROM cases ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn case(&self, id: i64) -> Result<StoredCase> {
+        // One snapshot of the case, its envelopes and its items.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await?;
+        let row = sqlx::query(
+            "SELECT to_char(created_on, 'YYYY-MM-DD') AS created_on, stage, \
+                    case_recipient, notes_recipient \
+             FROM cases WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let envelopes = sqlx::query(
+            "SELECT e.investigator_id, i.recipient, e.ciphertext \
+             FROM key_envelopes e LEFT JOIN investigators i ON i.id = e.investigator_id \
+             WHERE e.case_id = $1 ORDER BY e.id",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let items = sqlx::query(
+            "SELECT id, kind, to_char(created_on, 'YYYY-MM-DD') AS created_on, ciphertext \
+             FROM case_items WHERE case_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+
+        Ok(StoredCase {
+            id,
+            created_on: parse_day(row.try_get("created_on")?)?,
+            stage: row.try_get("stage")?,
+            case_recipient: parse_recipient(row.try_get("case_recipient")?)?,
+            notes_recipient: parse_recipient(row.try_get("notes_recipient")?)?,
+            envelopes: envelopes
+                .iter()
+                .map(envelope_from_row)
+                .collect::<Result<_>>()?,
+            items: items.iter().map(item_from_row).collect::<Result<_>>()?,
+        })
+    }
+}
+
+fn investigator_from_row(row: &PgRow) -> Result<Investigator> {
+    Ok(Investigator {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        recipient: parse_recipient(row.try_get("recipient")?)?,
+        admin: row.try_get("admin")?,
+        active: row.try_get("active")?,
+        added_on: parse_day(row.try_get("added_on")?)?,
+    })
+}
+
+type StoredEnvelope = (Option<(i64, Recipient)>, Ciphertext);
+
+fn envelope_from_row(row: &PgRow) -> Result<StoredEnvelope> {
+    let investigator: Option<i64> = row.try_get("investigator_id")?;
+    let recipient: Option<&str> = row.try_get("recipient")?;
+    let holder = match (investigator, recipient) {
+        (None, _) => None,
+        (Some(id), Some(recipient)) => Some((id, parse_recipient(recipient)?)),
+        (Some(_), None) => {
+            return Err(StoreError::Corrupt(
+                "envelope for an unknown investigator".into(),
+            ));
+        }
+    };
+    Ok((holder, Ciphertext::from_bytes(row.try_get("ciphertext")?)))
+}
+
+fn item_from_row(row: &PgRow) -> Result<StoredItem> {
+    Ok(StoredItem {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        created_on: parse_day(row.try_get("created_on")?)?,
+        ciphertext: Ciphertext::from_bytes(row.try_get("ciphertext")?),
+    })
+}

@@ -1,0 +1,686 @@
+//! The SQLite store: one file, WAL, durable commits, and group commit on a single writer.
+//!
+//! A receipt is shown only after its case is durably committed, and with `synchronous = FULL`
+//! every commit waits for an fsync of the WAL. One fsync per case would cap the office at a
+//! few thousand reports a second on good hardware and far fewer on a cheap disk, so writes
+//! share them: every write goes to one writer task that owns the only writing connection. It
+//! takes whatever is queued (up to [`MAX_BATCH`] jobs) and runs them in one transaction: the
+//! cases together, one multi-row insert per table, since a round trip to SQLite's thread
+//! costs more than an insert. Only after the commit does it answer each caller. Under load a
+//! batch grows by itself: while one commit waits for the disk, the next batch queues up.
+//!
+//! A job that fails must not fail the others. A taken receipt is found before inserting and
+//! answered `Duplicate` alone; any other failure rolls the batch back and runs it again job
+//! by job, each under its own savepoint.
+//!
+//! The writer is a Tokio task: sqlx already runs each SQLite connection on a thread of its
+//! own, so the blocking work is off the runtime either way. Reads use a small pool of
+//! read-only connections, which WAL lets run beside the writer.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use kentongan_crypto::{Ciphertext, Recipient};
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Connection, QueryBuilder, Row, Sqlite};
+use time::Date;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use super::{Investigator, NewCase, Result, Store, StoreError, StoredCase, StoredItem};
+
+/// The most jobs one transaction takes. Large enough that a burst shares a few fsyncs, small
+/// enough that one transaction never holds the writer for long.
+const MAX_BATCH: usize = 256;
+/// Jobs waiting for the writer; callers beyond this wait to enqueue (backpressure).
+const QUEUE: usize = 1024;
+/// Read-only connections.
+const READERS: u32 = 4;
+/// How long a connection waits for a lock (a checkpoint, a backup) before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The migrations, embedded at compile time. A new file in `migrations/sqlite` needs a line
+/// here; a test checks that the two agree.
+pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "initial",
+    include_str!("../../migrations/sqlite/0001_initial.sql"),
+)];
+
+/// The store on an SQLite file. See the module documentation for how writes are batched.
+#[derive(Debug)]
+pub struct SqliteStore {
+    writes: mpsc::Sender<Job>,
+    reads: SqlitePool,
+    writer: JoinHandle<()>,
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its directory if missing) the database a URL names, such as
+    /// `sqlite://data/kentongan.sqlite3` or `sqlite:kentongan.sqlite3`, runs its migrations
+    /// and starts the writer. Must be called inside a Tokio runtime.
+    pub async fn open(url: &str) -> Result<Self> {
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            // The writer and the readers are separate connections; they would each see a
+            // different empty database.
+            return Err(configuration(
+                "an in-memory SQLite database is not supported; name a file",
+            ));
+        }
+        let options = SqliteConnectOptions::from_str(url)?
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        if let Some(parent) = options.get_filename().parent() {
+            if !parent.as_os_str().is_empty() {
+                tokio::fs::create_dir_all(parent)
+                    .await
+                    .map_err(sqlx::Error::Io)?;
+            }
+        }
+        let write_options = options
+            .clone()
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full);
+        let mut conn = SqliteConnection::connect_with(&write_options).await?;
+        check_durability(&mut conn).await?;
+        Migrator::new(EmbeddedMigrations(MIGRATIONS))
+            .await?
+            .run(&mut conn)
+            .await?;
+
+        let reads = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .connect_with(options.read_only(true))
+            .await?;
+        let (writes, jobs) = mpsc::channel(QUEUE);
+        let writer = tokio::spawn(run_writer(conn, write_options, jobs));
+        Ok(Self {
+            writes,
+            reads,
+            writer,
+        })
+    }
+
+    /// Lets queued writes finish, then closes every connection. Dropping the store also stops
+    /// the writer once its queue is empty, but without waiting for it.
+    pub async fn close(self) {
+        let Self {
+            writes,
+            reads,
+            writer,
+        } = self;
+        // Readers first: the last connection to close checkpoints the WAL into the database
+        // file, and only the writer may.
+        reads.close().await;
+        drop(writes);
+        if let Err(error) = writer.await {
+            tracing::error!(%error, "the SQLite writer stopped abnormally");
+        }
+    }
+
+    async fn write<T>(&self, job: impl FnOnce(oneshot::Sender<Result<T>>) -> Job) -> Result<T> {
+        let (reply, answer) = oneshot::channel();
+        self.writes
+            .send(job(reply))
+            .await
+            .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Database(sqlx::Error::WorkerCrashed))?
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    #[tracing::instrument(skip_all)]
+    async fn add_investigator(
+        &self,
+        name: &str,
+        recipient: &Recipient,
+        admin: bool,
+        today: Date,
+    ) -> Result<Investigator> {
+        let new = Investigator {
+            id: 0,
+            name: name.to_owned(),
+            recipient: recipient.clone(),
+            admin,
+            active: true,
+            added_on: today,
+        };
+        self.write(|reply| Job::AddInvestigator(Pending::new(new, reply)))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn investigators(&self) -> Result<Vec<Investigator>> {
+        sqlx::query(
+            "SELECT id, name, recipient, admin, active, added_on FROM investigators ORDER BY id",
+        )
+        .fetch_all(&self.reads)
+        .await?
+        .iter()
+        .map(investigator_from_row)
+        .collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn disable_investigator(&self, id: i64) -> Result<()> {
+        self.write(|reply| Job::DisableInvestigator(Pending::new(id, reply)))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_case(&self, case: NewCase) -> Result<i64> {
+        self.write(|reply| Job::CreateCase(Pending::new(Box::new(case), reply)))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn case_ids(&self) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar("SELECT id FROM cases ORDER BY id")
+            .fetch_all(&self.reads)
+            .await?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn case(&self, id: i64) -> Result<StoredCase> {
+        // One read transaction: one snapshot of the case, its envelopes and its items.
+        let mut tx = self.reads.begin().await?;
+        let row = sqlx::query(
+            "SELECT created_on, stage, case_recipient, notes_recipient FROM cases WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let envelopes = sqlx::query(
+            "SELECT e.investigator_id, i.recipient, e.ciphertext \
+             FROM key_envelopes e LEFT JOIN investigators i ON i.id = e.investigator_id \
+             WHERE e.case_id = ? ORDER BY e.id",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let items = sqlx::query(
+            "SELECT id, kind, created_on, ciphertext FROM case_items \
+             WHERE case_id = ? ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+
+        Ok(StoredCase {
+            id,
+            created_on: parse_day(row.try_get("created_on")?)?,
+            stage: row.try_get("stage")?,
+            case_recipient: parse_recipient(row.try_get("case_recipient")?)?,
+            notes_recipient: parse_recipient(row.try_get("notes_recipient")?)?,
+            envelopes: envelopes
+                .iter()
+                .map(envelope_from_row)
+                .collect::<Result<_>>()?,
+            items: items.iter().map(item_from_row).collect::<Result<_>>()?,
+        })
+    }
+}
+
+/// A write waiting for the writer: what to do, and where the answer goes once the batch it
+/// ran in has committed (or failed).
+#[derive(Debug)]
+enum Job {
+    CreateCase(Pending<Box<NewCase>, i64>),
+    AddInvestigator(Pending<Investigator, Investigator>),
+    DisableInvestigator(Pending<i64, ()>),
+}
+
+#[derive(Debug)]
+struct Pending<I, T> {
+    input: I,
+    reply: oneshot::Sender<Result<T>>,
+    /// Set when the job has run inside the batch's transaction; sent only after the commit.
+    outcome: Option<Result<T>>,
+}
+
+impl<I, T> Pending<I, T> {
+    fn new(input: I, reply: oneshot::Sender<Result<T>>) -> Self {
+        Self {
+            input,
+            reply,
+            outcome: None,
+        }
+    }
+
+    /// Records the outcome; tells whether the job's savepoint should be kept.
+    fn record(&mut self, outcome: Result<T>) -> bool {
+        let ok = outcome.is_ok();
+        self.outcome = Some(outcome);
+        ok
+    }
+
+    fn answer(self, batch: &Result<(), String>) {
+        let answer = match (batch, self.outcome) {
+            (Ok(()), Some(outcome)) => outcome,
+            (Ok(()), None) => Err(batch_failed("the job did not run")),
+            // Rolled back with the batch: nothing of this job is stored.
+            (Err(error), _) => Err(batch_failed(error)),
+        };
+        // The caller may have gone away (its request was cancelled); the write stands.
+        let _ = self.reply.send(answer);
+    }
+}
+
+impl Job {
+    /// Runs the job inside the open transaction, under its own savepoint. An `Err` means the
+    /// transaction itself is in trouble and the whole batch must be rolled back.
+    async fn run(&mut self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
+        let keep = match self {
+            Job::CreateCase(job) => match insert_cases(conn, &mut [&mut *job]).await {
+                Ok(()) => job.outcome.as_ref().is_some_and(Result::is_ok),
+                Err(error) => job.record(Err(error.into())),
+            },
+            Job::AddInvestigator(job) => {
+                let outcome = insert_investigator(conn, &job.input).await;
+                job.record(outcome)
+            }
+            Job::DisableInvestigator(job) => {
+                let outcome = disable_investigator(conn, job.input).await;
+                job.record(outcome)
+            }
+        };
+        if !keep {
+            sqlx::query("ROLLBACK TO job").execute(&mut *conn).await?;
+        }
+        sqlx::query("RELEASE job").execute(&mut *conn).await?;
+        Ok(())
+    }
+
+    fn answer(self, batch: &Result<(), String>) {
+        match self {
+            Job::CreateCase(job) => job.answer(batch),
+            Job::AddInvestigator(job) => job.answer(batch),
+            Job::DisableInvestigator(job) => job.answer(batch),
+        }
+    }
+}
+
+/// The writer: batches queued jobs into transactions until every sender is gone.
+async fn run_writer(
+    conn: SqliteConnection,
+    options: SqliteConnectOptions,
+    mut jobs: mpsc::Receiver<Job>,
+) {
+    let mut conn = Some(conn);
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        if conn.is_none() {
+            conn = match SqliteConnection::connect_with(&options).await {
+                Ok(fresh) => Some(fresh),
+                Err(error) => {
+                    tracing::error!(%error, "the SQLite writer cannot reconnect");
+                    None
+                }
+            };
+        }
+        let outcome = match conn.as_mut() {
+            Some(live) => run_batch(live, &mut batch).await,
+            None => Err("the database cannot be opened for writing".to_owned()),
+        };
+        if let Err(error) = &outcome {
+            tracing::error!(%error, jobs = batch.len(), "a write batch was rolled back");
+            if let Some(mut broken) = conn.take() {
+                // A failed batch leaves the transaction open; if it cannot even be rolled
+                // back, the connection is dropped and the next batch opens a new one.
+                if sqlx::query("ROLLBACK").execute(&mut broken).await.is_ok() {
+                    conn = Some(broken);
+                }
+            }
+        }
+        for job in batch.drain(..) {
+            job.answer(&outcome);
+        }
+    }
+    if let Some(conn) = conn {
+        if let Err(error) = conn.close().await {
+            tracing::warn!(%error, "closing the SQLite writer connection failed");
+        }
+    }
+}
+
+/// Runs a batch in one transaction and commits it: together first, job by job if that fails
+/// (for instance because one case names an investigator who does not exist). The error is
+/// the text every caller of the batch is told (the log gets it once); it never contains
+/// arguments.
+async fn run_batch(conn: &mut SqliteConnection, batch: &mut [Job]) -> Result<(), String> {
+    async {
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        if let Err(error) = run_together(conn, batch).await {
+            tracing::warn!(%error, jobs = batch.len(), "a write batch is retried job by job");
+            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+            sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+            for job in batch.iter_mut() {
+                job.run(conn).await?;
+            }
+        }
+        // A failed COMMIT is not retried: after an I/O error its outcome is unknown.
+        sqlx::query("COMMIT").execute(&mut *conn).await?;
+        Ok::<(), sqlx::Error>(())
+    }
+    .await
+    .map_err(|error| error.to_string())
+}
+
+/// Runs the batch inside the open transaction: the cases together, other jobs one by one.
+async fn run_together(conn: &mut SqliteConnection, batch: &mut [Job]) -> Result<(), sqlx::Error> {
+    let mut cases = Vec::with_capacity(batch.len());
+    for job in batch.iter_mut() {
+        match job {
+            Job::CreateCase(case) => cases.push(case),
+            other => other.run(conn).await?,
+        }
+    }
+    insert_cases(conn, &mut cases).await
+}
+
+/// SQLite's limit on bound parameters in one statement is 32766; a multi-row insert stays
+/// well below it.
+const MAX_PARAMETERS: usize = 30_000;
+
+/// The id the next case gets. Ids are given out here, not by SQLite, so that one statement
+/// can insert a whole batch of cases and their rows in other tables. The writer holds the
+/// write lock (`BEGIN IMMEDIATE`), so nobody else can take an id meanwhile; with
+/// AUTOINCREMENT, SQLite's sequence then moves past the ids used, as if it had chosen them.
+const NEXT_CASE_ID: &str = "\
+SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'cases'), 0), \
+           COALESCE((SELECT MAX(id) FROM cases), 0)) + 1";
+
+/// Inserts every case of the batch with one statement per table. Duplicate receipts (taken
+/// already, or twice in the batch) are answered `Duplicate` and left out. Sets each job's
+/// outcome only if every statement succeeded.
+async fn insert_cases(
+    conn: &mut SqliteConnection,
+    cases: &mut [&mut Pending<Box<NewCase>, i64>],
+) -> Result<(), sqlx::Error> {
+    if cases.is_empty() {
+        return Ok(());
+    }
+    let mut receipts = taken_receipts(conn, cases).await?;
+    let mut next_id: i64 = sqlx::query_scalar(NEXT_CASE_ID)
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut outcomes = Vec::with_capacity(cases.len());
+    let mut rows = Vec::with_capacity(cases.len());
+    for case in cases.iter() {
+        let case: &NewCase = &case.input;
+        // `insert` is also false for the second of two equal receipts in one batch.
+        if !receipts.insert(case.receipt_lookup.to_vec()) {
+            outcomes.push(Err(StoreError::Duplicate));
+            continue;
+        }
+        match format_day(case.created_on) {
+            Ok(created_on) => {
+                outcomes.push(Ok(next_id));
+                rows.push(CaseRow {
+                    id: next_id,
+                    created_on,
+                    case,
+                });
+                next_id += 1;
+            }
+            Err(error) => outcomes.push(Err(error)),
+        }
+    }
+    if !rows.is_empty() {
+        insert_rows(conn, &rows).await?;
+    }
+    for (case, outcome) in cases.iter_mut().zip(outcomes) {
+        case.outcome = Some(outcome);
+    }
+    Ok(())
+}
+
+/// The receipt lookups of `cases` that are taken already.
+async fn taken_receipts(
+    conn: &mut SqliteConnection,
+    cases: &[&mut Pending<Box<NewCase>, i64>],
+) -> Result<HashSet<Vec<u8>>, sqlx::Error> {
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "SELECT receipt_lookup FROM reporter_credentials WHERE receipt_lookup IN (",
+    );
+    let mut receipts = query.separated(", ");
+    for case in cases {
+        receipts.push_bind(case.input.receipt_lookup.as_slice());
+    }
+    query.push(")");
+    let taken = query
+        .build_query_scalar::<Vec<u8>>()
+        .persistent(false)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(taken.into_iter().collect())
+}
+
+/// A case to insert, with its id and its date formatted.
+struct CaseRow<'a> {
+    id: i64,
+    created_on: String,
+    case: &'a NewCase,
+}
+
+/// One multi-row insert per table. The statements differ with the number of rows, so they
+/// are not kept in the prepared-statement cache (`persistent(false)`).
+async fn insert_rows(conn: &mut SqliteConnection, rows: &[CaseRow<'_>]) -> Result<(), sqlx::Error> {
+    let mut insert = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO cases (id, created_on, case_recipient, notes_recipient) ",
+    );
+    insert.push_values(rows, |mut values, row| {
+        values
+            .push_bind(row.id)
+            .push_bind(row.created_on.as_str())
+            .push_bind(row.case.case_recipient.to_string())
+            .push_bind(row.case.notes_recipient.to_string());
+    });
+    insert.build().persistent(false).execute(&mut *conn).await?;
+
+    let mut insert = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO reporter_credentials (case_id, receipt_lookup, auth_hash, recipient, kdf) ",
+    );
+    insert.push_values(rows, |mut values, row| {
+        let credential = &row.case.credential;
+        values
+            .push_bind(row.id)
+            .push_bind(row.case.receipt_lookup.as_slice())
+            .push_bind(credential.auth_hash.as_bytes().as_slice())
+            .push_bind(credential.recipient.to_string())
+            .push_bind(credential.kdf.to_string());
+    });
+    insert.build().persistent(false).execute(&mut *conn).await?;
+
+    let mut insert = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO case_items (case_id, kind, created_on, ciphertext) ",
+    );
+    insert.push_values(rows, |mut values, row| {
+        values
+            .push_bind(row.id)
+            .push_bind("report")
+            .push_bind(row.created_on.as_str())
+            .push_bind(row.case.report.as_bytes());
+    });
+    insert.build().persistent(false).execute(&mut *conn).await?;
+
+    let envelopes: Vec<(i64, Option<i64>, &[u8])> = rows
+        .iter()
+        .flat_map(|row| {
+            row.case
+                .envelopes
+                .iter()
+                .map(|(holder, envelope)| (row.id, *holder, envelope.as_bytes()))
+        })
+        .collect();
+    for chunk in envelopes.chunks(MAX_PARAMETERS / 3) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO key_envelopes (case_id, investigator_id, ciphertext) ",
+        );
+        insert.push_values(chunk, |mut values, &(case, holder, envelope)| {
+            values.push_bind(case).push_bind(holder).push_bind(envelope);
+        });
+        insert.build().persistent(false).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn insert_investigator(
+    conn: &mut SqliteConnection,
+    new: &Investigator,
+) -> Result<Investigator> {
+    let done = sqlx::query(
+        "INSERT INTO investigators (name, recipient, admin, active, added_on) \
+         VALUES (?, ?, ?, 1, ?) ON CONFLICT (recipient) DO NOTHING",
+    )
+    .bind(&new.name)
+    .bind(new.recipient.to_string())
+    .bind(new.admin)
+    .bind(format_day(new.added_on)?)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Duplicate);
+    }
+    Ok(Investigator {
+        id: done.last_insert_rowid(),
+        ..new.clone()
+    })
+}
+
+async fn disable_investigator(conn: &mut SqliteConnection, id: i64) -> Result<()> {
+    let done = sqlx::query("UPDATE investigators SET active = 0 WHERE id = ?")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Refuses to run with commits that are not durable: WAL with `synchronous` FULL or EXTRA.
+/// (A file system without shared memory, for one, silently keeps another journal mode.)
+async fn check_durability(conn: &mut SqliteConnection) -> Result<()> {
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *conn)
+        .await?;
+    let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(&mut *conn)
+        .await?;
+    if !journal.eq_ignore_ascii_case("wal") || synchronous < 2 {
+        return Err(configuration(
+            "SQLite did not accept journal_mode = WAL and synchronous = FULL",
+        ));
+    }
+    Ok(())
+}
+
+fn investigator_from_row(row: &SqliteRow) -> Result<Investigator> {
+    Ok(Investigator {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        recipient: parse_recipient(row.try_get("recipient")?)?,
+        admin: row.try_get("admin")?,
+        active: row.try_get("active")?,
+        added_on: parse_day(row.try_get("added_on")?)?,
+    })
+}
+
+type StoredEnvelope = (Option<(i64, Recipient)>, Ciphertext);
+
+fn envelope_from_row(row: &SqliteRow) -> Result<StoredEnvelope> {
+    let investigator: Option<i64> = row.try_get("investigator_id")?;
+    let recipient: Option<&str> = row.try_get("recipient")?;
+    let holder = match (investigator, recipient) {
+        (None, _) => None,
+        (Some(id), Some(recipient)) => Some((id, parse_recipient(recipient)?)),
+        (Some(_), None) => {
+            return Err(StoreError::Corrupt(
+                "envelope for an unknown investigator".into(),
+            ));
+        }
+    };
+    Ok((holder, Ciphertext::from_bytes(row.try_get("ciphertext")?)))
+}
+
+fn item_from_row(row: &SqliteRow) -> Result<StoredItem> {
+    Ok(StoredItem {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        created_on: parse_day(row.try_get("created_on")?)?,
+        ciphertext: Ciphertext::from_bytes(row.try_get("ciphertext")?),
+    })
+}
+
+/// Dates are days, `YYYY-MM-DD`: nothing finer is ever stored.
+const DAY: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
+
+pub(super) fn format_day(day: Date) -> Result<String> {
+    day.format(DAY)
+        .map_err(|error| StoreError::Corrupt(format!("date {day}: {error}")))
+}
+
+pub(super) fn parse_day(text: &str) -> Result<Date> {
+    Date::parse(text, DAY).map_err(|error| StoreError::Corrupt(format!("date: {error}")))
+}
+
+pub(super) fn parse_recipient(text: &str) -> Result<Recipient> {
+    text.parse()
+        .map_err(|_| StoreError::Corrupt("recipient is not an age X25519 public key".into()))
+}
+
+fn configuration(message: &'static str) -> StoreError {
+    StoreError::Database(sqlx::Error::Configuration(message.into()))
+}
+
+fn batch_failed(error: &str) -> StoreError {
+    StoreError::Database(sqlx::Error::Io(std::io::Error::other(format!(
+        "the write batch was rolled back: {error}"
+    ))))
+}
+
+/// Migrations compiled into the binary (`sqlx::migrate!` needs sqlx's `macros` feature, which
+/// the workspace leaves off); each is checksummed like one read from a directory, so the
+/// `sqlx` command-line tool agrees with them.
+#[derive(Debug)]
+pub(super) struct EmbeddedMigrations(pub(super) &'static [(i64, &'static str, &'static str)]);
+
+impl<'s> MigrationSource<'s> for EmbeddedMigrations {
+    fn resolve(
+        self,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, BoxDynError>> + Send + 's>> {
+        Box::pin(std::future::ready(Ok(self
+            .0
+            .iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    Cow::Borrowed(sql),
+                    false,
+                )
+            })
+            .collect())))
+    }
+}

@@ -1,0 +1,733 @@
+//! One suite for both backends: every story runs on SQLite (a file in a temporary directory)
+//! and on PostgreSQL (a fresh database per test, dropped at the end, so tests run in
+//! parallel and every run starts clean).
+//!
+//! PostgreSQL is `postgres://postgres@127.0.0.1:5432/postgres` unless
+//! `KENTONGAN_TEST_POSTGRES_URL` names another server; if it cannot be reached the PostgreSQL
+//! tests fail, they do not skip.
+//!
+//! The `#[ignore]`d `bench` tests measure `create_case` throughput:
+//! `cargo test --release -p kentongan-server store::tests::bench -- --ignored --nocapture --test-threads=1`
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Instant;
+
+use kentongan_crypto::ciphertext::encrypt;
+use kentongan_crypto::keys::Identity;
+use kentongan_crypto::reporter::{AuthHash, KdfParams, ReporterCredential};
+use kentongan_crypto::{Ciphertext, Recipient};
+use sqlx::Connection;
+use time::Date;
+use time::macros::date;
+use tokio::task::JoinSet;
+
+use super::{Investigator, NewCase, SqliteStore, Store, StoreError};
+
+const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+const TODAY: Date = date!(2026 - 11 - 28);
+const HOSTILE: &str = "test \" ' & < > \\ %s {} ; DROP TABLE investigators; --";
+const UNICODE: &str = "Sri Rahayu — ꦱꦿꦶ ꦫꦲꦪꦸ 🥁 \u{202e}kiri\u{202c} Ŧ";
+
+macro_rules! on_both_backends {
+    ($($story:ident),* $(,)?) => {$(
+        mod $story {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$story(&super::Backend::sqlite()).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$story(&super::Backend::postgres().await).await;
+            }
+        }
+    )*};
+}
+
+on_both_backends!(
+    fresh_store_is_empty,
+    investigators,
+    case_round_trip,
+    duplicate_receipt,
+    failing_case_leaves_the_others_alone,
+    concurrent_cases,
+    survives_reopening,
+    schema_holds_only_what_is_promised,
+);
+
+async fn fresh_store_is_empty(backend: &Backend) {
+    let store = backend.open().await;
+    assert_eq!(store.case_ids().await.unwrap(), Vec::<i64>::new());
+    assert_eq!(store.investigators().await.unwrap(), vec![]);
+    for id in [0, 1, -1, i64::MAX] {
+        assert!(matches!(store.case(id).await, Err(StoreError::NotFound)));
+    }
+}
+
+async fn investigators(backend: &Backend) {
+    let store = backend.open().await;
+    let (first_key, second_key) = (recipient(), recipient());
+    let first = store
+        .add_investigator(HOSTILE, &first_key, true, TODAY)
+        .await
+        .unwrap();
+    let second = store
+        .add_investigator(UNICODE, &second_key, false, date!(2027 - 01 - 02))
+        .await
+        .unwrap();
+    assert_eq!(
+        first,
+        Investigator {
+            id: first.id,
+            name: HOSTILE.to_owned(),
+            recipient: first_key.clone(),
+            admin: true,
+            active: true,
+            added_on: TODAY,
+        }
+    );
+    assert!(second.id > first.id);
+    assert_eq!(
+        store.investigators().await.unwrap(),
+        vec![first.clone(), second.clone()]
+    );
+
+    let again = store
+        .add_investigator("someone else", &first_key, false, TODAY)
+        .await;
+    assert!(matches!(again, Err(StoreError::Duplicate)), "{again:?}");
+    assert_eq!(store.investigators().await.unwrap().len(), 2);
+
+    store.disable_investigator(first.id).await.unwrap();
+    store.disable_investigator(first.id).await.unwrap();
+    let listed = store.investigators().await.unwrap();
+    assert_eq!(
+        listed,
+        vec![
+            Investigator {
+                active: false,
+                ..first.clone()
+            },
+            second.clone()
+        ]
+    );
+    let unknown = store.disable_investigator(second.id + 1000).await;
+    assert!(matches!(unknown, Err(StoreError::NotFound)), "{unknown:?}");
+    // A disabled investigator's key stays taken.
+    let again = store.add_investigator("x", &first_key, false, TODAY).await;
+    assert!(matches!(again, Err(StoreError::Duplicate)), "{again:?}");
+}
+
+async fn case_round_trip(backend: &Backend) {
+    let store = backend.open().await;
+    let first = store
+        .add_investigator("Ani", &recipient(), true, TODAY)
+        .await
+        .unwrap();
+    let second = store
+        .add_investigator(UNICODE, &recipient(), false, TODAY)
+        .await
+        .unwrap();
+    let case = new_case(&[second.id, first.id]);
+    let expected = copy(&case);
+
+    let id = store.create_case(case).await.unwrap();
+    let stored = store.case(id).await.unwrap();
+    assert_eq!(stored.id, id);
+    assert_eq!(stored.created_on, TODAY);
+    assert_eq!(stored.stage, "diterima");
+    assert_eq!(stored.case_recipient, expected.case_recipient);
+    assert_eq!(stored.notes_recipient, expected.notes_recipient);
+    let holders = [
+        Some((second.id, second.recipient.clone())),
+        Some((first.id, first.recipient.clone())),
+        None,
+    ];
+    assert_eq!(stored.envelopes.len(), 3);
+    for ((holder, envelope), (expected_holder, (_, expected_envelope))) in stored
+        .envelopes
+        .iter()
+        .zip(holders.iter().zip(&expected.envelopes))
+    {
+        assert_eq!(holder, expected_holder);
+        assert_eq!(envelope.as_bytes(), expected_envelope.as_bytes());
+    }
+    assert_eq!(stored.items.len(), 1);
+    let item = &stored.items[0];
+    assert_eq!(item.kind, "report");
+    assert_eq!(item.created_on, TODAY);
+    assert_eq!(item.ciphertext.as_bytes(), expected.report.as_bytes());
+
+    assert_eq!(store.case_ids().await.unwrap(), vec![id]);
+    assert!(matches!(
+        store.case(id + 1).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(backend.count("reporter_credentials").await, 1);
+}
+
+async fn duplicate_receipt(backend: &Backend) {
+    let store = backend.open().await;
+    let investigator = store
+        .add_investigator("Ani", &recipient(), true, TODAY)
+        .await
+        .unwrap();
+    let first = new_case(&[investigator.id]);
+    let receipt = first.receipt_lookup;
+    let id = store.create_case(first).await.unwrap();
+
+    let mut second = new_case(&[investigator.id]);
+    second.receipt_lookup = receipt;
+    let taken = store.create_case(second).await;
+    assert!(matches!(taken, Err(StoreError::Duplicate)), "{taken:?}");
+    assert_eq!(store.case_ids().await.unwrap(), vec![id]);
+    backend.assert_rows(1, 1, 2).await;
+
+    // A fresh receipt is fine afterwards.
+    let next = store
+        .create_case(new_case(&[investigator.id]))
+        .await
+        .unwrap();
+    assert!(next > id);
+
+    // Two at once with one receipt (one batch, on SQLite): exactly one is stored.
+    let one = new_case(&[investigator.id]);
+    let mut other = new_case(&[investigator.id]);
+    other.receipt_lookup = one.receipt_lookup;
+    let (one, other) = tokio::join!(store.create_case(one), store.create_case(other));
+    let duplicates = [&one, &other]
+        .iter()
+        .filter(|outcome| matches!(outcome, Err(StoreError::Duplicate)))
+        .count();
+    assert_eq!(duplicates, 1, "{one:?} {other:?}");
+    assert!(one.is_ok() || other.is_ok());
+    assert_eq!(store.case_ids().await.unwrap().len(), 3);
+    backend.assert_rows(3, 3, 6).await;
+}
+
+async fn failing_case_leaves_the_others_alone(backend: &Backend) {
+    let store = backend.open().await;
+    let investigator = store
+        .add_investigator("Ani", &recipient(), true, TODAY)
+        .await
+        .unwrap();
+    let mut tasks = JoinSet::new();
+    for n in 0..24 {
+        // Case 12 is sealed to an investigator who does not exist: a foreign key violation,
+        // which must be an error and not `Duplicate` (that would make the caller retry).
+        let holder = if n == 12 { 999_999 } else { investigator.id };
+        let case = new_case(&[holder]);
+        let store = store.clone();
+        tasks.spawn(async move { (n, store.create_case(case).await) });
+    }
+    while let Some(done) = tasks.join_next().await {
+        let (n, outcome) = done.unwrap();
+        if n == 12 {
+            assert!(
+                matches!(outcome, Err(StoreError::Database(_))),
+                "{outcome:?}"
+            );
+        } else {
+            assert!(outcome.is_ok(), "case {n}: {outcome:?}");
+        }
+    }
+    assert_eq!(store.case_ids().await.unwrap().len(), 23);
+    backend.assert_rows(23, 23, 46).await;
+}
+
+async fn concurrent_cases(backend: &Backend) {
+    const CASES: usize = 200;
+    let store = backend.open().await;
+    let team = [
+        store
+            .add_investigator("Ani", &recipient(), true, TODAY)
+            .await
+            .unwrap()
+            .id,
+        store
+            .add_investigator("Budi", &recipient(), false, TODAY)
+            .await
+            .unwrap()
+            .id,
+    ];
+    let cases: Vec<NewCase> = (0..CASES).map(|_| new_case(&team)).collect();
+    let mut tasks = JoinSet::new();
+    for case in cases {
+        let store = store.clone();
+        tasks.spawn(async move { store.create_case(case).await });
+    }
+    let mut ids = BTreeSet::new();
+    while let Some(done) = tasks.join_next().await {
+        assert!(
+            ids.insert(done.unwrap().unwrap()),
+            "an id was handed out twice"
+        );
+    }
+    assert_eq!(ids.len(), CASES);
+    assert_eq!(
+        store.case_ids().await.unwrap(),
+        ids.into_iter().collect::<Vec<_>>()
+    );
+    backend
+        .assert_rows(CASES as i64, CASES as i64, 3 * CASES as i64)
+        .await;
+}
+
+async fn survives_reopening(backend: &Backend) {
+    let store = backend.open().await;
+    let investigator = store
+        .add_investigator(HOSTILE, &recipient(), true, TODAY)
+        .await
+        .unwrap();
+    let case = new_case(&[investigator.id]);
+    let report = case.report.clone();
+    let id = store.create_case(case).await.unwrap();
+    drop(store);
+
+    let store = backend.open().await;
+    assert_eq!(store.investigators().await.unwrap(), vec![investigator]);
+    assert_eq!(store.case_ids().await.unwrap(), vec![id]);
+    let stored = store.case(id).await.unwrap();
+    assert_eq!(stored.items[0].ciphertext.as_bytes(), report.as_bytes());
+    assert_eq!(stored.envelopes.len(), 2);
+}
+
+/// Every column of both schemas, so that adding one is a deliberate change here. The promise:
+/// no plaintext, no IP address, no user agent, no time of day, nothing tied to a reporter but
+/// their public key, the hash of their token and their receipt's lookup key.
+async fn schema_holds_only_what_is_promised(backend: &Backend) {
+    drop(backend.open().await);
+    let expected: BTreeSet<String> = [
+        "investigators.id",
+        "investigators.name",
+        "investigators.recipient",
+        "investigators.admin",
+        "investigators.active",
+        "investigators.added_on",
+        "cases.id",
+        "cases.created_on",
+        "cases.stage",
+        "cases.case_recipient",
+        "cases.notes_recipient",
+        "reporter_credentials.case_id",
+        "reporter_credentials.receipt_lookup",
+        "reporter_credentials.auth_hash",
+        "reporter_credentials.recipient",
+        "reporter_credentials.kdf",
+        "case_items.id",
+        "case_items.case_id",
+        "case_items.kind",
+        "case_items.created_on",
+        "case_items.ciphertext",
+        "key_envelopes.id",
+        "key_envelopes.case_id",
+        "key_envelopes.investigator_id",
+        "key_envelopes.ciphertext",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(backend.columns().await, expected);
+}
+
+/// Dates are days: SQLite's schema refuses anything finer (PostgreSQL's DATE cannot hold it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_refuses_a_time_of_day() {
+    let backend = Backend::sqlite();
+    drop(backend.open().await);
+    let mut conn = sqlx::SqliteConnection::connect(backend.url())
+        .await
+        .unwrap();
+    for day in [
+        "2026-11-28 10:15:00",
+        "2026-11-28T10:15",
+        "28/11/2026",
+        "2026-11-28Z",
+    ] {
+        let refused = sqlx::query(
+            "INSERT INTO cases (created_on, case_recipient, notes_recipient) VALUES (?, 'a', 'b')",
+        )
+        .bind(day)
+        .execute(&mut conn)
+        .await;
+        assert!(refused.is_err(), "{day}");
+    }
+}
+
+/// Closing waits for queued writes, closes every connection (SQLite then folds the WAL into
+/// the database file and removes it), and a new store finds everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_close_then_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kentongan.sqlite3");
+    // The `sqlite:` form without slashes, and an absolute path.
+    let url = format!("sqlite:{}", path.display());
+    let store = Arc::new(SqliteStore::open(&url).await.unwrap());
+    let mut tasks = JoinSet::new();
+    for _ in 0..50 {
+        let store = store.clone();
+        let case = new_case(&[]);
+        tasks.spawn(async move { store.create_case(case).await });
+    }
+    let mut ids = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        ids.push(done.unwrap().unwrap());
+    }
+    ids.sort_unstable();
+    Arc::into_inner(store).unwrap().close().await;
+    assert!(path.exists());
+    assert!(!dir.path().join("kentongan.sqlite3-wal").exists());
+
+    let store = SqliteStore::open(&url).await.unwrap();
+    assert_eq!(store.case_ids().await.unwrap(), ids);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_refuses_an_in_memory_database() {
+    for url in ["sqlite::memory:", "sqlite://file.db?mode=memory"] {
+        let refused = SqliteStore::open(url).await;
+        assert!(matches!(refused, Err(StoreError::Database(_))), "{url}");
+    }
+}
+
+/// Migrations are embedded by hand (see `EmbeddedMigrations`): every file must be listed,
+/// with its version, name and contents.
+#[test]
+fn embedded_migrations_match_their_directories() {
+    for (backend, embedded) in [
+        ("sqlite", super::sqlite::MIGRATIONS),
+        ("postgres", super::postgres::MIGRATIONS),
+    ] {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(backend);
+        let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| {
+                let path = entry.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(&path).unwrap())
+            })
+            .collect();
+        files.sort();
+        let listed: Vec<(String, String)> = embedded
+            .iter()
+            .map(|(version, description, sql)| {
+                (format!("{version:04}_{description}.sql"), (*sql).to_owned())
+            })
+            .collect();
+        assert_eq!(files, listed, "migrations/{backend}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Benchmarks (ignored by default).
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark; run it in release mode with --nocapture"]
+async fn bench_sqlite() {
+    let backend = Backend::sqlite();
+    bench(&backend, "sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark; run it in release mode with --nocapture"]
+async fn bench_postgres() {
+    let backend = Backend::postgres().await;
+    bench(&backend, "postgres").await;
+}
+
+/// `create_case` throughput with 1, 8 and 64 concurrent callers, cases shaped like real ones
+/// (a report in the 2 KiB bucket, envelopes to three investigators and the reporter).
+async fn bench(backend: &Backend, name: &str) {
+    let cases: usize = std::env::var("KENTONGAN_BENCH_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20_000);
+    let store = backend.open().await;
+    let mut team = Vec::new();
+    for n in 0..3 {
+        let investigator = store
+            .add_investigator(&format!("investigator {n}"), &recipient(), false, TODAY)
+            .await
+            .unwrap();
+        team.push(investigator.id);
+    }
+    let templates: Arc<Vec<NewCase>> = Arc::new(
+        (0..64)
+            .map(|_| {
+                let mut case = new_case(&team);
+                case.report = encrypt(&case.case_recipient, &[b'x'; 1800]).unwrap();
+                case
+            })
+            .collect(),
+    );
+    eprintln!(
+        "{name}: case of {} bytes of ciphertext",
+        templates[0].report.as_bytes().len()
+            + templates[0]
+                .envelopes
+                .iter()
+                .map(|(_, e)| e.as_bytes().len())
+                .sum::<usize>()
+    );
+    for callers in [1, 8, 64] {
+        let per_caller = cases / callers;
+        let started = Instant::now();
+        let mut tasks = JoinSet::new();
+        for caller in 0..callers {
+            let store = store.clone();
+            let templates = templates.clone();
+            tasks.spawn(async move {
+                for n in 0..per_caller {
+                    let case = copy(&templates[(caller + n) % templates.len()]);
+                    store.create_case(case).await.unwrap();
+                }
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            done.unwrap();
+        }
+        let elapsed = started.elapsed();
+        let done = per_caller * callers;
+        eprintln!(
+            "{name}: {callers:>2} callers: {done} cases in {:.2} s = {:.0} cases/s",
+            elapsed.as_secs_f64(),
+            done as f64 / elapsed.as_secs_f64()
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Fixtures.
+
+/// Where a test's store lives; dropping it removes the database.
+enum Backend {
+    Sqlite {
+        _dir: tempfile::TempDir,
+        url: String,
+    },
+    Postgres(TestDatabase),
+}
+
+impl Backend {
+    fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory that does not exist yet: opening creates it.
+        let url = format!("sqlite://{}/data/kentongan.sqlite3", dir.path().display());
+        Backend::Sqlite { _dir: dir, url }
+    }
+
+    async fn postgres() -> Self {
+        Backend::Postgres(TestDatabase::create().await)
+    }
+
+    fn url(&self) -> &str {
+        match self {
+            Backend::Sqlite { url, .. } => url,
+            Backend::Postgres(database) => &database.url,
+        }
+    }
+
+    /// Opens the store through `store::open`, as the server does.
+    async fn open(&self) -> Arc<dyn Store> {
+        super::open(self.url())
+            .await
+            .unwrap_or_else(|error| panic!("opening {}: {error}", self.url()))
+    }
+
+    /// Rows in a table, counted behind the store's back.
+    async fn count(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        match self {
+            Backend::Sqlite { url, .. } => {
+                let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+                sqlx::query_scalar(&sql).fetch_one(&mut conn).await.unwrap()
+            }
+            Backend::Postgres(database) => {
+                let mut conn = sqlx::PgConnection::connect(&database.url).await.unwrap();
+                sqlx::query_scalar(&sql).fetch_one(&mut conn).await.unwrap()
+            }
+        }
+    }
+
+    /// Every `table.column` of the schema, the migrations' bookkeeping aside.
+    async fn columns(&self) -> BTreeSet<String> {
+        let names: Vec<String> = match self {
+            Backend::Sqlite { url, .. } => {
+                let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+                sqlx::query_scalar(
+                    "SELECT m.name || '.' || p.name \
+                     FROM sqlite_schema m JOIN pragma_table_info(m.name) p \
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+                       AND m.name NOT LIKE '\\_sqlx%' ESCAPE '\\'",
+                )
+                .fetch_all(&mut conn)
+                .await
+                .unwrap()
+            }
+            Backend::Postgres(database) => {
+                let mut conn = sqlx::PgConnection::connect(&database.url).await.unwrap();
+                sqlx::query_scalar(
+                    "SELECT (table_name || '.' || column_name)::text \
+                     FROM information_schema.columns \
+                     WHERE table_schema = 'public' AND table_name NOT LIKE '\\_sqlx%'",
+                )
+                .fetch_all(&mut conn)
+                .await
+                .unwrap()
+            }
+        };
+        names.into_iter().collect()
+    }
+
+    /// Nothing partial: every case has its credential and report, and exactly `envelopes`.
+    async fn assert_rows(&self, cases: i64, items: i64, envelopes: i64) {
+        assert_eq!(self.count("cases").await, cases, "cases");
+        assert_eq!(
+            self.count("reporter_credentials").await,
+            cases,
+            "credentials"
+        );
+        assert_eq!(self.count("case_items").await, items, "items");
+        assert_eq!(self.count("key_envelopes").await, envelopes, "envelopes");
+    }
+}
+
+/// A database of its own on the test PostgreSQL server, dropped with this value.
+struct TestDatabase {
+    server: String,
+    name: String,
+    url: String,
+}
+
+impl TestDatabase {
+    async fn create() -> Self {
+        let server = std::env::var("KENTONGAN_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
+        let mut admin = sqlx::PgConnection::connect(&server)
+            .await
+            .unwrap_or_else(|error| {
+                panic!(
+                    "PostgreSQL is not reachable at {server}: {error}\n\
+                 The store tests run on PostgreSQL too. Start it \
+                 (`pg_ctlcluster --skip-systemctl-redirect <version> main start`) or set \
+                 KENTONGAN_TEST_POSTGRES_URL to a server where this user may create databases."
+                )
+            });
+        let name = format!("kentongan_test_{:016x}", rand::random::<u64>());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap_or_else(|error| panic!("creating the test database {name}: {error}"));
+        admin.close().await.unwrap();
+        let url = with_database(&server, &name);
+        Self { server, name, url }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // Drop cannot await; a thread with its own runtime can, even inside a test's runtime.
+        let (server, name) = (self.server.clone(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(sqlx::Error::Io)?;
+            runtime.block_on(async {
+                let mut admin = sqlx::PgConnection::connect(&server).await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await?;
+                admin.close().await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop the test database {}", self.name);
+        }
+    }
+}
+
+/// `server` with its database name replaced by `name`, query string kept.
+fn with_database(server: &str, name: &str) -> String {
+    let (head, query) = match server.split_once('?') {
+        Some((head, query)) => (head, Some(query)),
+        None => (server, None),
+    };
+    let authority = head.find("://").map_or(0, |at| at + 3);
+    let head = match head[authority..].find('/') {
+        Some(slash) => &head[..authority + slash],
+        None => head,
+    };
+    match query {
+        Some(query) => format!("{head}/{name}?{query}"),
+        None => format!("{head}/{name}"),
+    }
+}
+
+#[test]
+fn with_database_replaces_only_the_database() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/postgres", "t"),
+        "postgres://postgres@127.0.0.1:5432/t"
+    );
+    assert_eq!(
+        with_database("postgresql://u:p@h/db?sslmode=disable", "t"),
+        "postgresql://u:p@h/t?sslmode=disable"
+    );
+    assert_eq!(with_database("postgres://h", "t"), "postgres://h/t");
+}
+
+fn recipient() -> Recipient {
+    Identity::generate().to_public()
+}
+
+fn sealed(to: &Recipient, content: &[u8]) -> Ciphertext {
+    encrypt(to, content).unwrap()
+}
+
+/// A case sealed like a real one: envelopes to `investigators` and to the reporter.
+fn new_case(investigators: &[i64]) -> NewCase {
+    let case_recipient = recipient();
+    let reporter = recipient();
+    let mut envelopes: Vec<(Option<i64>, Ciphertext)> = investigators
+        .iter()
+        .map(|&id| (Some(id), sealed(&recipient(), b"case keys")))
+        .collect();
+    envelopes.push((None, sealed(&reporter, b"case keys")));
+    NewCase {
+        created_on: TODAY,
+        receipt_lookup: rand::random(),
+        credential: ReporterCredential {
+            kdf: KdfParams::CURRENT,
+            auth_hash: AuthHash::of_token(b"t"),
+            recipient: reporter,
+        },
+        report: sealed(&case_recipient, "laporan: dana desa 💸".as_bytes()),
+        case_recipient,
+        notes_recipient: recipient(),
+        envelopes,
+    }
+}
+
+/// Another case with the same content and a fresh receipt.
+fn copy(case: &NewCase) -> NewCase {
+    NewCase {
+        created_on: case.created_on,
+        receipt_lookup: rand::random(),
+        credential: case.credential.clone(),
+        case_recipient: case.case_recipient.clone(),
+        notes_recipient: case.notes_recipient.clone(),
+        report: case.report.clone(),
+        envelopes: case.envelopes.clone(),
+    }
+}
