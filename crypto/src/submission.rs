@@ -14,7 +14,9 @@ use crate::ciphertext::{self, Ciphertext, ShapeError};
 use crate::envelope::{self, Envelope, Holder, MAX_ENVELOPE_FRAME};
 use crate::keys::{CaseKeys, Recipient};
 use crate::report::{FieldError, MAX_REPORT_FRAME, Report};
-use crate::reporter::{KdfParams, Passphrase, ReceiptCode, ReporterCredential, ReporterKey};
+use crate::reporter::{
+    KdfMemory, KdfParams, Passphrase, ReceiptCode, ReporterCredential, ReporterKey,
+};
 
 /// A report ready to store: ciphertext and public values only.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,14 +68,24 @@ pub fn seal_report(
     team: &[Recipient],
     kdf: KdfParams,
 ) -> Result<Submission, SealError> {
+    seal_report_in(report, team, kdf, &mut KdfMemory::default())
+}
+
+/// [`seal_report`] with reusable Argon2id working memory (the server's no-JS path).
+pub fn seal_report_in(
+    report: &Report,
+    team: &[Recipient],
+    kdf: KdfParams,
+    memory: &mut KdfMemory,
+) -> Result<Submission, SealError> {
     report.validate().map_err(SealError::Invalid)?;
     if team.is_empty() {
         return Err(SealError::NoInvestigators);
     }
     let receipt = ReceiptCode::generate();
     let passphrase = Passphrase::generate();
-    let reporter =
-        ReporterKey::derive(&receipt, &passphrase, kdf).map_err(|_| SealError::Crypto)?;
+    let reporter = ReporterKey::derive_in(&receipt, &passphrase, kdf, memory)
+        .map_err(|_| SealError::Crypto)?;
     let keys = CaseKeys::generate();
     let notes = keys.notes.as_ref().ok_or(SealError::Crypto)?;
     let sealed = SealedCase {

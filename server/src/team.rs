@@ -30,9 +30,10 @@ impl Team {
     }
 
     pub fn id_of(&self, recipient: &str) -> Option<i64> {
+        let recipient: Recipient = recipient.parse().ok()?;
         self.members
             .iter()
-            .find(|(_, r)| r.to_string() == recipient)
+            .find(|(_, r)| *r == recipient)
             .map(|(id, _)| *id)
     }
 
