@@ -90,7 +90,8 @@ function start(form) {
 async function send(form, sealer, message, say) {
     const report = readReport(form);
     const csrf = fieldValue(form, "csrf");
-    // One automatic retry when the team changed between fetching the keys and posting.
+    // One automatic retry when the team changed between fetching the keys and posting, or when
+    // the random receipt code happened to be taken ("retry"): sealing again fixes both.
     for (let attempt = 0; attempt < 2; attempt += 1) {
         say(message("encrypting"));
         const team = await fetchTeam();
@@ -114,7 +115,8 @@ async function send(form, sealer, message, say) {
             return { receipt: result.receipt, passphrase: result.passphrase };
         }
         const error = await errorOf(response);
-        if (response.status === 409 && error.code === "team-changed" && attempt === 0) {
+        const retryable = error.code === "team-changed" || error.code === "retry";
+        if (response.status === 409 && retryable && attempt === 0) {
             continue;
         }
         throw error;
