@@ -10,6 +10,7 @@ use kentongan_crypto::Recipient;
 use kentongan_server::config::{self, Config};
 use kentongan_server::store::{self, Store, StoreError};
 use kentongan_server::web::{self, AppState, Settings};
+use kentongan_server::workflow::{self, Deadlines, Due, Stage};
 use kentongan_server::{export, team};
 
 #[derive(Parser)]
@@ -56,9 +57,34 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// List cases and move them through the workflow.
+    #[command(subcommand)]
+    Case(CaseCommand),
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
+}
+
+#[derive(Subcommand)]
+enum CaseCommand {
+    /// List cases: number, stage, age in days and deadline.
+    List {
+        /// Print a JSON array instead of tab-separated lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move a case to another stage of the workflow.
+    Move {
+        /// The case number.
+        id: i64,
+        /// The stage to move to (diterima, pemeriksaan, verifikasi, tindakan-korektif,
+        /// selesai, tidak-dapat-ditindaklanjuti, dialihkan).
+        #[arg(long)]
+        to: String,
+        /// Who moves it, as recorded in the case's history.
+        #[arg(long)]
+        by: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -121,6 +147,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Investigator(command) => investigator(command, &*store, &config).await,
+        Command::Case(command) => case(command, &*store, &config).await,
         Command::Export { case, all, out } => {
             if all {
                 let n = export::export_all(&*store, &out).await?;
@@ -169,14 +196,114 @@ async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Today in the office's time zone.
+fn office_today(config: &Config) -> time::Date {
+    time::OffsetDateTime::now_utc()
+        .to_offset(config.utc_offset)
+        .date()
+}
+
+async fn case(command: CaseCommand, store: &dyn Store, config: &Config) -> anyhow::Result<()> {
+    let today = office_today(config);
+    match command {
+        CaseCommand::List { json } => {
+            let deadlines = Deadlines::default();
+            let mut rows = Vec::new();
+            for case in store.case_summaries().await? {
+                let stage: Stage = case
+                    .stage
+                    .parse()
+                    .with_context(|| format!("case {} has an unknown stage", case.id))?;
+                let age_days = (today - case.created_on).whole_days();
+                let due = workflow::due(
+                    stage,
+                    case.created_on,
+                    case.acknowledged_on,
+                    today,
+                    &deadlines,
+                );
+                rows.push((case, stage, age_days, due));
+            }
+            if json {
+                let list: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|(case, stage, age_days, due)| {
+                        serde_json::json!({
+                            "id": case.id,
+                            "created_on": case.created_on.to_string(),
+                            "stage": stage.slug(),
+                            "age_days": age_days,
+                            "due": due_json(due),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                println!("id\tstage\tage_days\tdue");
+                for (case, stage, age_days, due) in &rows {
+                    println!("{}\t{stage}\t{age_days}\t{}", case.id, due.label());
+                }
+            }
+        }
+        CaseCommand::Move { id, to, by } => {
+            let to: Stage = to.parse()?;
+            let by = by.trim();
+            if by.is_empty() || by.chars().count() > 200 {
+                bail!("--by must name who moves the case, in 1 to 200 characters");
+            }
+            let current = match store.case(id).await {
+                Ok(case) => case.stage,
+                Err(StoreError::NotFound) => bail!("there is no case {id}"),
+                Err(e) => return Err(e.into()),
+            };
+            let from: Stage = current
+                .parse()
+                .with_context(|| format!("case {id} has an unknown stage"))?;
+            from.check_move(to)?;
+            if to.requires_reason() {
+                bail!(
+                    "moving to `{to}` needs a message to the reporter; replies come with \
+                     `kentongan case reply` (not yet available)"
+                );
+            }
+            match store.move_case(id, from.slug(), to.slug(), by, today).await {
+                Ok(()) => println!("case {id} moved from {from} to {to}"),
+                Err(StoreError::NotFound) => bail!("there is no case {id}"),
+                Err(StoreError::Conflict) => bail!(
+                    "case {id} changed meanwhile (it is no longer in `{from}`); \
+                     list the cases and try again"
+                ),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn due_json(due: &Due) -> serde_json::Value {
+    match due {
+        Due::OnTime { due } => serde_json::json!({"state": "on-time", "date": due.to_string()}),
+        Due::DueToday { due } => {
+            serde_json::json!({"state": "due-today", "date": due.to_string()})
+        }
+        Due::Overdue {
+            due,
+            working_days_late,
+        } => serde_json::json!({
+            "state": "overdue",
+            "date": due.to_string(),
+            "working_days_late": working_days_late,
+        }),
+        Due::Met => serde_json::json!({"state": "met"}),
+    }
+}
+
 async fn investigator(
     command: InvestigatorCommand,
     store: &dyn Store,
     config: &Config,
 ) -> anyhow::Result<()> {
-    let today = time::OffsetDateTime::now_utc()
-        .to_offset(config.utc_offset)
-        .date();
+    let today = office_today(config);
     match command {
         InvestigatorCommand::Add {
             name,

@@ -64,6 +64,27 @@ pub struct StoredItem {
     pub ciphertext: Ciphertext,
 }
 
+/// A case as listed: where it stands, and the dates its deadline depends on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseSummary {
+    pub id: i64,
+    pub created_on: Date,
+    /// The current stage's stable name.
+    pub stage: String,
+    /// The day of the first move out of `diterima`, if any.
+    pub acknowledged_on: Option<Date>,
+    /// The day of the latest move, if any.
+    pub last_moved_on: Option<Date>,
+}
+
+/// One move of a case: the stage it moved to, when (a day) and by whom.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StageEvent {
+    pub stage: String,
+    pub moved_on: Date,
+    pub moved_by: String,
+}
+
 #[derive(Debug, Error)]
 pub enum StoreError {
     /// The receipt lookup key is already taken (a random collision; the caller retries with a
@@ -72,6 +93,9 @@ pub enum StoreError {
     Duplicate,
     #[error("not found")]
     NotFound,
+    /// A compare-and-set found something else than expected: the case changed meanwhile.
+    #[error("the case changed meanwhile")]
+    Conflict,
     /// The database could not be reached or refused the statement. The detail is for the log
     /// (it never contains ciphertext or tokens: statements are logged without arguments).
     #[error("database error: {0}")]
@@ -106,6 +130,16 @@ pub trait Store: Send + Sync + 'static {
     async fn case_ids(&self) -> Result<Vec<i64>>;
     /// One case with its envelopes and items. `NotFound` if there is no such case.
     async fn case(&self, id: i64) -> Result<StoredCase>;
+    /// Moves a case from stage `from` to stage `to`, recording who and when, in one
+    /// transaction: sets the current stage and adds a [`StageEvent`]. Only if the case is
+    /// still in `from` (compare-and-set): `Conflict` if it is not, `NotFound` if there is no
+    /// such case. Whether the move is allowed is the workflow's business, not the store's.
+    async fn move_case(&self, id: i64, from: &str, to: &str, by: &str, on: Date) -> Result<()>;
+    /// Every case with its current stage and the dates its deadline depends on, by id.
+    async fn case_summaries(&self) -> Result<Vec<CaseSummary>>;
+    /// The moves of a case, oldest first; empty for a case never moved (still `diterima`).
+    /// `NotFound` if there is no such case.
+    async fn stage_history(&self, id: i64) -> Result<Vec<StageEvent>>;
 }
 
 /// Opens the store a database URL names: `sqlite:…` or `postgres://…`, runs its migrations.

@@ -11,8 +11,13 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use time::Date;
 
-use super::sqlite::{EmbeddedMigrations, format_day, parse_day, parse_recipient};
-use super::{Investigator, NewCase, Result, Store, StoreError, StoredCase, StoredItem};
+use super::sqlite::{
+    EmbeddedMigrations, format_day, parse_day, parse_optional_day, parse_recipient,
+};
+use super::{
+    CaseSummary, Investigator, NewCase, Result, StageEvent, Store, StoreError, StoredCase,
+    StoredItem,
+};
 
 /// Connections per server instance. Several instances share the server's `max_connections`
 /// (100 by default); 16 keeps enough commits in flight for group commit to pay off.
@@ -23,11 +28,18 @@ const RECEIPT_TAKEN: &str = "reporter_credentials_receipt_lookup_unique";
 
 /// The migrations, embedded at compile time. A new file in `migrations/postgres` needs a line
 /// here; a test checks that the two agree.
-pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../../migrations/postgres/0001_initial.sql"),
-)];
+pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        2,
+        "stage_events",
+        include_str!("../../migrations/postgres/0002_stage_events.sql"),
+    ),
+];
 
 /// Dates cross the wire as `YYYY-MM-DD` text (`to_char` on the way out, so the server's
 /// `DateStyle` does not matter): sqlx's `time` support is not enabled in the workspace.
@@ -50,6 +62,28 @@ WITH new_case AS (
     ORDER BY e.n
 )
 SELECT id FROM new_case";
+
+/// A move in one statement, so one transaction: the compare-and-set on `cases.stage` and the
+/// event. Under READ COMMITTED a concurrent move of the same case makes this one wait, then
+/// re-check `stage = $2` against the committed row: only one of them moves the case.
+const MOVE_CASE: &str = "\
+WITH moved AS (
+    UPDATE cases SET stage = $3 WHERE id = $1 AND stage = $2
+    RETURNING id
+)
+INSERT INTO stage_events (case_id, stage, moved_on, moved_by)
+SELECT id, $3, $4::date, $5 FROM moved
+RETURNING id";
+
+/// See the SQLite store's `CASE_SUMMARIES`.
+const CASE_SUMMARIES: &str = "\
+SELECT c.id, to_char(c.created_on, 'YYYY-MM-DD') AS created_on, c.stage,
+       (SELECT to_char(e.moved_on, 'YYYY-MM-DD') FROM stage_events e
+        WHERE e.case_id = c.id AND e.stage <> 'diterima' ORDER BY e.id LIMIT 1)
+           AS acknowledged_on,
+       (SELECT to_char(e.moved_on, 'YYYY-MM-DD') FROM stage_events e
+        WHERE e.case_id = c.id ORDER BY e.id DESC LIMIT 1) AS last_moved_on
+FROM cases c ORDER BY c.id";
 
 /// The store on a PostgreSQL database.
 #[derive(Debug)]
@@ -219,6 +253,80 @@ impl Store for PostgresStore {
                 .collect::<Result<_>>()?,
             items: items.iter().map(item_from_row).collect::<Result<_>>()?,
         })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn move_case(&self, id: i64, from: &str, to: &str, by: &str, on: Date) -> Result<()> {
+        let moved: Option<i64> = sqlx::query_scalar(MOVE_CASE)
+            .bind(id)
+            .bind(from)
+            .bind(to)
+            .bind(format_day(on)?)
+            .bind(by)
+            .fetch_optional(&self.pool)
+            .await?;
+        if moved.is_some() {
+            return Ok(());
+        }
+        // Cases are never deleted: one that exists now existed during the move.
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Err(match exists {
+            Some(_) => StoreError::Conflict,
+            None => StoreError::NotFound,
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn case_summaries(&self) -> Result<Vec<CaseSummary>> {
+        sqlx::query(CASE_SUMMARIES)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(CaseSummary {
+                    id: row.try_get("id")?,
+                    created_on: parse_day(row.try_get("created_on")?)?,
+                    stage: row.try_get("stage")?,
+                    acknowledged_on: parse_optional_day(row.try_get("acknowledged_on")?)?,
+                    last_moved_on: parse_optional_day(row.try_get("last_moved_on")?)?,
+                })
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn stage_history(&self, id: i64) -> Result<Vec<StageEvent>> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let rows = sqlx::query(
+            "SELECT stage, to_char(moved_on, 'YYYY-MM-DD') AS moved_on, moved_by \
+             FROM stage_events WHERE case_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|row| {
+                Ok(StageEvent {
+                    stage: row.try_get("stage")?,
+                    moved_on: parse_day(row.try_get("moved_on")?)?,
+                    moved_by: row.try_get("moved_by")?,
+                })
+            })
+            .collect()
     }
 }
 

@@ -39,7 +39,10 @@ use time::macros::format_description;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::{Investigator, NewCase, Result, Store, StoreError, StoredCase, StoredItem};
+use super::{
+    CaseSummary, Investigator, NewCase, Result, StageEvent, Store, StoreError, StoredCase,
+    StoredItem,
+};
 
 /// The most jobs one transaction takes. Large enough that a burst shares a few fsyncs, small
 /// enough that one transaction never holds the writer for long.
@@ -53,11 +56,18 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The migrations, embedded at compile time. A new file in `migrations/sqlite` needs a line
 /// here; a test checks that the two agree.
-pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../../migrations/sqlite/0001_initial.sql"),
-)];
+pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        2,
+        "stage_events",
+        include_str!("../../migrations/sqlite/0002_stage_events.sql"),
+    ),
+];
 
 /// The store on an SQLite file. See the module documentation for how writes are batched.
 #[derive(Debug)]
@@ -237,6 +247,86 @@ impl Store for SqliteStore {
             items: items.iter().map(item_from_row).collect::<Result<_>>()?,
         })
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn move_case(&self, id: i64, from: &str, to: &str, by: &str, on: Date) -> Result<()> {
+        let new = Move {
+            id,
+            from: from.to_owned(),
+            to: to.to_owned(),
+            by: by.to_owned(),
+            on,
+        };
+        self.write(|reply| Job::MoveCase(Pending::new(new, reply)))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn case_summaries(&self) -> Result<Vec<CaseSummary>> {
+        sqlx::query(CASE_SUMMARIES)
+            .fetch_all(&self.reads)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(CaseSummary {
+                    id: row.try_get("id")?,
+                    created_on: parse_day(row.try_get("created_on")?)?,
+                    stage: row.try_get("stage")?,
+                    acknowledged_on: parse_optional_day(row.try_get("acknowledged_on")?)?,
+                    last_moved_on: parse_optional_day(row.try_get("last_moved_on")?)?,
+                })
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn stage_history(&self, id: i64) -> Result<Vec<StageEvent>> {
+        let mut tx = self.reads.begin().await?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let rows = sqlx::query(
+            "SELECT stage, moved_on, moved_by FROM stage_events WHERE case_id = ? ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|row| {
+                Ok(StageEvent {
+                    stage: row.try_get("stage")?,
+                    moved_on: parse_day(row.try_get("moved_on")?)?,
+                    moved_by: row.try_get("moved_by")?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Every case with the days of its first move out of `diterima` and of its latest move. A
+/// case is created in `diterima`, so the first event to another stage is that first move.
+const CASE_SUMMARIES: &str = "\
+SELECT c.id, c.created_on, c.stage,
+       (SELECT e.moved_on FROM stage_events e
+        WHERE e.case_id = c.id AND e.stage <> 'diterima' ORDER BY e.id LIMIT 1)
+           AS acknowledged_on,
+       (SELECT e.moved_on FROM stage_events e
+        WHERE e.case_id = c.id ORDER BY e.id DESC LIMIT 1) AS last_moved_on
+FROM cases c ORDER BY c.id";
+
+/// A move for the writer: see [`Store::move_case`].
+#[derive(Debug)]
+struct Move {
+    id: i64,
+    from: String,
+    to: String,
+    by: String,
+    on: Date,
 }
 
 /// A write waiting for the writer: what to do, and where the answer goes once the batch it
@@ -246,6 +336,7 @@ enum Job {
     CreateCase(Pending<Box<NewCase>, i64>),
     AddInvestigator(Pending<Investigator, Investigator>),
     DisableInvestigator(Pending<i64, ()>),
+    MoveCase(Pending<Move, ()>),
 }
 
 #[derive(Debug)]
@@ -302,6 +393,10 @@ impl Job {
                 let outcome = disable_investigator(conn, job.input).await;
                 job.record(outcome)
             }
+            Job::MoveCase(job) => {
+                let outcome = move_case(conn, &job.input).await;
+                job.record(outcome)
+            }
         };
         if !keep {
             sqlx::query("ROLLBACK TO job").execute(&mut *conn).await?;
@@ -315,6 +410,7 @@ impl Job {
             Job::CreateCase(job) => job.answer(batch),
             Job::AddInvestigator(job) => job.answer(batch),
             Job::DisableInvestigator(job) => job.answer(batch),
+            Job::MoveCase(job) => job.answer(batch),
         }
     }
 }
@@ -578,6 +674,38 @@ async fn disable_investigator(conn: &mut SqliteConnection, id: i64) -> Result<()
     Ok(())
 }
 
+/// The compare-and-set and the event, under the job's savepoint: a failure leaves neither.
+/// The writer holds the write lock, so nothing changes the case between the statements.
+async fn move_case(conn: &mut SqliteConnection, new: &Move) -> Result<()> {
+    let on = format_day(new.on)?;
+    let done = sqlx::query("UPDATE cases SET stage = ? WHERE id = ? AND stage = ?")
+        .bind(&new.to)
+        .bind(new.id)
+        .bind(&new.from)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE id = ?")
+            .bind(new.id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        return Err(match exists {
+            Some(_) => StoreError::Conflict,
+            None => StoreError::NotFound,
+        });
+    }
+    sqlx::query(
+        "INSERT INTO stage_events (case_id, stage, moved_on, moved_by) VALUES (?, ?, ?, ?)",
+    )
+    .bind(new.id)
+    .bind(&new.to)
+    .bind(on)
+    .bind(&new.by)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Refuses to run with commits that are not durable: WAL with `synchronous` FULL or EXTRA.
 /// (A file system without shared memory, for one, silently keeps another journal mode.)
 async fn check_durability(conn: &mut SqliteConnection) -> Result<()> {
@@ -642,6 +770,10 @@ pub(super) fn format_day(day: Date) -> Result<String> {
 
 pub(super) fn parse_day(text: &str) -> Result<Date> {
     Date::parse(text, DAY).map_err(|error| StoreError::Corrupt(format!("date: {error}")))
+}
+
+pub(super) fn parse_optional_day(text: Option<&str>) -> Result<Option<Date>> {
+    text.map(parse_day).transpose()
 }
 
 pub(super) fn parse_recipient(text: &str) -> Result<Recipient> {

@@ -28,7 +28,7 @@ use time::Date;
 use time::macros::date;
 use tokio::task::JoinSet;
 
-use super::{Investigator, NewCase, SqliteStore, Store, StoreError};
+use super::{CaseSummary, Investigator, NewCase, SqliteStore, StageEvent, Store, StoreError};
 
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 const TODAY: Date = date!(2026 - 11 - 28);
@@ -59,6 +59,9 @@ on_both_backends!(
     concurrent_cases,
     survives_reopening,
     schema_holds_only_what_is_promised,
+    moves_along_the_main_line,
+    move_is_compare_and_set,
+    concurrent_moves_one_wins,
 );
 
 async fn fresh_store_is_empty(backend: &Backend) {
@@ -329,11 +332,169 @@ async fn schema_holds_only_what_is_promised(backend: &Backend) {
         "key_envelopes.case_id",
         "key_envelopes.investigator_id",
         "key_envelopes.ciphertext",
+        "stage_events.id",
+        "stage_events.case_id",
+        "stage_events.stage",
+        "stage_events.moved_on",
+        "stage_events.moved_by",
     ]
     .into_iter()
     .map(str::to_owned)
     .collect();
     assert_eq!(backend.columns().await, expected);
+}
+
+fn event(stage: &str, moved_on: Date, moved_by: &str) -> StageEvent {
+    StageEvent {
+        stage: stage.to_owned(),
+        moved_on,
+        moved_by: moved_by.to_owned(),
+    }
+}
+
+async fn moves_along_the_main_line(backend: &Backend) {
+    let store = backend.open().await;
+    let first = store.create_case(new_case(&[])).await.unwrap();
+    let second = store.create_case(new_case(&[])).await.unwrap();
+    assert_eq!(store.stage_history(first).await.unwrap(), vec![]);
+    let unmoved = |id| CaseSummary {
+        id,
+        created_on: TODAY,
+        stage: "diterima".to_owned(),
+        acknowledged_on: None,
+        last_moved_on: None,
+    };
+    assert_eq!(
+        store.case_summaries().await.unwrap(),
+        vec![unmoved(first), unmoved(second)]
+    );
+
+    let days = [
+        date!(2026 - 11 - 30),
+        date!(2026 - 12 - 02),
+        date!(2026 - 12 - 02),
+        date!(2027 - 01 - 15),
+        date!(2027 - 02 - 01),
+    ];
+    let line = [
+        ("diterima", "pemeriksaan", "Ani", days[0]),
+        ("pemeriksaan", "verifikasi", HOSTILE, days[1]),
+        ("verifikasi", "pemeriksaan", UNICODE, days[2]),
+        ("pemeriksaan", "verifikasi", "Ani", days[3]),
+        ("verifikasi", "tindakan-korektif", "Budi", days[4]),
+    ];
+    let mut expected = Vec::new();
+    for (from, to, by, on) in line {
+        store.move_case(first, from, to, by, on).await.unwrap();
+        expected.push(event(to, on, by));
+        assert_eq!(store.stage_history(first).await.unwrap(), expected);
+        assert_eq!(store.case(first).await.unwrap().stage, to);
+    }
+    store
+        .move_case(first, "tindakan-korektif", "selesai", "Ani", days[4])
+        .await
+        .unwrap();
+    expected.push(event("selesai", days[4], "Ani"));
+    assert_eq!(store.stage_history(first).await.unwrap(), expected);
+    assert_eq!(store.stage_history(second).await.unwrap(), vec![]);
+
+    assert_eq!(
+        store.case_summaries().await.unwrap(),
+        vec![
+            CaseSummary {
+                id: first,
+                created_on: TODAY,
+                stage: "selesai".to_owned(),
+                acknowledged_on: Some(days[0]),
+                last_moved_on: Some(days[4]),
+            },
+            unmoved(second),
+        ]
+    );
+    assert_eq!(store.case(first).await.unwrap().stage, "selesai");
+    assert_eq!(store.case(second).await.unwrap().stage, "diterima");
+    assert_eq!(backend.count("stage_events").await, 6);
+    assert!(matches!(
+        store.stage_history(second + 1).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // The second case's acknowledgement is its own first move.
+    store
+        .move_case(second, "diterima", "dialihkan", "Budi", days[3])
+        .await
+        .unwrap();
+    let summaries = store.case_summaries().await.unwrap();
+    assert_eq!(summaries[1].acknowledged_on, Some(days[3]));
+    assert_eq!(summaries[1].last_moved_on, Some(days[3]));
+    assert_eq!(summaries[0].acknowledged_on, Some(days[0]));
+}
+
+async fn move_is_compare_and_set(backend: &Backend) {
+    let store = backend.open().await;
+    let id = store.create_case(new_case(&[])).await.unwrap();
+
+    // Not in the stage the caller saw: nothing changes, no event.
+    let stale = store
+        .move_case(id, "pemeriksaan", "verifikasi", "Ani", TODAY)
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
+    assert_eq!(store.case(id).await.unwrap().stage, "diterima");
+    assert_eq!(store.stage_history(id).await.unwrap(), vec![]);
+
+    store
+        .move_case(id, "diterima", "pemeriksaan", "Ani", TODAY)
+        .await
+        .unwrap();
+    // The same move again, as a second operator who read `diterima` before the first moved.
+    let again = store
+        .move_case(id, "diterima", "pemeriksaan", "Budi", TODAY)
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
+    assert_eq!(
+        store.stage_history(id).await.unwrap(),
+        vec![event("pemeriksaan", TODAY, "Ani")]
+    );
+
+    for missing in [id + 1, 0, -1, i64::MAX] {
+        let unknown = store
+            .move_case(missing, "diterima", "pemeriksaan", "Ani", TODAY)
+            .await;
+        assert!(matches!(unknown, Err(StoreError::NotFound)), "{unknown:?}");
+    }
+    assert_eq!(backend.count("stage_events").await, 1);
+    assert_eq!(store.case(id).await.unwrap().stage, "pemeriksaan");
+}
+
+async fn concurrent_moves_one_wins(backend: &Backend) {
+    let store = backend.open().await;
+    let id = store.create_case(new_case(&[])).await.unwrap();
+    let mut tasks = JoinSet::new();
+    for n in 0..16 {
+        let store = store.clone();
+        let to = if n % 2 == 0 {
+            "pemeriksaan"
+        } else {
+            "dialihkan"
+        };
+        tasks.spawn(async move {
+            store
+                .move_case(id, "diterima", to, &format!("operator {n}"), TODAY)
+                .await
+        });
+    }
+    let (mut moved, mut conflicts) = (0, 0);
+    while let Some(done) = tasks.join_next().await {
+        match done.unwrap() {
+            Ok(()) => moved += 1,
+            Err(StoreError::Conflict) => conflicts += 1,
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((moved, conflicts), (1, 15));
+    let history = store.stage_history(id).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(store.case(id).await.unwrap().stage, history[0].stage);
 }
 
 /// Dates are days: SQLite's schema refuses anything finer (PostgreSQL's DATE cannot hold it).

@@ -197,3 +197,98 @@ async fn operator_commands_validate_their_input() {
     let out = kentongan(dir.path(), None, &["config", "example"]);
     assert!(stdout(&out).contains("[office]"));
 }
+
+/// `kentongan case list` and `case move` on a case filed through the form: the list shows
+/// the stage and the deadline, the workflow refuses what it does not allow, and the export
+/// carries the new stage.
+async fn case_workflow(database_url: Option<&str>) {
+    let dir = tempfile::tempdir().unwrap();
+    let key = make_investigator(dir.path(), "ani");
+    let out = kentongan(
+        dir.path(),
+        database_url,
+        &[
+            "investigator",
+            "add",
+            "--name",
+            "Ani",
+            "--recipient",
+            &key.recipient,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let server = Server::start(dir, database_url);
+    file_report(&server, "Pungutan liar di loket KTP").await;
+
+    let out = server.kentongan(&["case", "list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = stdout(&out);
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 2, "{list}");
+    assert_eq!(lines[0], "id\tstage\tage_days\tdue");
+    let fields: Vec<&str> = lines[1].split('\t').collect();
+    assert_eq!(fields.len(), 4, "{list}");
+    assert_eq!(&fields[..3], ["1", "diterima", "0"], "{list}");
+    assert!(fields[3].starts_with("due 20"), "{list}");
+
+    let out = server.kentongan(&["case", "move", "1", "--to", "pemeriksaan", "--by", "Ani"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("case 1 moved from diterima to pemeriksaan"));
+
+    let out = server.kentongan(&["case", "move", "1", "--to", "selesai", "--by", "Ani"]);
+    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("cannot move from `pemeriksaan` to `selesai`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("the next stage is `verifikasi`"));
+
+    let out = server.kentongan(&["case", "move", "1", "--to", "dialihkan", "--by", "Ani"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("needs a message to the reporter"),
+        "{}",
+        stderr(&out)
+    );
+    let out = server.kentongan(&["case", "move", "1", "--to", "nowhere", "--by", "Ani"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("unknown stage"), "{}", stderr(&out));
+    let out = server.kentongan(&["case", "move", "7", "--to", "pemeriksaan", "--by", "Ani"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("there is no case 7"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = server.kentongan(&["case", "list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let cases = json.as_array().unwrap();
+    assert_eq!(cases.len(), 1, "{json}");
+    assert_eq!(cases[0]["id"], 1);
+    assert_eq!(cases[0]["stage"], "pemeriksaan");
+    assert_eq!(cases[0]["age_days"], 0);
+    assert_eq!(cases[0]["due"]["state"], "on-time", "{json}");
+    assert!(cases[0]["due"]["date"].is_string(), "{json}");
+
+    let bundle = server.dir.path().join("case-1.json");
+    let out = server.kentongan(&["export", "--case", "1", "--out", bundle.to_str().unwrap()]);
+    assert!(out.status.success(), "export: {}", stderr(&out));
+    let bundle: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&bundle).unwrap()).unwrap();
+    assert_eq!(bundle["case"]["stage"], "pemeriksaan", "{bundle}");
+}
+
+#[tokio::test]
+async fn case_list_and_move_on_sqlite() {
+    case_workflow(None).await;
+}
+
+#[tokio::test]
+async fn case_list_and_move_on_postgres() {
+    let pg = Postgres::new();
+    case_workflow(Some(&pg.url)).await;
+}
