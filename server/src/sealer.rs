@@ -1,6 +1,6 @@
 //! The no-JavaScript path's encryption: reports sealed in server memory.
 //!
-//! Sealing derives the reporter's key with Argon2id at 64 MiB, about 0.1 s of one core. Left
+//! Sealing derives the reporter's key with Argon2id at 64 MiB, about 0.15 s of one core. Left
 //! unbounded, a burst of submissions would take all memory; so at most `concurrent` seals run
 //! at once (one per core by default), at most `waiting` more wait for a slot, and anything
 //! beyond is refused at once with [`SealRefusal::Busy`] — the reporter keeps their form and
@@ -63,13 +63,14 @@ impl Sealer {
         let permit = match self.slots.clone().try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => {
-                if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
-                    self.waiting.fetch_sub(1, Ordering::SeqCst);
-                    return Err(SealRefusal::Busy);
-                }
-                let permit = self.slots.clone().acquire_owned().await;
-                self.waiting.fetch_sub(1, Ordering::SeqCst);
-                permit.map_err(|_| SealRefusal::Busy)?
+                // Counted out again on drop, also when the reporter's connection closes while
+                // waiting and this future is dropped.
+                let _waiting = Waiting::enter(&self.waiting, self.max_waiting)?;
+                self.slots
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| SealRefusal::Busy)?
             }
         };
         let pool = self.memory.clone();
@@ -83,6 +84,25 @@ impl Sealer {
         .await
         .map_err(|_| SealRefusal::Seal(SealError::Crypto))?;
         sealed.map_err(SealRefusal::Seal)
+    }
+}
+
+/// One place in the waiting line.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn enter(count: &'a AtomicUsize, max: usize) -> Result<Self, SealRefusal> {
+        if count.fetch_add(1, Ordering::SeqCst) >= max {
+            count.fetch_sub(1, Ordering::SeqCst);
+            return Err(SealRefusal::Busy);
+        }
+        Ok(Waiting(count))
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -114,5 +134,38 @@ async fn release_when_idle(pool: std::sync::Weak<Mutex<Pool>>) {
             guard.last_used = None;
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dropped_waiter_leaves_the_line() {
+        let count = AtomicUsize::new(0);
+        let first = Waiting::enter(&count, 1).unwrap();
+        assert!(matches!(Waiting::enter(&count, 1), Err(SealRefusal::Busy)));
+        drop(first);
+        assert_eq!(count.load(Ordering::SeqCst), 0);
+        assert!(Waiting::enter(&count, 1).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_seal_does_not_hold_a_place() {
+        let sealer = Sealer::new(1, 1);
+        let _busy = sealer.slots.clone().try_acquire_owned().unwrap();
+        let report: Report = serde_json::from_str(
+            r#"{"category":"kkn","what":"x","language":"id","encrypted_in":"server"}"#,
+        )
+        .unwrap();
+        // The waiting seal is abandoned, as when the reporter's connection closes.
+        let waiting = tokio::time::timeout(
+            Duration::from_millis(50),
+            sealer.seal(report.clone(), Vec::new()),
+        )
+        .await;
+        assert!(waiting.is_err());
+        assert_eq!(sealer.waiting.load(Ordering::SeqCst), 0);
     }
 }
