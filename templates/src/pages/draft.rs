@@ -78,7 +78,7 @@ impl ReportDraft {
             contact: text(&self.contact),
         });
         let report = Report {
-            // Only a placeholder when the category is missing: that report is never returned.
+            // Stands in only when the category is missing, and then the report is never returned.
             category: category.unwrap_or(Category::Lainnya),
             what: text(&self.what),
             who: text(&self.who),

@@ -106,22 +106,7 @@ async fn chromium(profile: &std::path::Path) -> (ChromeDriver, fantoccini::Clien
 
 #[tokio::test]
 async fn report_with_javascript_is_encrypted_in_the_browser() {
-    let dir = tempfile::tempdir().unwrap();
-    let key = make_investigator(dir.path(), "citra");
-    let out = kentongan(
-        dir.path(),
-        None,
-        &[
-            "investigator",
-            "add",
-            "--name",
-            "Citra",
-            "--recipient",
-            &key.recipient,
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let server = Server::start(dir, None);
+    let (server, key) = server_with_investigator(None, "Citra");
     let recorder = record(server.url.trim_start_matches("http://").to_owned()).await;
     let profile = tempfile::tempdir().unwrap();
     let (_driver, browser) = chromium(profile.path()).await;

@@ -102,23 +102,8 @@ fn hex(s: &str) -> String {
 
 #[tokio::test]
 async fn report_without_javascript_on_default_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let key = make_investigator(dir.path(), "ani");
     // The default database: no URL given anywhere, so data/kentongan.sqlite3 is created.
-    let out = kentongan(
-        dir.path(),
-        None,
-        &[
-            "investigator",
-            "add",
-            "--name",
-            "Ani",
-            "--recipient",
-            &key.recipient,
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let server = Server::start(dir, None);
+    let (server, key) = server_with_investigator(None, "Ani");
     assert!(server.dir.path().join("data/kentongan.sqlite3").exists());
     story(server, key, Server::data_files).await;
 }
@@ -126,23 +111,7 @@ async fn report_without_javascript_on_default_sqlite() {
 #[tokio::test]
 async fn report_without_javascript_on_postgres() {
     let pg = Postgres::new();
-    let dir = tempfile::tempdir().unwrap();
-    let key = make_investigator(dir.path(), "budi");
-    let out = kentongan(
-        dir.path(),
-        Some(&pg.url),
-        &[
-            "investigator",
-            "add",
-            "--name",
-            "Budi",
-            "--recipient",
-            &key.recipient,
-            "--admin",
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let server = Server::start(dir, Some(&pg.url));
+    let (server, key) = server_with_investigator(Some(&pg.url), "Budi");
     story(server, key, |_| pg.dump().into_bytes()).await;
 }
 
@@ -202,22 +171,7 @@ async fn operator_commands_validate_their_input() {
 /// the stage and the deadline, the workflow refuses what it does not allow, and the export
 /// carries the new stage.
 async fn case_workflow(database_url: Option<&str>) {
-    let dir = tempfile::tempdir().unwrap();
-    let key = make_investigator(dir.path(), "ani");
-    let out = kentongan(
-        dir.path(),
-        database_url,
-        &[
-            "investigator",
-            "add",
-            "--name",
-            "Ani",
-            "--recipient",
-            &key.recipient,
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let server = Server::start(dir, database_url);
+    let (server, _key) = server_with_investigator(database_url, "Ani");
     file_report(&server, "Pungutan liar di loket KTP").await;
 
     let out = server.kentongan(&["case", "list"]);

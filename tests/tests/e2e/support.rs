@@ -72,6 +72,30 @@ pub fn make_investigator(dir: &Path, name: &str) -> InvestigatorKey {
     }
 }
 
+/// A server whose team is one investigator, `name`, with a key made by the real keytool and
+/// registered with the real `kentongan investigator add` before the server starts.
+pub fn server_with_investigator(
+    database_url: Option<&str>,
+    name: &str,
+) -> (Server, InvestigatorKey) {
+    let dir = tempfile::tempdir().unwrap();
+    let key = make_investigator(dir.path(), &name.to_lowercase());
+    let out = kentongan(
+        dir.path(),
+        database_url,
+        &[
+            "investigator",
+            "add",
+            "--name",
+            name,
+            "--recipient",
+            &key.recipient,
+        ],
+    );
+    assert!(out.status.success(), "investigator add: {}", stderr(&out));
+    (Server::start(dir, database_url), key)
+}
+
 /// A fresh PostgreSQL database, dropped when this is dropped.
 pub struct Postgres {
     pub url: String,
