@@ -1,6 +1,7 @@
 //! The store: everything the server keeps, behind one trait with an SQLite and a PostgreSQL
 //! implementation. Its API takes ciphertext types only; no method ever sees plaintext.
 
+mod codec;
 mod postgres;
 mod sqlite;
 #[cfg(test)]

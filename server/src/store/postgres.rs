@@ -11,9 +11,10 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use time::Date;
 
-use super::sqlite::{
-    EmbeddedMigrations, format_day, parse_day, parse_optional_day, parse_recipient,
+use super::codec::{
+    StoredEnvelope, envelope_holder, format_day, parse_day, parse_optional_day, parse_recipient,
 };
+use super::sqlite::EmbeddedMigrations;
 use super::{
     CaseSummary, Investigator, NewCase, Result, StageEvent, Store, StoreError, StoredCase,
     StoredItem,
@@ -341,20 +342,8 @@ fn investigator_from_row(row: &PgRow) -> Result<Investigator> {
     })
 }
 
-type StoredEnvelope = (Option<(i64, Recipient)>, Ciphertext);
-
 fn envelope_from_row(row: &PgRow) -> Result<StoredEnvelope> {
-    let investigator: Option<i64> = row.try_get("investigator_id")?;
-    let recipient: Option<&str> = row.try_get("recipient")?;
-    let holder = match (investigator, recipient) {
-        (None, _) => None,
-        (Some(id), Some(recipient)) => Some((id, parse_recipient(recipient)?)),
-        (Some(_), None) => {
-            return Err(StoreError::Corrupt(
-                "envelope for an unknown investigator".into(),
-            ));
-        }
-    };
+    let holder = envelope_holder(row.try_get("investigator_id")?, row.try_get("recipient")?)?;
     Ok((holder, Ciphertext::from_bytes(row.try_get("ciphertext")?)))
 }
 

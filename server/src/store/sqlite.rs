@@ -34,11 +34,12 @@ use sqlx::sqlite::{
 };
 use sqlx::{Connection, QueryBuilder, Row, Sqlite};
 use time::Date;
-use time::format_description::BorrowedFormatItem;
-use time::macros::format_description;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use super::codec::{
+    StoredEnvelope, envelope_holder, format_day, parse_day, parse_optional_day, parse_recipient,
+};
 use super::{
     CaseSummary, Investigator, NewCase, Result, StageEvent, Store, StoreError, StoredCase,
     StoredItem,
@@ -734,20 +735,8 @@ fn investigator_from_row(row: &SqliteRow) -> Result<Investigator> {
     })
 }
 
-type StoredEnvelope = (Option<(i64, Recipient)>, Ciphertext);
-
 fn envelope_from_row(row: &SqliteRow) -> Result<StoredEnvelope> {
-    let investigator: Option<i64> = row.try_get("investigator_id")?;
-    let recipient: Option<&str> = row.try_get("recipient")?;
-    let holder = match (investigator, recipient) {
-        (None, _) => None,
-        (Some(id), Some(recipient)) => Some((id, parse_recipient(recipient)?)),
-        (Some(_), None) => {
-            return Err(StoreError::Corrupt(
-                "envelope for an unknown investigator".into(),
-            ));
-        }
-    };
+    let holder = envelope_holder(row.try_get("investigator_id")?, row.try_get("recipient")?)?;
     Ok((holder, Ciphertext::from_bytes(row.try_get("ciphertext")?)))
 }
 
@@ -758,27 +747,6 @@ fn item_from_row(row: &SqliteRow) -> Result<StoredItem> {
         created_on: parse_day(row.try_get("created_on")?)?,
         ciphertext: Ciphertext::from_bytes(row.try_get("ciphertext")?),
     })
-}
-
-/// Dates are days, `YYYY-MM-DD`: nothing finer is ever stored.
-const DAY: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
-
-pub(super) fn format_day(day: Date) -> Result<String> {
-    day.format(DAY)
-        .map_err(|error| StoreError::Corrupt(format!("date {day}: {error}")))
-}
-
-pub(super) fn parse_day(text: &str) -> Result<Date> {
-    Date::parse(text, DAY).map_err(|error| StoreError::Corrupt(format!("date: {error}")))
-}
-
-pub(super) fn parse_optional_day(text: Option<&str>) -> Result<Option<Date>> {
-    text.map(parse_day).transpose()
-}
-
-pub(super) fn parse_recipient(text: &str) -> Result<Recipient> {
-    text.parse()
-        .map_err(|_| StoreError::Corrupt("recipient is not an age X25519 public key".into()))
 }
 
 fn configuration(message: &'static str) -> StoreError {
