@@ -40,14 +40,74 @@ pub struct Manifest {
     pub case_recipient: Recipient,
     /// The notes key's public key.
     pub notes_recipient: Recipient,
+    /// Every move of the case, oldest first (empty while it is still `diterima`).
+    #[serde(default)]
+    pub history: Vec<StageChange>,
 }
 
-/// What an item is.
+/// One move of a case to another stage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageChange {
+    /// The stage's stable name.
+    pub stage: String,
+    /// The day of the move (`YYYY-MM-DD`).
+    pub moved_on: String,
+    /// Who moved it, as recorded.
+    pub moved_by: String,
+    /// The item holding the message to the reporter that came with the move, if any.
+    #[serde(default)]
+    pub message: Option<i64>,
+}
+
+/// What an item is: the server's label, stored in the clear beside the ciphertext. Who
+/// wrote an item is known from how it reached the server, not from anything inside it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ItemKind {
     /// The original report ([`crate::Report`] as JSON).
     Report,
+    /// A message from the reporter, sent from the follow-up page ([`crate::Message`]).
+    ReporterMessage,
+    /// A reply from the investigators to the reporter ([`crate::Message`]).
+    InvestigatorMessage,
+    /// The message to the reporter that came with a stage move ([`crate::Message`]).
+    StageMessage,
+}
+
+impl ItemKind {
+    /// Every kind.
+    pub const ALL: [ItemKind; 4] = [
+        ItemKind::Report,
+        ItemKind::ReporterMessage,
+        ItemKind::InvestigatorMessage,
+        ItemKind::StageMessage,
+    ];
+
+    /// The stable name, as stored and serialised.
+    pub fn slug(self) -> &'static str {
+        match self {
+            ItemKind::Report => "report",
+            ItemKind::ReporterMessage => "reporter-message",
+            ItemKind::InvestigatorMessage => "investigator-message",
+            ItemKind::StageMessage => "stage-message",
+        }
+    }
+
+    /// The kind for a stable name.
+    pub fn from_slug(slug: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.slug() == slug)
+    }
+
+    /// Whether the reporter may be sent items of this kind. Everything so far is encrypted to
+    /// the case key, which the reporter holds; internal notes (notes key) will not be.
+    pub fn for_reporter(self) -> bool {
+        match self {
+            ItemKind::Report
+            | ItemKind::ReporterMessage
+            | ItemKind::InvestigatorMessage
+            | ItemKind::StageMessage => true,
+        }
+    }
 }
 
 /// One encrypted item of a case.
@@ -61,4 +121,21 @@ pub struct Item {
     pub created_on: String,
     /// The age file.
     pub ciphertext: Ciphertext,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_kind_slugs_are_the_serialised_names() {
+        for kind in ItemKind::ALL {
+            assert_eq!(ItemKind::from_slug(kind.slug()), Some(kind));
+            assert_eq!(
+                serde_json::to_string(&kind).unwrap(),
+                format!("\"{}\"", kind.slug())
+            );
+        }
+        assert_eq!(ItemKind::from_slug("note"), None);
+    }
 }

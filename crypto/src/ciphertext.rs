@@ -110,7 +110,7 @@ impl Ciphertext {
 }
 
 /// What [`Ciphertext::inspect`] found wrong.
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ShapeError {
     /// Not a parsable binary age file.

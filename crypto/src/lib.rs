@@ -16,6 +16,8 @@
 //!   registered at the time, and the reporter;
 //! - [`reporter`] — the reporter's receipt code and passphrase, and the Argon2id/HKDF
 //!   derivation of their auth token and X25519 identity;
+//! - [`message`] — what both sides write afterwards, and the reply file an investigator
+//!   makes offline;
 //! - [`ciphertext`] — the only byte type the server stores, with the structural checks the
 //!   server runs on ciphertext that arrives from a browser.
 //!
@@ -29,6 +31,7 @@ pub mod bundle;
 pub mod ciphertext;
 pub mod envelope;
 pub mod keys;
+pub mod message;
 pub mod padding;
 pub mod report;
 pub mod reporter;
@@ -39,6 +42,7 @@ mod wasm;
 pub use ciphertext::{Ciphertext, Plaintext};
 pub use envelope::{Envelope, Holder};
 pub use keys::{CaseKeys, Recipient};
+pub use message::{Message, Reply};
 pub use report::Report;
 pub use reporter::{KdfParams, Passphrase, ReceiptCode, ReporterCredential, ReporterKey};
 pub use submission::{SealedCase, Submission};

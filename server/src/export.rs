@@ -46,6 +46,8 @@ pub fn bundle_of(case: StoredCase) -> anyhow::Result<Bundle> {
             stage: case.stage,
             case_recipient: case.case_recipient,
             notes_recipient: case.notes_recipient,
+            // Filled from the store's stage history with the offline reply path.
+            history: Vec::new(),
         },
         envelopes,
         items,
