@@ -30,6 +30,7 @@
 pub mod bundle;
 pub mod ciphertext;
 pub mod envelope;
+pub mod item;
 pub mod keys;
 pub mod message;
 pub mod padding;

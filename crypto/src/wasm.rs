@@ -1,9 +1,17 @@
 //! The browser's entry points (wasm-bindgen). Strings in, strings out: JSON keeps the glue
-//! thin and the wire format in one place ([`crate::submission::SealedCase`]'s serde).
+//! thin and the wire formats in one place (the serde of the types they carry).
+//!
+//! Only the crypto worker (`templates/static/worker.js`) calls these. Secrets it is handed
+//! back (the reporter's identity) stay in the worker and die with it.
 
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
-use crate::keys::Recipient;
+use crate::bundle::ItemKind;
+use crate::ciphertext::Ciphertext;
+use crate::item::{self, Content};
+use crate::keys::{Identity, Recipient};
+use crate::message::{Message, MessageError};
 use crate::report::{EncryptedIn, Report};
 use crate::reporter::{KdfParams, Passphrase, ReceiptCode, ReporterKey};
 use crate::submission::{SealError, seal_report};
@@ -30,16 +38,110 @@ pub fn seal_report_js(report_json: &str, team_json: &str) -> Result<String, JsEr
     Ok(out.to_string())
 }
 
-/// Derives a reporter's auth token (hex) from receipt and passphrase: the login step of the
-/// follow-up page, and what the benchmark times as "Argon2id in the browser".
+/// Derives a reporter's auth token (hex) from receipt and passphrase: what the benchmark
+/// times as "Argon2id in the browser".
 #[wasm_bindgen(js_name = deriveAuthToken)]
 pub fn derive_auth_token(receipt: &str, passphrase: &str) -> Result<String, JsError> {
     let receipt = ReceiptCode::parse(receipt).map_err(|_| JsError::new("receipt"))?;
     let key = ReporterKey::derive(&receipt, &Passphrase::parse(passphrase), KdfParams::CURRENT)
         .map_err(|_| JsError::new("crypto"))?;
-    Ok(key
-        .auth_token()
+    Ok(hex(key.auth_token()))
+}
+
+/// The follow-up login: derives the reporter's key from what they typed (forgiving about
+/// spaces, dashes and case). Returns `{"receipt": "16 digits", "token": hex, "identity":
+/// "AGE-SECRET-KEY-1…"}`: the receipt and token go to the server, the identity stays in the
+/// worker to open the case. Error "receipt" when the receipt is not 16 digits.
+#[wasm_bindgen(js_name = deriveReporter)]
+pub fn derive_reporter(receipt: &str, passphrase: &str) -> Result<String, JsError> {
+    let receipt = ReceiptCode::parse(receipt).map_err(|_| JsError::new("receipt"))?;
+    let key = ReporterKey::derive(&receipt, &Passphrase::parse(passphrase), KdfParams::CURRENT)
+        .map_err(|_| JsError::new("crypto"))?;
+    let identity = key.identity().to_secret_string();
+    let out = serde_json::json!({
+        "receipt": receipt.digits(),
+        "token": hex(key.auth_token()),
+        "identity": secrecy::ExposeSecret::expose_secret(&identity),
+    });
+    Ok(out.to_string())
+}
+
+/// A case as the server sends it to the reporter's browser.
+#[derive(Deserialize)]
+struct SealedView {
+    envelope: Ciphertext,
+    items: Vec<SealedItem>,
+}
+
+#[derive(Deserialize)]
+struct SealedItem {
+    id: i64,
+    kind: ItemKind,
+    ciphertext: Ciphertext,
+}
+
+#[derive(Serialize)]
+struct OpenedItem {
+    id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report: Option<Box<Report>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+    /// True when the item did not open; the page says so in its place.
+    unreadable: bool,
+}
+
+/// Opens the reporter's envelope with `identity` and decrypts every item. `case_json` is
+/// `{"envelope": base64, "items": [{"id", "kind", "ciphertext"}]}`; returns
+/// `{"items": [{"id", "report"?: Report, "text"?: string, "unreadable": bool}]}`. Error
+/// "envelope" when the envelope does not open (not this reporter's case).
+#[wasm_bindgen(js_name = openCase)]
+pub fn open_case(identity: &str, case_json: &str) -> Result<String, JsError> {
+    let identity = Identity::parse(identity).map_err(|_| JsError::new("identity"))?;
+    let view: SealedView = serde_json::from_str(case_json).map_err(|_| JsError::new("case"))?;
+    let keys =
+        crate::envelope::open(&view.envelope, &identity).map_err(|_| JsError::new("envelope"))?;
+    let items: Vec<OpenedItem> = view
+        .items
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+        .map(|sealed| {
+            let mut opened = OpenedItem {
+                id: sealed.id,
+                report: None,
+                text: None,
+                unreadable: false,
+            };
+            match item::open(sealed.kind, &sealed.ciphertext, &keys.case) {
+                Ok(Content::Report(report)) => opened.report = Some(report),
+                Ok(Content::Message(message)) => opened.text = Some(message.text.clone()),
+                Err(_) => opened.unreadable = true,
+            }
+            opened
+        })
+        .collect();
+    Ok(serde_json::json!({ "items": items }).to_string())
+}
+
+/// Encrypts a message to the case key `case_recipient` (`age1…`). Returns the ciphertext,
+/// base64. Errors: "empty", "too-long", "recipient", "crypto".
+#[wasm_bindgen(js_name = sealMessage)]
+pub fn seal_message(case_recipient: &str, text: &str) -> Result<String, JsError> {
+    let recipient: Recipient = case_recipient
+        .parse()
+        .map_err(|_| JsError::new("recipient"))?;
+    let message = Message::new(text).map_err(|e| match e {
+        MessageError::TooLong => JsError::new("too-long"),
+        _ => JsError::new("empty"),
+    })?;
+    let sealed = message
+        .seal(&recipient)
+        .map_err(|_| JsError::new("crypto"))?;
+    serde_json::to_value(&sealed)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .ok_or_else(|| JsError::new("crypto"))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -8,6 +8,9 @@ use anyhow::Context;
 use kentongan_templates::Office;
 use serde::Deserialize;
 
+use crate::followup::LoginLimits;
+use crate::workflow::Deadlines;
+
 /// Where the server listens unless told otherwise: loopback, so a fresh install is not
 /// reachable from the network until the operator puts a TLS proxy or onion service in front.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -31,12 +34,20 @@ pub struct FileConfig {
     /// Hours east of UTC for the office's calendar: reports are dated by day only, in this
     /// time zone. 7 (WIB) unless set.
     pub utc_offset_hours: Option<i8>,
-    /// Reports sealed on the server at once (no-JS path). Each takes 64 MiB for Argon2id while
-    /// it runs. The number of CPU cores unless set.
-    pub max_concurrent_seals: Option<usize>,
-    /// No-JS reports allowed to wait for a free slot; beyond this the reporter is told to try
+    /// Reporter keys derived on the server at once (no-JS reports and follow-up logins). Each
+    /// takes 64 MiB for Argon2id while it runs. The number of CPU cores unless set.
+    pub max_concurrent_derivations: Option<usize>,
+    /// No-JS requests allowed to wait for a free slot; beyond this the reporter is told to try
     /// again in a minute, and the form keeps what they typed. 64 unless set.
-    pub max_waiting_seals: Option<usize>,
+    pub max_waiting_derivations: Option<usize>,
+    /// Wrong follow-up logins for one receipt code before each further one must wait. 5
+    /// unless set.
+    pub login_free_attempts: Option<u32>,
+    /// The first wait, in seconds; it doubles with each further wrong login, up to an hour.
+    /// 60 unless set.
+    pub login_delay_seconds: Option<u64>,
+    /// Working-day deadlines shown to investigators as due or overdue.
+    pub deadlines: Option<Deadlines>,
     /// The office that runs this WBS, shown on every page.
     pub office: Option<Office>,
 }
@@ -47,8 +58,10 @@ pub struct Config {
     pub database_url: DatabaseUrl,
     pub secure_cookies: bool,
     pub utc_offset: time::UtcOffset,
-    pub max_concurrent_seals: usize,
-    pub max_waiting_seals: usize,
+    pub max_concurrent_derivations: usize,
+    pub max_waiting_derivations: usize,
+    pub login_limits: LoginLimits,
+    pub deadlines: Deadlines,
     pub office: Office,
 }
 
@@ -111,8 +124,15 @@ impl Config {
             ),
             secure_cookies: file.secure_cookies.unwrap_or(false),
             utc_offset,
-            max_concurrent_seals: file.max_concurrent_seals.unwrap_or(cores).max(1),
-            max_waiting_seals: file.max_waiting_seals.unwrap_or(64),
+            max_concurrent_derivations: file.max_concurrent_derivations.unwrap_or(cores).max(1),
+            max_waiting_derivations: file.max_waiting_derivations.unwrap_or(64),
+            login_limits: LoginLimits {
+                free_attempts: file.login_free_attempts.unwrap_or(5),
+                first_delay: std::time::Duration::from_secs(
+                    file.login_delay_seconds.unwrap_or(60).max(1),
+                ),
+            },
+            deadlines: file.deadlines.unwrap_or_default(),
             office: file.office.unwrap_or_else(Office::jetis_example),
         })
     }
@@ -138,6 +158,9 @@ mod tests {
         assert_eq!(file.listen.as_deref(), Some(DEFAULT_LISTEN));
         assert_eq!(file.database_url.as_deref(), Some(DEFAULT_DATABASE_URL));
         assert_eq!(file.office.unwrap().name, Office::jetis_example().name);
+        assert_eq!(file.deadlines, Some(Deadlines::default()));
+        assert_eq!(file.login_free_attempts, Some(5));
+        assert_eq!(file.login_delay_seconds, Some(60));
     }
 
     #[test]

@@ -7,7 +7,8 @@
 
 pub mod config;
 pub mod export;
-pub mod sealer;
+pub mod followup;
+pub mod kdf_pool;
 pub mod store;
 pub mod team;
 pub mod web;

@@ -169,8 +169,9 @@ async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> {
             office: config.office,
             secure_cookies: config.secure_cookies,
             utc_offset: config.utc_offset,
-            max_concurrent_seals: config.max_concurrent_seals,
-            max_waiting_seals: config.max_waiting_seals,
+            max_concurrent_derivations: config.max_concurrent_derivations,
+            max_waiting_derivations: config.max_waiting_derivations,
+            login_limits: config.login_limits,
         },
     );
     let team = team::TeamCache::new(store).get().await?;

@@ -30,7 +30,7 @@ const CSS: &str = "text/css; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
 
 /// Every asset by the name it is served under (`/static/<name>`).
-const ASSETS: [(&str, Asset); 6] = [
+const ASSETS: [(&str, Asset); 8] = [
     (
         "style.css",
         Asset {
@@ -49,6 +49,20 @@ const ASSETS: [(&str, Asset); 6] = [
         "report.js",
         Asset {
             bytes: include_bytes!("../static/report.js"),
+            content_type: JS,
+        },
+    ),
+    (
+        "client.js",
+        Asset {
+            bytes: include_bytes!("../static/client.js"),
+            content_type: JS,
+        },
+    ),
+    (
+        "followup.js",
+        Asset {
+            bytes: include_bytes!("../static/followup.js"),
             content_type: JS,
         },
     ),

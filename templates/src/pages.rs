@@ -7,6 +7,7 @@
 
 mod draft;
 mod error;
+mod followup;
 mod landing;
 mod layout;
 mod office;
@@ -17,6 +18,9 @@ mod tests;
 
 pub use draft::ReportDraft;
 pub use error::error_page;
+pub use followup::{
+    FollowupCase, Said, Shown, Side, StageStep, case_section, followup_case, followup_login,
+};
 pub use landing::landing;
 pub use office::{Office, Team};
 pub use receipt::receipt;

@@ -121,6 +121,92 @@ pub fn message(lang: Lang, m: Message) -> &'static str {
     }
 }
 
+/// What the follow-up page tells a reporter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// The receipt or the passphrase is wrong; deliberately not which.
+    WrongLogin,
+    /// Too many wrong logins for this receipt code: wait this many minutes.
+    Wait { minutes: u64 },
+    /// The receipt code is not 16 digits.
+    ReceiptFormat,
+    /// Too many logins at once.
+    Busy,
+    /// The database is unreachable.
+    StoreDown,
+    /// The session ended (logout elsewhere, idle, or the server restarted).
+    SessionEnded,
+    LoggedOut,
+    MessageSent,
+    MessageEmpty,
+    MessageTooLong,
+    /// The message could not be stored; it is still in the form.
+    MessageNotSaved,
+    /// The form's token is missing or stale.
+    CsrfFailed,
+}
+
+impl Notice {
+    /// Every notice, for tests.
+    pub const ALL: [Notice; 12] = [
+        Notice::WrongLogin,
+        Notice::Wait { minutes: 2 },
+        Notice::ReceiptFormat,
+        Notice::Busy,
+        Notice::StoreDown,
+        Notice::SessionEnded,
+        Notice::LoggedOut,
+        Notice::MessageSent,
+        Notice::MessageEmpty,
+        Notice::MessageTooLong,
+        Notice::MessageNotSaved,
+        Notice::CsrfFailed,
+    ];
+
+    /// Good news, shown as a status rather than an alert.
+    pub fn is_good(self) -> bool {
+        matches!(self, Notice::LoggedOut | Notice::MessageSent)
+    }
+}
+
+/// One or two short sentences about `n`, plain text.
+pub fn notice(lang: Lang, n: Notice) -> String {
+    let t = &lang.texts().followup.notices;
+    match n {
+        Notice::WrongLogin => t.wrong_login.to_owned(),
+        Notice::Wait { minutes } => (t.wait)(minutes.max(1)),
+        Notice::ReceiptFormat => t.receipt_format.to_owned(),
+        Notice::Busy => t.busy.to_owned(),
+        Notice::StoreDown => t.store_down.to_owned(),
+        Notice::SessionEnded => t.session_ended.to_owned(),
+        Notice::LoggedOut => t.logged_out.to_owned(),
+        Notice::MessageSent => t.message_sent.to_owned(),
+        Notice::MessageEmpty => t.message_empty.to_owned(),
+        Notice::MessageTooLong => (t.message_too_long)(&group_digits(
+            kentongan_crypto::message::MAX_MESSAGE_CHARS,
+            lang.texts().thousands,
+        )),
+        Notice::MessageNotSaved => t.message_not_saved.to_owned(),
+        Notice::CsrfFailed => t.csrf_failed.to_owned(),
+    }
+}
+
+/// The name of a stage (by its stable name, e.g. `tindakan-korektif`), or `None` for a name
+/// this version does not know.
+pub fn stage_name(lang: Lang, slug: &str) -> Option<&'static str> {
+    let t = &lang.texts().stage_names;
+    Some(match slug {
+        "diterima" => t.diterima,
+        "pemeriksaan" => t.pemeriksaan,
+        "verifikasi" => t.verifikasi,
+        "tindakan-korektif" => t.tindakan_korektif,
+        "selesai" => t.selesai,
+        "tidak-dapat-ditindaklanjuti" => t.tidak_dapat_ditindaklanjuti,
+        "dialihkan" => t.dialihkan,
+        _ => return None,
+    })
+}
+
 /// What is wrong with one field, as a sentence that names the field.
 pub fn field_error(lang: Lang, e: &FieldError) -> String {
     let t = lang.texts();
@@ -249,6 +335,10 @@ pub(crate) struct Texts {
     pub followup_before: &'static str,
     pub followup_after: &'static str,
 
+    // Follow-up.
+    pub followup: FollowupTexts,
+    pub stage_names: StageNames,
+
     // Error page.
     pub error_title: &'static str,
     pub back_hint: &'static str,
@@ -310,6 +400,80 @@ pub(crate) struct MessageTexts {
     pub internal: &'static str,
 }
 
+/// The follow-up page: login, the case as the reporter sees it, and its notices.
+#[derive(Debug)]
+pub(crate) struct FollowupTexts {
+    pub title: &'static str,
+    pub login_intro: &'static str,
+    pub receipt_hint: &'static str,
+    pub passphrase_hint: &'static str,
+    pub login_submit: &'static str,
+    pub login_js_note: &'static str,
+    pub login_server_note: &'static str,
+    pub no_receipt: &'static str,
+    pub case_title: &'static str,
+    pub case_number: &'static str,
+    pub received_on: &'static str,
+    pub current_stage: &'static str,
+    pub history_heading: &'static str,
+    pub report_heading: &'static str,
+    pub identity_heading: &'static str,
+    pub anonymous: &'static str,
+    pub conversation_heading: &'static str,
+    pub conversation_empty: &'static str,
+    pub from_reporter: &'static str,
+    pub from_team: &'static str,
+    pub stage_message: &'static str,
+    pub message_label: &'static str,
+    pub message_hint: &'static str,
+    pub message_submit: &'static str,
+    pub logout: &'static str,
+    pub logout_hint: &'static str,
+    pub opening: &'static str,
+    pub unreadable: &'static str,
+    pub js: FollowupJsTexts,
+    pub notices: NoticeTexts,
+}
+
+/// Progress and failure words of the follow-up script, handed over in `data-msg-*`.
+#[derive(Debug)]
+pub(crate) struct FollowupJsTexts {
+    pub not_ready: &'static str,
+    pub deriving: &'static str,
+    pub opening: &'static str,
+    pub encrypting: &'static str,
+    pub failed: &'static str,
+    pub network: &'static str,
+}
+
+#[derive(Debug)]
+pub(crate) struct NoticeTexts {
+    pub wrong_login: &'static str,
+    pub wait: fn(u64) -> String,
+    pub receipt_format: &'static str,
+    pub busy: &'static str,
+    pub store_down: &'static str,
+    pub session_ended: &'static str,
+    pub logged_out: &'static str,
+    pub message_sent: &'static str,
+    pub message_empty: &'static str,
+    pub message_too_long: fn(&str) -> String,
+    pub message_not_saved: &'static str,
+    pub csrf_failed: &'static str,
+}
+
+/// The stages of the workflow, as the reporter reads them.
+#[derive(Debug)]
+pub(crate) struct StageNames {
+    pub diterima: &'static str,
+    pub pemeriksaan: &'static str,
+    pub verifikasi: &'static str,
+    pub tindakan_korektif: &'static str,
+    pub selesai: &'static str,
+    pub tidak_dapat_ditindaklanjuti: &'static str,
+    pub dialihkan: &'static str,
+}
+
 #[derive(Debug)]
 pub(crate) struct CategoryTexts {
     pub penyalahgunaan_wewenang: &'static str,
@@ -352,6 +516,34 @@ mod tests {
             assert!(!id.trim().is_empty() && !en.trim().is_empty(), "{c:?}");
             assert_ne!(id, en, "{c:?}");
         }
+    }
+
+    #[test]
+    fn every_notice_and_stage_is_translated() {
+        for n in Notice::ALL {
+            let (id, en) = (notice(Lang::Id, n), notice(Lang::En, n));
+            assert!(!id.trim().is_empty() && !en.trim().is_empty(), "{n:?}");
+            assert_ne!(id, en, "{n:?}");
+        }
+        assert_eq!(
+            notice(Lang::Id, Notice::WrongLogin),
+            "Kode tanda terima atau kata sandi salah."
+        );
+        assert!(notice(Lang::Id, Notice::Wait { minutes: 4 }).contains('4'));
+        assert!(notice(Lang::Id, Notice::MessageTooLong).contains("10.000"));
+        for slug in [
+            "diterima",
+            "pemeriksaan",
+            "verifikasi",
+            "tindakan-korektif",
+            "selesai",
+            "tidak-dapat-ditindaklanjuti",
+            "dialihkan",
+        ] {
+            assert!(stage_name(Lang::Id, slug).is_some() && stage_name(Lang::En, slug).is_some());
+        }
+        assert_eq!(stage_name(Lang::Id, "tindakan-korektif"), Some("Tindakan Korektif"));
+        assert_eq!(stage_name(Lang::Id, "<b>"), None);
     }
 
     #[test]

@@ -11,18 +11,9 @@
 
 const TEAM_URL = "/api/team";
 const REPORTS_URL = "/api/reports";
-// Argon2id at 64 MiB and the encryption take well under a second on a laptop and a few
-// seconds on a slow phone; a minute means something is stuck.
-const WORKER_TIMEOUT_MS = 60_000;
-// Slow mobile data: a full report is a few hundred KB of ciphertext.
-const NETWORK_TIMEOUT_MS = 120_000;
 
-class Timeout extends Error {}
-class NetworkError extends Error {}
-// The server refused the request; its message (in the page's language) is shown as is.
-class Refused extends Error {}
-
-function start(form) {
+function start(form, client) {
+    const { CryptoWorker, Refused, Timeout, NetworkError } = client;
     const status = document.getElementById("report-status");
     const message = (name) => form.getAttribute(`data-msg-${name}`) || "";
     const say = (text) => {
@@ -59,7 +50,7 @@ function start(form) {
         }
         busy = true;
         setWorking(form, true);
-        send(form, sealer, message, say)
+        send(form, sealer, client, message, say)
             .then((sent) => {
                 // The worker's memory held the report: let it go with the worker.
                 sealer.close();
@@ -87,15 +78,16 @@ function start(form) {
 // Seals and posts the report. Resolves to `{receipt, passphrase}` once the server has stored
 // it; rejects with Refused when the server said why not, with something else on any other
 // failure.
-async function send(form, sealer, message, say) {
+async function send(form, sealer, client, message, say) {
+    const { request, errorOf } = client;
     const report = readReport(form);
     const csrf = fieldValue(form, "csrf");
     // One automatic retry when the team changed between fetching the keys and posting, or when
     // the random receipt code happened to be taken ("retry"): sealing again fixes both.
     for (let attempt = 0; attempt < 2; attempt += 1) {
         say(message("encrypting"));
-        const team = await fetchTeam();
-        const result = await sealer.seal(report, team);
+        const team = await fetchTeam(client);
+        const { sealed: result } = await sealer.call({ seal: { report, team } });
         if (!isSealResult(result)) {
             throw new Error("unexpected result from the worker");
         }
@@ -150,7 +142,7 @@ function fieldValue(form, name) {
 }
 
 // The investigators' public keys, as the array of `age1…` strings the sealer takes.
-async function fetchTeam() {
+async function fetchTeam({ request, errorOf }) {
     const response = await request(TEAM_URL, {
         headers: { Accept: "application/json" },
         cache: "no-store",
@@ -168,43 +160,6 @@ async function fetchTeam() {
         throw new Error("team: unexpected answer");
     }
     return recipients;
-}
-
-// fetch, same origin only, with a timeout; a failure to connect is a NetworkError.
-async function request(url, init) {
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), NETWORK_TIMEOUT_MS);
-    try {
-        return await fetch(url, {
-            ...init,
-            credentials: "same-origin",
-            mode: "same-origin",
-            redirect: "error",
-            referrerPolicy: "no-referrer",
-            signal: abort.signal,
-        });
-    } catch (error) {
-        throw abort.signal.aborted ? new Timeout("network") : new NetworkError(String(error));
-    } finally {
-        clearTimeout(timer);
-    }
-}
-
-// The error for a response other than success: a Refused with the server's message when
-// it sent `{"error": code, "message": localized text}`, a plain Error otherwise.
-async function errorOf(response) {
-    let body = null;
-    try {
-        body = await response.json();
-    } catch {
-        // Not JSON (a proxy's error page): the generic message will do.
-    }
-    if (body && typeof body.message === "string" && body.message !== "") {
-        const refused = new Refused(body.message);
-        refused.code = typeof body.error === "string" ? body.error : "";
-        return refused;
-    }
-    return new Error(`server answered ${response.status}`);
 }
 
 function isSealResult(result) {
@@ -256,114 +211,9 @@ function showReceipt(form, sent) {
     form.reset();
 }
 
-// The crypto worker: one request at a time, each with an id and a timeout. A worker that
-// errs or times out is replaced: a stuck Argon2id run must not answer a later request, and
-// a WebAssembly instance that trapped (out of memory on a small phone) is not to be reused.
-class CryptoWorker {
-    constructor(workerUrl, glueUrl, wasmUrl) {
-        this.urls = { worker: workerUrl, glue: glueUrl, wasm: wasmUrl };
-        this.worker = null;
-        this.ready = false;
-        this.nextId = 1;
-        this.pending = new Map();
-        this.spawn();
-    }
-
-    spawn() {
-        this.setReady(false);
-        try {
-            this.worker = new Worker(this.urls.worker, { type: "module" });
-        } catch {
-            // No module workers (an old browser): stay not ready; guard.js keeps the form shut.
-            this.worker = null;
-            return;
-        }
-        this.worker.addEventListener("message", (event) => this.receive(event.data));
-        this.worker.addEventListener("error", (event) => {
-            event.preventDefault();
-            this.fail(new Error("worker error"));
-        });
-        this.worker.addEventListener("messageerror", () => this.fail(new Error("worker message")));
-        this.worker.postMessage({ init: { glue: this.urls.glue, wasm: this.urls.wasm } });
-    }
-
-    setReady(ready) {
-        this.ready = ready;
-        window.kentonganReady = ready;
-    }
-
-    receive(data) {
-        if (data === null || typeof data !== "object") {
-            return;
-        }
-        if (data.ready === true) {
-            this.setReady(true);
-            return;
-        }
-        const request = this.pending.get(data.id);
-        if (!request) {
-            // An init failure (no id): stay not ready.
-            return;
-        }
-        this.pending.delete(data.id);
-        clearTimeout(request.timer);
-        if ("error" in data) {
-            request.reject(new Error("worker: operation failed"));
-            this.fail(new Error("worker: replaced after an error"));
-        } else {
-            request.resolve(data);
-        }
-    }
-
-    // Rejects everything in flight and ends the worker. One that was working is replaced by
-    // a fresh one; one that never got ready (its script or the wasm did not load) is not
-    // retried, and the form stays shut.
-    fail(error) {
-        const wasReady = this.ready;
-        this.setReady(false);
-        for (const request of this.pending.values()) {
-            clearTimeout(request.timer);
-            request.reject(error);
-        }
-        this.pending.clear();
-        if (this.worker) {
-            this.worker.terminate();
-            this.worker = null;
-        }
-        if (wasReady) {
-            this.spawn();
-        }
-    }
-
-    // Ends the worker for good (after a report was sent).
-    close() {
-        this.setReady(false);
-        if (this.worker) {
-            this.worker.terminate();
-            this.worker = null;
-        }
-    }
-
-    call(message) {
-        if (!this.worker || !this.ready) {
-            return Promise.reject(new Error("worker not ready"));
-        }
-        const id = this.nextId++;
-        return new Promise((resolve, reject) => {
-            const timer = setTimeout(() => this.fail(new Timeout("worker")), WORKER_TIMEOUT_MS);
-            this.pending.set(id, { resolve, reject, timer });
-            this.worker.postMessage({ id, ...message });
-        });
-    }
-
-    async seal(report, team) {
-        const answer = await this.call({ seal: { report, team } });
-        return answer.sealed;
-    }
-}
-
-// Last, so that the classes above are defined.
 const reportForm = document.getElementById("report-form");
 if (reportForm) {
-    start(reportForm);
+    // If the shared module does not load, the worker never gets ready and guard.js keeps the
+    // form shut: fail closed.
+    import(reportForm.dataset.client).then((client) => start(reportForm, client));
 }

@@ -5,10 +5,17 @@
 //   {init: {glue, wasm}}                 -> {ready: true} | {error}
 //   {id, seal: {report, team}}           -> {id, sealed: {receipt, passphrase, sealed}} | {id, error}
 //   {id, derive: {receipt, passphrase}}  -> {id, token, ms} | {id, error}
+//   {id, login: {receipt, passphrase}}   -> {id, receipt, token} | {id, error}
+//   {id, open: {envelope, items}}        -> {id, items} | {id, error}
+//   {id, sealMessage: {recipient, text}} -> {id, ciphertext} | {id, error}
 // `report` is the report object, `team` the array of investigators' `age1…` keys. Errors
-// carry the sealer's short code ("invalid", "crypto", …), never report content.
+// carry the crypto's short code ("invalid", "receipt", "envelope", …), never content.
+//
+// `login` keeps the reporter's identity (their secret key) here, in the worker, for `open`;
+// it never goes back to the page, and ends with the worker.
 
 let loading = null;
+let reporterIdentity = null;
 
 self.addEventListener("message", async (event) => {
     const message = event.data;
@@ -36,11 +43,27 @@ self.addEventListener("message", async (event) => {
             const start = performance.now();
             const token = kentongan.deriveAuthToken(receipt, passphrase);
             self.postMessage({ id, token, ms: performance.now() - start });
+        } else if (message.login) {
+            const { receipt, passphrase } = message.login;
+            reporterIdentity = null;
+            const derived = JSON.parse(kentongan.deriveReporter(receipt, passphrase));
+            reporterIdentity = derived.identity;
+            self.postMessage({ id, receipt: derived.receipt, token: derived.token });
+        } else if (message.open) {
+            if (reporterIdentity === null) {
+                throw new Error("not logged in");
+            }
+            const opened = JSON.parse(kentongan.openCase(reporterIdentity, JSON.stringify(message.open)));
+            self.postMessage({ id, items: opened.items });
+        } else if (message.sealMessage) {
+            const { recipient, text } = message.sealMessage;
+            self.postMessage({ id, ciphertext: kentongan.sealMessage(recipient, text) });
         } else {
             throw new Error("unknown request");
         }
     } catch (error) {
-        self.postMessage({ id, error: String(error) });
+        // JsError's message is the crypto's short code.
+        self.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
     }
 });
 

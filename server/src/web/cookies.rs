@@ -1,6 +1,7 @@
-//! The one cookie: a CSRF token, checked against the copy in the form or request header
-//! (double submit). `SameSite=Strict` already keeps other sites from sending it; the token
-//! also covers browsers that ignore SameSite.
+//! Cookies: a CSRF token, checked against the copy in the form or request header (double
+//! submit), and reading any cookie by name. `SameSite=Strict` already keeps other sites from
+//! sending them; the token also covers browsers that ignore SameSite. (The no-JS follow-up's
+//! session cookie is in `followup.rs`.)
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use rand::RngCore;
@@ -9,17 +10,21 @@ use subtle::ConstantTimeEq;
 pub const CSRF_COOKIE: &str = "kentongan_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// The token in the request's cookie, if it looks like one of ours.
-pub fn csrf_token(headers: &HeaderMap) -> Option<String> {
+/// The value of the cookie `name`, if the request has it.
+pub fn value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == CSRF_COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_owned())
-        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The token in the request's cookie, if it looks like one of ours.
+pub fn csrf_token(headers: &HeaderMap) -> Option<String> {
+    value(headers, CSRF_COOKIE).filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 pub fn new_token() -> String {

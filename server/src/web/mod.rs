@@ -2,6 +2,7 @@
 //! and static assets. `router()` builds it; tests drive it in-process.
 
 mod cookies;
+mod followup;
 mod headers;
 mod report;
 #[cfg(test)]
@@ -19,7 +20,8 @@ use kentongan_templates::{Markup, Office};
 use serde::Deserialize;
 use time::{Date, OffsetDateTime, UtcOffset};
 
-use crate::sealer::Sealer;
+use crate::followup::{Attempts, LoginLimits, Sessions};
+use crate::kdf_pool::KdfPool;
 use crate::store::Store;
 use crate::team::TeamCache;
 
@@ -30,7 +32,10 @@ pub struct AppState(Arc<Inner>);
 struct Inner {
     store: Arc<dyn Store>,
     team: TeamCache,
-    sealer: Sealer,
+    /// Argon2id on the no-JS path: report seals and follow-up logins share its limits.
+    kdf: KdfPool,
+    attempts: Attempts,
+    sessions: Sessions,
     office: Office,
     secure_cookies: bool,
     utc_offset: UtcOffset,
@@ -41,8 +46,9 @@ pub struct Settings {
     pub office: Office,
     pub secure_cookies: bool,
     pub utc_offset: UtcOffset,
-    pub max_concurrent_seals: usize,
-    pub max_waiting_seals: usize,
+    pub max_concurrent_derivations: usize,
+    pub max_waiting_derivations: usize,
+    pub login_limits: LoginLimits,
 }
 
 impl AppState {
@@ -50,7 +56,12 @@ impl AppState {
         AppState(Arc::new(Inner {
             team: TeamCache::new(store.clone()),
             store,
-            sealer: Sealer::new(settings.max_concurrent_seals, settings.max_waiting_seals),
+            kdf: KdfPool::new(
+                settings.max_concurrent_derivations,
+                settings.max_waiting_derivations,
+            ),
+            attempts: Attempts::new(settings.login_limits),
+            sessions: Sessions::default(),
             office: settings.office,
             secure_cookies: settings.secure_cookies,
             utc_offset: settings.utc_offset,
@@ -70,6 +81,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(landing))
         .merge(report::routes())
+        .merge(followup::routes())
         .route("/static/{*name}", get(static_asset))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(headers::security_headers))

@@ -8,14 +8,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use kentongan_crypto::report::{EncryptedIn, FieldError};
-use kentongan_crypto::submission::{CheckError, SealError, SealedCase};
+use kentongan_crypto::reporter::KdfParams;
+use kentongan_crypto::submission::{CheckError, SealError, SealedCase, seal_report_in};
 use kentongan_templates::ReportDraft;
 use kentongan_templates::strings::{self, Lang, Message};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::{AppState, LangQuery, cookies, html};
-use crate::sealer::SealRefusal;
+use crate::kdf_pool::Refusal;
 use crate::store::{NewCase, StoreError};
 use crate::team::Team;
 
@@ -115,16 +116,27 @@ async fn submit_form(
     };
     // A receipt collision (1 in 10¹⁶ per pair) is retried with fresh codes.
     for _ in 0..3 {
-        let submission = match state.0.sealer.seal(report.clone(), team.recipients()).await {
-            Ok(submission) => submission,
-            Err(SealRefusal::Busy) => {
+        // The copy moved into the job is dropped (zeroized) on the blocking thread.
+        let (report, recipients) = (report.clone(), team.recipients());
+        let sealed = state
+            .0
+            .kdf
+            .run(move |memory| seal_report_in(&report, &recipients, KdfParams::CURRENT, memory))
+            .await;
+        let submission = match sealed {
+            Ok(Ok(submission)) => submission,
+            Err(Refusal::Busy) => {
                 return refuse(StatusCode::SERVICE_UNAVAILABLE, Message::Busy).await;
             }
-            Err(SealRefusal::Seal(SealError::NoInvestigators)) => {
+            Ok(Err(SealError::NoInvestigators)) => {
                 return refuse(StatusCode::SERVICE_UNAVAILABLE, Message::NoInvestigators).await;
             }
-            Err(SealRefusal::Seal(e)) => {
+            Ok(Err(e)) => {
                 tracing::error!("sealing a no-JS report failed: {e}");
+                return refuse(StatusCode::INTERNAL_SERVER_ERROR, Message::Internal).await;
+            }
+            Err(Refusal::Failed) => {
+                tracing::error!("sealing a no-JS report failed: the job panicked");
                 return refuse(StatusCode::INTERNAL_SERVER_ERROR, Message::Internal).await;
             }
         };
@@ -301,7 +313,7 @@ fn new_case(state: &AppState, team: &Team, sealed: SealedCase) -> Option<NewCase
     })
 }
 
-fn api_error(lang: Lang, status: StatusCode, code: &'static str, message: Message) -> Response {
+pub(super) fn api_error(lang: Lang, status: StatusCode, code: &'static str, message: Message) -> Response {
     (
         status,
         Json(json!({ "error": code, "message": strings::message(lang, message) })),

@@ -160,6 +160,7 @@ fn form(
         // off: some browsers send the text to an online spelling service.
         form #report-form .np method="post" action="/report" accept-charset="utf-8"
             autocomplete="off" spellcheck="false"
+            data-client=(assets::url("client.js"))
             data-worker=(assets::url("worker.js"))
             data-glue=(assets::url("crypto/kentongan_crypto.js"))
             data-wasm=(assets::url("crypto/kentongan_crypto_bg.wasm"))

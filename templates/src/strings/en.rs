@@ -1,7 +1,10 @@
 //! English. Stage names keep the official Indonesian term first, so a reporter can match them
 //! with what the office publishes.
 
-use super::{CategoryTexts, FieldText, FieldTexts, JsTexts, MessageTexts, Texts};
+use super::{
+    CategoryTexts, FieldText, FieldTexts, FollowupJsTexts, FollowupTexts, JsTexts, MessageTexts,
+    NoticeTexts, StageNames, Texts,
+};
 
 pub(super) const TEXTS: Texts = Texts {
     wbs_name: "Whistleblowing System (WBS)",
@@ -179,6 +182,77 @@ pub(super) const TEXTS: Texts = Texts {
     followup_before: "Later, open the follow-up page on this site (",
     followup_after: "). With both codes you can see the stage of your report \
         and read messages from the investigation team.",
+
+    followup: FollowupTexts {
+        title: "Follow up your report",
+        login_intro: "Enter the receipt code and passphrase you got when you reported. \
+            You will see the stage of your report and messages from the investigators, \
+            and you can answer them.",
+        receipt_hint: "16 digits. Spaces and dashes are fine.",
+        passphrase_hint: "Seven words. Capital or small letters are the same.",
+        login_submit: "Open my report",
+        login_js_note: "JavaScript is on: your key is made on your device. \
+            The passphrase is not sent to the server.",
+        login_server_note: "Without JavaScript, the server opens your report in its memory \
+            while you are logged in (one hour at most), then erases it.",
+        no_receipt: "No codes yet? You get them after sending a report.",
+        case_title: "Your report",
+        case_number: "Report number",
+        received_on: "received on",
+        current_stage: "Current stage",
+        history_heading: "Stage history",
+        report_heading: "What you reported",
+        identity_heading: "Your identity",
+        anonymous: "Anonymous",
+        conversation_heading: "Conversation",
+        conversation_empty: "No messages yet.",
+        from_reporter: "You",
+        from_team: "Investigators",
+        stage_message: "Message from the investigators",
+        message_label: "Message to the investigators",
+        message_hint: "Answer their questions, or add details. \
+            The message is encrypted before it is stored.",
+        message_submit: "Send message",
+        logout: "Log out",
+        logout_hint: "Log out when you are done, especially on a shared device.",
+        opening: "Opening…",
+        unreadable: "This part could not be opened.",
+        js: FollowupJsTexts {
+            not_ready: "One moment, encryption is being prepared…",
+            deriving: "Making your key on this device…",
+            opening: "Opening your report…",
+            encrypting: "Encrypting your message…",
+            failed: "Something failed in the browser. Nothing was sent. Try again, \
+                or turn JavaScript off.",
+            network: "Cannot reach the server. Check your connection, then try again.",
+        },
+        notices: NoticeTexts {
+            wrong_login: "The receipt code or passphrase is wrong.",
+            wait: |minutes| {
+                format!("Too many wrong attempts. Try again in {minutes} minute(s).")
+            },
+            receipt_format: "The receipt code must be 16 digits.",
+            busy: "The server is busy. Try again in a minute.",
+            store_down: "The server has a problem. Try again later.",
+            session_ended: "Your session has ended. Please log in again.",
+            logged_out: "You are logged out.",
+            message_sent: "Message sent.",
+            message_empty: "The message is empty.",
+            message_too_long: |max| format!("The message is too long: at most {max} characters."),
+            message_not_saved: "The server has a problem. Your message was NOT saved. \
+                Try again later.",
+            csrf_failed: "The form has expired. Please try once more.",
+        },
+    },
+    stage_names: StageNames {
+        diterima: "Received",
+        pemeriksaan: "Examination",
+        verifikasi: "Verification",
+        tindakan_korektif: "Corrective action",
+        selesai: "Closed",
+        tidak_dapat_ditindaklanjuti: "Not actionable",
+        dialihkan: "Forwarded",
+    },
 
     error_title: "Something went wrong",
     back_hint: "To return to the previous page, use your browser's Back button.",

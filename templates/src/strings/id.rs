@@ -1,6 +1,9 @@
 //! Bahasa Indonesia, the default language. Short sentences, everyday words.
 
-use super::{CategoryTexts, FieldText, FieldTexts, JsTexts, MessageTexts, Texts};
+use super::{
+    CategoryTexts, FieldText, FieldTexts, FollowupJsTexts, FollowupTexts, JsTexts, MessageTexts,
+    NoticeTexts, StageNames, Texts,
+};
 
 pub(super) const TEXTS: Texts = Texts {
     wbs_name: "Pelaporan Pelanggaran (WBS)",
@@ -180,6 +183,76 @@ pub(super) const TEXTS: Texts = Texts {
     followup_before: "Nanti, buka halaman tindak lanjut di situs ini (",
     followup_after: "). Dengan kedua kode tadi, Anda bisa melihat tahap laporan \
         dan membaca pesan dari tim pemeriksa.",
+
+    followup: FollowupTexts {
+        title: "Tindak lanjut laporan",
+        login_intro: "Masukkan kode tanda terima dan kata sandi yang Anda dapat saat melapor. \
+            Anda akan melihat tahap laporan, pesan dari tim pemeriksa, dan bisa membalasnya.",
+        receipt_hint: "16 angka. Spasi dan tanda hubung boleh.",
+        passphrase_hint: "Tujuh kata. Huruf besar atau kecil sama saja.",
+        login_submit: "Buka laporan",
+        login_js_note: "JavaScript menyala: kunci dibuat di perangkat Anda. \
+            Kata sandi tidak dikirim ke server.",
+        login_server_note: "Tanpa JavaScript, server membuka laporan di memorinya selama \
+            Anda masuk (paling lama satu jam), lalu menghapusnya.",
+        no_receipt: "Belum punya kode? Kode didapat setelah mengirim laporan.",
+        case_title: "Laporan Anda",
+        case_number: "Nomor laporan",
+        received_on: "diterima tanggal",
+        current_stage: "Tahap sekarang",
+        history_heading: "Riwayat tahap",
+        report_heading: "Isi laporan",
+        identity_heading: "Identitas Anda",
+        anonymous: "Tanpa nama",
+        conversation_heading: "Percakapan",
+        conversation_empty: "Belum ada pesan.",
+        from_reporter: "Anda",
+        from_team: "Tim pemeriksa",
+        stage_message: "Pesan dari tim pemeriksa",
+        message_label: "Pesan untuk tim pemeriksa",
+        message_hint: "Jawab pertanyaan tim, atau tambahkan keterangan. \
+            Pesan dienkripsi sebelum disimpan.",
+        message_submit: "Kirim pesan",
+        logout: "Keluar",
+        logout_hint: "Keluar jika sudah selesai, terutama di perangkat yang dipakai bersama.",
+        opening: "Membuka…",
+        unreadable: "Bagian ini tidak bisa dibuka.",
+        js: FollowupJsTexts {
+            not_ready: "Tunggu sebentar, enkripsi sedang disiapkan…",
+            deriving: "Membuat kunci di perangkat Anda…",
+            opening: "Membuka laporan…",
+            encrypting: "Mengenkripsi pesan…",
+            failed: "Gagal di peramban. Tidak ada yang dikirim. Coba lagi, \
+                atau matikan JavaScript.",
+            network: "Tidak bisa terhubung ke server. Periksa koneksi Anda, lalu coba lagi.",
+        },
+        notices: NoticeTexts {
+            wrong_login: "Kode tanda terima atau kata sandi salah.",
+            wait: |minutes| {
+                format!("Terlalu banyak percobaan yang salah. Coba lagi dalam {minutes} menit.")
+            },
+            receipt_format: "Kode tanda terima harus 16 angka.",
+            busy: "Server sedang sibuk. Coba lagi dalam satu menit.",
+            store_down: "Ada gangguan di server. Coba lagi nanti.",
+            session_ended: "Sesi Anda sudah berakhir. Silakan masuk lagi.",
+            logged_out: "Anda sudah keluar.",
+            message_sent: "Pesan terkirim.",
+            message_empty: "Pesan masih kosong.",
+            message_too_long: |max| format!("Pesan terlalu panjang: paling banyak {max} karakter."),
+            message_not_saved: "Ada gangguan di server. Pesan Anda TIDAK tersimpan. \
+                Coba lagi nanti.",
+            csrf_failed: "Formulir sudah kedaluwarsa. Coba sekali lagi.",
+        },
+    },
+    stage_names: StageNames {
+        diterima: "Diterima",
+        pemeriksaan: "Pemeriksaan",
+        verifikasi: "Verifikasi",
+        tindakan_korektif: "Tindakan Korektif",
+        selesai: "Selesai",
+        tidak_dapat_ditindaklanjuti: "Tidak Dapat Ditindaklanjuti",
+        dialihkan: "Dialihkan",
+    },
 
     error_title: "Ada masalah",
     back_hint: "Untuk kembali ke halaman sebelumnya, tekan tombol Kembali di peramban.",

@@ -1,6 +1,6 @@
 /**
- * Derives a reporter's auth token (hex) from receipt and passphrase: the login step of the
- * follow-up page, and what the benchmark times as "Argon2id in the browser".
+ * Derives a reporter's auth token (hex) from receipt and passphrase: what the benchmark
+ * times as "Argon2id in the browser".
  * @param {string} receipt
  * @param {string} passphrase
  * @returns {string}
@@ -21,6 +21,121 @@ export function deriveAuthToken(receipt, passphrase) {
             throw e;
         }
         const ret = wasm.deriveAuthToken(ptr0, len0, ptr1, len1);
+        var ptr3 = ret[0];
+        var len3 = ret[1];
+        if (ret[3]) {
+            ptr3 = 0; len3 = 0;
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        deferred4_0 = ptr3;
+        deferred4_1 = len3;
+        return getStringFromWasm0(ptr3, len3);
+    } finally {
+        wasm.__wbindgen_free(deferred4_0, deferred4_1, 1);
+    }
+}
+
+/**
+ * The follow-up login: derives the reporter's key from what they typed (forgiving about
+ * spaces, dashes and case). Returns `{"receipt": "16 digits", "token": hex, "identity":
+ * "AGE-SECRET-KEY-1…"}`: the receipt and token go to the server, the identity stays in the
+ * worker to open the case. Error "receipt" when the receipt is not 16 digits.
+ * @param {string} receipt
+ * @param {string} passphrase
+ * @returns {string}
+ */
+export function deriveReporter(receipt, passphrase) {
+    let deferred4_0;
+    let deferred4_1;
+    try {
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passStringToWasm0(receipt, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passStringToWasm0(passphrase, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.deriveReporter(ptr0, len0, ptr1, len1);
+        var ptr3 = ret[0];
+        var len3 = ret[1];
+        if (ret[3]) {
+            ptr3 = 0; len3 = 0;
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        deferred4_0 = ptr3;
+        deferred4_1 = len3;
+        return getStringFromWasm0(ptr3, len3);
+    } finally {
+        wasm.__wbindgen_free(deferred4_0, deferred4_1, 1);
+    }
+}
+
+/**
+ * Opens the reporter's envelope with `identity` and decrypts every item. `case_json` is
+ * `{"envelope": base64, "items": [{"id", "kind", "ciphertext"}]}`; returns
+ * `{"items": [{"id", "report"?: Report, "text"?: string, "unreadable": bool}]}`. Error
+ * "envelope" when the envelope does not open (not this reporter's case).
+ * @param {string} identity
+ * @param {string} case_json
+ * @returns {string}
+ */
+export function openCase(identity, case_json) {
+    let deferred4_0;
+    let deferred4_1;
+    try {
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passStringToWasm0(identity, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passStringToWasm0(case_json, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.openCase(ptr0, len0, ptr1, len1);
+        var ptr3 = ret[0];
+        var len3 = ret[1];
+        if (ret[3]) {
+            ptr3 = 0; len3 = 0;
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        deferred4_0 = ptr3;
+        deferred4_1 = len3;
+        return getStringFromWasm0(ptr3, len3);
+    } finally {
+        wasm.__wbindgen_free(deferred4_0, deferred4_1, 1);
+    }
+}
+
+/**
+ * Encrypts a message to the case key `case_recipient` (`age1…`). Returns the ciphertext,
+ * base64. Errors: "empty", "too-long", "recipient", "crypto".
+ * @param {string} case_recipient
+ * @param {string} text
+ * @returns {string}
+ */
+export function sealMessage(case_recipient, text) {
+    let deferred4_0;
+    let deferred4_1;
+    try {
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passStringToWasm0(case_recipient, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passStringToWasm0(text, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.sealMessage(ptr0, len0, ptr1, len1);
         var ptr3 = ret[0];
         var len3 = ret[1];
         if (ret[3]) {

@@ -1,28 +1,27 @@
-//! The no-JavaScript path's encryption: reports sealed in server memory.
+//! Argon2id in server memory, bounded: the no-JavaScript path's report sealing and
+//! follow-up logins both derive a reporter's key here.
 //!
-//! Sealing derives the reporter's key with Argon2id at 64 MiB, about 0.15 s of one core. Left
-//! unbounded, a burst of submissions would take all memory; so at most `concurrent` seals run
-//! at once (one per core by default), at most `waiting` more wait for a slot, and anything
-//! beyond is refused at once with [`SealRefusal::Busy`] — the reporter keeps their form and
-//! is told to try again in a minute. A refused report is never half-stored.
+//! A derivation takes 64 MiB and about 0.15 s of one core. Left unbounded, a burst of
+//! submissions or a flood of logins would take all memory; so at most `concurrent`
+//! derivations run at once (one per core by default), at most `waiting` more wait for a slot,
+//! and anything beyond is refused at once with [`Refusal::Busy`] — the reporter keeps their
+//! form and is told to try again in a minute. A refused request has changed nothing.
 //!
-//! Under load the 64 MiB of Argon2id working memory is passed from one seal to the next
-//! instead of being mapped and faulted in again each time (a tenth of the work); after
-//! [`IDLE_RELEASE`] without a seal it is freed, so an idle server does not keep it.
+//! Under load the 64 MiB of Argon2id working memory is passed from one derivation to the
+//! next instead of being mapped and faulted in again each time (a tenth of the work); after
+//! [`IDLE_RELEASE`] without one it is freed, so an idle server does not keep it.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kentongan_crypto::reporter::{KdfMemory, KdfParams};
-use kentongan_crypto::submission::{SealError, Submission, seal_report_in};
-use kentongan_crypto::{Recipient, Report};
+use kentongan_crypto::reporter::KdfMemory;
 use tokio::sync::Semaphore;
 
-/// How long working memory is kept after the last seal.
+/// How long working memory is kept after the last derivation.
 pub const IDLE_RELEASE: Duration = Duration::from_secs(10);
 
-pub struct Sealer {
+pub struct KdfPool {
     slots: Arc<Semaphore>,
     waiting: AtomicUsize,
     max_waiting: usize,
@@ -35,17 +34,17 @@ struct Pool {
     last_used: Option<Instant>,
 }
 
-#[derive(Debug)]
-pub enum SealRefusal {
-    /// Too many reports are being sealed; try again shortly.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Too many derivations are running and waiting; try again shortly.
     Busy,
-    /// The crypto refused: invalid report, no investigators, or an internal failure.
-    Seal(SealError),
+    /// The job panicked (a bug); nothing was done.
+    Failed,
 }
 
-impl Sealer {
+impl KdfPool {
     pub fn new(concurrent: usize, waiting: usize) -> Self {
-        Sealer {
+        KdfPool {
             slots: Arc::new(Semaphore::new(concurrent.max(1))),
             waiting: AtomicUsize::new(0),
             max_waiting: waiting,
@@ -53,13 +52,13 @@ impl Sealer {
         }
     }
 
-    /// Seals `report` to `team` on a blocking thread, within the limits above. The report is
-    /// moved in and dropped (zeroized) on that thread.
-    pub async fn seal(
-        &self,
-        report: Report,
-        team: Vec<Recipient>,
-    ) -> Result<Submission, SealRefusal> {
+    /// Runs `job` on a blocking thread within the limits above, with working memory for
+    /// Argon2id. Whatever secrets the job captures are moved in and dropped on that thread.
+    pub async fn run<T, F>(&self, job: F) -> Result<T, Refusal>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut KdfMemory) -> T + Send + 'static,
+    {
         let permit = match self.slots.clone().try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => {
@@ -70,20 +69,19 @@ impl Sealer {
                     .clone()
                     .acquire_owned()
                     .await
-                    .map_err(|_| SealRefusal::Busy)?
+                    .map_err(|_| Refusal::Busy)?
             }
         };
         let pool = self.memory.clone();
-        let sealed = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             let mut memory = take(&pool).unwrap_or_default();
-            let result = seal_report_in(&report, &team, KdfParams::CURRENT, &mut memory);
+            let result = job(&mut memory);
             give_back(&pool, memory);
             drop(permit);
             result
         })
         .await
-        .map_err(|_| SealRefusal::Seal(SealError::Crypto))?;
-        sealed.map_err(SealRefusal::Seal)
+        .map_err(|_| Refusal::Failed)
     }
 }
 
@@ -91,10 +89,10 @@ impl Sealer {
 struct Waiting<'a>(&'a AtomicUsize);
 
 impl<'a> Waiting<'a> {
-    fn enter(count: &'a AtomicUsize, max: usize) -> Result<Self, SealRefusal> {
+    fn enter(count: &'a AtomicUsize, max: usize) -> Result<Self, Refusal> {
         if count.fetch_add(1, Ordering::SeqCst) >= max {
             count.fetch_sub(1, Ordering::SeqCst);
-            return Err(SealRefusal::Busy);
+            return Err(Refusal::Busy);
         }
         Ok(Waiting(count))
     }
@@ -116,7 +114,7 @@ fn give_back(pool: &Arc<Mutex<Pool>>, memory: KdfMemory) {
     let start_timer = guard.last_used.is_none();
     guard.last_used = Some(Instant::now());
     drop(guard);
-    // The first seal after a release starts a timer that frees the memory once idle.
+    // The first derivation after a release starts a timer that frees the memory once idle.
     if start_timer {
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(release_when_idle(Arc::downgrade(pool)));
@@ -145,27 +143,35 @@ mod tests {
     fn a_dropped_waiter_leaves_the_line() {
         let count = AtomicUsize::new(0);
         let first = Waiting::enter(&count, 1).unwrap();
-        assert!(matches!(Waiting::enter(&count, 1), Err(SealRefusal::Busy)));
+        assert!(matches!(Waiting::enter(&count, 1), Err(Refusal::Busy)));
         drop(first);
         assert_eq!(count.load(Ordering::SeqCst), 0);
         assert!(Waiting::enter(&count, 1).is_ok());
     }
 
     #[tokio::test]
-    async fn a_cancelled_seal_does_not_hold_a_place() {
-        let sealer = Sealer::new(1, 1);
-        let _busy = sealer.slots.clone().try_acquire_owned().unwrap();
-        let report: Report = serde_json::from_str(
-            r#"{"category":"kkn","what":"x","language":"id","encrypted_in":"server"}"#,
-        )
-        .unwrap();
-        // The waiting seal is abandoned, as when the reporter's connection closes.
-        let waiting = tokio::time::timeout(
-            Duration::from_millis(50),
-            sealer.seal(report.clone(), Vec::new()),
-        )
-        .await;
+    async fn a_cancelled_job_does_not_hold_a_place() {
+        let pool = KdfPool::new(1, 1);
+        let _busy = pool.slots.clone().try_acquire_owned().unwrap();
+        // The waiting job is abandoned, as when the reporter's connection closes.
+        let waiting = tokio::time::timeout(Duration::from_millis(50), pool.run(|_| ())).await;
         assert!(waiting.is_err());
-        assert_eq!(sealer.waiting.load(Ordering::SeqCst), 0);
+        assert_eq!(pool.waiting.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn beyond_the_line_is_refused_at_once() {
+        let pool = Arc::new(KdfPool::new(1, 1));
+        let busy = pool.slots.clone().try_acquire_owned().unwrap();
+        let waiter = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.run(|_| 7).await }
+        });
+        while pool.waiting.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(pool.run(|_| 8).await, Err(Refusal::Busy));
+        drop(busy);
+        assert_eq!(waiter.await.unwrap(), Ok(7));
     }
 }

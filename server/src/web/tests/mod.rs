@@ -18,7 +18,10 @@ use sqlx::Connection;
 use tower::ServiceExt;
 
 use super::{AppState, Settings, router};
+use crate::followup::LoginLimits;
 use crate::store::{SqliteStore, Store};
+
+mod followup;
 
 const HOSTILE: &str = "test \" ' & < > </textarea><script>alert(1)</script>";
 const TOKEN: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
@@ -31,13 +34,29 @@ struct App {
 }
 
 async fn app(investigators: usize) -> App {
+    app_with(investigators, LoginLimits::default(), 1).await
+}
+
+/// An app on a fresh SQLite database, with `limits` for follow-up logins and at most
+/// `derivations` Argon2id runs at once (and as many waiting).
+async fn app_with(investigators: usize, limits: LoginLimits, derivations: usize) -> App {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.sqlite3").display());
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&url).await.unwrap());
-    with_store(store, investigators, dir).await
+    with_store_limits(store, investigators, dir, limits, derivations).await
 }
 
 async fn with_store(store: Arc<dyn Store>, investigators: usize, dir: tempfile::TempDir) -> App {
+    with_store_limits(store, investigators, dir, LoginLimits::default(), 1).await
+}
+
+async fn with_store_limits(
+    store: Arc<dyn Store>,
+    investigators: usize,
+    dir: tempfile::TempDir,
+    login_limits: LoginLimits,
+    derivations: usize,
+) -> App {
     let mut team = Vec::new();
     for i in 0..investigators {
         let r = Identity::generate().to_public();
@@ -58,8 +77,9 @@ async fn with_store(store: Arc<dyn Store>, investigators: usize, dir: tempfile::
             office: Office::jetis_example(),
             secure_cookies: false,
             utc_offset: time::UtcOffset::UTC,
-            max_concurrent_seals: 1,
-            max_waiting_seals: 1,
+            max_concurrent_derivations: derivations,
+            max_waiting_derivations: derivations,
+            login_limits,
         },
     );
     App {

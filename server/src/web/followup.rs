@@ -1,0 +1,579 @@
+//! The reporter comes back: `/followup` logs in with receipt code and passphrase and shows the
+//! case; the reporter answers with a message.
+//!
+//! Two paths, as for reports:
+//! - JavaScript: the browser derives the key and sends only the receipt code and the auth
+//!   token, with each request (`/api/followup/case`, `/api/followup/messages`); it gets
+//!   ciphertext and the page layout, and decrypts and encrypts itself. No session here.
+//! - No JavaScript: the form posts the passphrase; the server derives the key in the bounded
+//!   [`crate::kdf_pool`], opens the reporter's envelope, and keeps the case key in a short
+//!   in-memory session ([`crate::followup::Sessions`]) to render the decrypted pages.
+//!
+//! Both paths count attempts per receipt code ([`crate::followup::Attempts`]) and answer a
+//! wrong receipt code and a wrong passphrase alike.
+
+use std::time::Instant;
+
+use axum::extract::rejection::{FormRejection, JsonRejection};
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use kentongan_crypto::bundle::ItemKind;
+use kentongan_crypto::item::{self, Content};
+use kentongan_crypto::message::{Message as Said, MessageError};
+use kentongan_crypto::reporter::{KdfParams, Passphrase, ReceiptCode, ReporterKey};
+use kentongan_crypto::{CaseKeys, Ciphertext, envelope};
+use kentongan_templates::strings::{self, Lang, Message, Notice};
+use kentongan_templates::{FollowupCase, Shown, Side, StageStep};
+use serde::Deserialize;
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use super::report::api_error;
+use super::{AppState, cookies, html};
+use crate::followup::{Refused, SessionId, check_token};
+use crate::kdf_pool::Refusal;
+use crate::store::{StoreError, StoredCase};
+
+const SESSION_COOKIE: &str = "kentongan_session";
+/// A message form: 10,000 characters percent-encoded at up to 12 bytes each, and the rest.
+const FORM_LIMIT: usize = 256 * 1024;
+/// A sealed message in base64, and the credentials.
+const API_LIMIT: usize = 256 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/followup",
+            get(page).post(login).layer(DefaultBodyLimit::max(FORM_LIMIT)),
+        )
+        .route(
+            "/followup/message",
+            post(send_message).layer(DefaultBodyLimit::max(FORM_LIMIT)),
+        )
+        .route("/followup/logout", post(logout))
+        .route(
+            "/api/followup/case",
+            post(api_case).layer(DefaultBodyLimit::max(API_LIMIT)),
+        )
+        .route(
+            "/api/followup/messages",
+            post(api_message).layer(DefaultBodyLimit::max(API_LIMIT)),
+        )
+}
+
+/// `?lang=` and, after a redirect, what just happened.
+#[derive(Debug, Default, Deserialize)]
+struct PageQuery {
+    lang: Option<String>,
+    done: Option<String>,
+}
+
+impl PageQuery {
+    fn lang(&self) -> Lang {
+        self.lang.as_deref().and_then(Lang::parse).unwrap_or_default()
+    }
+
+    fn notice(&self) -> Option<Notice> {
+        match self.done.as_deref() {
+            Some("sent") => Some(Notice::MessageSent),
+            Some("logged-out") => Some(Notice::LoggedOut),
+            _ => None,
+        }
+    }
+}
+
+/// The login form, or the case when this browser has a session.
+async fn page(State(state): State<AppState>, Query(q): Query<PageQuery>, headers: HeaderMap) -> Response {
+    let lang = q.lang();
+    match session_of(&headers) {
+        Some(id) => match state.0.sessions.get(&id) {
+            Some((case_id, keys)) => {
+                state
+                    .case_page(lang, &headers, StatusCode::OK, case_id, &keys, "", q.notice())
+                    .await
+            }
+            None => state.login_page(lang, &headers, StatusCode::OK, "", Some(Notice::SessionEnded), true),
+        },
+        None => state.login_page(lang, &headers, StatusCode::OK, "", q.notice(), false),
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    receipt: String,
+    #[serde(default)]
+    passphrase: Zeroizing<String>,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    lang: String,
+}
+
+/// The no-JS login: the key is derived here, in memory, and the case key kept in a session.
+async fn login(State(state): State<AppState>, headers: HeaderMap, form: Result<Form<LoginForm>, FormRejection>) -> Response {
+    let Ok(Form(form)) = form else {
+        return state.error_page(Lang::default(), StatusCode::BAD_REQUEST, Message::BadRequest);
+    };
+    let lang = Lang::parse(&form.lang).unwrap_or_default();
+    let refuse = |status, notice| state.login_page(lang, &headers, status, &form.receipt, Some(notice), false);
+    if !cookies::matches(&headers, &form.csrf) {
+        return refuse(StatusCode::FORBIDDEN, Notice::CsrfFailed);
+    }
+    let Ok(receipt) = ReceiptCode::parse(&form.receipt) else {
+        return refuse(StatusCode::BAD_REQUEST, Notice::ReceiptFormat);
+    };
+    let lookup = receipt.lookup_key();
+    if let Err(refused) = state.0.attempts.begin(&lookup, Instant::now()) {
+        let (status, notice) = refusal(refused);
+        return refuse(status, notice);
+    }
+    let found = match state.0.store.reporter_login(&lookup).await {
+        Ok(found) => found,
+        Err(e) => {
+            state.0.attempts.abandon(&lookup);
+            tracing::error!("follow-up login: cannot read credentials: {e}");
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, Notice::StoreDown);
+        }
+    };
+    // An unknown receipt is derived with the current parameters: the same work, the same
+    // time, as a wrong passphrase.
+    let kdf = found.as_ref().map_or(KdfParams::CURRENT, |f| f.credential.kdf);
+    let passphrase = Passphrase::parse(&form.passphrase);
+    let derived = state
+        .0
+        .kdf
+        .run(move |memory| ReporterKey::derive_in(&receipt, &passphrase, kdf, memory))
+        .await;
+    let key = match derived {
+        Ok(Ok(key)) => key,
+        Err(Refusal::Busy) => {
+            state.0.attempts.abandon(&lookup);
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, Notice::Busy);
+        }
+        Ok(Err(_)) | Err(Refusal::Failed) => {
+            state.0.attempts.abandon(&lookup);
+            tracing::error!("follow-up login: key derivation failed");
+            return refuse(StatusCode::INTERNAL_SERVER_ERROR, Notice::StoreDown);
+        }
+    };
+    let Some(case_id) = check_token(found.as_ref(), key.auth_token()) else {
+        return refuse(StatusCode::UNAUTHORIZED, Notice::WrongLogin);
+    };
+    state.0.attempts.succeeded(&lookup);
+    let case = match state.0.store.case(case_id).await {
+        Ok(case) => case,
+        Err(e) => {
+            tracing::error!("follow-up login: cannot read case {case_id}: {e}");
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, Notice::StoreDown);
+        }
+    };
+    let keys = reporter_envelope(&case).and_then(|sealed| envelope::open(sealed, key.identity()).ok());
+    drop(key);
+    let Some(keys) = keys else {
+        tracing::error!("follow-up login: the reporter's envelope of case {case_id} does not open");
+        return refuse(StatusCode::INTERNAL_SERVER_ERROR, Notice::StoreDown);
+    };
+    let Some(session) = state.0.sessions.start(case_id, keys) else {
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, Notice::Busy);
+    };
+    let mut response = Redirect::to(&format!("/followup?lang={}", lang.code())).into_response();
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, session_cookie(Some(session), state.0.secure_cookies));
+    response
+}
+
+#[derive(Deserialize)]
+struct MessageForm {
+    #[serde(default)]
+    message: Zeroizing<String>,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    lang: String,
+}
+
+/// A message from the no-JS case page, encrypted here to the case key.
+async fn send_message(State(state): State<AppState>, headers: HeaderMap, form: Result<Form<MessageForm>, FormRejection>) -> Response {
+    let Form(form) = match form {
+        Ok(form) => form,
+        Err(rejection) => {
+            let (status, message) = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                (StatusCode::PAYLOAD_TOO_LARGE, Message::TooLarge)
+            } else {
+                (StatusCode::BAD_REQUEST, Message::BadRequest)
+            };
+            return state.error_page(Lang::default(), status, message);
+        }
+    };
+    let lang = Lang::parse(&form.lang).unwrap_or_default();
+    let Some((case_id, keys)) = session_of(&headers).and_then(|id| state.0.sessions.get(&id)) else {
+        return state.login_page(lang, &headers, StatusCode::UNAUTHORIZED, "", Some(Notice::SessionEnded), true);
+    };
+    let refuse = |status, notice| {
+        state.case_page(lang, &headers, status, case_id, &keys, &form.message, Some(notice))
+    };
+    if !cookies::matches(&headers, &form.csrf) {
+        return refuse(StatusCode::FORBIDDEN, Notice::CsrfFailed).await;
+    }
+    let said = match Said::new(&form.message) {
+        Ok(said) => said,
+        Err(MessageError::TooLong) => return refuse(StatusCode::BAD_REQUEST, Notice::MessageTooLong).await,
+        Err(_) => return refuse(StatusCode::BAD_REQUEST, Notice::MessageEmpty).await,
+    };
+    let Ok(sealed) = said.seal(&keys.case.to_public()) else {
+        tracing::error!("encrypting a no-JS message failed");
+        return refuse(StatusCode::INTERNAL_SERVER_ERROR, Notice::MessageNotSaved).await;
+    };
+    drop(said);
+    match state.0.store.add_item(case_id, ItemKind::ReporterMessage, sealed, state.today()).await {
+        Ok(_) => Redirect::to(&format!("/followup?lang={}&done=sent", lang.code())).into_response(),
+        Err(e) => {
+            tracing::error!("storing a reporter's message failed: {e}");
+            refuse(StatusCode::SERVICE_UNAVAILABLE, Notice::MessageNotSaved).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct LogoutForm {
+    #[serde(default)]
+    lang: String,
+}
+
+/// Ends the session, if any, and forgets the cookie. Also the JavaScript path's way out: the
+/// page it loads has no key in memory.
+async fn logout(State(state): State<AppState>, headers: HeaderMap, form: Option<Form<LogoutForm>>) -> Response {
+    if let Some(id) = session_of(&headers) {
+        state.0.sessions.end(&id);
+    }
+    let lang = form
+        .and_then(|Form(f)| Lang::parse(&f.lang))
+        .unwrap_or_default();
+    let mut response =
+        Redirect::to(&format!("/followup?lang={}&done=logged-out", lang.code())).into_response();
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, session_cookie(None, state.0.secure_cookies));
+    response
+}
+
+/// What the browser sends with each follow-up request: its proof of the passphrase.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Credentials {
+    receipt: String,
+    /// The auth token, hex.
+    token: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SealedMessage {
+    receipt: String,
+    token: String,
+    ciphertext: Ciphertext,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ApiQuery {
+    lang: Option<String>,
+}
+
+/// The case for the browser: its layout with placeholders, the reporter's envelope and the
+/// items the reporter may read, all still encrypted.
+async fn api_case(
+    State(state): State<AppState>,
+    Query(q): Query<ApiQuery>,
+    headers: HeaderMap,
+    body: Result<Json<Credentials>, JsonRejection>,
+) -> Response {
+    let lang = q.lang.as_deref().and_then(Lang::parse).unwrap_or_default();
+    let Json(credentials) = match api_body(lang, &headers, body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let case_id = match state.authenticate(lang, &credentials.receipt, &credentials.token).await {
+        Ok(case_id) => case_id,
+        Err(response) => return response,
+    };
+    let case = match state.0.store.case(case_id).await {
+        Ok(case) => case,
+        Err(e) => return store_down(lang, &e),
+    };
+    let Some(envelope) = reporter_envelope(&case) else {
+        tracing::error!("case {case_id} has no reporter envelope");
+        return api_error(lang, StatusCode::INTERNAL_SERVER_ERROR, "internal", Message::Internal);
+    };
+    let csrf = cookies::csrf_token(&headers).unwrap_or_default();
+    let section = kentongan_templates::case_section(lang, &reporter_view(&case, None), &csrf, "");
+    let items: Vec<_> = case
+        .items
+        .iter()
+        .filter(|item| item.kind.for_reporter())
+        .map(|item| json!({ "id": item.id, "kind": item.kind, "ciphertext": item.ciphertext }))
+        .collect();
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({
+            "html": section.into_string(),
+            "case_recipient": case.case_recipient.to_string(),
+            "envelope": envelope,
+            "items": items,
+        })),
+    )
+        .into_response()
+}
+
+/// A message encrypted in the browser.
+async fn api_message(
+    State(state): State<AppState>,
+    Query(q): Query<ApiQuery>,
+    headers: HeaderMap,
+    body: Result<Json<SealedMessage>, JsonRejection>,
+) -> Response {
+    let lang = q.lang.as_deref().and_then(Lang::parse).unwrap_or_default();
+    let Json(sent) = match api_body(lang, &headers, body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let case_id = match state.authenticate(lang, &sent.receipt, &sent.token).await {
+        Ok(case_id) => case_id,
+        Err(response) => return response,
+    };
+    if let Err(e) = Said::check_sealed(&sent.ciphertext) {
+        tracing::info!("refused a browser-sealed message: {e}");
+        return api_error(lang, StatusCode::BAD_REQUEST, "bad-ciphertext", Message::BadCiphertext);
+    }
+    match state
+        .0
+        .store
+        .add_item(case_id, ItemKind::ReporterMessage, sent.ciphertext, state.today())
+        .await
+    {
+        Ok(_) => (
+            StatusCode::CREATED,
+            Json(json!({ "ok": true, "message": strings::notice(lang, Notice::MessageSent) })),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!("storing a reporter's message failed: {e}");
+            api_notice(lang, StatusCode::SERVICE_UNAVAILABLE, "store-down", Notice::MessageNotSaved)
+        }
+    }
+}
+
+/// The CSRF header and a well-formed body, or the error response.
+fn api_body<T>(lang: Lang, headers: &HeaderMap, body: Result<Json<T>, JsonRejection>) -> Result<Json<T>, Response> {
+    let token = headers
+        .get(cookies::CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !cookies::matches(headers, token) {
+        return Err(api_error(lang, StatusCode::FORBIDDEN, "csrf", Message::CsrfFailed));
+    }
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            api_error(lang, StatusCode::PAYLOAD_TOO_LARGE, "too-large", Message::TooLarge)
+        } else {
+            api_error(lang, StatusCode::BAD_REQUEST, "bad-request", Message::BadRequest)
+        }
+    })
+}
+
+impl AppState {
+    /// Checks a receipt code and auth token from the browser, within the attempt limits.
+    async fn authenticate(&self, lang: Lang, receipt: &str, token: &str) -> Result<i64, Response> {
+        let Ok(receipt) = ReceiptCode::parse(receipt) else {
+            return Err(api_notice(lang, StatusCode::BAD_REQUEST, "receipt", Notice::ReceiptFormat));
+        };
+        let mut token_bytes = Zeroizing::new([0u8; 32]);
+        if hex::decode_to_slice(token, token_bytes.as_mut()).is_err() {
+            return Err(api_error(lang, StatusCode::BAD_REQUEST, "bad-request", Message::BadRequest));
+        }
+        let lookup = receipt.lookup_key();
+        if let Err(refused) = self.0.attempts.begin(&lookup, Instant::now()) {
+            let (status, notice) = refusal(refused);
+            let code = if status == StatusCode::TOO_MANY_REQUESTS { "wait" } else { "busy" };
+            return Err(api_notice(lang, status, code, notice));
+        }
+        let found = match self.0.store.reporter_login(&lookup).await {
+            Ok(found) => found,
+            Err(e) => {
+                self.0.attempts.abandon(&lookup);
+                return Err(store_down(lang, &e));
+            }
+        };
+        match check_token(found.as_ref(), &token_bytes) {
+            Some(case_id) => {
+                self.0.attempts.succeeded(&lookup);
+                Ok(case_id)
+            }
+            None => Err(api_notice(lang, StatusCode::UNAUTHORIZED, "wrong-login", Notice::WrongLogin)),
+        }
+    }
+
+    fn login_page(
+        &self,
+        lang: Lang,
+        headers: &HeaderMap,
+        status: StatusCode,
+        receipt: &str,
+        notice: Option<Notice>,
+        forget_session: bool,
+    ) -> Response {
+        let token = cookies::csrf_token(headers).unwrap_or_else(cookies::new_token);
+        let page = kentongan_templates::followup_login(lang, &self.0.office, &token, receipt, notice);
+        let mut response = html(status, page);
+        let headers = response.headers_mut();
+        headers.append(header::SET_COOKIE, cookies::set_cookie(&token, self.0.secure_cookies));
+        if forget_session {
+            headers.append(header::SET_COOKIE, session_cookie(None, self.0.secure_cookies));
+        }
+        response
+    }
+
+    /// The decrypted case page of a no-JS session; `draft` refills the message box.
+    #[allow(clippy::too_many_arguments)]
+    async fn case_page(
+        &self,
+        lang: Lang,
+        headers: &HeaderMap,
+        status: StatusCode,
+        case_id: i64,
+        keys: &CaseKeys,
+        draft: &str,
+        notice: Option<Notice>,
+    ) -> Response {
+        let case = match self.0.store.case(case_id).await {
+            Ok(case) => case,
+            Err(e) => {
+                tracing::error!("cannot read case {case_id}: {e}");
+                return self.error_page(lang, StatusCode::SERVICE_UNAVAILABLE, Message::StoreDown);
+            }
+        };
+        let token = cookies::csrf_token(headers).unwrap_or_else(cookies::new_token);
+        let view = reporter_view(&case, Some(keys));
+        let page = kentongan_templates::followup_case(lang, &self.0.office, &view, &token, draft, notice);
+        let mut response = html(status, page);
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, cookies::set_cookie(&token, self.0.secure_cookies));
+        response
+    }
+}
+
+/// The case as the reporter sees it: decrypted with `keys` (no-JS), or with placeholders for
+/// the browser to fill (`None`). Only items the reporter may read are used.
+fn reporter_view(case: &StoredCase, keys: Option<&CaseKeys>) -> FollowupCase {
+    let items: Vec<_> = case.items.iter().filter(|i| i.kind.for_reporter()).collect();
+    let show = |item: &crate::store::StoredItem| -> Shown<Content> {
+        match keys {
+            None => Shown::Sealed(item.id),
+            Some(keys) => match item::open(item.kind, &item.ciphertext, &keys.case) {
+                Ok(content) => Shown::Open(content),
+                Err(_) => Shown::Unreadable,
+            },
+        }
+    };
+    let text = |item: &crate::store::StoredItem| -> Shown<String> {
+        match show(item) {
+            Shown::Open(Content::Message(m)) => Shown::Open(m.text.clone()),
+            Shown::Sealed(id) => Shown::Sealed(id),
+            _ => Shown::Unreadable,
+        }
+    };
+    let report = match items.iter().find(|i| i.kind == ItemKind::Report) {
+        Some(item) => match show(item) {
+            Shown::Open(Content::Report(report)) => Shown::Open(report),
+            Shown::Sealed(id) => Shown::Sealed(id),
+            _ => Shown::Unreadable,
+        },
+        None => Shown::Unreadable,
+    };
+    let history = case
+        .history
+        .iter()
+        .map(|event| StageStep {
+            stage: event.stage.clone(),
+            on: event.moved_on.to_string(),
+            message: event
+                .message
+                .and_then(|id| items.iter().find(|i| i.id == id))
+                .map(|item| text(item)),
+        })
+        .collect();
+    let conversation = items
+        .iter()
+        .filter_map(|item| {
+            let from = match item.kind {
+                ItemKind::ReporterMessage => Side::Reporter,
+                ItemKind::InvestigatorMessage => Side::Investigators,
+                _ => return None,
+            };
+            Some(kentongan_templates::Said {
+                from,
+                on: item.created_on.to_string(),
+                text: text(item),
+            })
+        })
+        .collect();
+    FollowupCase {
+        case_id: case.id,
+        stage: case.stage.clone(),
+        created_on: case.created_on.to_string(),
+        history,
+        report,
+        conversation,
+    }
+}
+
+fn reporter_envelope(case: &StoredCase) -> Option<&Ciphertext> {
+    case.envelopes
+        .iter()
+        .find(|(holder, _)| holder.is_none())
+        .map(|(_, sealed)| sealed)
+}
+
+fn refusal(refused: Refused) -> (StatusCode, Notice) {
+    match refused {
+        Refused::Wait(wait) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            Notice::Wait {
+                minutes: wait.as_secs().div_ceil(60),
+            },
+        ),
+        Refused::Busy => (StatusCode::SERVICE_UNAVAILABLE, Notice::Busy),
+    }
+}
+
+fn store_down(lang: Lang, e: &StoreError) -> Response {
+    tracing::error!("follow-up: the store failed: {e}");
+    api_notice(lang, StatusCode::SERVICE_UNAVAILABLE, "store-down", Notice::StoreDown)
+}
+
+fn api_notice(lang: Lang, status: StatusCode, code: &'static str, notice: Notice) -> Response {
+    (
+        status,
+        Json(json!({ "error": code, "message": strings::notice(lang, notice) })),
+    )
+        .into_response()
+}
+
+fn session_of(headers: &HeaderMap) -> Option<SessionId> {
+    cookies::value(headers, SESSION_COOKIE).and_then(|v| SessionId::parse(&v))
+}
+
+/// The session cookie: set to `id`, or cleared. Scoped to the follow-up pages.
+fn session_cookie(id: Option<SessionId>, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let value = match id {
+        Some(id) => format!("{SESSION_COOKIE}={}; Path=/followup; HttpOnly; SameSite=Strict{secure}", id.to_hex()),
+        None => format!("{SESSION_COOKIE}=; Path=/followup; Max-Age=0; HttpOnly; SameSite=Strict{secure}"),
+    };
+    HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static(""))
+}

@@ -1,0 +1,325 @@
+//! The follow-up page: the reporter logs in with receipt code and passphrase and sees their
+//! case — its stage and history, the report, the conversation — and can write a message.
+//!
+//! One layout for both paths. Without JavaScript the server decrypts and the page shows the
+//! text ([`Shown::Open`]). With JavaScript, `followup.js` logs in from the browser and asks
+//! for [`case_section`], whose texts are placeholders ([`Shown::Sealed`], the item's id) that
+//! the browser fills after decrypting: the server renders the layout, never the content.
+
+use kentongan_crypto::Report;
+use kentongan_crypto::message::MAX_MESSAGE_CHARS;
+use kentongan_crypto::report::Category;
+use maud::{Markup, html};
+
+use super::layout::{Frame, href, page};
+use super::office::Office;
+use crate::assets;
+use crate::strings::{Lang, Notice, category_label, notice, stage_name};
+
+/// A case as the reporter sees it.
+#[derive(Debug)]
+pub struct FollowupCase {
+    pub case_id: i64,
+    /// The current stage's stable name.
+    pub stage: String,
+    /// `YYYY-MM-DD`.
+    pub created_on: String,
+    /// Moves after the report arrived, oldest first.
+    pub history: Vec<StageStep>,
+    pub report: Shown<Box<Report>>,
+    /// Messages of both sides, oldest first.
+    pub conversation: Vec<Said>,
+}
+
+/// One move of the case, with the message that came with it.
+#[derive(Debug)]
+pub struct StageStep {
+    pub stage: String,
+    pub on: String,
+    pub message: Option<Shown<String>>,
+}
+
+/// Who wrote a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Reporter,
+    Investigators,
+}
+
+/// One message of the conversation.
+#[derive(Debug)]
+pub struct Said {
+    pub from: Side,
+    pub on: String,
+    pub text: Shown<String>,
+}
+
+/// An item's content, as far as the server can show it.
+#[derive(Debug)]
+pub enum Shown<T> {
+    /// Decrypted on the server (no-JS path).
+    Open(T),
+    /// Still encrypted: the browser fills it in (the item's id).
+    Sealed(i64),
+    /// It did not decrypt.
+    Unreadable,
+}
+
+/// The login form (`/followup`). `receipt` refills what was typed; the passphrase never is.
+pub fn followup_login(
+    lang: Lang,
+    office: &Office,
+    csrf: &str,
+    receipt: &str,
+    note: Option<Notice>,
+) -> Markup {
+    let t = lang.texts();
+    let f = &t.followup;
+    let js = &f.js;
+    let main = html! {
+        div #followup-login {
+            h1 { (f.title) }
+            p { (f.login_intro) }
+            p #js-note .box.info hidden { (f.login_js_note) }
+            noscript { p.box.info { (f.login_server_note) } }
+            (notice_box(lang, note))
+            form #followup-form .np method="post" action="/followup" accept-charset="utf-8"
+                autocomplete="off" spellcheck="false"
+                data-client=(assets::url("client.js"))
+                data-worker=(assets::url("worker.js"))
+                data-glue=(assets::url("crypto/kentongan_crypto.js"))
+                data-wasm=(assets::url("crypto/kentongan_crypto_bg.wasm"))
+                data-msg-not-ready=(js.not_ready)
+                data-msg-deriving=(js.deriving)
+                data-msg-opening=(js.opening)
+                data-msg-encrypting=(js.encrypting)
+                data-msg-failed=(js.failed)
+                data-msg-network=(js.network)
+                data-msg-unreadable=(f.unreadable)
+                data-msg-receipt=(notice(lang, Notice::ReceiptFormat))
+            {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="lang" value=(lang.code());
+                div.field {
+                    label for="f-receipt" { (t.receipt_code_label) }
+                    p.hint #h-receipt { (f.receipt_hint) }
+                    input #f-receipt type="text" name="receipt" value=(receipt) required
+                        inputmode="numeric" maxlength="64" aria-describedby="h-receipt";
+                }
+                div.field {
+                    label for="f-passphrase" { (t.passphrase_label) }
+                    p.hint #h-passphrase { (f.passphrase_hint) }
+                    // Not type=password: seven plain words are easier to check when seen, and
+                    // a browser must not offer to save them.
+                    input #f-passphrase type="text" name="passphrase" required maxlength="512"
+                        autocapitalize="none" aria-describedby="h-passphrase";
+                }
+                button.btn type="submit" { (f.login_submit) }
+                p #followup-status role="status" aria-live="polite" {}
+            }
+            p.small { (f.no_receipt) " " a href=(href(lang, "/report")) { (t.form_title) } }
+        }
+        (category_names(lang))
+    };
+    page(
+        Frame {
+            lang,
+            office,
+            title: f.title,
+            switch_to: Some("/followup"),
+            head: html! { script src=(assets::url("guard.js")) {} },
+            footer_channels: false,
+        },
+        html! {
+            (main)
+            script type="module" src=(assets::url("followup.js")) {}
+        },
+    )
+}
+
+/// The case page of the no-JavaScript path, decrypted by the server for this session.
+pub fn followup_case(
+    lang: Lang,
+    office: &Office,
+    case: &FollowupCase,
+    csrf: &str,
+    draft: &str,
+    note: Option<Notice>,
+) -> Markup {
+    let f = &lang.texts().followup;
+    page(
+        Frame {
+            lang,
+            office,
+            title: f.case_title,
+            switch_to: Some("/followup"),
+            head: html! {},
+            footer_channels: false,
+        },
+        html! {
+            (notice_box(lang, note))
+            (case_section(lang, case, csrf, draft))
+        },
+    )
+}
+
+/// The case itself: what [`followup_case`] shows, and what the browser asks for after
+/// logging in (then with [`Shown::Sealed`] texts to fill). `draft` refills the message box
+/// when a message could not be sent.
+pub fn case_section(lang: Lang, case: &FollowupCase, csrf: &str, draft: &str) -> Markup {
+    let t = lang.texts();
+    let f = &t.followup;
+    let stage = stage_name(lang, &case.stage).unwrap_or(&case.stage);
+    html! {
+        section #case aria-labelledby="case-h" {
+            h1 #case-h tabindex="-1" { (f.case_title) }
+            p { (f.case_number) " " strong #case-number { (case.case_id) } ", " (f.received_on) " " (case.created_on) }
+            div.box.stage {
+                p { (f.current_stage) }
+                p #stage .stage-name { (stage) }
+            }
+            section #history aria-labelledby="history-h" {
+                h2 #history-h { (f.history_heading) }
+                ol.history {
+                    li { span.day { (case.created_on) } " " strong { (t.stage_names.diterima) } }
+                    @for step in &case.history {
+                        li data-stage=(step.stage) {
+                            span.day { (step.on) } " "
+                            strong { (stage_name(lang, &step.stage).unwrap_or(&step.stage)) }
+                            @if let Some(message) = &step.message {
+                                div.said.team {
+                                    p.who { (f.stage_message) }
+                                    (text(lang, message))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            section #conversation aria-labelledby="conversation-h" {
+                h2 #conversation-h { (f.conversation_heading) }
+                @if case.conversation.is_empty() {
+                    p.small { (f.conversation_empty) }
+                }
+                ol.conversation {
+                    @for said in &case.conversation {
+                        @let (class, who) = match said.from {
+                            Side::Reporter => ("said mine", f.from_reporter),
+                            Side::Investigators => ("said team", f.from_team),
+                        };
+                        li class=(class) {
+                            p.who { strong { (who) } " · " span.day { (said.on) } }
+                            (text(lang, &said.text))
+                        }
+                    }
+                }
+            }
+            form #message-form method="post" action="/followup/message" accept-charset="utf-8"
+                autocomplete="off" spellcheck="false"
+            {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="lang" value=(lang.code());
+                div.field {
+                    label for="f-message" { (f.message_label) }
+                    p.hint #h-message { (f.message_hint) }
+                    // The newline keeps a leading line break of `draft`: HTML drops the first
+                    // one after `<textarea>`.
+                    textarea #f-message name="message" rows="5" required
+                        maxlength=(MAX_MESSAGE_CHARS) aria-describedby="h-message" { "\n" (draft) }
+                }
+                button.btn type="submit" { (f.message_submit) }
+                p #message-status role="status" aria-live="polite" {}
+            }
+            section #report aria-labelledby="report-h" {
+                h2 #report-h { (f.report_heading) }
+                (report(lang, &case.report))
+            }
+            form #logout-form .np method="post" action="/followup/logout" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="lang" value=(lang.code());
+                p.small { (f.logout_hint) }
+                button.btn.quiet type="submit" { (f.logout) }
+            }
+        }
+    }
+}
+
+/// A message's text, or its placeholder.
+fn text(lang: Lang, shown: &Shown<String>) -> Markup {
+    let f = &lang.texts().followup;
+    html! {
+        @match shown {
+            Shown::Open(text) => p.text { (text) },
+            Shown::Sealed(id) => p.text.sealed data-item=(id) { (f.opening) },
+            Shown::Unreadable => p.text.unreadable { (f.unreadable) },
+        }
+    }
+}
+
+/// The report's fields, those filled in; sealed, every row is there for the browser to fill
+/// and show.
+fn report(lang: Lang, shown: &Shown<Box<Report>>) -> Markup {
+    let t = lang.texts();
+    let f = &t.fields;
+    let rows: [(&str, &str, fn(&Report) -> &str); 7] = [
+        ("category", f.category.label, |r| {
+            // Replaced below with the label; the slug never shows.
+            r.category.slug()
+        }),
+        ("what", f.what.label, |r| &r.what),
+        ("who", f.who.label, |r| &r.who),
+        ("where", f.place.label, |r| &r.place),
+        ("when", f.when.label, |r| &r.when),
+        ("how", f.how.label, |r| &r.how),
+        ("why", f.why.label, |r| &r.why),
+    ];
+    let fu = &t.followup;
+    html! {
+        @match shown {
+            Shown::Open(r) => dl.report {
+                @for (name, label, value) in rows {
+                    @let value = if name == "category" { category_label(lang, r.category) } else { value(r) };
+                    @if !value.trim().is_empty() {
+                        div data-field=(name) { dt { (label) } dd.text { (value) } }
+                    }
+                }
+                div data-field="identification" {
+                    dt { (fu.identity_heading) }
+                    @match &r.identification {
+                        Some(id) => dd.text { (id.name) "\n" (id.contact) },
+                        None => dd { (fu.anonymous) },
+                    }
+                }
+            },
+            Shown::Sealed(id) => dl.report.sealed data-item=(id) data-anonymous=(fu.anonymous) {
+                @for (name, label, _) in rows {
+                    div data-field=(name) hidden { dt { (label) } dd.text {} }
+                }
+                div data-field="identification" hidden { dt { (fu.identity_heading) } dd.text {} }
+                p.text { (fu.opening) }
+            },
+            Shown::Unreadable => p.text.unreadable { (fu.unreadable) },
+        }
+    }
+}
+
+/// The categories' labels, for the browser to show a decrypted report's category.
+fn category_names(lang: Lang) -> Markup {
+    html! {
+        ul #category-names hidden {
+            @for c in Category::ALL { li data-slug=(c.slug()) { (category_label(lang, c)) } }
+        }
+    }
+}
+
+fn notice_box(lang: Lang, note: Option<Notice>) -> Markup {
+    html! {
+        @if let Some(n) = note {
+            @if n.is_good() {
+                p #notice .box role="status" { (notice(lang, n)) }
+            } @else {
+                p #notice .box.err role="alert" { (notice(lang, n)) }
+            }
+        }
+    }
+}

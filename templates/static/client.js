@@ -1,0 +1,158 @@
+// What report.js and followup.js share: the crypto worker, and same-origin requests with
+// timeouts and the server's error messages. Loaded by those modules with import(), from the
+// versioned URL the page gives them (a plain relative import would be cached across
+// releases).
+//
+// Nothing here writes to the console: report content must never reach a log.
+
+// Argon2id at 64 MiB and the encryption take well under a second on a laptop and a few
+// seconds on a slow phone; a minute means something is stuck.
+const WORKER_TIMEOUT_MS = 60_000;
+// Slow mobile data: a full report is a few hundred KB of ciphertext.
+const NETWORK_TIMEOUT_MS = 120_000;
+
+export class Timeout extends Error {}
+export class NetworkError extends Error {}
+// The server refused the request; its message (in the page's language) is shown as is.
+export class Refused extends Error {}
+
+// fetch, same origin only, with a timeout; a failure to connect is a NetworkError.
+export async function request(url, init) {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), NETWORK_TIMEOUT_MS);
+    try {
+        return await fetch(url, {
+            ...init,
+            credentials: "same-origin",
+            mode: "same-origin",
+            redirect: "error",
+            referrerPolicy: "no-referrer",
+            signal: abort.signal,
+        });
+    } catch (error) {
+        throw abort.signal.aborted ? new Timeout("network") : new NetworkError(String(error));
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
+// The error for a response other than success: a Refused with the server's message when
+// it sent `{"error": code, "message": localized text}`, a plain Error otherwise.
+export async function errorOf(response) {
+    let body = null;
+    try {
+        body = await response.json();
+    } catch {
+        // Not JSON (a proxy's error page): the generic message will do.
+    }
+    if (body && typeof body.message === "string" && body.message !== "") {
+        const refused = new Refused(body.message);
+        refused.code = typeof body.error === "string" ? body.error : "";
+        return refused;
+    }
+    return new Error(`server answered ${response.status}`);
+}
+
+// The crypto worker: one request at a time, each with an id and a timeout. A worker that
+// errs or times out is replaced: a stuck Argon2id run must not answer a later request, and
+// a WebAssembly instance that trapped (out of memory on a small phone) is not to be reused.
+export class CryptoWorker {
+    constructor(workerUrl, glueUrl, wasmUrl) {
+        this.urls = { worker: workerUrl, glue: glueUrl, wasm: wasmUrl };
+        this.worker = null;
+        this.ready = false;
+        this.nextId = 1;
+        this.pending = new Map();
+        this.spawn();
+    }
+
+    spawn() {
+        this.setReady(false);
+        try {
+            this.worker = new Worker(this.urls.worker, { type: "module" });
+        } catch {
+            // No module workers (an old browser): stay not ready; guard.js keeps the form shut.
+            this.worker = null;
+            return;
+        }
+        this.worker.addEventListener("message", (event) => this.receive(event.data));
+        this.worker.addEventListener("error", (event) => {
+            event.preventDefault();
+            this.fail(new Error("worker error"));
+        });
+        this.worker.addEventListener("messageerror", () => this.fail(new Error("worker message")));
+        this.worker.postMessage({ init: { glue: this.urls.glue, wasm: this.urls.wasm } });
+    }
+
+    setReady(ready) {
+        this.ready = ready;
+        window.kentonganReady = ready;
+    }
+
+    receive(data) {
+        if (data === null || typeof data !== "object") {
+            return;
+        }
+        if (data.ready === true) {
+            this.setReady(true);
+            return;
+        }
+        const request = this.pending.get(data.id);
+        if (!request) {
+            // An init failure (no id): stay not ready.
+            return;
+        }
+        this.pending.delete(data.id);
+        clearTimeout(request.timer);
+        if ("error" in data) {
+            const error = new Error("worker: operation failed");
+            error.code = String(data.error);
+            request.reject(error);
+            this.fail(new Error("worker: replaced after an error"));
+        } else {
+            request.resolve(data);
+        }
+    }
+
+    // Rejects everything in flight and ends the worker. One that was working is replaced by
+    // a fresh one; one that never got ready (its script or the wasm did not load) is not
+    // retried, and the form stays shut.
+    fail(error) {
+        const wasReady = this.ready;
+        this.setReady(false);
+        for (const request of this.pending.values()) {
+            clearTimeout(request.timer);
+            request.reject(error);
+        }
+        this.pending.clear();
+        if (this.worker) {
+            this.worker.terminate();
+            this.worker = null;
+        }
+        if (wasReady) {
+            this.spawn();
+        }
+    }
+
+    // Ends the worker for good (after a report was sent), and the secrets it held with it.
+    close() {
+        this.setReady(false);
+        if (this.worker) {
+            this.worker.terminate();
+            this.worker = null;
+        }
+    }
+
+    call(message) {
+        if (!this.worker || !this.ready) {
+            return Promise.reject(new Error("worker not ready"));
+        }
+        const id = this.nextId++;
+        return new Promise((resolve, reject) => {
+            const timer = setTimeout(() => this.fail(new Timeout("worker")), WORKER_TIMEOUT_MS);
+            this.pending.set(id, { resolve, reject, timer });
+            this.worker.postMessage({ id, ...message });
+        });
+    }
+
+}

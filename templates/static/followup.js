@@ -1,0 +1,235 @@
+// The follow-up page with JavaScript: the reporter's key is derived and the case decrypted
+// in the browser; the server sees the receipt code and the auth token, never the passphrase
+// and never a plaintext message.
+//
+// Login: the worker derives the key (Argon2id) and keeps the reporter's secret key; the page
+// posts {receipt, token} to /api/followup/case and gets the case's layout (server-rendered,
+// with placeholders), the reporter's envelope and the encrypted items. The worker opens them
+// and the page fills the placeholders with textContent, never as HTML. A message is
+// encrypted to the case key in the worker and posted as ciphertext. Every failure fails
+// closed: nothing is sent in the clear, and the reporter is told.
+//
+// Nothing here writes to the console: report content must never reach a log.
+
+const CASE_URL = "/api/followup/case";
+const MESSAGES_URL = "/api/followup/messages";
+
+function start(form, client) {
+    const { CryptoWorker, Refused, NetworkError, Timeout, request, errorOf } = client;
+    const status = document.getElementById("followup-status");
+    const message = (name) => form.getAttribute(`data-msg-${name}`) || "";
+    const sayIn = (element) => (text) => {
+        if (element) {
+            element.textContent = text;
+        }
+    };
+    const say = sayIn(status);
+    const jsNote = document.getElementById("js-note");
+    if (jsNote) {
+        jsNote.hidden = false;
+    }
+    const lang = fieldValue(form, "lang") || "id";
+    const csrf = fieldValue(form, "csrf");
+    const worker = new CryptoWorker(form.dataset.worker, form.dataset.glue, form.dataset.wasm);
+    // Set once logged in: what each later request needs.
+    let login = null;
+    let busy = false;
+
+    const explain = (error, sayTo) => {
+        if (error instanceof Refused) {
+            sayTo(error.message);
+        } else if (error instanceof NetworkError || error instanceof Timeout) {
+            sayTo(message("network"));
+        } else if (error && error.code === "receipt") {
+            sayTo(message("receipt"));
+        } else {
+            sayTo(message("failed"));
+        }
+    };
+
+    const post = async (url, body) => {
+        const response = await request(`${url}?lang=${encodeURIComponent(lang)}`, {
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                Accept: "application/json",
+                "X-CSRF-Token": csrf,
+            },
+            body: JSON.stringify(body),
+        });
+        if (!response.ok) {
+            throw await errorOf(response);
+        }
+        return response.json();
+    };
+
+    // Fetches the case and shows it, decrypted. `notice` is shown in the message status.
+    const showCase = async (notice) => {
+        const answer = await post(CASE_URL, login.credentials);
+        if (!answer || typeof answer.html !== "string" || !Array.isArray(answer.items)) {
+            throw new Error("unexpected answer");
+        }
+        const opened = await worker.call({ open: { envelope: answer.envelope, items: answer.items } });
+        const section = parseSection(answer.html);
+        fill(section, opened.items, message("unreadable"));
+        const old = document.getElementById("case");
+        if (old) {
+            old.replaceWith(section);
+        } else {
+            document.getElementById("followup-login").after(section);
+        }
+        document.getElementById("followup-login").hidden = true;
+        login.caseRecipient = answer.case_recipient;
+        const messageForm = document.getElementById("message-form");
+        messageForm.addEventListener("submit", (event) => sendMessage(event, messageForm));
+        sayIn(document.getElementById("message-status"))(notice || "");
+        const heading = document.getElementById("case-h");
+        if (heading && !notice) {
+            heading.focus();
+        }
+    };
+
+    const sendMessage = (event, messageForm) => {
+        event.preventDefault();
+        const sayHere = sayIn(document.getElementById("message-status"));
+        const textarea = messageForm.elements.namedItem("message");
+        if (busy || !textarea) {
+            return;
+        }
+        if (textarea.value.trim() === "") {
+            textarea.value = "";
+        }
+        if (!messageForm.reportValidity()) {
+            return;
+        }
+        busy = true;
+        setWorking(messageForm, true);
+        sayHere(message("encrypting"));
+        worker
+            .call({ sealMessage: { recipient: login.caseRecipient, text: textarea.value } })
+            .then(({ ciphertext }) => post(MESSAGES_URL, { ...login.credentials, ciphertext }))
+            .then((answer) => showCase(answer && answer.message))
+            .catch((error) => explain(error, sayHere))
+            .finally(() => {
+                busy = false;
+                setWorking(messageForm, false);
+            });
+    };
+
+    form.addEventListener("submit", (event) => {
+        // Always first: the passphrase must never be posted.
+        event.preventDefault();
+        if (busy) {
+            return;
+        }
+        if (!worker.ready) {
+            say(message("not-ready"));
+            return;
+        }
+        if (!form.reportValidity()) {
+            return;
+        }
+        busy = true;
+        setWorking(form, true);
+        say(message("deriving"));
+        const passphrase = form.elements.namedItem("passphrase");
+        worker
+            .call({ login: { receipt: fieldValue(form, "receipt"), passphrase: passphrase.value } })
+            .then(({ receipt, token }) => {
+                login = { credentials: { receipt, token }, caseRecipient: null };
+                say(message("opening"));
+                return showCase(null);
+            })
+            .then(() => {
+                passphrase.value = "";
+                say("");
+            })
+            .catch((error) => {
+                login = null;
+                explain(error, say);
+            })
+            .finally(() => {
+                busy = false;
+                setWorking(form, false);
+            });
+    });
+}
+
+// The server's HTML for the case section, as nodes of this document. It is Kentongan's own
+// template output (escaped by maud), not reporter content: that is filled in afterwards.
+function parseSection(html) {
+    const parsed = new DOMParser().parseFromString(html, "text/html");
+    const section = parsed.getElementById("case");
+    if (!section) {
+        throw new Error("no case section");
+    }
+    return document.importNode(section, true);
+}
+
+// Puts each decrypted item where its placeholder is.
+function fill(section, items, unreadable) {
+    const byId = new Map(items.map((item) => [String(item.id), item]));
+    for (const element of section.querySelectorAll("[data-item]")) {
+        const item = byId.get(element.dataset.item);
+        if (!item || item.unreadable) {
+            element.textContent = unreadable;
+            continue;
+        }
+        if (element.tagName === "DL") {
+            fillReport(element, item.report, unreadable);
+        } else {
+            element.textContent = typeof item.text === "string" ? item.text : unreadable;
+        }
+        element.classList.remove("sealed");
+    }
+}
+
+function fillReport(list, report, unreadable) {
+    const opening = list.querySelector(":scope > p");
+    if (!report || typeof report !== "object") {
+        list.textContent = unreadable;
+        return;
+    }
+    const categories = new Map(
+        [...document.querySelectorAll("#category-names li")].map((li) => [li.dataset.slug, li.textContent])
+    );
+    for (const row of list.querySelectorAll("[data-field]")) {
+        const field = row.dataset.field;
+        const value = row.querySelector("dd");
+        let text = "";
+        if (field === "category") {
+            text = categories.get(report.category) || "";
+        } else if (field === "identification") {
+            const id = report.identification;
+            text = id ? [id.name, id.contact].filter((s) => s).join("\n") : list.dataset.anonymous;
+        } else if (typeof report[field] === "string") {
+            text = report[field];
+        }
+        value.textContent = text;
+        row.hidden = text.trim() === "";
+    }
+    if (opening) {
+        opening.remove();
+    }
+}
+
+function fieldValue(form, name) {
+    const control = form.elements.namedItem(name);
+    return control && typeof control.value === "string" ? control.value : "";
+}
+
+function setWorking(form, working) {
+    form.setAttribute("aria-busy", working ? "true" : "false");
+    for (const control of form.elements) {
+        if (control.type === "submit") {
+            control.disabled = working;
+        }
+    }
+}
+
+const followupForm = document.getElementById("followup-form");
+if (followupForm) {
+    // If the shared module does not load, the worker never gets ready and guard.js keeps the
+    // form shut: fail closed.
+    import(followupForm.dataset.client).then((client) => start(followupForm, client));
+}
