@@ -43,6 +43,9 @@ struct Args {
     /// Skip timing Argon2id in headless Chromium (needs chromium and chromedriver).
     #[arg(long)]
     skip_chromium: bool,
+    /// Skip the follow-up login runs.
+    #[arg(long)]
+    skip_followup: bool,
 }
 
 struct Server {
@@ -53,11 +56,19 @@ struct Server {
 
 impl Server {
     fn peak_rss_mib(&self) -> f64 {
+        self.status_mib("VmHWM:")
+    }
+
+    fn rss_mib(&self) -> f64 {
+        self.status_mib("VmRSS:")
+    }
+
+    fn status_mib(&self, field: &str) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default();
         status
             .lines()
-            .find(|l| l.starts_with("VmHWM:"))
+            .find(|l| l.starts_with(field))
             .and_then(|l| l.split_whitespace().nth(1))
             .and_then(|kb| kb.parse::<f64>().ok())
             .map_or(f64::NAN, |kb| kb / 1024.0)
@@ -223,7 +234,8 @@ where
             while Instant::now() < end {
                 let t = Instant::now();
                 match send(&mut sender, make()).await {
-                    Ok((s, _)) if s.is_success() => {
+                    // A no-JS login answers with a redirect to the case.
+                    Ok((s, _)) if s.is_success() || s == StatusCode::SEE_OTHER => {
                         ok.fetch_add(1, Ordering::Relaxed);
                         latencies.push(t.elapsed().as_secs_f64() * 1000.0);
                     }
@@ -350,6 +362,148 @@ async fn main() -> anyhow::Result<()> {
     if !args.skip_no_js {
         no_js_path(&args, &team_strings, argon_ms, cores).await?;
     }
+    if !args.skip_followup {
+        followup(&args, &team, &team_strings).await?;
+    }
+    Ok(())
+}
+
+/// Files one report through the JSON endpoint; returns its receipt digits, passphrase and
+/// auth token (hex).
+async fn file_one(
+    addr: &str,
+    token: &str,
+    team: &[kentongan_crypto::Recipient],
+) -> anyhow::Result<(String, String, String)> {
+    let submission = seal_report(&sample_report(), team, KdfParams::CURRENT)?;
+    let mut sender = connect(addr).await?;
+    let req = Request::post("/api/reports")
+        .header("host", addr)
+        .header("content-type", "application/json")
+        .header("cookie", format!("kentongan_csrf={token}"))
+        .header("x-csrf-token", token)
+        .body(Full::new(Bytes::from(serde_json::to_string(&submission.sealed)?)))?;
+    let (status, body) = send(&mut sender, req).await?;
+    if status != StatusCode::CREATED {
+        bail!("filing a report: {status} {}", String::from_utf8_lossy(&body));
+    }
+    let key = ReporterKey::derive(
+        &submission.sealed.receipt,
+        &submission.passphrase,
+        KdfParams::CURRENT,
+    )?;
+    let auth: String = key.auth_token().iter().map(|b| format!("{b:02x}")).collect();
+    Ok((
+        submission.sealed.receipt.digits().to_owned(),
+        submission.passphrase.expose_secret().to_owned(),
+        auth,
+    ))
+}
+
+async fn followup(
+    args: &Args,
+    team: &[kentongan_crypto::Recipient],
+    team_strings: &[String],
+) -> anyhow::Result<()> {
+    let server = start_server(args, team_strings)?;
+    let token = csrf(&server.addr).await?;
+    let (receipt, passphrase, auth) = file_one(&server.addr, &token, team).await?;
+    println!("### Follow-up logins (the right receipt code and passphrase)\n");
+    println!("| path | clients | logins/s | ok | 503 | errors | p50 ms | p99 ms |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for clients in [8usize, 64] {
+        let (addr, token) = (server.addr.clone(), token.clone());
+        let body = serde_json::json!({ "receipt": receipt, "token": auth }).to_string();
+        let mut outcome = load(&server.addr, clients, args.seconds, move || {
+            Request::post("/api/followup/case")
+                .header("host", &addr)
+                .header("content-type", "application/json")
+                .header("cookie", format!("kentongan_csrf={token}"))
+                .header("x-csrf-token", &token)
+                .body(Full::new(Bytes::from(body.clone())))
+                .unwrap_or_default()
+        })
+        .await?;
+        let (p50, p99) = (outcome.percentile(0.5), outcome.percentile(0.99));
+        println!(
+            "| JS (token; case as ciphertext) | {clients} | {:.0} | {} | {} | {} | {p50:.1} | {p99:.1} |",
+            outcome.rate(),
+            outcome.ok,
+            outcome.refused,
+            outcome.errors,
+        );
+    }
+    for clients in [2usize, 8] {
+        let (addr, token) = (server.addr.clone(), token.clone());
+        let body = format!(
+            "csrf={token}&lang=id&receipt={receipt}&passphrase={}",
+            passphrase.replace(' ', "+")
+        );
+        let mut outcome = load(&server.addr, clients, args.seconds, move || {
+            Request::post("/followup")
+                .header("host", &addr)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", format!("kentongan_csrf={token}"))
+                .body(Full::new(Bytes::from(body.clone())))
+                .unwrap_or_default()
+        })
+        .await?;
+        let (p50, p99) = (outcome.percentile(0.5), outcome.percentile(0.99));
+        println!(
+            "| no-JS (Argon2id on the server) | {clients} | {:.1} | {} | {} | {} | {p50:.0} | {p99:.0} |",
+            outcome.rate(),
+            outcome.ok,
+            outcome.refused,
+            outcome.errors,
+        );
+    }
+    println!(
+        "\n- server peak RSS (VmHWM) over these runs: {:.1} MiB\n",
+        server.peak_rss_mib()
+    );
+    drop(server);
+
+    // A flood: 200 no-JS logins sent at once to a fresh server, each for a random receipt
+    // code (the worst case: every one costs an Argon2id run).
+    let server = start_server(args, team_strings)?;
+    let token = csrf(&server.addr).await?;
+    let before = server.rss_mib();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..200 {
+        let (addr, token) = (server.addr.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut sender = connect(&addr).await?;
+            let body = format!(
+                "csrf={token}&lang=id&receipt={}&passphrase=bukan+kata+sandi",
+                ReceiptCode::generate().digits()
+            );
+            let req = Request::post("/followup")
+                .header("host", &addr)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", format!("kentongan_csrf={token}"))
+                .body(Full::new(Bytes::from(body)))?;
+            anyhow::Ok(send(&mut sender, req).await?.0)
+        }));
+    }
+    let (mut wrong, mut busy, mut other) = (0, 0, 0);
+    for task in tasks {
+        match task.await? {
+            Ok(StatusCode::UNAUTHORIZED) => wrong += 1,
+            Ok(StatusCode::SERVICE_UNAVAILABLE) => busy += 1,
+            _ => other += 1,
+        }
+    }
+    println!("### A flood of 200 concurrent no-JS logins (fresh server)\n");
+    println!(
+        "- answered in {:.1} s: {wrong} checked (401, wrong), {busy} refused at once (503, \"coba lagi\"), {other} other",
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "- server RSS before {before:.1} MiB, peak (VmHWM) {:.1} MiB, after {:.1} MiB\n",
+        server.peak_rss_mib(),
+        server.rss_mib()
+    );
     Ok(())
 }
 

@@ -70,6 +70,64 @@ async fn story(server: Server, key: InvestigatorKey, dump: impl Fn(&Server) -> V
     assert!(text.contains("Petugas loket \" ' & < >"));
     assert_eq!(json["items"][0]["report"]["encrypted_in"], "server");
 
+    // Weeks later: the investigator asks a question and moves the case, offline; the
+    // reporter logs in without JavaScript, typing sloppily, reads both and answers.
+    let question = "Apakah Anda menyimpan kuitansi QRT-5521?";
+    let stage_message = "Laporan Anda sedang diperiksa oleh tim PMK-3310.";
+    investigator_answers(&server, 1, question, stage_message);
+    let client = client();
+    let login = client.get(format!("{}/followup", server.url)).send().await.unwrap();
+    let csrf = input_value(&login.text().await.unwrap(), "csrf").expect("csrf field");
+    let wrong = client
+        .post(format!("{}/followup", server.url))
+        .form(&[("csrf", csrf.as_str()), ("lang", "id"), ("receipt", receipt.as_str()), ("passphrase", "salah")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert!(wrong.text().await.unwrap().contains("Kode tanda terima atau kata sandi salah."));
+    let typed_receipt = receipt.replace(' ', "-");
+    let typed_passphrase = format!(" {} ", passphrase.to_uppercase());
+    let case = client
+        .post(format!("{}/followup", server.url))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("lang", "id"),
+            ("receipt", typed_receipt.as_str()),
+            ("passphrase", typed_passphrase.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(case.status(), 200, "logged in and redirected to the case");
+    let page = case.text().await.unwrap();
+    assert_eq!(element_text(&page, "stage").as_deref(), Some("Pemeriksaan"));
+    for shown in [what, question, stage_message] {
+        assert!(page.contains(shown), "{shown:?} is on the case page");
+    }
+    let answer = "Ya, kuitansinya saya simpan. Nomornya ANS-7788.";
+    let sent = client
+        .post(format!("{}/followup/message", server.url))
+        .form(&[("csrf", csrf.as_str()), ("lang", "id"), ("message", answer)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    let page = sent.text().await.unwrap();
+    assert!(page.contains("Pesan terkirim.") && page.contains(answer));
+    let logout = client
+        .post(format!("{}/followup/logout", server.url))
+        .form(&[("csrf", csrf.as_str()), ("lang", "id")])
+        .send()
+        .await
+        .unwrap();
+    assert!(logout.text().await.unwrap().contains("Anda sudah keluar."));
+
+    let conversation = open_conversation(&server, &key, 1);
+    for said in [question, stage_message, answer] {
+        assert!(conversation.contains(said), "{said:?} in the keytool's transcript:\n{conversation}");
+    }
+
     let stored = dump(&server);
     let log = server.log();
     for secret in [
@@ -77,6 +135,11 @@ async fn story(server: Server, key: InvestigatorKey, dump: impl Fn(&Server) -> V
         "ZQX-4711",
         passphrase.as_str(),
         "Meminta uang di luar tarif",
+        question,
+        "QRT-5521",
+        "PMK-3310",
+        answer,
+        "ANS-7788",
     ] {
         assert!(!contains(&stored, secret), "{secret:?} is in the database");
         assert!(

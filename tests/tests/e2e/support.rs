@@ -248,6 +248,8 @@ pub fn export_and_open(
     let out = server.kentongan(&["export", "--all", "--out", bundles.to_str().unwrap()]);
     assert!(out.status.success(), "export: {}", stderr(&out));
     let opened = server.dir.path().join(format!("opened-{id}"));
+    // Opened again after the case changed: the keytool refuses to overwrite.
+    let _ = std::fs::remove_dir_all(&opened);
     let mut cmd = Command::new(bin("kentongan-keytool"));
     cmd.arg("open")
         .arg(bundles.join(format!("case-{id}.json")))
@@ -288,4 +290,46 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
         .any(|w| w == needle.as_bytes())
+}
+
+/// The investigator's offline round: exports case `id`, writes `message` into a reply file
+/// with the real keytool (no secret needed), and returns the file's path.
+pub fn offline_reply(server: &Server, id: i64, message: &str, name: &str) -> PathBuf {
+    let dir = server.dir.path();
+    let bundle = dir.join(format!("bundle-{id}-{name}.json"));
+    let out = server.kentongan(&["export", "--case", &id.to_string(), "--out", bundle.to_str().unwrap()]);
+    assert!(out.status.success(), "export: {}", stderr(&out));
+    let message_file = dir.join(format!("{name}.txt"));
+    std::fs::write(&message_file, message).unwrap();
+    let reply = dir.join(format!("{name}.reply.json"));
+    let mut cmd = Command::new(bin("kentongan-keytool"));
+    cmd.arg("reply")
+        .arg(&bundle)
+        .arg("--message-file")
+        .arg(&message_file)
+        .arg("--out")
+        .arg(&reply);
+    let out = run(cmd);
+    assert!(out.status.success(), "keytool reply: {}", stderr(&out));
+    std::fs::remove_file(&message_file).unwrap();
+    reply
+}
+
+/// An investigator asks a question and moves the case to `pemeriksaan` with a message, both
+/// offline, both imported with the real binary.
+pub fn investigator_answers(server: &Server, id: i64, question: &str, stage_message: &str) {
+    let reply = offline_reply(server, id, question, "question");
+    let out = server.kentongan(&["case", "reply", &id.to_string(), reply.to_str().unwrap()]);
+    assert!(out.status.success(), "case reply: {}", stderr(&out));
+    let moved = offline_reply(server, id, stage_message, "stage");
+    let out = server.kentongan(&[
+        "case", "move", &id.to_string(), "--to", "pemeriksaan", "--reply", moved.to_str().unwrap(), "--by", "Ani",
+    ]);
+    assert!(out.status.success(), "case move: {}", stderr(&out));
+}
+
+/// Opens case `id` with the real keytool and returns its conversation transcript.
+pub fn open_conversation(server: &Server, key: &InvestigatorKey, id: i64) -> String {
+    let _ = export_and_open(server, key, id);
+    std::fs::read_to_string(server.dir.path().join(format!("opened-{id}")).join("conversation.txt")).unwrap()
 }
