@@ -266,7 +266,10 @@ async fn case(command: CaseCommand, store: &dyn Store, config: &Config) -> anyho
                      `kentongan case reply` (not yet available)"
                 );
             }
-            match store.move_case(id, from.slug(), to.slug(), by, today).await {
+            match store
+                .move_case(id, from.slug(), to.slug(), by, today, None)
+                .await
+            {
                 Ok(()) => println!("case {id} moved from {from} to {to}"),
                 Err(StoreError::NotFound) => bail!("there is no case {id}"),
                 Err(StoreError::Conflict) => bail!(
