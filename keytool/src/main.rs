@@ -56,7 +56,8 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         passphrase_file: Option<PathBuf>,
     },
-    /// Decrypt an exported case bundle into a new directory (report.txt and case.json).
+    /// Decrypt an exported case bundle into a new directory (report.txt, conversation.txt
+    /// and case.json) and show the conversation and stage history.
     Open {
         /// The bundle file exported by `kentongan export`.
         bundle: PathBuf,
@@ -69,6 +70,9 @@ enum Command {
         /// The directory to create (it must not exist, or be empty).
         #[arg(long, short)]
         out: PathBuf,
+        /// Only write the files; do not print the conversation.
+        #[arg(long, short)]
+        quiet: bool,
     },
 }
 
@@ -103,7 +107,8 @@ fn run(command: Command) -> Result<()> {
             identity,
             passphrase_file,
             out,
-        } => open(&bundle, &identity, passphrase_file.as_deref(), &out),
+            quiet,
+        } => open(&bundle, &identity, passphrase_file.as_deref(), &out, quiet),
     }
 }
 
@@ -148,6 +153,7 @@ fn open(
     key_path: &Path,
     passphrase_file: Option<&Path>,
     out: &Path,
+    quiet: bool,
 ) -> Result<()> {
     // Everything that can be checked without the passphrase comes first.
     let bytes = std::fs::read(bundle_path)
@@ -160,20 +166,44 @@ fn open(
         key_file.unlock(|| passphrase::existing_passphrase(passphrase_file, key_path))?;
     let case = open::open_case(&bundle, &identity)?;
     let report = render::report_txt(&case);
+    let conversation = render::conversation_txt(&case);
     let json = render::case_json(&case)?;
     output::write_all_or_nothing(
         out,
-        &[("report.txt", report.as_bytes()), ("case.json", &json)],
+        &[
+            ("report.txt", report.as_bytes()),
+            ("conversation.txt", conversation.as_bytes()),
+            ("case.json", &json),
+        ],
     )?;
+    if !quiet {
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(conversation.as_bytes())
+            .and_then(|()| stdout.flush())
+            .context("cannot write to standard output")?;
+    }
     if !case.keys_match_manifest {
         eprintln!(
             "kentongan-keytool: warning: the keys in this case's envelope differ from the case's \
              public keys on the server; what the server encrypts to this case later may not open"
         );
     }
+    let unreadable = case.unreadable();
+    if !unreadable.is_empty() {
+        let ids: Vec<String> = unreadable.iter().map(i64::to_string).collect();
+        anyhow::bail!(
+            "case {} was opened into {}, but {} of its items could not be read (item {}): \
+             they are damaged or were encrypted to another key; conversation.txt marks them",
+            case.manifest.id,
+            out.display(),
+            unreadable.len(),
+            ids.join(", ")
+        );
+    }
     eprintln!(
-        "Opened case {} into {} (report.txt, case.json). These files are not encrypted: \
-         delete them when you are done.",
+        "Opened case {} into {} (conversation.txt, report.txt, case.json). These files are not \
+         encrypted: delete them when you are done.",
         case.manifest.id,
         out.display()
     );

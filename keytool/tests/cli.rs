@@ -10,9 +10,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use kentongan_crypto::bundle::{self, Bundle, Item, ItemKind, Manifest};
+use kentongan_crypto::bundle::{self, Bundle, Item, ItemKind, Manifest, StageChange};
 use kentongan_crypto::report::{Category, EncryptedIn, Identification};
-use kentongan_crypto::{Ciphertext, KdfParams, Recipient, Report, submission};
+use kentongan_crypto::{Ciphertext, KdfParams, Message, Recipient, Report, submission};
 
 const PASSPHRASE: &str = "pisang goreng \" ' & < > hangat";
 
@@ -128,6 +128,7 @@ fn bundle_for(report: &Report, team: &[Recipient]) -> Bundle {
             stage: "pemeriksaan".into(),
             case_recipient: sealed.case_recipient,
             notes_recipient: sealed.notes_recipient,
+            history: vec![],
         },
         envelopes: sealed.envelopes,
         items: vec![Item {
@@ -243,14 +244,19 @@ fn open_writes_the_report_and_case_json() {
 
     let out = s.open("case.json", "alice.age", "case-7");
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(out.stdout.is_empty());
     let dir = s.path("case-7");
+    // What is printed is the conversation, as written.
+    assert_eq!(
+        stdout(&out),
+        fs::read_to_string(dir.join("conversation.txt")).unwrap()
+    );
+    assert!(stdout(&out).contains("(belum ada pesan / no messages yet)"));
     let mut names: Vec<String> = fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["case.json", "report.txt"]);
+    assert_eq!(names, ["case.json", "conversation.txt", "report.txt"]);
     // No staging directory left next to it.
     assert_eq!(s.entries(), ["alice.age", "case-7", "case.json", "pass"]);
 
@@ -277,6 +283,7 @@ fn open_writes_the_report_and_case_json() {
     #[cfg(unix)]
     {
         assert_eq!(mode(&dir.join("report.txt")), 0o600);
+        assert_eq!(mode(&dir.join("conversation.txt")), 0o600);
         assert_eq!(mode(&dir.join("case.json")), 0o600);
         assert_eq!(mode(&dir), 0o700);
     }
@@ -379,4 +386,147 @@ fn garbage_truncated_and_foreign_bundles_are_refused() {
         assert!(err.contains(expected), "{file}: {err}");
     }
     assert_eq!(s.entries(), before);
+}
+
+/// [`bundle_for`] weeks later, as the server exports it: the team asked a question, moved the
+/// case to `pemeriksaan` with a message, and the reporter answered. Items 2 to 4.
+fn bundle_with_conversation(report: &Report, team: &[Recipient]) -> Bundle {
+    let mut bundle = bundle_for(report, team);
+    let case = bundle.case.case_recipient.clone();
+    let message = |id: i64, kind: ItemKind, day: &str, text: &str| Item {
+        id,
+        kind,
+        created_on: day.into(),
+        ciphertext: Message::new(text).unwrap().seal(&case).unwrap(),
+    };
+    bundle.items.extend([
+        message(
+            2,
+            ItemKind::InvestigatorMessage,
+            "2026-11-30",
+            "Kapan kejadiannya? test \" ' & < >",
+        ),
+        message(
+            3,
+            ItemKind::StageMessage,
+            "2026-12-01",
+            "Laporan Anda sedang kami periksa.",
+        ),
+        message(
+            4,
+            ItemKind::ReporterMessage,
+            "2026-12-02",
+            "Senin pagi, jam 9.\n\u{1b}[2Jbaris kedua",
+        ),
+    ]);
+    bundle.case.stage = "pemeriksaan".into();
+    bundle.case.history = vec![StageChange {
+        stage: "pemeriksaan".into(),
+        moved_on: "2026-12-01".into(),
+        moved_by: "Ani Lestari".into(),
+        message: Some(3),
+    }];
+    bundle
+}
+
+#[test]
+fn open_shows_the_stage_history_and_the_conversation() {
+    let s = Scratch::new();
+    let alice = s.generate("alice.age");
+    write_bundle(
+        &s,
+        "b.json",
+        &bundle_with_conversation(&hostile_report(), &[alice]),
+    );
+    let out = s.open("b.json", "alice.age", "case-7");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shown = stdout(&out);
+    let written = fs::read_to_string(s.path("case-7/conversation.txt")).unwrap();
+    assert_eq!(shown, written);
+    let in_order = [
+        "Nomor kasus (case number): 7\n",
+        "Tahap sekarang (current stage): Pemeriksaan (examination)\n",
+        "=== Riwayat tahap (stage history) ===\n",
+        "2026-11-28  Diterima (received): laporan masuk (report received)\n",
+        "2026-12-01  Pemeriksaan (examination), oleh (by) Ani Lestari\n",
+        "    Pesan untuk pelapor (message to the reporter), item 3:\n",
+        "        Laporan Anda sedang kami periksa.\n",
+        "=== Laporan (report), item 1, 2026-11-28 ===\n",
+        "    Kepala seksi menerima uang test \" ' & < >\n",
+        "=== Percakapan (conversation) ===\n",
+        "[2026-11-30] Tim (Investigators), item 2:\n",
+        "    Kapan kejadiannya? test \" ' & < >\n",
+        "[2026-12-01] Tim (Investigators), pesan perpindahan tahap (stage move message) ke (to) \
+         Pemeriksaan (examination), item 3:\n",
+        "[2026-12-02] Pelapor (Reporter), item 4:\n",
+        "    Senin pagi, jam 9.\n    \\u{1b}[2Jbaris kedua\n",
+    ];
+    let mut at = 0;
+    for expected in in_order {
+        let found = shown[at..]
+            .find(expected)
+            .unwrap_or_else(|| panic!("missing {expected:?} after byte {at} in\n{shown}"));
+        at += found + expected.len();
+    }
+    assert!(!shown.contains('\u{1b}'));
+
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(s.path("case-7/case.json")).unwrap()).unwrap();
+    assert_eq!(json["case"]["history"][0]["message"], 3);
+    assert_eq!(json["unreadable_items"], serde_json::json!([]));
+    let items = json["items"].as_array().unwrap();
+    assert_eq!(items.len(), 4);
+    assert_eq!(items[3]["kind"], "reporter-message");
+    // The exact text, escape character included, for programs.
+    assert_eq!(
+        items[3]["message"]["text"],
+        "Senin pagi, jam 9.\n\u{1b}[2Jbaris kedua"
+    );
+
+    // --quiet: the same files, nothing printed.
+    let quiet = keytool(&[
+        "open".as_ref(),
+        &s.path("b.json"),
+        "--identity".as_ref(),
+        &s.path("alice.age"),
+        "--passphrase-file".as_ref(),
+        &s.pass(),
+        "--out".as_ref(),
+        &s.path("quiet"),
+        "--quiet".as_ref(),
+    ]);
+    assert!(quiet.status.success(), "{}", stderr(&quiet));
+    assert!(quiet.stdout.is_empty());
+    assert_eq!(
+        fs::read_to_string(s.path("quiet/conversation.txt")).unwrap(),
+        written
+    );
+}
+
+#[test]
+fn a_damaged_message_is_named_and_the_rest_is_written() {
+    let s = Scratch::new();
+    let alice = s.generate("alice.age");
+    let mut bundle = bundle_with_conversation(&hostile_report(), &[alice]);
+    let mut bytes = bundle.items[3].ciphertext.as_bytes().to_vec();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    bundle.items[3].ciphertext = Ciphertext::from_bytes(bytes);
+    write_bundle(&s, "b.json", &bundle);
+
+    let out = s.open("b.json", "alice.age", "case-7");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("but 1 of its items could not be read (item 4)"),
+        "{err}"
+    );
+    let written = fs::read_to_string(s.path("case-7/conversation.txt")).unwrap();
+    assert_eq!(stdout(&out), written);
+    assert!(written.contains("PERHATIAN (ATTENTION): item 4 tidak dapat dibuka"));
+    assert!(written.contains("[2026-12-02] Pelapor (Reporter), item 4:\n    TIDAK DAPAT DIBUKA"));
+    assert!(written.contains("    Kapan kejadiannya? test \" ' & < >\n"));
+    assert!(!written.contains("Senin pagi"));
+    assert!(s.path("case-7/report.txt").exists());
 }
