@@ -1,6 +1,7 @@
 //! `kentongan-keytool`: an investigator's offline tool. It makes the investigator's key
-//! (only its public half goes to the server) and opens exported case bundles on the
-//! investigator's own machine, without the server and without a browser.
+//! (only its public half goes to the server), opens exported case bundles on the
+//! investigator's own machine, without the server and without a browser, and writes replies
+//! to the reporter for the server to import.
 #![forbid(unsafe_code)]
 // Tests may unwrap and index: a panic there is a failed test, which is what it should be.
 #![cfg_attr(
@@ -18,6 +19,7 @@ mod open;
 mod output;
 mod passphrase;
 mod render;
+mod reply;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -74,6 +76,18 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Encrypt a reply to the reporter for a case, into a file for `kentongan case reply`
+    /// or `kentongan case move --reply`. Needs the case's bundle, not your key.
+    Reply {
+        /// The case's bundle, exported by `kentongan export`.
+        bundle: PathBuf,
+        /// The message, as UTF-8 text; `-` reads it from standard input.
+        #[arg(long, value_name = "FILE")]
+        message_file: PathBuf,
+        /// The reply file to write (it must not exist yet).
+        #[arg(long, short)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -109,6 +123,11 @@ fn run(command: Command) -> Result<()> {
             out,
             quiet,
         } => open(&bundle, &identity, passphrase_file.as_deref(), &out, quiet),
+        Command::Reply {
+            bundle,
+            message_file,
+            out,
+        } => reply(&bundle, &message_file, &out),
     }
 }
 
@@ -208,6 +227,33 @@ fn open(
         out.display()
     );
     Ok(())
+}
+
+fn reply(bundle: &Path, message_file: &Path, out: &Path) -> Result<()> {
+    let written = reply::write_reply(bundle, message_file, out)?;
+    let case = written.case;
+    let file = shell_word(&out.display().to_string());
+    print_line(&format!(
+        "Wrote {}: a reply to case {case} ({} characters), encrypted to the case's key.\n\
+         On the server, add it to the conversation, or send it with a stage move:\n  \
+         kentongan case reply {case} {file}\n  \
+         kentongan case move {case} --to STAGE --reply {file}",
+        out.display(),
+        written.chars,
+    ))
+}
+
+/// `word` quoted for a POSIX shell if it needs to be, so the printed command can be pasted.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '+' | ':'));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// Prints one line on stdout (what scripts capture); a closed pipe is an error, not a panic.

@@ -11,8 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use kentongan_crypto::bundle::{self, Bundle, Item, ItemKind, Manifest, StageChange};
+use kentongan_crypto::keys::Identity;
 use kentongan_crypto::report::{Category, EncryptedIn, Identification};
-use kentongan_crypto::{Ciphertext, KdfParams, Message, Recipient, Report, submission};
+use kentongan_crypto::{
+    Ciphertext, Holder, KdfParams, Message, Recipient, Reply, Report, envelope, submission,
+};
 
 const PASSPHRASE: &str = "pisang goreng \" ' & < > hangat";
 
@@ -22,6 +25,20 @@ fn keytool(args: &[&Path]) -> Output {
         .stdin(Stdio::null())
         .output()
         .unwrap()
+}
+
+/// Runs the keytool with `input` on its standard input.
+fn keytool_with_input(args: &[&Path], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kentongan-keytool"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 fn stdout(output: &Output) -> String {
@@ -529,4 +546,166 @@ fn a_damaged_message_is_named_and_the_rest_is_written() {
     assert!(written.contains("    Kapan kejadiannya? test \" ' & < >\n"));
     assert!(!written.contains("Senin pagi"));
     assert!(s.path("case-7/report.txt").exists());
+}
+
+/// The case keys, as the holder of `identity` opens them from the bundle.
+fn case_key(bundle: &Bundle, identity: &Identity) -> Identity {
+    let keys = bundle
+        .envelopes
+        .iter()
+        .filter(|e| matches!(e.holder, Holder::Investigator(_)))
+        .find_map(|e| envelope::open(&e.ciphertext, identity).ok())
+        .unwrap();
+    keys.case
+}
+
+fn reply_args<'a>(bundle: &'a Path, message: &'a Path, out: &'a Path) -> Vec<&'a Path> {
+    vec![
+        "reply".as_ref(),
+        bundle,
+        "--message-file".as_ref(),
+        message,
+        "--out".as_ref(),
+        out,
+    ]
+}
+
+#[test]
+fn reply_encrypts_to_the_case_key_without_any_secret() {
+    let s = Scratch::new();
+    let investigator = Identity::generate();
+    let bundle = bundle_for(&hostile_report(), &[investigator.to_public()]);
+    write_bundle(&s, "b.json", &bundle);
+    let text = "Terima kasih.\r\nKapan kejadiannya? test \" ' & < > ꦏ\n\n";
+    fs::write(s.path("msg.txt"), text).unwrap();
+
+    let out = keytool(&reply_args(
+        &s.path("b.json"),
+        &s.path("msg.txt"),
+        &s.path("reply.json"),
+    ));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out);
+    let file = s.path("reply.json").display().to_string();
+    assert!(
+        printed.contains(&format!("Wrote {file}: a reply to case 7 (")),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(&format!("\n  kentongan case reply 7 {file}\n")),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(&format!(
+            "\n  kentongan case move 7 --to STAGE --reply {file}\n"
+        )),
+        "{printed}"
+    );
+    assert!(!printed.contains("Kapan"));
+
+    let reply = Reply::parse(&fs::read(s.path("reply.json")).unwrap()).unwrap();
+    assert!(reply.check_for(7, &bundle.case.case_recipient).is_ok());
+    let message = Message::open(&reply.ciphertext, &case_key(&bundle, &investigator)).unwrap();
+    assert_eq!(
+        message.text,
+        "Terima kasih.\nKapan kejadiannya? test \" ' & < > ꦏ"
+    );
+    #[cfg(unix)]
+    assert_eq!(mode(&s.path("reply.json")), 0o644);
+    // No temporary file left beside it.
+    assert_eq!(s.entries(), ["b.json", "msg.txt", "pass", "reply.json"]);
+}
+
+#[test]
+fn reply_reads_standard_input() {
+    let s = Scratch::new();
+    let investigator = Identity::generate();
+    let bundle = bundle_for(&hostile_report(), &[investigator.to_public()]);
+    write_bundle(&s, "b.json", &bundle);
+    let out = keytool_with_input(
+        &reply_args(&s.path("b.json"), "-".as_ref(), &s.path("r.json")),
+        "Mohon kirim bukti.\n".as_bytes(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reply = Reply::parse(&fs::read(s.path("r.json")).unwrap()).unwrap();
+    let message = Message::open(&reply.ciphertext, &case_key(&bundle, &investigator)).unwrap();
+    assert_eq!(message.text, "Mohon kirim bukti.");
+}
+
+#[test]
+fn reply_refuses_to_overwrite() {
+    let s = Scratch::new();
+    let bundle = bundle_for(&hostile_report(), &[Identity::generate().to_public()]);
+    write_bundle(&s, "b.json", &bundle);
+    fs::write(s.path("msg.txt"), "Baik.").unwrap();
+    fs::write(s.path("reply.json"), "already here").unwrap();
+    let before = s.entries();
+    // From standard input too: refused before anything is read.
+    for message in [s.path("msg.txt"), PathBuf::from("-")] {
+        let out = keytool_with_input(
+            &reply_args(&s.path("b.json"), &message, &s.path("reply.json")),
+            b"Baik.",
+        );
+        let err = failure(&out);
+        assert!(
+            err.contains("reply.json already exists; refusing to overwrite it"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        fs::read_to_string(s.path("reply.json")).unwrap(),
+        "already here"
+    );
+    assert_eq!(s.entries(), before);
+}
+
+#[test]
+fn reply_refuses_empty_overlong_and_unreadable_messages() {
+    let s = Scratch::new();
+    let bundle = bundle_for(&hostile_report(), &[Identity::generate().to_public()]);
+    write_bundle(&s, "b.json", &bundle);
+    fs::write(
+        s.path("cut.json"),
+        &serde_json::to_vec(&bundle).unwrap()[..200],
+    )
+    .unwrap();
+    let long = "a".repeat(kentongan_crypto::message::MAX_MESSAGE_CHARS + 1);
+    let cases: [(&str, &[u8], &str); 5] = [
+        ("empty.txt", b"", "the message is empty: write the reply in"),
+        ("blank.txt", b" \r\n\t\n", "the message is empty"),
+        (
+            "long.txt",
+            long.as_bytes(),
+            "the message is longer than 10000 characters",
+        ),
+        ("latin1.txt", b"Terima kasih \xe9\xff", "is not UTF-8 text"),
+        (
+            "huge.txt",
+            &vec![b'a'; 2 * 1024 * 1024],
+            "the message is longer than 10000 characters",
+        ),
+    ];
+    for (name, contents, expected) in cases {
+        fs::write(s.path(name), contents).unwrap();
+        let err = failure(&keytool(&reply_args(
+            &s.path("b.json"),
+            &s.path(name),
+            &s.path("reply.json"),
+        )));
+        assert!(err.contains(expected), "{name}: {err}");
+        assert!(!s.path("reply.json").exists(), "{name}");
+    }
+    let err = failure(&keytool(&reply_args(
+        &s.path("cut.json"),
+        &s.path("long.txt"),
+        &s.path("reply.json"),
+    )));
+    assert!(err.contains("the bundle is damaged"), "{err}");
+    let err = failure(&keytool(&reply_args(
+        &s.path("b.json"),
+        &s.path("missing.txt"),
+        &s.path("reply.json"),
+    )));
+    assert!(err.contains("cannot read the message file"), "{err}");
+    assert!(!s.path("reply.json").exists());
 }
