@@ -1,6 +1,7 @@
 //! `kentongan-keytool`: an investigator's offline tool. It makes the investigator's key
-//! (only its public half goes to the server) and opens exported case bundles on the
-//! investigator's own machine, without the server and without a browser.
+//! (only its public half goes to the server), opens exported case bundles on the
+//! investigator's own machine, without the server and without a browser, and writes replies
+//! to the reporter for the server to import.
 #![forbid(unsafe_code)]
 // Tests may unwrap and index: a panic there is a failed test, which is what it should be.
 #![cfg_attr(
@@ -18,6 +19,7 @@ mod open;
 mod output;
 mod passphrase;
 mod render;
+mod reply;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -56,7 +58,8 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         passphrase_file: Option<PathBuf>,
     },
-    /// Decrypt an exported case bundle into a new directory (report.txt and case.json).
+    /// Decrypt an exported case bundle into a new directory (report.txt, conversation.txt
+    /// and case.json) and show the conversation and stage history.
     Open {
         /// The bundle file exported by `kentongan export`.
         bundle: PathBuf,
@@ -67,6 +70,21 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         passphrase_file: Option<PathBuf>,
         /// The directory to create (it must not exist, or be empty).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Only write the files; do not print the conversation.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Encrypt a reply to the reporter for a case, into a file for `kentongan case reply`
+    /// or `kentongan case move --reply`. Needs the case's bundle, not your key.
+    Reply {
+        /// The case's bundle, exported by `kentongan export`.
+        bundle: PathBuf,
+        /// The message, as UTF-8 text; `-` reads it from standard input.
+        #[arg(long, value_name = "FILE")]
+        message_file: PathBuf,
+        /// The reply file to write (it must not exist yet).
         #[arg(long, short)]
         out: PathBuf,
     },
@@ -103,7 +121,13 @@ fn run(command: Command) -> Result<()> {
             identity,
             passphrase_file,
             out,
-        } => open(&bundle, &identity, passphrase_file.as_deref(), &out),
+            quiet,
+        } => open(&bundle, &identity, passphrase_file.as_deref(), &out, quiet),
+        Command::Reply {
+            bundle,
+            message_file,
+            out,
+        } => reply(&bundle, &message_file, &out),
     }
 }
 
@@ -148,6 +172,7 @@ fn open(
     key_path: &Path,
     passphrase_file: Option<&Path>,
     out: &Path,
+    quiet: bool,
 ) -> Result<()> {
     // Everything that can be checked without the passphrase comes first.
     let bytes = std::fs::read(bundle_path)
@@ -160,24 +185,75 @@ fn open(
         key_file.unlock(|| passphrase::existing_passphrase(passphrase_file, key_path))?;
     let case = open::open_case(&bundle, &identity)?;
     let report = render::report_txt(&case);
+    let conversation = render::conversation_txt(&case);
     let json = render::case_json(&case)?;
     output::write_all_or_nothing(
         out,
-        &[("report.txt", report.as_bytes()), ("case.json", &json)],
+        &[
+            ("report.txt", report.as_bytes()),
+            ("conversation.txt", conversation.as_bytes()),
+            ("case.json", &json),
+        ],
     )?;
+    if !quiet {
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(conversation.as_bytes())
+            .and_then(|()| stdout.flush())
+            .context("cannot write to standard output")?;
+    }
     if !case.keys_match_manifest {
         eprintln!(
             "kentongan-keytool: warning: the keys in this case's envelope differ from the case's \
              public keys on the server; what the server encrypts to this case later may not open"
         );
     }
+    let unreadable = case.unreadable();
+    if !unreadable.is_empty() {
+        let ids: Vec<String> = unreadable.iter().map(i64::to_string).collect();
+        anyhow::bail!(
+            "case {} was opened into {}, but {} of its items could not be read (item {}): \
+             they are damaged or were encrypted to another key; conversation.txt marks them",
+            case.manifest.id,
+            out.display(),
+            unreadable.len(),
+            ids.join(", ")
+        );
+    }
     eprintln!(
-        "Opened case {} into {} (report.txt, case.json). These files are not encrypted: \
-         delete them when you are done.",
+        "Opened case {} into {} (conversation.txt, report.txt, case.json). These files are not \
+         encrypted: delete them when you are done.",
         case.manifest.id,
         out.display()
     );
     Ok(())
+}
+
+fn reply(bundle: &Path, message_file: &Path, out: &Path) -> Result<()> {
+    let written = reply::write_reply(bundle, message_file, out)?;
+    let case = written.case;
+    let file = shell_word(&out.display().to_string());
+    print_line(&format!(
+        "Wrote {}: a reply to case {case} ({} characters), encrypted to the case's key.\n\
+         On the server, add it to the conversation, or send it with a stage move:\n  \
+         kentongan case reply {case} {file}\n  \
+         kentongan case move {case} --to STAGE --reply {file}",
+        out.display(),
+        written.chars,
+    ))
+}
+
+/// `word` quoted for a POSIX shell if it needs to be, so the printed command can be pasted.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '+' | ':'));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// Prints one line on stdout (what scripts capture); a closed pipe is an error, not a panic.

@@ -1,39 +1,105 @@
 //! Opening an exported case bundle in memory: parse, find this key's envelope, decrypt every
 //! item. Nothing here touches the disk, so a failure anywhere leaves nothing behind.
 //!
+//! A key that opens no envelope, or a bundle of which no item opens, is an error. A single
+//! item that does not open (damaged on the way, or written with another key) is not: the
+//! rest of the case is still worth reading, so it is kept as [`Content::Unreadable`] and the
+//! caller says so.
+//!
 //! Error messages say what failed and never what was decrypted.
 
 use anyhow::{Result, anyhow, bail};
-use kentongan_crypto::bundle::{self, Bundle, ItemKind, Manifest};
+use kentongan_crypto::bundle::{self, Bundle, Item, ItemKind, Manifest};
 use kentongan_crypto::keys::{CaseKeys, Identity, Recipient};
-use kentongan_crypto::{Holder, Report, ciphertext, envelope};
+use kentongan_crypto::message::OpenError;
+use kentongan_crypto::{Holder, Message, Report, ciphertext, envelope};
 
 /// The one message for a file that is not a well-formed bundle: truncated, edited, or
 /// something else entirely.
 pub const DAMAGED: &str = "the bundle is damaged or not a Kentongan case bundle";
 
-/// A case with every item decrypted.
+/// A case with every item decrypted, or marked as unreadable.
 #[derive(Debug)]
 pub struct OpenedCase {
     /// The public metadata, as the server exported it.
     pub manifest: Manifest,
-    /// The report items, in bundle order.
-    pub reports: Vec<OpenedReport>,
+    /// Every item, by id: the report first, then the conversation as it happened.
+    pub items: Vec<OpenedItem>,
     /// Whether the keys in the envelope are the ones the manifest names. A mismatch means
     /// whoever made the envelope (the reporter's browser) used other keys than it told the
     /// server: the content still opens, but what the server encrypts to the case later may not.
     pub keys_match_manifest: bool,
 }
 
-/// One decrypted report item.
+/// One item of a case.
 #[derive(Debug)]
-pub struct OpenedReport {
+pub struct OpenedItem {
     /// The item's number on the server.
-    pub item_id: i64,
+    pub id: i64,
+    /// What the server says it is.
+    pub kind: ItemKind,
     /// The day it was written.
     pub created_on: String,
-    /// What the reporter wrote.
-    pub report: Report,
+    /// What it says.
+    pub content: Content,
+}
+
+/// What an item says, once decrypted.
+#[derive(Debug)]
+pub enum Content {
+    /// What the reporter wrote in the form.
+    Report(Box<Report>),
+    /// A message: the reporter's, the investigators', or the one with a stage move.
+    Message(Message),
+    /// It did not open.
+    Unreadable(Unreadable),
+}
+
+/// Why an item did not open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unreadable {
+    /// Not with this case's keys: damaged, or encrypted to another key.
+    DoesNotDecrypt,
+    /// It decrypts, but is not a report.
+    NotReport,
+    /// It decrypts, but is not a message.
+    NotMessage,
+}
+
+impl Unreadable {
+    /// A stable name, for `case.json`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Unreadable::DoesNotDecrypt => "does-not-decrypt",
+            Unreadable::NotReport => "not-a-report",
+            Unreadable::NotMessage => "not-a-message",
+        }
+    }
+
+    /// What happened, in English, for the error line.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Unreadable::DoesNotDecrypt => "does not decrypt",
+            Unreadable::NotReport => "decrypts, but is not a readable report",
+            Unreadable::NotMessage => "decrypts, but is not a readable message",
+        }
+    }
+}
+
+impl OpenedCase {
+    /// The ids of the items that did not open.
+    pub fn unreadable(&self) -> Vec<i64> {
+        self.items
+            .iter()
+            .filter(|item| matches!(item.content, Content::Unreadable(_)))
+            .map(|item| item.id)
+            .collect()
+    }
+
+    /// The item with this id, if the bundle has it.
+    pub fn item(&self, id: i64) -> Option<&OpenedItem> {
+        self.items.iter().find(|item| item.id == id)
+    }
 }
 
 /// Parses a bundle, refusing other formats before looking at anything else.
@@ -65,7 +131,8 @@ pub fn parse_bundle(bytes: &[u8]) -> Result<Bundle> {
     serde_json::from_value(value).map_err(|_| anyhow!(DAMAGED))
 }
 
-/// Opens the case keys with `identity` and decrypts every item.
+/// Opens the case keys with `identity` and decrypts every item. Fails if the key opens no
+/// envelope, if the bundle has no report, or if no item at all opens.
 pub fn open_case(bundle: &Bundle, identity: &Identity) -> Result<OpenedCase> {
     let case_id = bundle.case.id;
     let keys = open_keys(bundle, identity)?;
@@ -74,41 +141,67 @@ pub fn open_case(bundle: &Bundle, identity: &Identity) -> Result<OpenedCase> {
             .notes
             .as_ref()
             .is_none_or(|notes| notes.to_public() == bundle.case.notes_recipient);
-    let identities: Vec<&Identity> = std::iter::once(&keys.case).chain(&keys.notes).collect();
-
-    let mut reports = Vec::new();
-    for item in &bundle.items {
-        let plaintext =
-            ciphertext::decrypt(&item.ciphertext, identities.iter().copied()).map_err(|_| {
-                anyhow!(
-                    "the bundle is damaged: item {} of case {case_id} does not decrypt",
-                    item.id
-                )
-            })?;
-        match item.kind {
-            ItemKind::Report => {
-                let report = Report::from_plaintext(plaintext.expose_secret()).map_err(|_| {
-                    anyhow!(
-                        "item {} of case {case_id} decrypts, but is not a readable report",
-                        item.id
-                    )
-                })?;
-                reports.push(OpenedReport {
-                    item_id: item.id,
-                    created_on: item.created_on.clone(),
-                    report,
-                });
-            }
-        }
-    }
-    if reports.is_empty() {
+    if !bundle
+        .items
+        .iter()
+        .any(|item| item.kind == ItemKind::Report)
+    {
         bail!("the bundle is damaged: case {case_id} holds no report");
+    }
+
+    let mut items: Vec<OpenedItem> = bundle
+        .items
+        .iter()
+        .map(|item| OpenedItem {
+            id: item.id,
+            kind: item.kind,
+            created_on: item.created_on.clone(),
+            content: open_item(item, &keys),
+        })
+        .collect();
+    items.sort_by_key(|item| item.id);
+    // Nothing opens: nothing worth writing out. (The bundle holds a report, so `items` is
+    // not empty.)
+    let mut unreadable = items.iter().filter_map(|item| match item.content {
+        Content::Unreadable(why) => Some((item.id, why)),
+        _ => None,
+    });
+    if let Some((id, why)) = unreadable.next() {
+        if unreadable.count() + 1 == items.len() {
+            bail!(
+                "the bundle is damaged: item {id} of case {case_id} {}",
+                why.reason()
+            );
+        }
     }
     Ok(OpenedCase {
         manifest: bundle.case.clone(),
-        reports,
+        items,
         keys_match_manifest,
     })
+}
+
+fn open_item(item: &Item, keys: &CaseKeys) -> Content {
+    match item.kind {
+        ItemKind::Report => {
+            let identities = std::iter::once(&keys.case).chain(&keys.notes);
+            let Ok(plaintext) = ciphertext::decrypt(&item.ciphertext, identities) else {
+                return Content::Unreadable(Unreadable::DoesNotDecrypt);
+            };
+            match Report::from_plaintext(plaintext.expose_secret()) {
+                Ok(report) => Content::Report(Box::new(report)),
+                Err(_) => Content::Unreadable(Unreadable::NotReport),
+            }
+        }
+        // Messages are encrypted to the case key, which the reporter holds too.
+        ItemKind::ReporterMessage | ItemKind::InvestigatorMessage | ItemKind::StageMessage => {
+            match Message::open(&item.ciphertext, &keys.case) {
+                Ok(message) => Content::Message(message),
+                Err(OpenError::NotMessage) => Content::Unreadable(Unreadable::NotMessage),
+                Err(_) => Content::Unreadable(Unreadable::DoesNotDecrypt),
+            }
+        }
+    }
 }
 
 /// The case keys from this identity's envelope. Envelopes labelled with this identity's
@@ -140,7 +233,6 @@ fn open_keys(bundle: &Bundle, identity: &Identity) -> Result<CaseKeys> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use kentongan_crypto::bundle::Item;
     use kentongan_crypto::report::{Category, EncryptedIn, Identification};
     use kentongan_crypto::{Ciphertext, KdfParams, submission};
 
@@ -175,6 +267,7 @@ pub(crate) mod tests {
                 stage: "diterima".into(),
                 case_recipient: sealed.case_recipient,
                 notes_recipient: sealed.notes_recipient,
+                history: vec![],
             },
             envelopes: sealed.envelopes,
             items: vec![Item {
@@ -196,8 +289,11 @@ pub(crate) mod tests {
         for who in [&alice, &bob] {
             let case = open_case(&parsed, who).unwrap();
             assert!(case.keys_match_manifest);
-            assert_eq!(case.reports.len(), 1);
-            assert!(case.reports[0].report == hostile_report());
+            assert_eq!(case.items.len(), 1);
+            assert!(
+                matches!(&case.items[0].content, Content::Report(r) if **r == hostile_report())
+            );
+            assert!(case.unreadable().is_empty());
         }
     }
 
@@ -264,6 +360,109 @@ pub(crate) mod tests {
         let err = open_case(&bundle, &alice).unwrap_err().to_string();
         assert!(!err.contains("rahasia"));
         assert!(err.contains("not a readable report"));
+    }
+
+    /// [`bundle_for`] after some weeks: the investigators asked, moved the case with a
+    /// message, and the reporter answered. Item 3 is the stage message.
+    pub(crate) fn bundle_with_conversation(report: &Report, team: &[Recipient]) -> Bundle {
+        let mut bundle = bundle_for(report, team);
+        let case = bundle.case.case_recipient.clone();
+        let message = |id: i64, kind: ItemKind, day: &str, text: &str| Item {
+            id,
+            kind,
+            created_on: day.into(),
+            ciphertext: Message::new(text).unwrap().seal(&case).unwrap(),
+        };
+        bundle.items.extend([
+            message(
+                2,
+                ItemKind::InvestigatorMessage,
+                "2026-11-30",
+                "Kapan kejadiannya? \" ' & < >",
+            ),
+            message(
+                3,
+                ItemKind::StageMessage,
+                "2026-11-30",
+                "Laporan Anda sedang kami periksa.",
+            ),
+            message(
+                4,
+                ItemKind::ReporterMessage,
+                "2026-12-01",
+                "Senin pagi,\njam 9.\u{202e}kiri",
+            ),
+        ]);
+        bundle.case.stage = "pemeriksaan".into();
+        bundle.case.history = vec![bundle::StageChange {
+            stage: "pemeriksaan".into(),
+            moved_on: "2026-11-30".into(),
+            moved_by: "Ani \u{1b}[2J".into(),
+            message: Some(3),
+        }];
+        bundle
+    }
+
+    fn text_of(case: &OpenedCase, id: i64) -> Option<&str> {
+        match &case.item(id)?.content {
+            Content::Message(message) => Some(&message.text),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn messages_open_with_their_kinds_in_item_order() {
+        let alice = Identity::generate();
+        let mut bundle = bundle_with_conversation(&hostile_report(), &[alice.to_public()]);
+        // Out of order in the file: still read in item order.
+        bundle.items.swap(1, 3);
+        let case = open_case(&bundle, &alice).unwrap();
+        let kinds: Vec<(i64, ItemKind)> = case.items.iter().map(|i| (i.id, i.kind)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (1, ItemKind::Report),
+                (2, ItemKind::InvestigatorMessage),
+                (3, ItemKind::StageMessage),
+                (4, ItemKind::ReporterMessage),
+            ]
+        );
+        assert_eq!(text_of(&case, 2), Some("Kapan kejadiannya? \" ' & < >"));
+        assert_eq!(text_of(&case, 4), Some("Senin pagi,\njam 9.\u{202e}kiri"));
+        assert!(case.unreadable().is_empty());
+    }
+
+    #[test]
+    fn one_unreadable_item_does_not_hide_the_rest() {
+        let alice = Identity::generate();
+        let mut bundle = bundle_with_conversation(&hostile_report(), &[alice.to_public()]);
+        let mut bytes = bundle.items[3].ciphertext.as_bytes().to_vec();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 1;
+        bundle.items[3].ciphertext = Ciphertext::from_bytes(bytes);
+        // A message item holding something else (here: JSON that is not a message).
+        bundle.items[1].ciphertext =
+            ciphertext::encrypt(&bundle.case.case_recipient, b"{\"secret\": \"rahasia\"}").unwrap();
+        let case = open_case(&bundle, &alice).unwrap();
+        assert_eq!(case.unreadable(), [2, 4]);
+        assert!(matches!(
+            case.item(2).unwrap().content,
+            Content::Unreadable(Unreadable::NotMessage)
+        ));
+        assert!(matches!(
+            case.item(4).unwrap().content,
+            Content::Unreadable(Unreadable::DoesNotDecrypt)
+        ));
+        assert!(matches!(case.item(1).unwrap().content, Content::Report(_)));
+        assert_eq!(text_of(&case, 3), Some("Laporan Anda sedang kami periksa."));
+
+        // The report damaged too: the messages are still read.
+        let mut bytes = bundle.items[0].ciphertext.as_bytes().to_vec();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 1;
+        bundle.items[0].ciphertext = Ciphertext::from_bytes(bytes);
+        let case = open_case(&bundle, &alice).unwrap();
+        assert_eq!(case.unreadable(), [1, 2, 4]);
     }
 
     #[test]

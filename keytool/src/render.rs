@@ -1,83 +1,254 @@
-//! The two files `open` writes: `report.txt` for people, `case.json` for programs.
+//! The files `open` writes: `report.txt` and `conversation.txt` for people, `case.json` for
+//! programs.
 //!
-//! `report.txt` is meant to be read with `cat`, `less` or printed, so control characters
-//! and bidirectional overrides in what the reporter wrote are shown escaped (a report must
-//! not be able to drive the investigator's terminal or reorder what they see). `case.json`
-//! keeps the exact text.
+//! The text files are meant to be read with `cat`, `less` or printed, and the conversation
+//! is also printed to the terminal, so control characters and bidirectional overrides in
+//! what anyone wrote (and in the server's metadata) are shown escaped: a message must not
+//! be able to drive the investigator's terminal or reorder what they see. `case.json` keeps
+//! the exact text.
+//!
+//! Every buffer that holds decrypted text is sized exactly before it is filled (a first
+//! pass counts the bytes), so it is never reallocated, which would leave unzeroized copies
+//! behind in freed memory.
 
-use std::fmt::Write as _;
+use std::fmt;
 
 use anyhow::{Context, Result};
-use kentongan_crypto::Report;
-use kentongan_crypto::bundle::{self, ItemKind, Manifest};
+use kentongan_crypto::bundle::{self, ItemKind, Manifest, StageChange};
 use kentongan_crypto::report::{Category, EncryptedIn};
+use kentongan_crypto::{Message, Report};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::open::OpenedCase;
+use crate::open::{Content, OpenedCase, OpenedItem, Unreadable};
 
 /// The `format` of `case.json`.
 pub const CASE_JSON_FORMAT: &str = "kentongan-opened-case/1";
 
+const CONFIDENTIAL: &str =
+    "RAHASIA (CONFIDENTIAL): simpan dan musnahkan dengan aman (store and destroy securely).";
+
 /// `report.txt`: every report of the case with Indonesian labels and English in parentheses.
 pub fn report_txt(case: &OpenedCase) -> Zeroizing<String> {
-    let mut out = Zeroizing::new(String::with_capacity(16 * 1024));
+    render_exactly(|out| {
+        writeln!(
+            out,
+            "KENTONGAN — LAPORAN PELANGGARAN (WHISTLEBLOWING REPORT)"
+        )?;
+        writeln!(out, "{CONFIDENTIAL}")?;
+        writeln!(out)?;
+        case_header(out, case, "Tahap (stage)")?;
+        for item in reports(case) {
+            writeln!(out)?;
+            writeln!(out, "--- Laporan (report), item {} ---", item.id)?;
+            report_body(out, item)?;
+        }
+        Ok(())
+    })
+}
+
+/// `conversation.txt`: the case number and stage, the stage history with the message that
+/// came with each move, the report, then every message in item order, marked by who wrote
+/// it. Also what `open` prints.
+pub fn conversation_txt(case: &OpenedCase) -> Zeroizing<String> {
+    render_exactly(|out| {
+        writeln!(
+            out,
+            "KENTONGAN — PERCAKAPAN DAN RIWAYAT KASUS (CASE CONVERSATION AND HISTORY)"
+        )?;
+        writeln!(out, "{CONFIDENTIAL}")?;
+        writeln!(out)?;
+        case_header(out, case, "Tahap sekarang (current stage)")?;
+        let unreadable = case.unreadable();
+        if !unreadable.is_empty() {
+            let ids: Vec<String> = unreadable.iter().map(i64::to_string).collect();
+            writeln!(out)?;
+            writeln!(
+                out,
+                "PERHATIAN (ATTENTION): item {} tidak dapat dibuka (could not be opened); \
+                 lihat di bawah (see below).",
+                ids.join(", ")
+            )?;
+        }
+
+        writeln!(out)?;
+        writeln!(out, "=== Riwayat tahap (stage history) ===")?;
+        write!(out, "{}  ", case.manifest.created_on)?;
+        put(out, &stage_name("diterima"))?;
+        writeln!(out, ": laporan masuk (report received)")?;
+        for change in &case.manifest.history {
+            stage_change(out, case, change)?;
+        }
+
+        for item in reports(case) {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "=== Laporan (report), item {}, {} ===",
+                item.id,
+                printable(&item.created_on)
+            )?;
+            report_body(out, item)?;
+        }
+
+        writeln!(out)?;
+        writeln!(out, "=== Percakapan (conversation) ===")?;
+        let mut any = false;
+        for item in case.items.iter().filter(|i| i.kind != ItemKind::Report) {
+            any = true;
+            writeln!(out)?;
+            conversation_entry(out, case, item)?;
+        }
+        if !any {
+            writeln!(out)?;
+            writeln!(out, "(belum ada pesan / no messages yet)")?;
+        }
+        Ok(())
+    })
+}
+
+fn reports(case: &OpenedCase) -> impl Iterator<Item = &OpenedItem> {
+    case.items.iter().filter(|i| i.kind == ItemKind::Report)
+}
+
+fn case_header(out: &mut dyn fmt::Write, case: &OpenedCase, stage_label: &str) -> fmt::Result {
     let m = &case.manifest;
-    // Writing to a String cannot fail.
-    let _ = writeln!(
-        out,
-        "KENTONGAN — LAPORAN PELANGGARAN (WHISTLEBLOWING REPORT)"
-    );
-    let _ = writeln!(
-        out,
-        "RAHASIA (CONFIDENTIAL): simpan dan musnahkan dengan aman (store and destroy securely)."
-    );
-    let _ = writeln!(out);
-    line(&mut out, "Nomor kasus (case number)", &m.id.to_string());
-    line(&mut out, "Tanggal diterima (date received)", &m.created_on);
-    line(&mut out, "Tahap (stage)", &stage_name(&m.stage));
+    line(out, "Nomor kasus (case number)", &m.id.to_string())?;
+    line(out, "Tanggal diterima (date received)", &m.created_on)?;
+    line(out, stage_label, &stage_name(&m.stage))?;
     if !case.keys_match_manifest {
-        let _ = writeln!(out);
-        let _ = writeln!(
+        writeln!(out)?;
+        writeln!(
             out,
             "PERINGATAN (WARNING): kunci di amplop tidak sama dengan kunci publik kasus di server \
              (the keys in the envelope differ from the case's public keys on the server)."
-        );
+        )?;
     }
-    for opened in &case.reports {
-        let r = &opened.report;
-        let _ = writeln!(out);
-        let _ = writeln!(out, "--- Laporan (report), item {} ---", opened.item_id);
-        line(&mut out, "Ditulis (written on)", &opened.created_on);
-        line(&mut out, "Kategori (category)", category_name(r.category));
-        block(&mut out, "Apa yang terjadi (what happened)", &r.what);
-        block(&mut out, "Siapa yang terlibat (who was involved)", &r.who);
-        block(&mut out, "Di mana (where)", &r.place);
-        block(&mut out, "Kapan (when)", &r.when);
-        block(&mut out, "Bagaimana (how)", &r.how);
-        block(&mut out, "Mengapa (why)", &r.why);
-        match &r.identification {
-            None => line(
-                &mut out,
-                "Identitas pelapor (reporter)",
-                "Anonim (anonymous)",
-            ),
-            Some(id) => {
-                block(&mut out, "Nama pelapor (reporter's name)", &id.name);
-                block(&mut out, "Kontak pelapor (reporter's contact)", &id.contact);
-            }
-        }
-        line(&mut out, "Bahasa formulir (form language)", &r.language);
-        line(
-            &mut out,
-            "Dienkripsi di (encrypted in)",
-            encrypted_in_name(r.encrypted_in),
-        );
-    }
-    out
+    Ok(())
 }
 
-/// `case.json`: the manifest and every decrypted item, pretty-printed.
+/// One move: day, stage, who, and the message to the reporter that came with it.
+fn stage_change(out: &mut dyn fmt::Write, case: &OpenedCase, change: &StageChange) -> fmt::Result {
+    put(out, &change.moved_on)?;
+    out.write_str("  ")?;
+    put(out, &stage_name(&change.stage))?;
+    out.write_str(", oleh (by) ")?;
+    put(out, &change.moved_by)?;
+    writeln!(out)?;
+    let Some(id) = change.message else {
+        return writeln!(
+            out,
+            "    (tanpa pesan untuk pelapor / no message to the reporter)"
+        );
+    };
+    match case.item(id).map(|item| &item.content) {
+        Some(Content::Message(message)) => {
+            writeln!(
+                out,
+                "    Pesan untuk pelapor (message to the reporter), item {id}:"
+            )?;
+            text(out, "        ", &message.text)
+        }
+        Some(Content::Unreadable(why)) => {
+            writeln!(
+                out,
+                "    Pesan untuk pelapor, item {id}: {}",
+                unreadable_text(*why)
+            )
+        }
+        Some(Content::Report(_)) => writeln!(
+            out,
+            "    Pesan untuk pelapor: item {id} bukan pesan (is not a message)"
+        ),
+        None => writeln!(
+            out,
+            "    Pesan untuk pelapor: item {id} tidak ada dalam bundel (is not in the bundle)"
+        ),
+    }
+}
+
+/// One message of the conversation: day, who wrote it, and what it says.
+fn conversation_entry(
+    out: &mut dyn fmt::Write,
+    case: &OpenedCase,
+    item: &OpenedItem,
+) -> fmt::Result {
+    out.write_char('[')?;
+    put(out, &item.created_on)?;
+    out.write_str("] ")?;
+    match item.kind {
+        ItemKind::ReporterMessage => out.write_str("Pelapor (Reporter)")?,
+        ItemKind::InvestigatorMessage => out.write_str("Tim (Investigators)")?,
+        ItemKind::StageMessage => {
+            out.write_str("Tim (Investigators), pesan perpindahan tahap (stage move message)")?;
+            let moved_to = case
+                .manifest
+                .history
+                .iter()
+                .find(|change| change.message == Some(item.id));
+            if let Some(change) = moved_to {
+                out.write_str(" ke (to) ")?;
+                put(out, &stage_name(&change.stage))?;
+            }
+        }
+        ItemKind::Report => out.write_str("Laporan (report)")?,
+    }
+    writeln!(out, ", item {}:", item.id)?;
+    match &item.content {
+        Content::Message(message) => text(out, "    ", &message.text),
+        Content::Unreadable(why) => writeln!(out, "    {}", unreadable_text(*why)),
+        Content::Report(_) => writeln!(out, "    (laporan; lihat di atas / a report, see above)"),
+    }
+}
+
+fn unreadable_text(why: Unreadable) -> &'static str {
+    match why {
+        Unreadable::DoesNotDecrypt => {
+            "TIDAK DAPAT DIBUKA: rusak atau dienkripsi dengan kunci lain \
+             (COULD NOT BE OPENED: damaged, or encrypted to another key)"
+        }
+        Unreadable::NotReport => {
+            "TIDAK DAPAT DIBACA: bukan laporan yang dapat dibaca (UNREADABLE: not a readable report)"
+        }
+        Unreadable::NotMessage => {
+            "TIDAK DAPAT DIBACA: bukan pesan yang dapat dibaca (UNREADABLE: not a readable message)"
+        }
+    }
+}
+
+fn report_body(out: &mut dyn fmt::Write, item: &OpenedItem) -> fmt::Result {
+    line(out, "Ditulis (written on)", &item.created_on)?;
+    let r = match &item.content {
+        Content::Report(report) => report,
+        Content::Unreadable(why) => return writeln!(out, "{}", unreadable_text(*why)),
+        Content::Message(_) => {
+            return writeln!(out, "(pesan, bukan laporan / a message, not a report)");
+        }
+    };
+    line(out, "Kategori (category)", category_name(r.category))?;
+    block(out, "Apa yang terjadi (what happened)", &r.what)?;
+    block(out, "Siapa yang terlibat (who was involved)", &r.who)?;
+    block(out, "Di mana (where)", &r.place)?;
+    block(out, "Kapan (when)", &r.when)?;
+    block(out, "Bagaimana (how)", &r.how)?;
+    block(out, "Mengapa (why)", &r.why)?;
+    match &r.identification {
+        None => line(out, "Identitas pelapor (reporter)", "Anonim (anonymous)")?,
+        Some(id) => {
+            block(out, "Nama pelapor (reporter's name)", &id.name)?;
+            block(out, "Kontak pelapor (reporter's contact)", &id.contact)?;
+        }
+    }
+    line(out, "Bahasa formulir (form language)", &r.language)?;
+    line(
+        out,
+        "Dienkripsi di (encrypted in)",
+        encrypted_in_name(r.encrypted_in),
+    )
+}
+
+/// `case.json`: the manifest (with the stage history) and every item, decrypted:
+/// `report` for reports, `message` for messages, `unreadable` for what did not open.
 pub fn case_json(case: &OpenedCase) -> Result<Zeroizing<Vec<u8>>> {
     #[derive(Serialize)]
     struct CaseJson<'a> {
@@ -85,6 +256,7 @@ pub fn case_json(case: &OpenedCase) -> Result<Zeroizing<Vec<u8>>> {
         bundle_format: &'static str,
         case: &'a Manifest,
         keys_match_manifest: bool,
+        unreadable_items: Vec<i64>,
         items: Vec<ItemJson<'a>>,
     }
     #[derive(Serialize)]
@@ -92,66 +264,125 @@ pub fn case_json(case: &OpenedCase) -> Result<Zeroizing<Vec<u8>>> {
         id: i64,
         kind: ItemKind,
         created_on: &'a str,
-        report: &'a Report,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        report: Option<&'a Report>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message: Option<&'a Message>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        unreadable: Option<&'static str>,
     }
     let doc = CaseJson {
         format: CASE_JSON_FORMAT,
         bundle_format: bundle::FORMAT,
         case: &case.manifest,
         keys_match_manifest: case.keys_match_manifest,
+        unreadable_items: case.unreadable(),
         items: case
-            .reports
+            .items
             .iter()
-            .map(|r| ItemJson {
-                id: r.item_id,
-                kind: ItemKind::Report,
-                created_on: &r.created_on,
-                report: &r.report,
+            .map(|item| {
+                let (report, message, unreadable) = match &item.content {
+                    Content::Report(report) => (Some(&**report), None, None),
+                    Content::Message(message) => (None, Some(message), None),
+                    Content::Unreadable(why) => (None, None, Some(why.slug())),
+                };
+                ItemJson {
+                    id: item.id,
+                    kind: item.kind,
+                    created_on: &item.created_on,
+                    report,
+                    message,
+                    unreadable,
+                }
             })
             .collect(),
     };
-    // Room for the largest report up front, so the buffer is not reallocated (which would
-    // leave unzeroized copies of decrypted text behind in freed memory).
-    let capacity = kentongan_crypto::report::MAX_REPORT_FRAME * 2 * case.reports.len().max(1);
-    let mut out = Zeroizing::new(Vec::with_capacity(capacity));
+    let mut size = ByteCount(0);
+    serde_json::to_writer_pretty(&mut size, &doc).context("cannot write case.json")?;
+    let mut out = Zeroizing::new(Vec::with_capacity(size.0 + 1));
     serde_json::to_writer_pretty(&mut *out, &doc).context("cannot write case.json")?;
     out.push(b'\n');
     Ok(out)
 }
 
-fn line(out: &mut String, label: &str, value: &str) {
-    let _ = writeln!(out, "{label}: {}", printable(value));
+/// Renders twice: once to count the bytes, once into a buffer of exactly that size.
+fn render_exactly(render: impl Fn(&mut dyn fmt::Write) -> fmt::Result) -> Zeroizing<String> {
+    let mut size = ByteCount(0);
+    // Neither writer fails: counting cannot, and the buffer is a String.
+    let _ = render(&mut size);
+    let mut out = Zeroizing::new(String::with_capacity(size.0));
+    let _ = render(&mut *out);
+    out
+}
+
+/// Counts what is written, keeps nothing.
+struct ByteCount(usize);
+
+impl fmt::Write for ByteCount {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0 = self.0.saturating_add(s.len());
+        Ok(())
+    }
+}
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 = self.0.saturating_add(buf.len());
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn line(out: &mut dyn fmt::Write, label: &str, value: &str) -> fmt::Result {
+    write!(out, "{label}: ")?;
+    put(out, value)?;
+    writeln!(out)
 }
 
 /// A label, then the text indented on the following lines, so multi-line answers stay
 /// visibly inside their field.
-fn block(out: &mut String, label: &str, value: &str) {
-    let _ = writeln!(out, "{label}:");
+fn block(out: &mut dyn fmt::Write, label: &str, value: &str) -> fmt::Result {
+    writeln!(out, "{label}:")?;
     if value.trim().is_empty() {
-        let _ = writeln!(out, "    (tidak diisi / not filled in)");
-        return;
+        return writeln!(out, "    (tidak diisi / not filled in)");
     }
-    for text_line in value.lines() {
-        if text_line.trim().is_empty() {
-            out.push('\n');
-        } else {
-            let _ = writeln!(out, "    {}", printable(text_line));
-        }
-    }
+    text(out, "    ", value)
 }
 
-/// `text` with control characters (other than tab) and bidirectional controls escaped as
-/// `\u{…}`: they would otherwise reach the terminal that shows the file.
-fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// `value`'s lines, each indented (blank lines stay blank).
+fn text(out: &mut dyn fmt::Write, indent: &str, value: &str) -> fmt::Result {
+    for text_line in value.lines() {
+        if !text_line.trim().is_empty() {
+            out.write_str(indent)?;
+            put(out, text_line)?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Writes `text` with control characters (other than tab) and bidirectional controls
+/// escaped as `\u{…}`: they would otherwise reach the terminal that shows the file.
+fn put(out: &mut dyn fmt::Write, text: &str) -> fmt::Result {
     for c in text.chars() {
         let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
         if (c.is_control() && c != '\t') || bidi {
-            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            write!(out, "\\u{{{:x}}}", u32::from(c))?;
         } else {
-            out.push(c);
+            out.write_char(c)?;
         }
     }
+    Ok(())
+}
+
+/// [`put`] into a new string, for metadata (never decrypted text, which would be left in a
+/// buffer that is not zeroized).
+fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let _ = put(&mut out, text);
     out
 }
 
@@ -197,8 +428,8 @@ fn encrypted_in_name(place: EncryptedIn) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::open::OpenedReport;
-    use crate::open::tests::hostile_report;
+    use crate::open::tests::{bundle_with_conversation, hostile_report};
+    use crate::open::{OpenedItem, open_case};
     use kentongan_crypto::keys::Identity;
 
     fn case(report: Report) -> OpenedCase {
@@ -209,41 +440,54 @@ mod tests {
                 stage: "tindakan_korektif".into(),
                 case_recipient: Identity::generate().to_public(),
                 notes_recipient: Identity::generate().to_public(),
+                history: vec![],
             },
-            reports: vec![OpenedReport {
-                item_id: 1,
+            items: vec![OpenedItem {
+                id: 1,
+                kind: ItemKind::Report,
                 created_on: "2026-11-28".into(),
-                report,
+                content: Content::Report(Box::new(report)),
             }],
             keys_match_manifest: true,
+        }
+    }
+
+    fn conversation() -> OpenedCase {
+        let alice = Identity::generate();
+        let bundle = bundle_with_conversation(&hostile_report(), &[alice.to_public()]);
+        open_case(&bundle, &alice).unwrap()
+    }
+
+    fn assert_contains_all(text: &str, expected: &[&str]) {
+        for expected in expected {
+            assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }
     }
 
     #[test]
     fn report_txt_shows_every_field_and_escapes_terminal_controls() {
         let text = report_txt(&case(hostile_report()));
-        for expected in [
-            "Nomor kasus (case number): 7",
-            "Tanggal diterima (date received): 2026-11-28",
-            "Tahap (stage): Tindakan Korektif (corrective action)",
-            "Kategori (category): Gratifikasi atau suap (gratuities or bribery)",
-            "    Pungutan liar \" ' & < > di loket\n    baris kedua\n",
-            "    test \" ' & < >\n",
-            "Bagaimana (how):\n    (tidak diisi / not filled in)\n",
-            "    Tidak ada dasar hukum\\u{1b}[31m merah\n",
-            "    Siti \" ' & < >\n",
-            "    0812\n    3456\n",
-            "Dienkripsi di (encrypted in): peramban pelapor (the reporter's browser)",
-        ] {
-            assert!(
-                text.contains(expected),
-                "missing {expected:?} in\n{}",
-                &*text
-            );
-        }
+        assert_contains_all(
+            &text,
+            &[
+                "Nomor kasus (case number): 7",
+                "Tanggal diterima (date received): 2026-11-28",
+                "Tahap (stage): Tindakan Korektif (corrective action)",
+                "Kategori (category): Gratifikasi atau suap (gratuities or bribery)",
+                "    Pungutan liar \" ' & < > di loket\n    baris kedua\n",
+                "    test \" ' & < >\n",
+                "Bagaimana (how):\n    (tidak diisi / not filled in)\n",
+                "    Tidak ada dasar hukum\\u{1b}[31m merah\n",
+                "    Siti \" ' & < >\n",
+                "    0812\n    3456\n",
+                "Dienkripsi di (encrypted in): peramban pelapor (the reporter's browser)",
+            ],
+        );
         assert!(!text.contains('\u{1b}'));
         assert!(!text.contains("Anonim"));
         assert!(!text.contains("PERINGATAN"));
+        // Sized exactly: the buffer was never reallocated.
+        assert_eq!(text.capacity(), text.len());
     }
 
     #[test]
@@ -255,6 +499,84 @@ mod tests {
         let text = report_txt(&opened);
         assert!(text.contains("Identitas pelapor (reporter): Anonim (anonymous)"));
         assert!(text.contains("PERINGATAN (WARNING)"));
+    }
+
+    #[test]
+    fn the_conversation_shows_history_report_and_messages_in_order() {
+        let text = conversation_txt(&conversation());
+        assert_contains_all(
+            &text,
+            &[
+                "Nomor kasus (case number): 7\n",
+                "Tahap sekarang (current stage): Pemeriksaan (examination)\n",
+                "=== Riwayat tahap (stage history) ===\n\
+                 2026-11-28  Diterima (received): laporan masuk (report received)\n\
+                 2026-11-30  Pemeriksaan (examination), oleh (by) Ani \\u{1b}[2J\n\
+                 \x20   Pesan untuk pelapor (message to the reporter), item 3:\n\
+                 \x20       Laporan Anda sedang kami periksa.\n",
+                "=== Laporan (report), item 1, 2026-11-28 ===\n",
+                "    Pungutan liar \" ' & < > di loket\n",
+                "=== Percakapan (conversation) ===\n\n\
+                 [2026-11-30] Tim (Investigators), item 2:\n\
+                 \x20   Kapan kejadiannya? \" ' & < >\n\n\
+                 [2026-11-30] Tim (Investigators), pesan perpindahan tahap (stage move message) \
+                 ke (to) Pemeriksaan (examination), item 3:\n\
+                 \x20   Laporan Anda sedang kami periksa.\n\n\
+                 [2026-12-01] Pelapor (Reporter), item 4:\n\
+                 \x20   Senin pagi,\n\
+                 \x20   jam 9.\\u{202e}kiri\n",
+            ],
+        );
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{202e}'));
+        assert!(!text.contains("PERHATIAN"));
+        assert_eq!(text.capacity(), text.len());
+    }
+
+    #[test]
+    fn the_conversation_names_what_did_not_open() {
+        let mut opened = conversation();
+        for item in &mut opened.items {
+            if item.id == 3 || item.id == 4 {
+                item.content = Content::Unreadable(Unreadable::DoesNotDecrypt);
+            }
+        }
+        opened.manifest.history.push(StageChange {
+            stage: "verifikasi".into(),
+            moved_on: "2026-12-02".into(),
+            moved_by: "Budi".into(),
+            message: Some(99),
+        });
+        opened.manifest.history.push(StageChange {
+            stage: "tindakan-korektif".into(),
+            moved_on: "2026-12-03".into(),
+            moved_by: "Budi".into(),
+            message: None,
+        });
+        let text = conversation_txt(&opened);
+        assert_contains_all(
+            &text,
+            &[
+                "PERHATIAN (ATTENTION): item 3, 4 tidak dapat dibuka (could not be opened)",
+                "    Pesan untuk pelapor, item 3: TIDAK DAPAT DIBUKA",
+                "item 99 tidak ada dalam bundel (is not in the bundle)",
+                "2026-12-03  Tindakan Korektif (corrective action), oleh (by) Budi\n    \
+                 (tanpa pesan untuk pelapor / no message to the reporter)\n",
+                "[2026-12-01] Pelapor (Reporter), item 4:\n    TIDAK DAPAT DIBUKA",
+            ],
+        );
+        assert!(!text.contains("jam 9"));
+    }
+
+    #[test]
+    fn a_case_without_messages_says_so() {
+        let text = conversation_txt(&case(hostile_report()));
+        assert!(
+            text.ends_with(
+                "=== Percakapan (conversation) ===\n\n(belum ada pesan / no messages yet)\n"
+            ),
+            "{}",
+            &*text
+        );
     }
 
     #[test]
@@ -270,11 +592,32 @@ mod tests {
     #[test]
     fn case_json_keeps_exact_text() {
         let json = case_json(&case(hostile_report())).unwrap();
+        assert_eq!(json.capacity(), json.len());
         let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
         assert_eq!(value["format"], CASE_JSON_FORMAT);
         assert_eq!(value["case"]["id"], 7);
         assert_eq!(value["items"][0]["kind"], "report");
         let report: Report = serde_json::from_value(value["items"][0]["report"].clone()).unwrap();
         assert!(report == hostile_report());
+    }
+
+    #[test]
+    fn case_json_holds_messages_and_history() {
+        let mut opened = conversation();
+        opened.items[3].content = Content::Unreadable(Unreadable::NotMessage);
+        let json = case_json(&opened).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(value["unreadable_items"], serde_json::json!([4]));
+        assert_eq!(value["case"]["history"][0]["message"], 3);
+        assert_eq!(value["case"]["history"][0]["moved_by"], "Ani \u{1b}[2J");
+        let items = value["items"].as_array().unwrap();
+        assert_eq!(items.len(), 4);
+        assert_eq!(items[1]["kind"], "investigator-message");
+        assert_eq!(items[1]["message"]["text"], "Kapan kejadiannya? \" ' & < >");
+        assert!(items[1].get("report").is_none());
+        assert_eq!(items[2]["kind"], "stage-message");
+        assert_eq!(items[3]["kind"], "reporter-message");
+        assert_eq!(items[3]["unreadable"], "not-a-message");
+        assert!(items[3].get("message").is_none());
     }
 }

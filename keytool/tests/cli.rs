@@ -10,9 +10,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use kentongan_crypto::bundle::{self, Bundle, Item, ItemKind, Manifest};
+use kentongan_crypto::bundle::{self, Bundle, Item, ItemKind, Manifest, StageChange};
+use kentongan_crypto::keys::Identity;
 use kentongan_crypto::report::{Category, EncryptedIn, Identification};
-use kentongan_crypto::{Ciphertext, KdfParams, Recipient, Report, submission};
+use kentongan_crypto::{
+    Ciphertext, Holder, KdfParams, Message, Recipient, Reply, Report, envelope, submission,
+};
 
 const PASSPHRASE: &str = "pisang goreng \" ' & < > hangat";
 
@@ -22,6 +25,20 @@ fn keytool(args: &[&Path]) -> Output {
         .stdin(Stdio::null())
         .output()
         .unwrap()
+}
+
+/// Runs the keytool with `input` on its standard input.
+fn keytool_with_input(args: &[&Path], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kentongan-keytool"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 fn stdout(output: &Output) -> String {
@@ -128,6 +145,7 @@ fn bundle_for(report: &Report, team: &[Recipient]) -> Bundle {
             stage: "pemeriksaan".into(),
             case_recipient: sealed.case_recipient,
             notes_recipient: sealed.notes_recipient,
+            history: vec![],
         },
         envelopes: sealed.envelopes,
         items: vec![Item {
@@ -243,14 +261,19 @@ fn open_writes_the_report_and_case_json() {
 
     let out = s.open("case.json", "alice.age", "case-7");
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(out.stdout.is_empty());
     let dir = s.path("case-7");
+    // What is printed is the conversation, as written.
+    assert_eq!(
+        stdout(&out),
+        fs::read_to_string(dir.join("conversation.txt")).unwrap()
+    );
+    assert!(stdout(&out).contains("(belum ada pesan / no messages yet)"));
     let mut names: Vec<String> = fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["case.json", "report.txt"]);
+    assert_eq!(names, ["case.json", "conversation.txt", "report.txt"]);
     // No staging directory left next to it.
     assert_eq!(s.entries(), ["alice.age", "case-7", "case.json", "pass"]);
 
@@ -277,6 +300,7 @@ fn open_writes_the_report_and_case_json() {
     #[cfg(unix)]
     {
         assert_eq!(mode(&dir.join("report.txt")), 0o600);
+        assert_eq!(mode(&dir.join("conversation.txt")), 0o600);
         assert_eq!(mode(&dir.join("case.json")), 0o600);
         assert_eq!(mode(&dir), 0o700);
     }
@@ -379,4 +403,309 @@ fn garbage_truncated_and_foreign_bundles_are_refused() {
         assert!(err.contains(expected), "{file}: {err}");
     }
     assert_eq!(s.entries(), before);
+}
+
+/// [`bundle_for`] weeks later, as the server exports it: the team asked a question, moved the
+/// case to `pemeriksaan` with a message, and the reporter answered. Items 2 to 4.
+fn bundle_with_conversation(report: &Report, team: &[Recipient]) -> Bundle {
+    let mut bundle = bundle_for(report, team);
+    let case = bundle.case.case_recipient.clone();
+    let message = |id: i64, kind: ItemKind, day: &str, text: &str| Item {
+        id,
+        kind,
+        created_on: day.into(),
+        ciphertext: Message::new(text).unwrap().seal(&case).unwrap(),
+    };
+    bundle.items.extend([
+        message(
+            2,
+            ItemKind::InvestigatorMessage,
+            "2026-11-30",
+            "Kapan kejadiannya? test \" ' & < >",
+        ),
+        message(
+            3,
+            ItemKind::StageMessage,
+            "2026-12-01",
+            "Laporan Anda sedang kami periksa.",
+        ),
+        message(
+            4,
+            ItemKind::ReporterMessage,
+            "2026-12-02",
+            "Senin pagi, jam 9.\n\u{1b}[2Jbaris kedua",
+        ),
+    ]);
+    bundle.case.stage = "pemeriksaan".into();
+    bundle.case.history = vec![StageChange {
+        stage: "pemeriksaan".into(),
+        moved_on: "2026-12-01".into(),
+        moved_by: "Ani Lestari".into(),
+        message: Some(3),
+    }];
+    bundle
+}
+
+#[test]
+fn open_shows_the_stage_history_and_the_conversation() {
+    let s = Scratch::new();
+    let alice = s.generate("alice.age");
+    write_bundle(
+        &s,
+        "b.json",
+        &bundle_with_conversation(&hostile_report(), &[alice]),
+    );
+    let out = s.open("b.json", "alice.age", "case-7");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shown = stdout(&out);
+    let written = fs::read_to_string(s.path("case-7/conversation.txt")).unwrap();
+    assert_eq!(shown, written);
+    let in_order = [
+        "Nomor kasus (case number): 7\n",
+        "Tahap sekarang (current stage): Pemeriksaan (examination)\n",
+        "=== Riwayat tahap (stage history) ===\n",
+        "2026-11-28  Diterima (received): laporan masuk (report received)\n",
+        "2026-12-01  Pemeriksaan (examination), oleh (by) Ani Lestari\n",
+        "    Pesan untuk pelapor (message to the reporter), item 3:\n",
+        "        Laporan Anda sedang kami periksa.\n",
+        "=== Laporan (report), item 1, 2026-11-28 ===\n",
+        "    Kepala seksi menerima uang test \" ' & < >\n",
+        "=== Percakapan (conversation) ===\n",
+        "[2026-11-30] Tim (Investigators), item 2:\n",
+        "    Kapan kejadiannya? test \" ' & < >\n",
+        "[2026-12-01] Tim (Investigators), pesan perpindahan tahap (stage move message) ke (to) \
+         Pemeriksaan (examination), item 3:\n",
+        "[2026-12-02] Pelapor (Reporter), item 4:\n",
+        "    Senin pagi, jam 9.\n    \\u{1b}[2Jbaris kedua\n",
+    ];
+    let mut at = 0;
+    for expected in in_order {
+        let found = shown[at..]
+            .find(expected)
+            .unwrap_or_else(|| panic!("missing {expected:?} after byte {at} in\n{shown}"));
+        at += found + expected.len();
+    }
+    assert!(!shown.contains('\u{1b}'));
+
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(s.path("case-7/case.json")).unwrap()).unwrap();
+    assert_eq!(json["case"]["history"][0]["message"], 3);
+    assert_eq!(json["unreadable_items"], serde_json::json!([]));
+    let items = json["items"].as_array().unwrap();
+    assert_eq!(items.len(), 4);
+    assert_eq!(items[3]["kind"], "reporter-message");
+    // The exact text, escape character included, for programs.
+    assert_eq!(
+        items[3]["message"]["text"],
+        "Senin pagi, jam 9.\n\u{1b}[2Jbaris kedua"
+    );
+
+    // --quiet: the same files, nothing printed.
+    let quiet = keytool(&[
+        "open".as_ref(),
+        &s.path("b.json"),
+        "--identity".as_ref(),
+        &s.path("alice.age"),
+        "--passphrase-file".as_ref(),
+        &s.pass(),
+        "--out".as_ref(),
+        &s.path("quiet"),
+        "--quiet".as_ref(),
+    ]);
+    assert!(quiet.status.success(), "{}", stderr(&quiet));
+    assert!(quiet.stdout.is_empty());
+    assert_eq!(
+        fs::read_to_string(s.path("quiet/conversation.txt")).unwrap(),
+        written
+    );
+}
+
+#[test]
+fn a_damaged_message_is_named_and_the_rest_is_written() {
+    let s = Scratch::new();
+    let alice = s.generate("alice.age");
+    let mut bundle = bundle_with_conversation(&hostile_report(), &[alice]);
+    let mut bytes = bundle.items[3].ciphertext.as_bytes().to_vec();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    bundle.items[3].ciphertext = Ciphertext::from_bytes(bytes);
+    write_bundle(&s, "b.json", &bundle);
+
+    let out = s.open("b.json", "alice.age", "case-7");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("but 1 of its items could not be read (item 4)"),
+        "{err}"
+    );
+    let written = fs::read_to_string(s.path("case-7/conversation.txt")).unwrap();
+    assert_eq!(stdout(&out), written);
+    assert!(written.contains("PERHATIAN (ATTENTION): item 4 tidak dapat dibuka"));
+    assert!(written.contains("[2026-12-02] Pelapor (Reporter), item 4:\n    TIDAK DAPAT DIBUKA"));
+    assert!(written.contains("    Kapan kejadiannya? test \" ' & < >\n"));
+    assert!(!written.contains("Senin pagi"));
+    assert!(s.path("case-7/report.txt").exists());
+}
+
+/// The case keys, as the holder of `identity` opens them from the bundle.
+fn case_key(bundle: &Bundle, identity: &Identity) -> Identity {
+    let keys = bundle
+        .envelopes
+        .iter()
+        .filter(|e| matches!(e.holder, Holder::Investigator(_)))
+        .find_map(|e| envelope::open(&e.ciphertext, identity).ok())
+        .unwrap();
+    keys.case
+}
+
+fn reply_args<'a>(bundle: &'a Path, message: &'a Path, out: &'a Path) -> Vec<&'a Path> {
+    vec![
+        "reply".as_ref(),
+        bundle,
+        "--message-file".as_ref(),
+        message,
+        "--out".as_ref(),
+        out,
+    ]
+}
+
+#[test]
+fn reply_encrypts_to_the_case_key_without_any_secret() {
+    let s = Scratch::new();
+    let investigator = Identity::generate();
+    let bundle = bundle_for(&hostile_report(), &[investigator.to_public()]);
+    write_bundle(&s, "b.json", &bundle);
+    let text = "Terima kasih.\r\nKapan kejadiannya? test \" ' & < > ꦏ\n\n";
+    fs::write(s.path("msg.txt"), text).unwrap();
+
+    let out = keytool(&reply_args(
+        &s.path("b.json"),
+        &s.path("msg.txt"),
+        &s.path("reply.json"),
+    ));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out);
+    let file = s.path("reply.json").display().to_string();
+    assert!(
+        printed.contains(&format!("Wrote {file}: a reply to case 7 (")),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(&format!("\n  kentongan case reply 7 {file}\n")),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(&format!(
+            "\n  kentongan case move 7 --to STAGE --reply {file}\n"
+        )),
+        "{printed}"
+    );
+    assert!(!printed.contains("Kapan"));
+
+    let reply = Reply::parse(&fs::read(s.path("reply.json")).unwrap()).unwrap();
+    assert!(reply.check_for(7, &bundle.case.case_recipient).is_ok());
+    let message = Message::open(&reply.ciphertext, &case_key(&bundle, &investigator)).unwrap();
+    assert_eq!(
+        message.text,
+        "Terima kasih.\nKapan kejadiannya? test \" ' & < > ꦏ"
+    );
+    #[cfg(unix)]
+    assert_eq!(mode(&s.path("reply.json")), 0o644);
+    // No temporary file left beside it.
+    assert_eq!(s.entries(), ["b.json", "msg.txt", "pass", "reply.json"]);
+}
+
+#[test]
+fn reply_reads_standard_input() {
+    let s = Scratch::new();
+    let investigator = Identity::generate();
+    let bundle = bundle_for(&hostile_report(), &[investigator.to_public()]);
+    write_bundle(&s, "b.json", &bundle);
+    let out = keytool_with_input(
+        &reply_args(&s.path("b.json"), "-".as_ref(), &s.path("r.json")),
+        "Mohon kirim bukti.\n".as_bytes(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reply = Reply::parse(&fs::read(s.path("r.json")).unwrap()).unwrap();
+    let message = Message::open(&reply.ciphertext, &case_key(&bundle, &investigator)).unwrap();
+    assert_eq!(message.text, "Mohon kirim bukti.");
+}
+
+#[test]
+fn reply_refuses_to_overwrite() {
+    let s = Scratch::new();
+    let bundle = bundle_for(&hostile_report(), &[Identity::generate().to_public()]);
+    write_bundle(&s, "b.json", &bundle);
+    fs::write(s.path("msg.txt"), "Baik.").unwrap();
+    fs::write(s.path("reply.json"), "already here").unwrap();
+    let before = s.entries();
+    // From standard input too: refused before anything is read.
+    for message in [s.path("msg.txt"), PathBuf::from("-")] {
+        let out = keytool_with_input(
+            &reply_args(&s.path("b.json"), &message, &s.path("reply.json")),
+            b"Baik.",
+        );
+        let err = failure(&out);
+        assert!(
+            err.contains("reply.json already exists; refusing to overwrite it"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        fs::read_to_string(s.path("reply.json")).unwrap(),
+        "already here"
+    );
+    assert_eq!(s.entries(), before);
+}
+
+#[test]
+fn reply_refuses_empty_overlong_and_unreadable_messages() {
+    let s = Scratch::new();
+    let bundle = bundle_for(&hostile_report(), &[Identity::generate().to_public()]);
+    write_bundle(&s, "b.json", &bundle);
+    fs::write(
+        s.path("cut.json"),
+        &serde_json::to_vec(&bundle).unwrap()[..200],
+    )
+    .unwrap();
+    let long = "a".repeat(kentongan_crypto::message::MAX_MESSAGE_CHARS + 1);
+    let cases: [(&str, &[u8], &str); 5] = [
+        ("empty.txt", b"", "the message is empty: write the reply in"),
+        ("blank.txt", b" \r\n\t\n", "the message is empty"),
+        (
+            "long.txt",
+            long.as_bytes(),
+            "the message is longer than 10000 characters",
+        ),
+        ("latin1.txt", b"Terima kasih \xe9\xff", "is not UTF-8 text"),
+        (
+            "huge.txt",
+            &vec![b'a'; 2 * 1024 * 1024],
+            "the message is longer than 10000 characters",
+        ),
+    ];
+    for (name, contents, expected) in cases {
+        fs::write(s.path(name), contents).unwrap();
+        let err = failure(&keytool(&reply_args(
+            &s.path("b.json"),
+            &s.path(name),
+            &s.path("reply.json"),
+        )));
+        assert!(err.contains(expected), "{name}: {err}");
+        assert!(!s.path("reply.json").exists(), "{name}");
+    }
+    let err = failure(&keytool(&reply_args(
+        &s.path("cut.json"),
+        &s.path("long.txt"),
+        &s.path("reply.json"),
+    )));
+    assert!(err.contains("the bundle is damaged"), "{err}");
+    let err = failure(&keytool(&reply_args(
+        &s.path("b.json"),
+        &s.path("missing.txt"),
+        &s.path("reply.json"),
+    )));
+    assert!(err.contains("cannot read the message file"), "{err}");
+    assert!(!s.path("reply.json").exists());
 }

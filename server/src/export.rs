@@ -5,12 +5,14 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
-use kentongan_crypto::bundle::{self, Bundle, Item, ItemKind, Manifest};
+use kentongan_crypto::bundle::{self, Bundle, Item, Manifest, StageChange};
 use kentongan_crypto::{Envelope, Holder};
 
 use crate::store::{Store, StoredCase};
 
-pub fn bundle_of(case: StoredCase) -> anyhow::Result<Bundle> {
+/// A stored case as a bundle: items with their kinds, the stage history with the items its
+/// messages are in, days as `YYYY-MM-DD`.
+pub fn bundle_of(case: StoredCase) -> Bundle {
     let envelopes = case
         .envelopes
         .into_iter()
@@ -25,20 +27,24 @@ pub fn bundle_of(case: StoredCase) -> anyhow::Result<Bundle> {
     let items = case
         .items
         .into_iter()
-        .map(|item| {
-            let kind = match item.kind.as_str() {
-                "report" => ItemKind::Report,
-                other => anyhow::bail!("case {} has an item of unknown kind {other:?}", case.id),
-            };
-            Ok(Item {
-                id: item.id,
-                kind,
-                created_on: item.created_on.to_string(),
-                ciphertext: item.ciphertext,
-            })
+        .map(|item| Item {
+            id: item.id,
+            kind: item.kind,
+            created_on: item.created_on.to_string(),
+            ciphertext: item.ciphertext,
         })
-        .collect::<anyhow::Result<_>>()?;
-    Ok(Bundle {
+        .collect();
+    let history = case
+        .history
+        .into_iter()
+        .map(|event| StageChange {
+            stage: event.stage,
+            moved_on: event.moved_on.to_string(),
+            moved_by: event.moved_by,
+            message: event.message,
+        })
+        .collect();
+    Bundle {
         format: bundle::FORMAT.into(),
         case: Manifest {
             id: case.id,
@@ -46,19 +52,18 @@ pub fn bundle_of(case: StoredCase) -> anyhow::Result<Bundle> {
             stage: case.stage,
             case_recipient: case.case_recipient,
             notes_recipient: case.notes_recipient,
-            // Filled from the store's stage history with the offline reply path.
-            history: Vec::new(),
+            history,
         },
         envelopes,
         items,
-    })
+    }
 }
 
 /// Writes one case's bundle to `out`, via a temporary file renamed into place, so a reader
 /// never sees half a bundle.
 pub async fn export_case(store: &dyn Store, id: i64, out: &Path) -> anyhow::Result<()> {
     let case = store.case(id).await.with_context(|| format!("case {id}"))?;
-    let json = serde_json::to_vec_pretty(&bundle_of(case)?)?;
+    let json = serde_json::to_vec_pretty(&bundle_of(case))?;
     let dir = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -80,4 +85,101 @@ pub async fn export_all(store: &dyn Store, dir: &Path) -> anyhow::Result<usize> 
         export_case(store, *id, &dir.join(format!("case-{id}.json"))).await?;
     }
     Ok(ids.len())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use kentongan_crypto::bundle::ItemKind;
+    use kentongan_crypto::keys::Identity;
+    use kentongan_crypto::{Ciphertext, Recipient};
+    use time::macros::date;
+
+    use super::*;
+    use crate::store::{StageEvent, StoredItem};
+
+    fn recipient() -> Recipient {
+        Identity::generate().to_public()
+    }
+
+    #[test]
+    fn the_bundle_carries_item_kinds_and_the_history() {
+        let investigator = recipient();
+        let items: Vec<StoredItem> = ItemKind::ALL
+            .into_iter()
+            .zip(1..)
+            .map(|(kind, id)| StoredItem {
+                id,
+                kind,
+                created_on: date!(2026 - 12 - 01),
+                ciphertext: Ciphertext::from_bytes(vec![id as u8]),
+            })
+            .collect();
+        let case = StoredCase {
+            id: 7,
+            created_on: date!(2026 - 11 - 28),
+            stage: "verifikasi".into(),
+            case_recipient: recipient(),
+            notes_recipient: recipient(),
+            envelopes: vec![
+                (
+                    Some((3, investigator.clone())),
+                    Ciphertext::from_bytes(vec![9]),
+                ),
+                (None, Ciphertext::from_bytes(vec![8])),
+            ],
+            items,
+            history: vec![
+                StageEvent {
+                    stage: "pemeriksaan".into(),
+                    moved_on: date!(2026 - 11 - 30),
+                    moved_by: "Ani \" ' & < >".into(),
+                    message: None,
+                },
+                StageEvent {
+                    stage: "verifikasi".into(),
+                    moved_on: date!(2027 - 01 - 05),
+                    moved_by: "Budi".into(),
+                    message: Some(4),
+                },
+            ],
+        };
+        let bundle = bundle_of(case);
+        assert_eq!(bundle.format, bundle::FORMAT);
+        assert_eq!(bundle.case.created_on, "2026-11-28");
+        assert_eq!(
+            bundle.case.history,
+            vec![
+                StageChange {
+                    stage: "pemeriksaan".into(),
+                    moved_on: "2026-11-30".into(),
+                    moved_by: "Ani \" ' & < >".into(),
+                    message: None,
+                },
+                StageChange {
+                    stage: "verifikasi".into(),
+                    moved_on: "2027-01-05".into(),
+                    moved_by: "Budi".into(),
+                    message: Some(4),
+                },
+            ]
+        );
+        let kinds: Vec<(i64, ItemKind)> = bundle.items.iter().map(|i| (i.id, i.kind)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (1, ItemKind::Report),
+                (2, ItemKind::ReporterMessage),
+                (3, ItemKind::InvestigatorMessage),
+                (4, ItemKind::StageMessage),
+            ]
+        );
+        assert_eq!(bundle.items[3].created_on, "2026-12-01");
+        assert_eq!(
+            bundle.envelopes[0].holder,
+            Holder::Investigator(investigator.to_string())
+        );
+        assert_eq!(bundle.envelopes[1].holder, Holder::Reporter);
+    }
 }

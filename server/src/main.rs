@@ -2,6 +2,7 @@
 #![allow(clippy::print_stdout)] // a command-line program: stdout is its output
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
@@ -10,8 +11,8 @@ use kentongan_crypto::Recipient;
 use kentongan_server::config::{self, Config};
 use kentongan_server::store::{self, Store, StoreError};
 use kentongan_server::web::{self, AppState, Settings};
-use kentongan_server::workflow::{self, Deadlines, Due, Stage};
-use kentongan_server::{export, team};
+use kentongan_server::workflow::{Deadlines, Due, Stage};
+use kentongan_server::{casework, export, team};
 
 #[derive(Parser)]
 #[command(name = "kentongan", version, about = "Kentongan whistleblowing system")]
@@ -73,7 +74,16 @@ enum CaseCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Move a case to another stage of the workflow.
+    /// Add a reply written offline with `kentongan-keytool reply` to a case, as a message
+    /// from the investigators to the reporter.
+    Reply {
+        /// The case number.
+        id: i64,
+        /// The reply file.
+        reply: PathBuf,
+    },
+    /// Move a case to another stage of the workflow, optionally with a message to the
+    /// reporter (required for tidak-dapat-ditindaklanjuti and dialihkan).
     Move {
         /// The case number.
         id: i64,
@@ -81,9 +91,14 @@ enum CaseCommand {
         /// selesai, tidak-dapat-ditindaklanjuti, dialihkan).
         #[arg(long)]
         to: String,
-        /// Who moves it, as recorded in the case's history.
+        /// A reply file made with `kentongan-keytool reply`: the message to the reporter that
+        /// comes with the move.
+        #[arg(long, value_name = "REPLY_FILE")]
+        reply: Option<PathBuf>,
+        /// Who moves it, as recorded in the case's history [default: your login name, or
+        /// `operator` if there is none].
         #[arg(long)]
-        by: String,
+        by: Option<String>,
     },
 }
 
@@ -113,7 +128,20 @@ enum ConfigCommand {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One line, whatever the error chain holds (and no backtrace, even with
+            // RUST_BACKTRACE set): what the operator needs is the reason.
+            let message = format!("{error:#}").replace(['\n', '\r'], " ");
+            eprintln!("Error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KENTONGAN_LOG")
@@ -208,77 +236,68 @@ async fn case(command: CaseCommand, store: &dyn Store, config: &Config) -> anyho
     let today = office_today(config);
     match command {
         CaseCommand::List { json } => {
-            let deadlines = Deadlines::default();
-            let mut rows = Vec::new();
-            for case in store.case_summaries().await? {
-                let stage: Stage = case
-                    .stage
-                    .parse()
-                    .with_context(|| format!("case {} has an unknown stage", case.id))?;
-                let age_days = (today - case.created_on).whole_days();
-                let due = workflow::due(
-                    stage,
-                    case.created_on,
-                    case.acknowledged_on,
-                    today,
-                    &deadlines,
-                );
-                rows.push((case, stage, age_days, due));
-            }
+            let rows = casework::list(store, today, &Deadlines::default()).await?;
             if json {
                 let list: Vec<serde_json::Value> = rows
                     .iter()
-                    .map(|(case, stage, age_days, due)| {
+                    .map(|case| {
                         serde_json::json!({
                             "id": case.id,
                             "created_on": case.created_on.to_string(),
-                            "stage": stage.slug(),
-                            "age_days": age_days,
-                            "due": due_json(due),
+                            "stage": case.stage.slug(),
+                            "age_days": case.age_days,
+                            "due": due_json(&case.due),
                         })
                     })
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else {
                 println!("id\tstage\tage_days\tdue");
-                for (case, stage, age_days, due) in &rows {
-                    println!("{}\t{stage}\t{age_days}\t{}", case.id, due.label());
+                for case in &rows {
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        case.id,
+                        case.stage,
+                        case.age_days,
+                        case.due.label()
+                    );
                 }
             }
         }
-        CaseCommand::Move { id, to, by } => {
+        CaseCommand::Reply { id, reply } => {
+            let parsed = casework::read_reply(&reply)?;
+            casework::import_reply(store, id, &parsed, today).await?;
+            println!("reply added to case {id}");
+        }
+        CaseCommand::Move { id, to, reply, by } => {
+            // Everything that needs no database first: the stage, the name, the file.
             let to: Stage = to.parse()?;
-            let by = by.trim();
-            if by.is_empty() || by.chars().count() > 200 {
-                bail!("--by must name who moves the case, in 1 to 200 characters");
-            }
-            let current = match store.case(id).await {
-                Ok(case) => case.stage,
-                Err(StoreError::NotFound) => bail!("there is no case {id}"),
-                Err(e) => return Err(e.into()),
+            let by = by
+                .or_else(login_name)
+                .unwrap_or_else(|| "operator".to_owned());
+            let by = casework::check_name(&by)?;
+            let reply = reply.as_deref().map(casework::read_reply).transpose()?;
+            let moved = casework::move_case(store, id, to, by, reply.as_ref(), today).await?;
+            let with = if reply.is_some() {
+                ", with a message to the reporter"
+            } else {
+                ""
             };
-            let from: Stage = current
-                .parse()
-                .with_context(|| format!("case {id} has an unknown stage"))?;
-            from.check_move(to)?;
-            if to.requires_reason() {
-                bail!(
-                    "moving to `{to}` needs a message to the reporter; replies come with \
-                     `kentongan case reply` (not yet available)"
-                );
-            }
-            match store.move_case(id, from.slug(), to.slug(), by, today).await {
-                Ok(()) => println!("case {id} moved from {from} to {to}"),
-                Err(StoreError::NotFound) => bail!("there is no case {id}"),
-                Err(StoreError::Conflict) => bail!(
-                    "case {id} changed meanwhile (it is no longer in `{from}`); \
-                     list the cases and try again"
-                ),
-                Err(e) => return Err(e.into()),
-            }
+            println!(
+                "case {id} moved from {} to {} (by {by}{with})",
+                moved.from, moved.to
+            );
         }
     }
     Ok(())
+}
+
+/// Who runs the command, as the operating system names them.
+fn login_name() -> Option<String> {
+    ["USER", "LOGNAME"]
+        .into_iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.trim().is_empty())
 }
 
 fn due_json(due: &Due) -> serde_json::Value {

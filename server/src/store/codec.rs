@@ -1,6 +1,9 @@
 //! How values are stored, the same for both backends: days as `YYYY-MM-DD` (nothing finer is
-//! ever stored), recipients as `age1…`, and envelope holders as an optional investigator.
+//! ever stored), recipients as `age1…`, item kinds by their slug, reporter credentials as
+//! their parts, and envelope holders as an optional investigator.
 
+use kentongan_crypto::bundle::ItemKind;
+use kentongan_crypto::reporter::{AuthHash, KdfParams, ReporterCredential};
 use kentongan_crypto::{Ciphertext, Recipient};
 use time::Date;
 use time::format_description::BorrowedFormatItem;
@@ -43,4 +46,33 @@ pub(super) fn envelope_holder(
             "envelope for an unknown investigator".into(),
         )),
     }
+}
+
+/// An item's kind from its stored slug. One this version does not know is corrupt data, not
+/// something to skip: an export that silently dropped an item would be worse.
+pub(super) fn parse_kind(text: &str) -> Result<ItemKind> {
+    ItemKind::from_slug(text).ok_or_else(|| {
+        // The slug is server metadata, never reporter content; shown escaped and cut short.
+        let shown: String = text.chars().take(40).collect();
+        StoreError::Corrupt(format!("item of unknown kind {shown:?}"))
+    })
+}
+
+/// A reporter credential from its stored parts.
+pub(super) fn credential(
+    kdf: &str,
+    auth_hash: Vec<u8>,
+    recipient: &str,
+) -> Result<ReporterCredential> {
+    let kdf: KdfParams = kdf
+        .parse()
+        .map_err(|_| StoreError::Corrupt("unknown key derivation parameters".into()))?;
+    let auth_hash: [u8; 32] = auth_hash
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("auth hash is not 32 bytes".into()))?;
+    Ok(ReporterCredential {
+        kdf,
+        auth_hash: AuthHash::from_bytes(auth_hash),
+        recipient: parse_recipient(recipient)?,
+    })
 }

@@ -8,6 +8,7 @@ mod sqlite;
 mod tests;
 
 use async_trait::async_trait;
+use kentongan_crypto::bundle::ItemKind;
 use kentongan_crypto::reporter::ReporterCredential;
 use kentongan_crypto::{Ciphertext, Recipient};
 use thiserror::Error;
@@ -52,17 +53,27 @@ pub struct StoredCase {
     pub notes_recipient: Recipient,
     /// (investigator id and recipient, or `None` for the reporter; envelope)
     pub envelopes: Vec<(Option<(i64, Recipient)>, Ciphertext)>,
+    /// In id order: the report first, then messages as they came.
     pub items: Vec<StoredItem>,
+    /// Every move, oldest first (empty while the case is still in `diterima`). Read in the
+    /// same snapshot as the rest, so a message it links to is among `items`.
+    pub history: Vec<StageEvent>,
 }
 
 /// One encrypted item of a case.
 #[derive(Debug)]
 pub struct StoredItem {
     pub id: i64,
-    /// `report` for now; messages and attachments come later.
-    pub kind: String,
+    pub kind: ItemKind,
     pub created_on: Date,
     pub ciphertext: Ciphertext,
+}
+
+/// What the follow-up login needs: found by `ReceiptCode::lookup_key()`.
+#[derive(Debug)]
+pub struct ReporterLogin {
+    pub case_id: i64,
+    pub credential: ReporterCredential,
 }
 
 /// A case as listed: where it stands, and the dates its deadline depends on.
@@ -78,12 +89,15 @@ pub struct CaseSummary {
     pub last_moved_on: Option<Date>,
 }
 
-/// One move of a case: the stage it moved to, when (a day) and by whom.
+/// One move of a case: the stage it moved to, when (a day), by whom, and the message to the
+/// reporter that came with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StageEvent {
     pub stage: String,
     pub moved_on: Date,
     pub moved_by: String,
+    /// The id of the [`ItemKind::StageMessage`] item holding the message, if there was one.
+    pub message: Option<i64>,
 }
 
 #[derive(Debug, Error)]
@@ -129,13 +143,37 @@ pub trait Store: Send + Sync + 'static {
     async fn create_case(&self, case: NewCase) -> Result<i64>;
     /// Every case id, ascending.
     async fn case_ids(&self) -> Result<Vec<i64>>;
-    /// One case with its envelopes and items. `NotFound` if there is no such case.
+    /// One case with its envelopes, items and history, read in one snapshot. `NotFound` if
+    /// there is no such case. An item of a kind this version does not know is `Corrupt`.
     async fn case(&self, id: i64) -> Result<StoredCase>;
+    /// What the follow-up login needs: found by `ReceiptCode::lookup_key()`. `None` if no
+    /// credential has that lookup key.
+    async fn reporter_login(&self, receipt_lookup: &[u8; 32]) -> Result<Option<ReporterLogin>>;
+    /// Adds an encrypted item to a case; `NotFound` if there is no such case. Returns the
+    /// item id. Durable on return. Which kinds a caller may add, and checking the ciphertext's
+    /// shape, are the caller's business (a stage message normally comes with `move_case`).
+    async fn add_item(
+        &self,
+        case_id: i64,
+        kind: ItemKind,
+        ciphertext: Ciphertext,
+        on: Date,
+    ) -> Result<i64>;
     /// Moves a case from stage `from` to stage `to`, recording who and when, in one
-    /// transaction: sets the current stage and adds a [`StageEvent`]. Only if the case is
+    /// transaction: sets the current stage and adds a [`StageEvent`]; with a `message`, also
+    /// stores it as an [`ItemKind::StageMessage`] item the event links to. Only if the case is
     /// still in `from` (compare-and-set): `Conflict` if it is not, `NotFound` if there is no
-    /// such case. Whether the move is allowed is the workflow's business, not the store's.
-    async fn move_case(&self, id: i64, from: &str, to: &str, by: &str, on: Date) -> Result<()>;
+    /// such case; either way nothing is written. Whether the move is allowed is the
+    /// workflow's business, not the store's.
+    async fn move_case(
+        &self,
+        id: i64,
+        from: &str,
+        to: &str,
+        by: &str,
+        on: Date,
+        message: Option<Ciphertext>,
+    ) -> Result<()>;
     /// Every case with its current stage and the dates its deadline depends on, by id.
     async fn case_summaries(&self) -> Result<Vec<CaseSummary>>;
     /// The moves of a case, oldest first; empty for a case never moved (still `diterima`).

@@ -5,6 +5,7 @@
 //! callers share fsyncs through PostgreSQL's own group commit.
 
 use async_trait::async_trait;
+use kentongan_crypto::bundle::ItemKind;
 use kentongan_crypto::{Ciphertext, Recipient};
 use sqlx::Row;
 use sqlx::migrate::Migrator;
@@ -12,12 +13,13 @@ use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use time::Date;
 
 use super::codec::{
-    StoredEnvelope, envelope_holder, format_day, parse_day, parse_optional_day, parse_recipient,
+    StoredEnvelope, credential, envelope_holder, format_day, parse_day, parse_kind,
+    parse_optional_day, parse_recipient,
 };
 use super::sqlite::EmbeddedMigrations;
 use super::{
-    CaseSummary, Investigator, NewCase, Result, StageEvent, Store, StoreError, StoredCase,
-    StoredItem,
+    CaseSummary, Investigator, NewCase, ReporterLogin, Result, StageEvent, Store, StoreError,
+    StoredCase, StoredItem,
 };
 
 /// Connections per server instance. Several instances share the server's `max_connections`
@@ -39,6 +41,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "stage_events",
         include_str!("../../migrations/postgres/0002_stage_events.sql"),
+    ),
+    (
+        3,
+        "stage_messages",
+        include_str!("../../migrations/postgres/0003_stage_messages.sql"),
     ),
 ];
 
@@ -64,17 +71,34 @@ WITH new_case AS (
 )
 SELECT id FROM new_case";
 
-/// A move in one statement, so one transaction: the compare-and-set on `cases.stage` and the
-/// event. Under READ COMMITTED a concurrent move of the same case makes this one wait, then
-/// re-check `stage = $2` against the committed row: only one of them moves the case.
+/// A move in one statement, so one transaction: the compare-and-set on `cases.stage`, the
+/// message item (only if there is a message, `$6` not NULL) and the event linking to it.
+/// Under READ COMMITTED a concurrent move of the same case makes this one wait, then
+/// re-check `stage = $2` against the committed row: only one of them moves the case, and
+/// the other writes nothing, message included.
 const MOVE_CASE: &str = "\
 WITH moved AS (
     UPDATE cases SET stage = $3 WHERE id = $1 AND stage = $2
     RETURNING id
+), message AS (
+    INSERT INTO case_items (case_id, kind, created_on, ciphertext)
+    SELECT id, 'stage-message', $4::date, $6 FROM moved WHERE $6::bytea IS NOT NULL
+    RETURNING id
 )
-INSERT INTO stage_events (case_id, stage, moved_on, moved_by)
-SELECT id, $3, $4::date, $5 FROM moved
+INSERT INTO stage_events (case_id, stage, moved_on, moved_by, message_id)
+SELECT moved.id, $3, $4::date, $5, (SELECT id FROM message) FROM moved
 RETURNING id";
+
+/// An item, only if its case exists (no foreign-key error to tell apart from others).
+const ADD_ITEM: &str = "\
+INSERT INTO case_items (case_id, kind, created_on, ciphertext)
+SELECT id, $2, $3::date, $4 FROM cases WHERE id = $1
+RETURNING id";
+
+/// A case's moves, oldest first.
+const HISTORY: &str = "\
+SELECT stage, to_char(moved_on, 'YYYY-MM-DD') AS moved_on, moved_by, message_id
+FROM stage_events WHERE case_id = $1 ORDER BY id";
 
 /// See the SQLite store's `CASE_SUMMARIES`.
 const CASE_SUMMARIES: &str = "\
@@ -211,7 +235,7 @@ impl Store for PostgresStore {
 
     #[tracing::instrument(skip_all)]
     async fn case(&self, id: i64) -> Result<StoredCase> {
-        // One snapshot of the case, its envelopes and its items.
+        // One snapshot of the case, its envelopes, items and history.
         let mut tx = self
             .pool
             .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -240,6 +264,7 @@ impl Store for PostgresStore {
         .bind(id)
         .fetch_all(&mut *tx)
         .await?;
+        let history = sqlx::query(HISTORY).bind(id).fetch_all(&mut *tx).await?;
         tx.commit().await?;
 
         Ok(StoredCase {
@@ -253,17 +278,67 @@ impl Store for PostgresStore {
                 .map(envelope_from_row)
                 .collect::<Result<_>>()?,
             items: items.iter().map(item_from_row).collect::<Result<_>>()?,
+            history: history.iter().map(event_from_row).collect::<Result<_>>()?,
         })
     }
 
     #[tracing::instrument(skip_all)]
-    async fn move_case(&self, id: i64, from: &str, to: &str, by: &str, on: Date) -> Result<()> {
+    async fn reporter_login(&self, receipt_lookup: &[u8; 32]) -> Result<Option<ReporterLogin>> {
+        let row = sqlx::query(
+            "SELECT case_id, auth_hash, recipient, kdf FROM reporter_credentials \
+             WHERE receipt_lookup = $1",
+        )
+        .bind(receipt_lookup.as_slice())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(ReporterLogin {
+                case_id: row.try_get("case_id")?,
+                credential: credential(
+                    row.try_get("kdf")?,
+                    row.try_get("auth_hash")?,
+                    row.try_get("recipient")?,
+                )?,
+            })
+        })
+        .transpose()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_item(
+        &self,
+        case_id: i64,
+        kind: ItemKind,
+        ciphertext: Ciphertext,
+        on: Date,
+    ) -> Result<i64> {
+        sqlx::query_scalar(ADD_ITEM)
+            .bind(case_id)
+            .bind(kind.slug())
+            .bind(format_day(on)?)
+            .bind(ciphertext.as_bytes())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn move_case(
+        &self,
+        id: i64,
+        from: &str,
+        to: &str,
+        by: &str,
+        on: Date,
+        message: Option<Ciphertext>,
+    ) -> Result<()> {
         let moved: Option<i64> = sqlx::query_scalar(MOVE_CASE)
             .bind(id)
             .bind(from)
             .bind(to)
             .bind(format_day(on)?)
             .bind(by)
+            .bind(message.as_ref().map(Ciphertext::as_bytes))
             .fetch_optional(&self.pool)
             .await?;
         if moved.is_some() {
@@ -311,23 +386,9 @@ impl Store for PostgresStore {
         if exists.is_none() {
             return Err(StoreError::NotFound);
         }
-        let rows = sqlx::query(
-            "SELECT stage, to_char(moved_on, 'YYYY-MM-DD') AS moved_on, moved_by \
-             FROM stage_events WHERE case_id = $1 ORDER BY id",
-        )
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await?;
+        let rows = sqlx::query(HISTORY).bind(id).fetch_all(&mut *tx).await?;
         tx.commit().await?;
-        rows.iter()
-            .map(|row| {
-                Ok(StageEvent {
-                    stage: row.try_get("stage")?,
-                    moved_on: parse_day(row.try_get("moved_on")?)?,
-                    moved_by: row.try_get("moved_by")?,
-                })
-            })
-            .collect()
+        rows.iter().map(event_from_row).collect()
     }
 }
 
@@ -350,8 +411,17 @@ fn envelope_from_row(row: &PgRow) -> Result<StoredEnvelope> {
 fn item_from_row(row: &PgRow) -> Result<StoredItem> {
     Ok(StoredItem {
         id: row.try_get("id")?,
-        kind: row.try_get("kind")?,
+        kind: parse_kind(row.try_get("kind")?)?,
         created_on: parse_day(row.try_get("created_on")?)?,
         ciphertext: Ciphertext::from_bytes(row.try_get("ciphertext")?),
+    })
+}
+
+fn event_from_row(row: &PgRow) -> Result<StageEvent> {
+    Ok(StageEvent {
+        stage: row.try_get("stage")?,
+        moved_on: parse_day(row.try_get("moved_on")?)?,
+        moved_by: row.try_get("moved_by")?,
+        message: row.try_get("message_id")?,
     })
 }

@@ -25,6 +25,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use kentongan_crypto::bundle::ItemKind;
 use kentongan_crypto::{Ciphertext, Recipient};
 use sqlx::error::BoxDynError;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
@@ -38,11 +39,12 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::codec::{
-    StoredEnvelope, envelope_holder, format_day, parse_day, parse_optional_day, parse_recipient,
+    StoredEnvelope, credential, envelope_holder, format_day, parse_day, parse_kind,
+    parse_optional_day, parse_recipient,
 };
 use super::{
-    CaseSummary, Investigator, NewCase, Result, StageEvent, Store, StoreError, StoredCase,
-    StoredItem,
+    CaseSummary, Investigator, NewCase, ReporterLogin, Result, StageEvent, Store, StoreError,
+    StoredCase, StoredItem,
 };
 
 /// The most jobs one transaction takes. Large enough that a burst shares a few fsyncs, small
@@ -67,6 +69,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "stage_events",
         include_str!("../../migrations/sqlite/0002_stage_events.sql"),
+    ),
+    (
+        3,
+        "stage_messages",
+        include_str!("../../migrations/sqlite/0003_stage_messages.sql"),
     ),
 ];
 
@@ -209,7 +216,7 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn case(&self, id: i64) -> Result<StoredCase> {
-        // One read transaction: one snapshot of the case, its envelopes and its items.
+        // One read transaction: one snapshot of the case, its envelopes, items and history.
         let mut tx = self.reads.begin().await?;
         let row = sqlx::query(
             "SELECT created_on, stage, case_recipient, notes_recipient FROM cases WHERE id = ?",
@@ -233,6 +240,7 @@ impl Store for SqliteStore {
         .bind(id)
         .fetch_all(&mut *tx)
         .await?;
+        let history = sqlx::query(HISTORY).bind(id).fetch_all(&mut *tx).await?;
         tx.commit().await?;
 
         Ok(StoredCase {
@@ -246,17 +254,67 @@ impl Store for SqliteStore {
                 .map(envelope_from_row)
                 .collect::<Result<_>>()?,
             items: items.iter().map(item_from_row).collect::<Result<_>>()?,
+            history: history.iter().map(event_from_row).collect::<Result<_>>()?,
         })
     }
 
     #[tracing::instrument(skip_all)]
-    async fn move_case(&self, id: i64, from: &str, to: &str, by: &str, on: Date) -> Result<()> {
+    async fn reporter_login(&self, receipt_lookup: &[u8; 32]) -> Result<Option<ReporterLogin>> {
+        let row = sqlx::query(
+            "SELECT case_id, auth_hash, recipient, kdf FROM reporter_credentials \
+             WHERE receipt_lookup = ?",
+        )
+        .bind(receipt_lookup.as_slice())
+        .fetch_optional(&self.reads)
+        .await?;
+        row.map(|row| {
+            Ok(ReporterLogin {
+                case_id: row.try_get("case_id")?,
+                credential: credential(
+                    row.try_get("kdf")?,
+                    row.try_get("auth_hash")?,
+                    row.try_get("recipient")?,
+                )?,
+            })
+        })
+        .transpose()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_item(
+        &self,
+        case_id: i64,
+        kind: ItemKind,
+        ciphertext: Ciphertext,
+        on: Date,
+    ) -> Result<i64> {
+        let new = NewItem {
+            case_id,
+            kind,
+            ciphertext,
+            on,
+        };
+        self.write(|reply| Job::AddItem(Pending::new(new, reply)))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn move_case(
+        &self,
+        id: i64,
+        from: &str,
+        to: &str,
+        by: &str,
+        on: Date,
+        message: Option<Ciphertext>,
+    ) -> Result<()> {
         let new = Move {
             id,
             from: from.to_owned(),
             to: to.to_owned(),
             by: by.to_owned(),
             on,
+            message,
         };
         self.write(|reply| Job::MoveCase(Pending::new(new, reply)))
             .await
@@ -290,24 +348,15 @@ impl Store for SqliteStore {
         if exists.is_none() {
             return Err(StoreError::NotFound);
         }
-        let rows = sqlx::query(
-            "SELECT stage, moved_on, moved_by FROM stage_events WHERE case_id = ? ORDER BY id",
-        )
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await?;
+        let rows = sqlx::query(HISTORY).bind(id).fetch_all(&mut *tx).await?;
         tx.commit().await?;
-        rows.iter()
-            .map(|row| {
-                Ok(StageEvent {
-                    stage: row.try_get("stage")?,
-                    moved_on: parse_day(row.try_get("moved_on")?)?,
-                    moved_by: row.try_get("moved_by")?,
-                })
-            })
-            .collect()
+        rows.iter().map(event_from_row).collect()
     }
 }
+
+/// A case's moves, oldest first.
+const HISTORY: &str = "SELECT stage, moved_on, moved_by, message_id FROM stage_events \
+                       WHERE case_id = ? ORDER BY id";
 
 /// Every case with the days of its first move out of `diterima` and of its latest move. A
 /// case is created in `diterima`, so the first event to another stage is that first move.
@@ -328,6 +377,16 @@ struct Move {
     to: String,
     by: String,
     on: Date,
+    message: Option<Ciphertext>,
+}
+
+/// An item for the writer: see [`Store::add_item`].
+#[derive(Debug)]
+struct NewItem {
+    case_id: i64,
+    kind: ItemKind,
+    ciphertext: Ciphertext,
+    on: Date,
 }
 
 /// A write waiting for the writer: what to do, and where the answer goes once the batch it
@@ -338,6 +397,7 @@ enum Job {
     AddInvestigator(Pending<Investigator, Investigator>),
     DisableInvestigator(Pending<i64, ()>),
     MoveCase(Pending<Move, ()>),
+    AddItem(Pending<NewItem, i64>),
 }
 
 #[derive(Debug)]
@@ -398,6 +458,10 @@ impl Job {
                 let outcome = move_case(conn, &job.input).await;
                 job.record(outcome)
             }
+            Job::AddItem(job) => {
+                let outcome = add_item(conn, &job.input).await;
+                job.record(outcome)
+            }
         };
         if !keep {
             sqlx::query("ROLLBACK TO job").execute(&mut *conn).await?;
@@ -412,6 +476,7 @@ impl Job {
             Job::AddInvestigator(job) => job.answer(batch),
             Job::DisableInvestigator(job) => job.answer(batch),
             Job::MoveCase(job) => job.answer(batch),
+            Job::AddItem(job) => job.answer(batch),
         }
     }
 }
@@ -614,7 +679,7 @@ async fn insert_rows(conn: &mut SqliteConnection, rows: &[CaseRow<'_>]) -> Resul
     insert.push_values(rows, |mut values, row| {
         values
             .push_bind(row.id)
-            .push_bind("report")
+            .push_bind(ItemKind::Report.slug())
             .push_bind(row.created_on.as_str())
             .push_bind(row.case.report.as_bytes());
     });
@@ -675,8 +740,37 @@ async fn disable_investigator(conn: &mut SqliteConnection, id: i64) -> Result<()
     Ok(())
 }
 
-/// The compare-and-set and the event, under the job's savepoint: a failure leaves neither.
-/// The writer holds the write lock, so nothing changes the case between the statements.
+/// Inserts the item only if its case exists (no foreign-key error to tell apart from others).
+async fn insert_item(
+    conn: &mut SqliteConnection,
+    case_id: i64,
+    kind: ItemKind,
+    ciphertext: &Ciphertext,
+    on: &str,
+) -> Result<Option<i64>> {
+    let done = sqlx::query(
+        "INSERT INTO case_items (case_id, kind, created_on, ciphertext) \
+         SELECT id, ?, ?, ? FROM cases WHERE id = ?",
+    )
+    .bind(kind.slug())
+    .bind(on)
+    .bind(ciphertext.as_bytes())
+    .bind(case_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok((done.rows_affected() == 1).then_some(done.last_insert_rowid()))
+}
+
+async fn add_item(conn: &mut SqliteConnection, new: &NewItem) -> Result<i64> {
+    let on = format_day(new.on)?;
+    insert_item(conn, new.case_id, new.kind, &new.ciphertext, &on)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+/// The compare-and-set, the message and the event, under the job's savepoint: a failure
+/// leaves none of them. The writer holds the write lock, so nothing changes the case between
+/// the statements.
 async fn move_case(conn: &mut SqliteConnection, new: &Move) -> Result<()> {
     let on = format_day(new.on)?;
     let done = sqlx::query("UPDATE cases SET stage = ? WHERE id = ? AND stage = ?")
@@ -695,13 +789,23 @@ async fn move_case(conn: &mut SqliteConnection, new: &Move) -> Result<()> {
             None => StoreError::NotFound,
         });
     }
+    let message = match &new.message {
+        Some(message) => Some(
+            insert_item(conn, new.id, ItemKind::StageMessage, message, &on)
+                .await?
+                .ok_or(StoreError::NotFound)?,
+        ),
+        None => None,
+    };
     sqlx::query(
-        "INSERT INTO stage_events (case_id, stage, moved_on, moved_by) VALUES (?, ?, ?, ?)",
+        "INSERT INTO stage_events (case_id, stage, moved_on, moved_by, message_id) \
+         VALUES (?, ?, ?, ?, ?)",
     )
     .bind(new.id)
     .bind(&new.to)
     .bind(on)
     .bind(&new.by)
+    .bind(message)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -743,9 +847,18 @@ fn envelope_from_row(row: &SqliteRow) -> Result<StoredEnvelope> {
 fn item_from_row(row: &SqliteRow) -> Result<StoredItem> {
     Ok(StoredItem {
         id: row.try_get("id")?,
-        kind: row.try_get("kind")?,
+        kind: parse_kind(row.try_get("kind")?)?,
         created_on: parse_day(row.try_get("created_on")?)?,
         ciphertext: Ciphertext::from_bytes(row.try_get("ciphertext")?),
+    })
+}
+
+fn event_from_row(row: &SqliteRow) -> Result<StageEvent> {
+    Ok(StageEvent {
+        stage: row.try_get("stage")?,
+        moved_on: parse_day(row.try_get("moved_on")?)?,
+        moved_by: row.try_get("moved_by")?,
+        message: row.try_get("message_id")?,
     })
 }
 

@@ -19,6 +19,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
+use kentongan_crypto::bundle::ItemKind;
 use kentongan_crypto::ciphertext::encrypt;
 use kentongan_crypto::keys::Identity;
 use kentongan_crypto::reporter::{AuthHash, KdfParams, ReporterCredential};
@@ -28,7 +29,9 @@ use time::Date;
 use time::macros::date;
 use tokio::task::JoinSet;
 
-use super::{CaseSummary, Investigator, NewCase, SqliteStore, StageEvent, Store, StoreError};
+use super::{
+    CaseSummary, Investigator, NewCase, SqliteStore, StageEvent, Store, StoreError, StoredCase,
+};
 
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 const TODAY: Date = date!(2026 - 11 - 28);
@@ -62,6 +65,11 @@ on_both_backends!(
     moves_along_the_main_line,
     move_is_compare_and_set,
     concurrent_moves_one_wins,
+    items_are_added_to_their_case,
+    moves_carry_their_message,
+    a_refused_move_writes_no_message,
+    reporter_login_finds_the_credential,
+    unknown_stored_values_are_corrupt,
 );
 
 async fn fresh_store_is_empty(backend: &Backend) {
@@ -162,8 +170,9 @@ async fn case_round_trip(backend: &Backend) {
         assert_eq!(envelope.as_bytes(), expected_envelope.as_bytes());
     }
     assert_eq!(stored.items.len(), 1);
+    assert_eq!(stored.history, vec![]);
     let item = &stored.items[0];
-    assert_eq!(item.kind, "report");
+    assert_eq!(item.kind, ItemKind::Report);
     assert_eq!(item.created_on, TODAY);
     assert_eq!(item.ciphertext.as_bytes(), expected.report.as_bytes());
 
@@ -337,6 +346,7 @@ async fn schema_holds_only_what_is_promised(backend: &Backend) {
         "stage_events.stage",
         "stage_events.moved_on",
         "stage_events.moved_by",
+        "stage_events.message_id",
     ]
     .into_iter()
     .map(str::to_owned)
@@ -349,6 +359,7 @@ fn event(stage: &str, moved_on: Date, moved_by: &str) -> StageEvent {
         stage: stage.to_owned(),
         moved_on,
         moved_by: moved_by.to_owned(),
+        message: None,
     }
 }
 
@@ -385,13 +396,18 @@ async fn moves_along_the_main_line(backend: &Backend) {
     ];
     let mut expected = Vec::new();
     for (from, to, by, on) in line {
-        store.move_case(first, from, to, by, on).await.unwrap();
+        store
+            .move_case(first, from, to, by, on, None)
+            .await
+            .unwrap();
         expected.push(event(to, on, by));
         assert_eq!(store.stage_history(first).await.unwrap(), expected);
-        assert_eq!(store.case(first).await.unwrap().stage, to);
+        let case = store.case(first).await.unwrap();
+        assert_eq!(case.stage, to);
+        assert_eq!(case.history, expected);
     }
     store
-        .move_case(first, "tindakan-korektif", "selesai", "Ani", days[4])
+        .move_case(first, "tindakan-korektif", "selesai", "Ani", days[4], None)
         .await
         .unwrap();
     expected.push(event("selesai", days[4], "Ani"));
@@ -421,7 +437,7 @@ async fn moves_along_the_main_line(backend: &Backend) {
 
     // The second case's acknowledgement is its own first move.
     store
-        .move_case(second, "diterima", "dialihkan", "Budi", days[3])
+        .move_case(second, "diterima", "dialihkan", "Budi", days[3], None)
         .await
         .unwrap();
     let summaries = store.case_summaries().await.unwrap();
@@ -436,19 +452,19 @@ async fn move_is_compare_and_set(backend: &Backend) {
 
     // Not in the stage the caller saw: nothing changes, no event.
     let stale = store
-        .move_case(id, "pemeriksaan", "verifikasi", "Ani", TODAY)
+        .move_case(id, "pemeriksaan", "verifikasi", "Ani", TODAY, None)
         .await;
     assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
     assert_eq!(store.case(id).await.unwrap().stage, "diterima");
     assert_eq!(store.stage_history(id).await.unwrap(), vec![]);
 
     store
-        .move_case(id, "diterima", "pemeriksaan", "Ani", TODAY)
+        .move_case(id, "diterima", "pemeriksaan", "Ani", TODAY, None)
         .await
         .unwrap();
     // The same move again, as a second operator who read `diterima` before the first moved.
     let again = store
-        .move_case(id, "diterima", "pemeriksaan", "Budi", TODAY)
+        .move_case(id, "diterima", "pemeriksaan", "Budi", TODAY, None)
         .await;
     assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
     assert_eq!(
@@ -458,7 +474,7 @@ async fn move_is_compare_and_set(backend: &Backend) {
 
     for missing in [id + 1, 0, -1, i64::MAX] {
         let unknown = store
-            .move_case(missing, "diterima", "pemeriksaan", "Ani", TODAY)
+            .move_case(missing, "diterima", "pemeriksaan", "Ani", TODAY, None)
             .await;
         assert!(matches!(unknown, Err(StoreError::NotFound)), "{unknown:?}");
     }
@@ -477,9 +493,11 @@ async fn concurrent_moves_one_wins(backend: &Backend) {
         } else {
             "dialihkan"
         };
+        // The side exits come with a message; only the winner's may be stored.
+        let message = (n % 2 == 1).then(|| Ciphertext::from_bytes(format!("m{n}").into_bytes()));
         tasks.spawn(async move {
             store
-                .move_case(id, "diterima", to, &format!("operator {n}"), TODAY)
+                .move_case(id, "diterima", to, &format!("operator {n}"), TODAY, message)
                 .await
         });
     }
@@ -494,7 +512,254 @@ async fn concurrent_moves_one_wins(backend: &Backend) {
     assert_eq!((moved, conflicts), (1, 15));
     let history = store.stage_history(id).await.unwrap();
     assert_eq!(history.len(), 1);
-    assert_eq!(store.case(id).await.unwrap().stage, history[0].stage);
+    let case = store.case(id).await.unwrap();
+    assert_eq!(case.stage, history[0].stage);
+    assert_eq!(case.history, history);
+    if history[0].stage == "dialihkan" {
+        assert_eq!(case.items.len(), 2);
+        assert_eq!(history[0].message, Some(case.items[1].id));
+        let winner = history[0].moved_by.trim_start_matches("operator ");
+        assert_eq!(
+            case.items[1].ciphertext.as_bytes(),
+            format!("m{winner}").as_bytes()
+        );
+    } else {
+        assert_eq!(case.items.len(), 1);
+        assert_eq!(history[0].message, None);
+    }
+    assert_eq!(backend.count("case_items").await, case.items.len() as i64);
+}
+
+async fn items_are_added_to_their_case(backend: &Backend) {
+    let store = backend.open().await;
+    let first = store.create_case(new_case(&[])).await.unwrap();
+    let second = store.create_case(new_case(&[])).await.unwrap();
+
+    for missing in [second + 1, 0, -1, i64::MAX] {
+        let refused = store
+            .add_item(missing, ItemKind::ReporterMessage, blob("lost"), TODAY)
+            .await;
+        assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
+    }
+    assert_eq!(backend.count("case_items").await, 2);
+
+    let later = date!(2026 - 12 - 03);
+    let question = store
+        .add_item(first, ItemKind::InvestigatorMessage, blob("q"), later)
+        .await
+        .unwrap();
+    let answer = store
+        .add_item(first, ItemKind::ReporterMessage, blob("a"), later)
+        .await
+        .unwrap();
+    let elsewhere = store
+        .add_item(second, ItemKind::InvestigatorMessage, blob("x"), TODAY)
+        .await
+        .unwrap();
+    assert!(question < answer && answer < elsewhere);
+
+    let case = store.case(first).await.unwrap();
+    let items: Vec<(i64, ItemKind, Date, Vec<u8>)> = case
+        .items
+        .iter()
+        .map(|i| (i.id, i.kind, i.created_on, i.ciphertext.as_bytes().to_vec()))
+        .collect();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0].1, ItemKind::Report);
+    assert_eq!(
+        items[1..],
+        [
+            (
+                question,
+                ItemKind::InvestigatorMessage,
+                later,
+                b"q".to_vec()
+            ),
+            (answer, ItemKind::ReporterMessage, later, b"a".to_vec()),
+        ]
+    );
+    // Adding items is not a move.
+    assert_eq!(case.stage, "diterima");
+    assert_eq!(case.history, vec![]);
+    let other = store.case(second).await.unwrap();
+    assert_eq!(other.items.len(), 2);
+    assert_eq!(other.items[1].id, elsewhere);
+}
+
+async fn moves_carry_their_message(backend: &Backend) {
+    let store = backend.open().await;
+    let id = store.create_case(new_case(&[])).await.unwrap();
+    let question = store
+        .add_item(id, ItemKind::InvestigatorMessage, blob("q"), TODAY)
+        .await
+        .unwrap();
+    let day = date!(2026 - 12 - 01);
+    store
+        .move_case(id, "diterima", "pemeriksaan", "Ani", day, Some(blob("ack")))
+        .await
+        .unwrap();
+    store
+        .move_case(id, "pemeriksaan", "verifikasi", HOSTILE, day, None)
+        .await
+        .unwrap();
+    store
+        .move_case(
+            id,
+            "verifikasi",
+            "tidak-dapat-ditindaklanjuti",
+            UNICODE,
+            date!(2027 - 01 - 04),
+            Some(blob("why")),
+        )
+        .await
+        .unwrap();
+
+    let case = store.case(id).await.unwrap();
+    assert_eq!(case.stage, "tidak-dapat-ditindaklanjuti");
+    let kinds: Vec<ItemKind> = case.items.iter().map(|i| i.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            ItemKind::Report,
+            ItemKind::InvestigatorMessage,
+            ItemKind::StageMessage,
+            ItemKind::StageMessage,
+        ]
+    );
+    assert_eq!(case.items[1].id, question);
+    let (ack, why) = (&case.items[2], &case.items[3]);
+    assert_eq!(
+        (ack.created_on, ack.ciphertext.as_bytes()),
+        (day, &b"ack"[..])
+    );
+    assert_eq!(
+        (why.created_on, why.ciphertext.as_bytes()),
+        (date!(2027 - 01 - 04), &b"why"[..])
+    );
+    assert_eq!(
+        case.history,
+        vec![
+            StageEvent {
+                message: Some(ack.id),
+                ..event("pemeriksaan", day, "Ani")
+            },
+            event("verifikasi", day, HOSTILE),
+            StageEvent {
+                message: Some(why.id),
+                ..event(
+                    "tidak-dapat-ditindaklanjuti",
+                    date!(2027 - 01 - 04),
+                    UNICODE
+                )
+            },
+        ]
+    );
+    assert_eq!(store.stage_history(id).await.unwrap(), case.history);
+    assert_case_is_whole(&case);
+}
+
+async fn a_refused_move_writes_no_message(backend: &Backend) {
+    let store = backend.open().await;
+    let id = store.create_case(new_case(&[])).await.unwrap();
+    store
+        .move_case(id, "diterima", "pemeriksaan", "Ani", TODAY, None)
+        .await
+        .unwrap();
+
+    // A stale `from`: the compare-and-set fails, and neither message nor event is written.
+    let stale = store
+        .move_case(id, "diterima", "dialihkan", "Budi", TODAY, Some(blob("m")))
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
+    for missing in [id + 1, -1] {
+        let unknown = store
+            .move_case(
+                missing,
+                "diterima",
+                "dialihkan",
+                "Budi",
+                TODAY,
+                Some(blob("m")),
+            )
+            .await;
+        assert!(matches!(unknown, Err(StoreError::NotFound)), "{unknown:?}");
+    }
+    assert_eq!(backend.count("case_items").await, 1);
+    assert_eq!(backend.count("stage_events").await, 1);
+    let case = store.case(id).await.unwrap();
+    assert_eq!(case.stage, "pemeriksaan");
+    assert_eq!(case.items.len(), 1);
+    assert_eq!(case.history, vec![event("pemeriksaan", TODAY, "Ani")]);
+}
+
+async fn reporter_login_finds_the_credential(backend: &Backend) {
+    let store = backend.open().await;
+    let first = new_case(&[]);
+    let (lookup, credential) = (first.receipt_lookup, first.credential.clone());
+    let first = store.create_case(first).await.unwrap();
+    let second = new_case(&[]);
+    let (other_lookup, other_credential) = (second.receipt_lookup, second.credential.clone());
+    let second = store.create_case(second).await.unwrap();
+
+    let found = store.reporter_login(&lookup).await.unwrap().unwrap();
+    assert_eq!((found.case_id, &found.credential), (first, &credential));
+    let found = store.reporter_login(&other_lookup).await.unwrap().unwrap();
+    assert_eq!(
+        (found.case_id, &found.credential),
+        (second, &other_credential)
+    );
+
+    let mut near = lookup;
+    near[31] ^= 1;
+    for unknown in [near, [0; 32], [0xff; 32]] {
+        assert!(store.reporter_login(&unknown).await.unwrap().is_none());
+    }
+}
+
+/// Values this version cannot have written are refused as corrupt, not guessed at.
+async fn unknown_stored_values_are_corrupt(backend: &Backend) {
+    let store = backend.open().await;
+    let case = new_case(&[]);
+    let lookup = case.receipt_lookup;
+    let id = store.create_case(case).await.unwrap();
+    backend
+        .execute(&format!(
+            "INSERT INTO case_items (case_id, kind, created_on, ciphertext) \
+             SELECT id, 'internal-note', created_on, ciphertext FROM case_items WHERE case_id = {id}"
+        ))
+        .await;
+    let corrupt = store.case(id).await;
+    assert!(
+        matches!(corrupt, Err(StoreError::Corrupt(_))),
+        "{corrupt:?}"
+    );
+
+    backend
+        .execute("UPDATE reporter_credentials SET kdf = 'scrypt/v1/n=1'")
+        .await;
+    let corrupt = store.reporter_login(&lookup).await;
+    assert!(
+        matches!(corrupt, Err(StoreError::Corrupt(_))),
+        "{corrupt:?}"
+    );
+}
+
+/// Every message a case's history links to is one of its own stage messages.
+fn assert_case_is_whole(case: &StoredCase) {
+    for event in &case.history {
+        if let Some(message) = event.message {
+            let item = case.items.iter().find(|i| i.id == message);
+            assert_eq!(
+                item.map(|i| i.kind),
+                Some(ItemKind::StageMessage),
+                "{event:?}"
+            );
+        }
+    }
+}
+
+fn blob(content: &str) -> Ciphertext {
+    Ciphertext::from_bytes(content.as_bytes().to_vec())
 }
 
 /// Dates are days: SQLite's schema refuses anything finer (PostgreSQL's DATE cannot hold it).
@@ -715,6 +980,20 @@ impl Backend {
             Backend::Postgres(database) => {
                 let mut conn = sqlx::PgConnection::connect(&database.url).await.unwrap();
                 sqlx::query_scalar(&sql).fetch_one(&mut conn).await.unwrap()
+            }
+        }
+    }
+
+    /// Runs a statement behind the store's back.
+    async fn execute(&self, sql: &str) {
+        match self {
+            Backend::Sqlite { url, .. } => {
+                let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+                sqlx::query(sql).execute(&mut conn).await.unwrap();
+            }
+            Backend::Postgres(database) => {
+                let mut conn = sqlx::PgConnection::connect(&database.url).await.unwrap();
+                sqlx::query(sql).execute(&mut conn).await.unwrap();
             }
         }
     }

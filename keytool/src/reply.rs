@@ -1,0 +1,134 @@
+//! Writing a reply offline: a message encrypted to a case's key, in a file the operator
+//! imports with `kentongan case reply` or `kentongan case move --reply`.
+//!
+//! Encrypting needs only the case's public key, which the bundle's manifest carries, so no
+//! identity or passphrase is involved. The reply file names the case, and the server refuses
+//! it for any other.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use kentongan_crypto::Message;
+use kentongan_crypto::message::{MAX_MESSAGE_CHARS, MessageError, Reply};
+use zeroize::Zeroizing;
+
+/// More than any message could take, however it is spaced: a larger input is refused
+/// without reading it all.
+const MAX_MESSAGE_FILE: u64 = 1024 * 1024;
+
+/// What was written.
+#[derive(Debug)]
+pub struct Written {
+    /// The case the reply is for.
+    pub case: i64,
+    /// The message's length in characters.
+    pub chars: usize,
+}
+
+/// Reads the message from `message_file` (`-`: standard input), encrypts it to the case of
+/// the bundle at `bundle_path`, and writes the reply file `out`, which must not exist.
+pub fn write_reply(bundle_path: &Path, message_file: &Path, out: &Path) -> Result<Written> {
+    let bytes = std::fs::read(bundle_path)
+        .with_context(|| format!("cannot read the bundle {}", bundle_path.display()))?;
+    let bundle = crate::open::parse_bundle(&bytes)?;
+    // Before reading the message: someone typing it on standard input should not lose it
+    // to a refusal that was known all along.
+    check_new_file(out)?;
+
+    let text = read_message(message_file)?;
+    let message = Message::new(&text).map_err(|error| match error {
+        MessageError::Empty => anyhow!(
+            "the message is empty: write the reply in {} first",
+            shown(message_file)
+        ),
+        MessageError::TooLong => anyhow!(
+            "the message is longer than {MAX_MESSAGE_CHARS} characters; shorten it or send it \
+             as several replies"
+        ),
+        _ => anyhow!("the message cannot be sent: {error}"),
+    })?;
+    let chars = message.text.chars().count();
+    let case = bundle.case.id;
+    let reply = Reply::seal(case, &bundle.case.case_recipient, &message)
+        .map_err(|_| anyhow!("encrypting the reply failed"))?;
+    write_new_file(out, reply.to_json().as_bytes())?;
+    Ok(Written { case, chars })
+}
+
+fn shown(message_file: &Path) -> String {
+    if message_file == Path::new("-") {
+        "standard input".to_owned()
+    } else {
+        message_file.display().to_string()
+    }
+}
+
+/// The message as UTF-8 text, from a file or standard input.
+fn read_message(message_file: &Path) -> Result<Zeroizing<String>> {
+    // Sized up front so the buffer holding the plaintext is not reallocated (which would
+    // leave copies behind); a larger input stops at the limit.
+    let mut bytes = Zeroizing::new(Vec::with_capacity(64 * 1024));
+    if message_file == Path::new("-") {
+        let stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            eprintln!("Type the reply to the reporter, then press Ctrl-D on a line of its own:");
+        }
+        stdin
+            .lock()
+            .take(MAX_MESSAGE_FILE + 1)
+            .read_to_end(&mut bytes)
+            .context("cannot read the message from standard input")?;
+    } else {
+        std::fs::File::open(message_file)
+            .and_then(|file| file.take(MAX_MESSAGE_FILE + 1).read_to_end(&mut bytes))
+            .with_context(|| format!("cannot read the message file {}", message_file.display()))?;
+    }
+    if bytes.len() as u64 > MAX_MESSAGE_FILE {
+        bail!(
+            "the message is longer than {MAX_MESSAGE_CHARS} characters; shorten it or send it as several replies"
+        );
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        anyhow!(
+            "the message in {} is not UTF-8 text; save it as UTF-8",
+            shown(message_file)
+        )
+    })?;
+    Ok(Zeroizing::new(text.to_owned()))
+}
+
+fn check_new_file(out: &Path) -> Result<()> {
+    if std::fs::symlink_metadata(out).is_ok() {
+        bail!("{} already exists; refusing to overwrite it", out.display());
+    }
+    Ok(())
+}
+
+/// Writes `contents` to `out` through a temporary file beside it, linked into place only if
+/// `out` still does not exist: never a half-written reply, never an overwritten file.
+fn write_new_file(out: &Path, contents: &[u8]) -> Result<()> {
+    let dir = match out.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".kentongan-reply-");
+    // Nothing secret inside: whoever imports it may be another user of this machine.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut tmp = builder
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(contents)
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    tmp.persist_noclobber(out).map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow!("{} already exists; refusing to overwrite it", out.display())
+        } else {
+            anyhow!("cannot write {}: {}", out.display(), e.error)
+        }
+    })?;
+    Ok(())
+}

@@ -1,0 +1,309 @@
+//! The operator's case commands (`kentongan case list | reply | move`): every check and the
+//! store calls, without printing, so tests drive them in-process. `main.rs` parses arguments
+//! and prints.
+//!
+//! Replies reach the server as files made offline by `kentongan-keytool reply`. Everything
+//! about one (the file, the case it names, the move it comes with) is checked before anything
+//! is written, and the write itself is one store call, so a refused command leaves the case
+//! as it was.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use kentongan_crypto::Reply;
+use kentongan_crypto::bundle::ItemKind;
+use kentongan_crypto::message::ReplyError;
+use thiserror::Error;
+use time::Date;
+
+use crate::store::{CaseSummary, Store, StoreError, StoredCase};
+use crate::workflow::{self, Deadlines, Due, MoveError, ParseStageError, Stage};
+
+/// No reply file is anywhere near this large (a message is at most 128 KiB padded, about
+/// 175 KiB once base64-encoded); a larger file is refused without reading it all.
+pub const MAX_REPLY_FILE: u64 = 1024 * 1024;
+
+/// The longest `--by` name, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// Why a case command did nothing. Each message is one line meant for the operator; none
+/// contains anything decrypted (the server cannot decrypt) or the file's contents.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum CaseError {
+    #[error("there is no case {0}")]
+    NoCase(i64),
+    #[error("cannot read the reply file {}: {error}", path.display())]
+    ReadReply {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error(
+        "{} is not a Kentongan reply file; make one with \
+         `kentongan-keytool reply BUNDLE --message-file FILE --out REPLY`",
+        path.display()
+    )]
+    NotReply { path: PathBuf },
+    #[error(
+        "{} is a reply file of format {format:?}, which this server does not read \
+         (it reads {:?})",
+        path.display(),
+        kentongan_crypto::message::REPLY_FORMAT
+    )]
+    ReplyFormat { path: PathBuf, format: String },
+    #[error(
+        "{} is damaged ({why}); copy it again from the machine it was written on",
+        path.display()
+    )]
+    DamagedReply { path: PathBuf, why: String },
+    #[error(
+        "this reply was made for case {made_for}, not for case {case}; \
+         write the reply from case {case}'s bundle"
+    )]
+    WrongCase { made_for: i64, case: i64 },
+    #[error(
+        "this reply names case {case} but was encrypted to another key than case {case}'s: \
+         it was made from a bundle of another server or was edited; \
+         export the case again and write the reply from that bundle"
+    )]
+    WrongKey { case: i64 },
+    #[error(
+        "this reply is already in case {case} (item {item}); \
+         to say more, write a new reply with kentongan-keytool"
+    )]
+    AlreadyImported { case: i64, item: i64 },
+    #[error(transparent)]
+    UnknownStage(#[from] ParseStageError),
+    #[error(transparent)]
+    Move(#[from] MoveError),
+    #[error(
+        "moving to `{to}` needs a message to the reporter ({why}): write it with \
+         `kentongan-keytool reply BUNDLE --message-file FILE --out REPLY`, then pass \
+         `--reply REPLY`"
+    )]
+    NeedsReason { to: Stage, why: &'static str },
+    #[error(
+        "--by must name who moves the case, in 1 to {MAX_NAME_CHARS} characters \
+         without control characters"
+    )]
+    BadName,
+    #[error(
+        "case {id} changed meanwhile (it is no longer in `{from}`); \
+         list the cases and try again"
+    )]
+    Conflict { id: i64, from: Stage },
+    #[error("case {id} has an unknown stage {stage:?} in the database")]
+    CorruptStage { id: i64, stage: String },
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+type Result<T, E = CaseError> = std::result::Result<T, E>;
+
+/// Reads and checks a reply file: everything that needs neither the database nor a key
+/// (size, format, checksum, the ciphertext's shape).
+pub fn read_reply(path: &Path) -> Result<Reply> {
+    let read_error = |error| CaseError::ReadReply {
+        path: path.to_owned(),
+        error,
+    };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_REPLY_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_REPLY_FILE {
+        return Err(CaseError::NotReply {
+            path: path.to_owned(),
+        });
+    }
+    Reply::parse(&bytes).map_err(|error| reply_error(path, error))
+}
+
+fn reply_error(path: &Path, error: ReplyError) -> CaseError {
+    let path = path.to_owned();
+    match error {
+        ReplyError::Format(format) => CaseError::ReplyFormat {
+            // Whatever the file says, shown escaped and cut short.
+            format: format.chars().take(60).collect(),
+            path,
+        },
+        ReplyError::Checksum => CaseError::DamagedReply {
+            path,
+            why: "its ciphertext does not match its checksum".into(),
+        },
+        ReplyError::Shape(shape) => CaseError::DamagedReply {
+            path,
+            why: shape.to_string(),
+        },
+        ReplyError::WrongCase { made_for, case } => CaseError::WrongCase { made_for, case },
+        // `NotReply`, and whatever a later version of the crate adds.
+        _ => CaseError::NotReply { path },
+    }
+}
+
+/// Adds a reply to case `id` as a message from the investigators. Returns the item id.
+pub async fn import_reply(store: &dyn Store, id: i64, reply: &Reply, today: Date) -> Result<i64> {
+    let case = load(store, id).await?;
+    check_reply_for(&case, reply)?;
+    store
+        .add_item(
+            id,
+            ItemKind::InvestigatorMessage,
+            reply.ciphertext.clone(),
+            today,
+        )
+        .await
+        .map_err(|error| match error {
+            StoreError::NotFound => CaseError::NoCase(id),
+            other => CaseError::Store(other),
+        })
+}
+
+/// A move that was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moved {
+    pub from: Stage,
+    pub to: Stage,
+}
+
+/// Moves case `id` to `to`, with `reply` (if any) as the message to the reporter, recording
+/// `by` as who moved it. Refuses a move the workflow does not allow, a side exit without a
+/// message, and a reply made for another case, all before writing.
+pub async fn move_case(
+    store: &dyn Store,
+    id: i64,
+    to: Stage,
+    by: &str,
+    reply: Option<&Reply>,
+    today: Date,
+) -> Result<Moved> {
+    let by = check_name(by)?;
+    let case = load(store, id).await?;
+    let from: Stage = case.stage.parse().map_err(|_| CaseError::CorruptStage {
+        id,
+        stage: case.stage.clone(),
+    })?;
+    from.check_move(to)?;
+    if reply.is_none() {
+        if let Some(why) = reason_needed(to) {
+            return Err(CaseError::NeedsReason { to, why });
+        }
+    }
+    if let Some(reply) = reply {
+        check_reply_for(&case, reply)?;
+    }
+    let message = reply.map(|reply| reply.ciphertext.clone());
+    match store
+        .move_case(id, from.slug(), to.slug(), by, today, message)
+        .await
+    {
+        Ok(()) => Ok(Moved { from, to }),
+        Err(StoreError::NotFound) => Err(CaseError::NoCase(id)),
+        Err(StoreError::Conflict) => Err(CaseError::Conflict { id, from }),
+        Err(other) => Err(CaseError::Store(other)),
+    }
+}
+
+/// What the reporter must be told when a case moves to `to`, if anything.
+fn reason_needed(to: Stage) -> Option<&'static str> {
+    if !to.requires_reason() {
+        return None;
+    }
+    Some(match to {
+        Stage::Dialihkan => "to whom the report was forwarded, and why",
+        _ => "why the report cannot be acted on",
+    })
+}
+
+/// `by`, trimmed, if it is a name that can be recorded.
+pub fn check_name(by: &str) -> Result<&str> {
+    let by = by.trim();
+    let chars = by.chars().count();
+    if chars == 0 || chars > MAX_NAME_CHARS || by.chars().any(char::is_control) {
+        return Err(CaseError::BadName);
+    }
+    Ok(by)
+}
+
+/// One line of `kentongan case list`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedCase {
+    pub id: i64,
+    pub created_on: Date,
+    pub stage: Stage,
+    /// Whole days since the report arrived.
+    pub age_days: i64,
+    pub due: Due,
+}
+
+/// Every case with its stage, age and deadline as of `today`, by id.
+pub async fn list(
+    store: &dyn Store,
+    today: Date,
+    deadlines: &Deadlines,
+) -> Result<Vec<ListedCase>> {
+    store
+        .case_summaries()
+        .await
+        .map_err(CaseError::Store)?
+        .into_iter()
+        .map(|case| listed(case, today, deadlines))
+        .collect()
+}
+
+fn listed(case: CaseSummary, today: Date, deadlines: &Deadlines) -> Result<ListedCase> {
+    let stage: Stage = case.stage.parse().map_err(|_| CaseError::CorruptStage {
+        id: case.id,
+        stage: case.stage.clone(),
+    })?;
+    Ok(ListedCase {
+        id: case.id,
+        created_on: case.created_on,
+        stage,
+        age_days: (today - case.created_on).whole_days(),
+        due: workflow::due(
+            stage,
+            case.created_on,
+            case.acknowledged_on,
+            today,
+            deadlines,
+        ),
+    })
+}
+
+async fn load(store: &dyn Store, id: i64) -> Result<StoredCase> {
+    store.case(id).await.map_err(|error| match error {
+        StoreError::NotFound => CaseError::NoCase(id),
+        other => CaseError::Store(other),
+    })
+}
+
+/// The reply was made for this case, with this case's key, and is not in it already (the
+/// same file imported twice: age ciphertext is randomised, so equal bytes are one file).
+fn check_reply_for(case: &StoredCase, reply: &Reply) -> Result<()> {
+    if let Err(error) = reply.check_for(case.id, &case.case_recipient) {
+        return Err(match error {
+            ReplyError::WrongCase { made_for, .. } if made_for != case.id => CaseError::WrongCase {
+                made_for,
+                case: case.id,
+            },
+            // The right number with another key.
+            _ => CaseError::WrongKey { case: case.id },
+        });
+    }
+    if let Some(item) = case
+        .items
+        .iter()
+        .find(|item| item.ciphertext.as_bytes() == reply.ciphertext.as_bytes())
+    {
+        return Err(CaseError::AlreadyImported {
+            case: case.id,
+            item: item.id,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

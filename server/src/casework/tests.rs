@@ -1,0 +1,390 @@
+//! The case commands against a real SQLite store, with reply files made by the same crypto
+//! code as `kentongan-keytool reply`. (The store itself is tested on both backends in
+//! `store::tests`; nothing here depends on the backend.)
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::sync::Arc;
+
+use kentongan_crypto::bundle::ItemKind;
+use kentongan_crypto::keys::{CaseKeys, Identity};
+use kentongan_crypto::reporter::{AuthHash, KdfParams, ReporterCredential};
+use kentongan_crypto::{Ciphertext, Message, Reply};
+use time::macros::date;
+
+use super::*;
+use crate::store::{NewCase, SqliteStore};
+
+const TODAY: Date = date!(2026 - 12 - 01);
+
+struct Office {
+    store: Arc<dyn Store>,
+    dir: tempfile::TempDir,
+}
+
+impl Office {
+    async fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("k.sqlite3").display());
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&url).await.unwrap());
+        Office { store, dir }
+    }
+
+    /// A case whose key is `keys`; returns its id.
+    async fn case(&self, keys: &CaseKeys) -> i64 {
+        let case = keys.case.to_public();
+        self.store
+            .create_case(NewCase {
+                created_on: date!(2026 - 11 - 28),
+                receipt_lookup: rand::random(),
+                credential: ReporterCredential {
+                    kdf: KdfParams::CURRENT,
+                    auth_hash: AuthHash::of_token(b"t"),
+                    recipient: Identity::generate().to_public(),
+                },
+                report: Message::new("laporan").unwrap().seal(&case).unwrap(),
+                case_recipient: case,
+                notes_recipient: Identity::generate().to_public(),
+                envelopes: vec![],
+            })
+            .await
+            .unwrap()
+    }
+
+    /// Writes a file in the scratch directory; returns its path.
+    fn file(&self, name: &str, contents: &[u8]) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    async fn stored(&self, id: i64) -> StoredCase {
+        self.store.case(id).await.unwrap()
+    }
+}
+
+fn reply(case: i64, keys: &CaseKeys, text: &str) -> Reply {
+    Reply::seal(case, &keys.case.to_public(), &Message::new(text).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_reply_is_added_as_an_investigator_message_once() {
+    let office = Office::new().await;
+    let keys = CaseKeys::generate();
+    let id = office.case(&keys).await;
+    let path = office.file(
+        "reply.json",
+        reply(id, &keys, "Kapan kejadiannya? \" ' & < >")
+            .to_json()
+            .as_bytes(),
+    );
+
+    let parsed = read_reply(&path).unwrap();
+    let item = import_reply(&*office.store, id, &parsed, TODAY)
+        .await
+        .unwrap();
+    let case = office.stored(id).await;
+    assert_eq!(case.items.len(), 2);
+    let added = &case.items[1];
+    assert_eq!(
+        (added.id, added.kind, added.created_on),
+        (item, ItemKind::InvestigatorMessage, TODAY)
+    );
+    assert_eq!(
+        Message::open(&added.ciphertext, &keys.case).unwrap().text,
+        "Kapan kejadiannya? \" ' & < >"
+    );
+    assert_eq!(case.stage, "diterima");
+
+    // The same file again: refused, nothing added.
+    let again = import_reply(&*office.store, id, &parsed, TODAY).await;
+    let error = again.unwrap_err();
+    assert!(
+        matches!(error, CaseError::AlreadyImported { case, item: i } if case == id && i == item),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "this reply is already in case {id} (item {item}); to say more, write a new reply \
+             with kentongan-keytool"
+        )
+    );
+    assert_eq!(office.stored(id).await.items.len(), 2);
+}
+
+#[tokio::test]
+async fn a_reply_for_another_case_is_refused() {
+    let office = Office::new().await;
+    let (keys, other_keys) = (CaseKeys::generate(), CaseKeys::generate());
+    let id = office.case(&keys).await;
+    let other = office.case(&other_keys).await;
+
+    let foreign = reply(other, &other_keys, "untuk kasus lain");
+    let error = import_reply(&*office.store, id, &foreign, TODAY)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "this reply was made for case {other}, not for case {id}; \
+             write the reply from case {id}'s bundle"
+        )
+    );
+
+    // This case's number, another key (a bundle from another server, or an edited file).
+    let relabelled = reply(id, &other_keys, "nomor benar, kunci salah");
+    let error = import_reply(&*office.store, id, &relabelled, TODAY)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, CaseError::WrongKey { case } if case == id),
+        "{error:?}"
+    );
+
+    let missing = import_reply(&*office.store, other + 1, &foreign, TODAY)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        missing.to_string(),
+        format!("there is no case {}", other + 1)
+    );
+
+    assert_eq!(office.stored(id).await.items.len(), 1);
+    assert_eq!(office.stored(other).await.items.len(), 1);
+}
+
+#[tokio::test]
+async fn damaged_and_foreign_files_are_named_as_such() {
+    let office = Office::new().await;
+    let keys = CaseKeys::generate();
+    let good = reply(3, &keys, "Terima kasih.");
+
+    let mut tampered: serde_json::Value = serde_json::from_str(&good.to_json()).unwrap();
+    let mut bytes = good.ciphertext.as_bytes().to_vec();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    tampered["ciphertext"] = serde_json::to_value(Ciphertext::from_bytes(bytes.clone())).unwrap();
+
+    let mut cut = good.clone();
+    bytes.truncate(bytes.len() - 200);
+    cut.ciphertext = Ciphertext::from_bytes(bytes.clone());
+    // Recomputed, as by someone who edited the file on purpose.
+    cut.sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+
+    let mut v9: serde_json::Value = serde_json::from_str(&good.to_json()).unwrap();
+    v9["format"] = "kentongan-reply/9 \u{1b}[31m".into();
+
+    let huge = vec![b' '; MAX_REPLY_FILE as usize + 1];
+    let (v9, tampered, cut) = (v9.to_string(), tampered.to_string(), cut.to_json());
+    let cases: [(&str, &[u8], &str); 6] = [
+        (
+            "junk.json",
+            b"\" ' & < >\x00\xff",
+            "is not a Kentongan reply file; make one with `kentongan-keytool reply",
+        ),
+        (
+            "bundle.json",
+            b"{\"format\":\"kentongan-case-bundle/1\",\"case\":{}}",
+            "a reply file of format \"kentongan-case-bundle/1\", which this server does not read",
+        ),
+        (
+            "v9.json",
+            v9.as_bytes(),
+            "\"kentongan-reply/9 \\u{1b}[31m\", which this server does not read",
+        ),
+        (
+            "tampered.json",
+            tampered.as_bytes(),
+            "is damaged (its ciphertext does not match its checksum); copy it again",
+        ),
+        ("cut.json", cut.as_bytes(), "is damaged ("),
+        ("huge.json", &huge, "is not a Kentongan reply file"),
+    ];
+    for (name, contents, expected) in cases {
+        let path = office.file(name, contents);
+        let message = read_reply(&path).unwrap_err().to_string();
+        assert!(message.contains(expected), "{name}: {message}");
+        assert!(
+            message.starts_with(&path.display().to_string()),
+            "{message}"
+        );
+        assert!(
+            !message.contains('\n') && !message.contains('\u{1b}'),
+            "{message}"
+        );
+    }
+    let missing = read_reply(&office.dir.path().join("missing.json")).unwrap_err();
+    assert!(
+        missing
+            .to_string()
+            .starts_with("cannot read the reply file"),
+        "{missing}"
+    );
+    assert!(read_reply(&office.file("good.json", good.to_json().as_bytes())).is_ok());
+}
+
+#[tokio::test]
+async fn a_move_takes_its_reply_as_the_stage_message() {
+    let office = Office::new().await;
+    let keys = CaseKeys::generate();
+    let id = office.case(&keys).await;
+    let store = &*office.store;
+
+    let moved = move_case(store, id, Stage::Pemeriksaan, " Ani ", None, TODAY)
+        .await
+        .unwrap();
+    assert_eq!(
+        moved,
+        Moved {
+            from: Stage::Diterima,
+            to: Stage::Pemeriksaan
+        }
+    );
+    let reason = reply(id, &keys, "Diteruskan ke Inspektorat Kabupaten Bantul.");
+    let later = date!(2026 - 12 - 08);
+    move_case(store, id, Stage::Dialihkan, "Budi", Some(&reason), later)
+        .await
+        .unwrap();
+
+    let case = office.stored(id).await;
+    assert_eq!(case.stage, "dialihkan");
+    assert_eq!(case.history.len(), 2);
+    assert_eq!(
+        (case.history[0].moved_by.as_str(), case.history[0].message),
+        ("Ani", None)
+    );
+    let message = case.history[1].message.unwrap();
+    let item = case.items.iter().find(|i| i.id == message).unwrap();
+    assert_eq!(
+        (item.kind, item.created_on),
+        (ItemKind::StageMessage, later)
+    );
+    assert_eq!(
+        Message::open(&item.ciphertext, &keys.case).unwrap().text,
+        "Diteruskan ke Inspektorat Kabupaten Bantul."
+    );
+}
+
+#[tokio::test]
+async fn refused_moves_write_nothing() {
+    let office = Office::new().await;
+    let (keys, other_keys) = (CaseKeys::generate(), CaseKeys::generate());
+    let id = office.case(&keys).await;
+    let other = office.case(&other_keys).await;
+    let store = &*office.store;
+
+    for to in [Stage::TidakDapatDitindaklanjuti, Stage::Dialihkan] {
+        let error = move_case(store, id, to, "Ani", None, TODAY)
+            .await
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.starts_with(&format!(
+                "moving to `{to}` needs a message to the reporter ("
+            )),
+            "{message}"
+        );
+        assert!(message.contains("--reply REPLY"), "{message}");
+    }
+
+    let error = move_case(store, id, Stage::Selesai, "Ani", None, TODAY)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "cannot move from `diterima` to `selesai`: the next stage is `pemeriksaan`"
+    );
+
+    // A reply for another case, with a move that would otherwise be fine.
+    let foreign = reply(other, &other_keys, "salah kasus");
+    let error = move_case(store, id, Stage::Dialihkan, "Ani", Some(&foreign), TODAY)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, CaseError::WrongCase { .. }), "{error:?}");
+
+    // An impossible move with a good reply: the move is what is refused.
+    let good = reply(id, &keys, "Baik.");
+    let error = move_case(store, id, Stage::Verifikasi, "Ani", Some(&good), TODAY)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, CaseError::Move(_)), "{error:?}");
+
+    for bad in ["", "   ", "Ani\u{1b}[31m", "Ani\nBudi", &"x".repeat(201)] {
+        let error = move_case(store, id, Stage::Pemeriksaan, bad, None, TODAY)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, CaseError::BadName), "{bad:?}: {error:?}");
+    }
+    let error = move_case(store, other + 1, Stage::Pemeriksaan, "Ani", None, TODAY)
+        .await
+        .unwrap_err();
+    assert_eq!(error.to_string(), format!("there is no case {}", other + 1));
+
+    let case = office.stored(id).await;
+    assert_eq!(case.stage, "diterima");
+    assert_eq!((case.items.len(), case.history.len()), (1, 0));
+
+    // A closed case stays closed, reply or not; the reply already used is refused too.
+    move_case(store, id, Stage::Dialihkan, "Ani", Some(&good), TODAY)
+        .await
+        .unwrap();
+    let error = move_case(store, id, Stage::Pemeriksaan, "Ani", None, TODAY)
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("is closed and cannot move"),
+        "{error}"
+    );
+    let error = import_reply(store, id, &good, TODAY).await.unwrap_err();
+    assert!(
+        matches!(error, CaseError::AlreadyImported { .. }),
+        "{error:?}"
+    );
+    assert_eq!(office.stored(id).await.items.len(), 2);
+}
+
+#[tokio::test]
+async fn the_list_shows_stage_age_and_deadline() {
+    let office = Office::new().await;
+    let keys = CaseKeys::generate();
+    let first = office.case(&keys).await;
+    let second = office.case(&keys).await;
+    let store = &*office.store;
+    let deadlines = Deadlines::default();
+    // Received Saturday 2026-11-28: acknowledgement due Friday 2026-12-04.
+    let today = date!(2026 - 12 - 07);
+    move_case(store, first, Stage::Pemeriksaan, "Ani", None, today)
+        .await
+        .unwrap();
+
+    let listed = list(store, today, &deadlines).await.unwrap();
+    assert_eq!(
+        listed,
+        vec![
+            ListedCase {
+                id: first,
+                created_on: date!(2026 - 11 - 28),
+                stage: Stage::Pemeriksaan,
+                age_days: 9,
+                due: Due::OnTime {
+                    due: workflow::add_working_days(date!(2026 - 11 - 28), 65)
+                },
+            },
+            ListedCase {
+                id: second,
+                created_on: date!(2026 - 11 - 28),
+                stage: Stage::Diterima,
+                age_days: 9,
+                due: Due::Overdue {
+                    due: date!(2026 - 12 - 04),
+                    working_days_late: 1
+                },
+            },
+        ]
+    );
+}
