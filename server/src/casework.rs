@@ -45,6 +45,13 @@ pub enum CaseError {
     )]
     NotReply { path: PathBuf },
     #[error(
+        "{} is a case bundle, not a reply file; make a reply from it with \
+         `kentongan-keytool reply {} --message-file FILE --out REPLY`",
+        path.display(),
+        path.display()
+    )]
+    BundleNotReply { path: PathBuf },
+    #[error(
         "{} is a reply file of format {format:?}, which this server does not read \
          (it reads {:?})",
         path.display(),
@@ -123,11 +130,16 @@ pub fn read_reply(path: &Path) -> Result<Reply> {
 fn reply_error(path: &Path, error: ReplyError) -> CaseError {
     let path = path.to_owned();
     match error {
-        ReplyError::Format(format) => CaseError::ReplyFormat {
-            // Whatever the file says, shown escaped and cut short.
-            format: format.chars().take(60).collect(),
-            path,
-        },
+        ReplyError::Format(format) if format.starts_with("kentongan-case-bundle/") => {
+            CaseError::BundleNotReply { path }
+        }
+        ReplyError::Format(format) if format.starts_with("kentongan-reply/") => {
+            CaseError::ReplyFormat {
+                // Whatever the file says, shown escaped and cut short.
+                format: format.chars().take(60).collect(),
+                path,
+            }
+        }
         ReplyError::Checksum => CaseError::DamagedReply {
             path,
             why: "its ciphertext does not match its checksum".into(),

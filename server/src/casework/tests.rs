@@ -181,7 +181,12 @@ async fn damaged_and_foreign_files_are_named_as_such() {
 
     let huge = vec![b' '; MAX_REPLY_FILE as usize + 1];
     let (v9, tampered, cut) = (v9.to_string(), tampered.to_string(), cut.to_json());
-    let cases: [(&str, &[u8], &str); 6] = [
+    let cases: [(&str, &[u8], &str); 7] = [
+        (
+            "other.json",
+            b"{\"format\":\"kentongan-opened-case/1\"}",
+            "other.json is not a Kentongan reply file",
+        ),
         (
             "junk.json",
             b"\" ' & < >\x00\xff",
@@ -190,7 +195,8 @@ async fn damaged_and_foreign_files_are_named_as_such() {
         (
             "bundle.json",
             b"{\"format\":\"kentongan-case-bundle/1\",\"case\":{}}",
-            "a reply file of format \"kentongan-case-bundle/1\", which this server does not read",
+            "bundle.json is a case bundle, not a reply file; make a reply from it with \
+             `kentongan-keytool reply ",
         ),
         (
             "v9.json",

@@ -309,3 +309,197 @@ async fn case_list_and_move_on_postgres() {
     let pg = Postgres::new();
     case_workflow(Some(&pg.url)).await;
 }
+
+/// `kentongan-keytool reply FILE`, with the message in a file beside it.
+fn keytool_reply(server: &Server, bundle: &std::path::Path, text: &str, out: &str) -> String {
+    let message = server.dir.path().join(format!("{out}.txt"));
+    std::fs::write(&message, text).unwrap();
+    let reply = server.dir.path().join(out);
+    let mut cmd = std::process::Command::new(bin("kentongan-keytool"));
+    cmd.arg("reply")
+        .arg(bundle)
+        .arg("--message-file")
+        .arg(&message)
+        .arg("--out")
+        .arg(&reply);
+    let done = run(cmd);
+    assert!(done.status.success(), "keytool reply: {}", stderr(&done));
+    std::fs::remove_file(&message).unwrap();
+    reply.to_str().unwrap().to_owned()
+}
+
+/// Asserts the command failed with exit status 1 and one line on stderr containing
+/// `expected`.
+fn refused(out: &std::process::Output, expected: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains(expected), "expected {expected:?} in {err}");
+}
+
+/// The offline investigator's path with the real binaries: two reports through the form,
+/// their bundles, replies written by the keytool; a foreign, a tampered and a repeated reply
+/// refused; a side exit refused without its reason, then made with it; the export opened
+/// again shows the whole conversation. No reply text reaches the database or the log.
+async fn offline_replies(server: Server, key: InvestigatorKey, dump: impl Fn(&Server) -> Vec<u8>) {
+    file_report(&server, "Pungutan liar di loket KTP").await;
+    file_report(&server, "Laporan kedua").await;
+    let bundles = server.dir.path().join("bundles");
+    let out = server.kentongan(&["export", "--all", "--out", bundles.to_str().unwrap()]);
+    assert!(out.status.success(), "export: {}", stderr(&out));
+
+    let question = "Kapan kejadiannya? Mohon sebutkan tanggalnya. QRX-1187";
+    let reason = "Diteruskan ke Inspektorat Kabupaten Bantul. QRX-2290";
+    let reply_1 = keytool_reply(
+        &server,
+        &bundles.join("case-1.json"),
+        question,
+        "reply-1.json",
+    );
+    let reason_1 = keytool_reply(
+        &server,
+        &bundles.join("case-1.json"),
+        reason,
+        "reason-1.json",
+    );
+    let reply_2 = keytool_reply(
+        &server,
+        &bundles.join("case-2.json"),
+        "Untuk kasus kedua. QRX-3301",
+        "reply-2.json",
+    );
+
+    // Made for case 2: refused for case 1, in both commands.
+    refused(
+        &server.kentongan(&["case", "reply", "1", &reply_2]),
+        "this reply was made for case 2, not for case 1",
+    );
+    refused(
+        &server.kentongan(&[
+            "case",
+            "move",
+            "1",
+            "--to",
+            "dialihkan",
+            "--reply",
+            &reply_2,
+        ]),
+        "this reply was made for case 2, not for case 1",
+    );
+    // One character of the ciphertext changed.
+    let mut tampered: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&reply_1).unwrap()).unwrap();
+    let ciphertext = tampered["ciphertext"].as_str().unwrap().to_owned();
+    let at = ciphertext.len() / 2;
+    let swapped = if &ciphertext[at..=at] == "A" {
+        "B"
+    } else {
+        "A"
+    };
+    tampered["ciphertext"] =
+        format!("{}{swapped}{}", &ciphertext[..at], &ciphertext[at + 1..]).into();
+    let tampered_file = server.dir.path().join("tampered.json");
+    std::fs::write(&tampered_file, tampered.to_string()).unwrap();
+    refused(
+        &server.kentongan(&["case", "reply", "1", tampered_file.to_str().unwrap()]),
+        "is damaged (its ciphertext does not match its checksum)",
+    );
+    refused(
+        &server.kentongan(&[
+            "case",
+            "reply",
+            "1",
+            bundles.join("case-1.json").to_str().unwrap(),
+        ]),
+        "case-1.json is a case bundle, not a reply file",
+    );
+    refused(
+        &server.kentongan(&["case", "reply", "3", &reply_1]),
+        "there is no case 3",
+    );
+
+    let out = server.kentongan(&["case", "reply", "1", &reply_1]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim_end(), "reply added to case 1");
+    refused(
+        &server.kentongan(&["case", "reply", "1", &reply_1]),
+        "this reply is already in case 1",
+    );
+
+    refused(
+        &server.kentongan(&["case", "move", "1", "--to", "dialihkan"]),
+        "moving to `dialihkan` needs a message to the reporter",
+    );
+    refused(
+        &server.kentongan(&["case", "move", "1", "--to", "selesai", "--reply", &reason_1]),
+        "cannot move from `diterima` to `selesai`",
+    );
+    // Without --by: recorded as the login name, or `operator`.
+    let out = server.kentongan(&[
+        "case",
+        "move",
+        "1",
+        "--to",
+        "dialihkan",
+        "--reply",
+        &reason_1,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("case 1 moved from diterima to dialihkan (by "),
+        "{}",
+        stdout(&out)
+    );
+    let out = server.kentongan(&["case", "list"]);
+    let list = stdout(&out);
+    assert!(list.contains("\n1\tdialihkan\t0\t—\n"), "{list}");
+    assert!(list.contains("\n2\tditerima\t0\tdue 20"), "{list}");
+
+    let (_, json) = export_and_open(&server, &key, 1);
+    assert_eq!(json["case"]["stage"], "dialihkan");
+    let history = &json["case"]["history"];
+    assert_eq!(history[0]["stage"], "dialihkan", "{history}");
+    let items = json["items"].as_array().unwrap();
+    let kinds: Vec<&str> = items.iter().map(|i| i["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["report", "investigator-message", "stage-message"]);
+    assert_eq!(items[1]["message"]["text"], question);
+    assert_eq!(items[2]["message"]["text"], reason);
+    assert_eq!(history[0]["message"], items[2]["id"]);
+    let conversation =
+        std::fs::read_to_string(server.dir.path().join("opened-1/conversation.txt")).unwrap();
+    // Item numbers are the server's, across cases: case 2's report is item 2.
+    let question_entry = format!("] Tim (Investigators), item {}:\n", items[1]["id"]);
+    for expected in [
+        "Tahap sekarang (current stage): Dialihkan (forwarded)",
+        "Dialihkan (forwarded), oleh (by) ",
+        reason,
+        &question_entry,
+        question,
+        "Pungutan liar di loket KTP",
+    ] {
+        assert!(
+            conversation.contains(expected),
+            "{expected:?} in\n{conversation}"
+        );
+    }
+
+    let stored = dump(&server);
+    let log = server.log();
+    for secret in ["QRX-1187", "QRX-2290", "QRX-3301", "Kapan kejadiannya"] {
+        assert!(!contains(&stored, secret), "{secret:?} is in the database");
+        assert!(!log.contains(secret), "{secret:?} is in the log");
+    }
+}
+
+#[tokio::test]
+async fn offline_replies_on_sqlite() {
+    let (server, key) = server_with_investigator(None, "Ani");
+    offline_replies(server, key, Server::data_files).await;
+}
+
+#[tokio::test]
+async fn offline_replies_on_postgres() {
+    let pg = Postgres::new();
+    let (server, key) = server_with_investigator(Some(&pg.url), "Budi");
+    offline_replies(server, key, |_| pg.dump().into_bytes()).await;
+}
