@@ -382,17 +382,26 @@ async fn file_one(
         .header("content-type", "application/json")
         .header("cookie", format!("kentongan_csrf={token}"))
         .header("x-csrf-token", token)
-        .body(Full::new(Bytes::from(serde_json::to_string(&submission.sealed)?)))?;
+        .body(Full::new(Bytes::from(serde_json::to_string(
+            &submission.sealed,
+        )?)))?;
     let (status, body) = send(&mut sender, req).await?;
     if status != StatusCode::CREATED {
-        bail!("filing a report: {status} {}", String::from_utf8_lossy(&body));
+        bail!(
+            "filing a report: {status} {}",
+            String::from_utf8_lossy(&body)
+        );
     }
     let key = ReporterKey::derive(
         &submission.sealed.receipt,
         &submission.passphrase,
         KdfParams::CURRENT,
     )?;
-    let auth: String = key.auth_token().iter().map(|b| format!("{b:02x}")).collect();
+    let auth: String = key
+        .auth_token()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok((
         submission.sealed.receipt.digits().to_owned(),
         submission.passphrase.expose_secret().to_owned(),

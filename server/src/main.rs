@@ -11,7 +11,7 @@ use kentongan_crypto::Recipient;
 use kentongan_server::config::{self, Config};
 use kentongan_server::store::{self, Store, StoreError};
 use kentongan_server::web::{self, AppState, Settings};
-use kentongan_server::workflow::{Deadlines, Due, Stage};
+use kentongan_server::workflow::{Due, Stage};
 use kentongan_server::{casework, export, team};
 
 #[derive(Parser)]
@@ -236,7 +236,7 @@ async fn case(command: CaseCommand, store: &dyn Store, config: &Config) -> anyho
     let today = office_today(config);
     match command {
         CaseCommand::List { json } => {
-            let rows = casework::list(store, today, &Deadlines::default()).await?;
+            let rows = casework::list(store, today, &config.deadlines).await?;
             if json {
                 let list: Vec<serde_json::Value> = rows
                     .iter()

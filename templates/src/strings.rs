@@ -127,7 +127,9 @@ pub enum Notice {
     /// The receipt or the passphrase is wrong; deliberately not which.
     WrongLogin,
     /// Too many wrong logins for this receipt code: wait this many minutes.
-    Wait { minutes: u64 },
+    Wait {
+        minutes: u64,
+    },
     /// The receipt code is not 16 digits.
     ReceiptFormat,
     /// Too many logins at once.
@@ -542,7 +544,10 @@ mod tests {
         ] {
             assert!(stage_name(Lang::Id, slug).is_some() && stage_name(Lang::En, slug).is_some());
         }
-        assert_eq!(stage_name(Lang::Id, "tindakan-korektif"), Some("Tindakan Korektif"));
+        assert_eq!(
+            stage_name(Lang::Id, "tindakan-korektif"),
+            Some("Tindakan Korektif")
+        );
         assert_eq!(stage_name(Lang::Id, "<b>"), None);
     }
 

@@ -162,8 +162,12 @@ impl Sessions {
 async fn sweep(sessions: Weak<Mutex<Inner>>) {
     loop {
         tokio::time::sleep(SWEEP_EVERY).await;
-        let Some(sessions) = sessions.upgrade() else { return };
-        let Ok(mut inner) = sessions.lock() else { return };
+        let Some(sessions) = sessions.upgrade() else {
+            return;
+        };
+        let Ok(mut inner) = sessions.lock() else {
+            return;
+        };
         let now = Instant::now();
         inner.sessions.retain(|_, s| !s.expired(now));
         if inner.sessions.is_empty() {

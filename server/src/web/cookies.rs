@@ -24,7 +24,8 @@ pub fn value(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// The token in the request's cookie, if it looks like one of ours.
 pub fn csrf_token(headers: &HeaderMap) -> Option<String> {
-    value(headers, CSRF_COOKIE).filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+    value(headers, CSRF_COOKIE)
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 pub fn new_token() -> String {

@@ -12,6 +12,9 @@
 //! Both paths count attempts per receipt code ([`crate::followup::Attempts`]) and answer a
 //! wrong receipt code and a wrong passphrase alike.
 
+// Helpers return the error response itself; it is built at most once per request.
+#![allow(clippy::result_large_err)]
+
 use std::time::Instant;
 
 use axum::extract::rejection::{FormRejection, JsonRejection};
@@ -47,7 +50,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/followup",
-            get(page).post(login).layer(DefaultBodyLimit::max(FORM_LIMIT)),
+            get(page)
+                .post(login)
+                .layer(DefaultBodyLimit::max(FORM_LIMIT)),
         )
         .route(
             "/followup/message",
@@ -73,7 +78,10 @@ struct PageQuery {
 
 impl PageQuery {
     fn lang(&self) -> Lang {
-        self.lang.as_deref().and_then(Lang::parse).unwrap_or_default()
+        self.lang
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or_default()
     }
 
     fn notice(&self) -> Option<Notice> {
@@ -86,16 +94,35 @@ impl PageQuery {
 }
 
 /// The login form, or the case when this browser has a session.
-async fn page(State(state): State<AppState>, Query(q): Query<PageQuery>, headers: HeaderMap) -> Response {
+async fn page(
+    State(state): State<AppState>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
     let lang = q.lang();
     match session_of(&headers) {
         Some(id) => match state.0.sessions.get(&id) {
             Some((case_id, keys)) => {
                 state
-                    .case_page(lang, &headers, StatusCode::OK, case_id, &keys, "", q.notice())
+                    .case_page(
+                        lang,
+                        &headers,
+                        StatusCode::OK,
+                        case_id,
+                        &keys,
+                        "",
+                        q.notice(),
+                    )
                     .await
             }
-            None => state.login_page(lang, &headers, StatusCode::OK, "", Some(Notice::SessionEnded), true),
+            None => state.login_page(
+                lang,
+                &headers,
+                StatusCode::OK,
+                "",
+                Some(Notice::SessionEnded),
+                true,
+            ),
         },
         None => state.login_page(lang, &headers, StatusCode::OK, "", q.notice(), false),
     }
@@ -114,12 +141,22 @@ struct LoginForm {
 }
 
 /// The no-JS login: the key is derived here, in memory, and the case key kept in a session.
-async fn login(State(state): State<AppState>, headers: HeaderMap, form: Result<Form<LoginForm>, FormRejection>) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
     let Ok(Form(form)) = form else {
-        return state.error_page(Lang::default(), StatusCode::BAD_REQUEST, Message::BadRequest);
+        return state.error_page(
+            Lang::default(),
+            StatusCode::BAD_REQUEST,
+            Message::BadRequest,
+        );
     };
     let lang = Lang::parse(&form.lang).unwrap_or_default();
-    let refuse = |status, notice| state.login_page(lang, &headers, status, &form.receipt, Some(notice), false);
+    let refuse = |status, notice| {
+        state.login_page(lang, &headers, status, &form.receipt, Some(notice), false)
+    };
     if !cookies::matches(&headers, &form.csrf) {
         return refuse(StatusCode::FORBIDDEN, Notice::CsrfFailed);
     }
@@ -141,7 +178,9 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, form: Result<F
     };
     // An unknown receipt is derived with the current parameters: the same work, the same
     // time, as a wrong passphrase.
-    let kdf = found.as_ref().map_or(KdfParams::CURRENT, |f| f.credential.kdf);
+    let kdf = found
+        .as_ref()
+        .map_or(KdfParams::CURRENT, |f| f.credential.kdf);
     let passphrase = Passphrase::parse(&form.passphrase);
     let derived = state
         .0
@@ -171,7 +210,8 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, form: Result<F
             return refuse(StatusCode::SERVICE_UNAVAILABLE, Notice::StoreDown);
         }
     };
-    let keys = reporter_envelope(&case).and_then(|sealed| envelope::open(sealed, key.identity()).ok());
+    let keys =
+        reporter_envelope(&case).and_then(|sealed| envelope::open(sealed, key.identity()).ok());
     drop(key);
     let Some(keys) = keys else {
         tracing::error!("follow-up login: the reporter's envelope of case {case_id} does not open");
@@ -181,9 +221,10 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, form: Result<F
         return refuse(StatusCode::SERVICE_UNAVAILABLE, Notice::Busy);
     };
     let mut response = Redirect::to(&format!("/followup?lang={}", lang.code())).into_response();
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, session_cookie(Some(session), state.0.secure_cookies));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        session_cookie(Some(session), state.0.secure_cookies),
+    );
     response
 }
 
@@ -198,7 +239,11 @@ struct MessageForm {
 }
 
 /// A message from the no-JS case page, encrypted here to the case key.
-async fn send_message(State(state): State<AppState>, headers: HeaderMap, form: Result<Form<MessageForm>, FormRejection>) -> Response {
+async fn send_message(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<MessageForm>, FormRejection>,
+) -> Response {
     let Form(form) = match form {
         Ok(form) => form,
         Err(rejection) => {
@@ -211,18 +256,36 @@ async fn send_message(State(state): State<AppState>, headers: HeaderMap, form: R
         }
     };
     let lang = Lang::parse(&form.lang).unwrap_or_default();
-    let Some((case_id, keys)) = session_of(&headers).and_then(|id| state.0.sessions.get(&id)) else {
-        return state.login_page(lang, &headers, StatusCode::UNAUTHORIZED, "", Some(Notice::SessionEnded), true);
+    let Some((case_id, keys)) = session_of(&headers).and_then(|id| state.0.sessions.get(&id))
+    else {
+        return state.login_page(
+            lang,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            "",
+            Some(Notice::SessionEnded),
+            true,
+        );
     };
     let refuse = |status, notice| {
-        state.case_page(lang, &headers, status, case_id, &keys, &form.message, Some(notice))
+        state.case_page(
+            lang,
+            &headers,
+            status,
+            case_id,
+            &keys,
+            &form.message,
+            Some(notice),
+        )
     };
     if !cookies::matches(&headers, &form.csrf) {
         return refuse(StatusCode::FORBIDDEN, Notice::CsrfFailed).await;
     }
     let said = match Said::new(&form.message) {
         Ok(said) => said,
-        Err(MessageError::TooLong) => return refuse(StatusCode::BAD_REQUEST, Notice::MessageTooLong).await,
+        Err(MessageError::TooLong) => {
+            return refuse(StatusCode::BAD_REQUEST, Notice::MessageTooLong).await;
+        }
         Err(_) => return refuse(StatusCode::BAD_REQUEST, Notice::MessageEmpty).await,
     };
     let Ok(sealed) = said.seal(&keys.case.to_public()) else {
@@ -230,7 +293,12 @@ async fn send_message(State(state): State<AppState>, headers: HeaderMap, form: R
         return refuse(StatusCode::INTERNAL_SERVER_ERROR, Notice::MessageNotSaved).await;
     };
     drop(said);
-    match state.0.store.add_item(case_id, ItemKind::ReporterMessage, sealed, state.today()).await {
+    match state
+        .0
+        .store
+        .add_item(case_id, ItemKind::ReporterMessage, sealed, state.today())
+        .await
+    {
         Ok(_) => Redirect::to(&format!("/followup?lang={}&done=sent", lang.code())).into_response(),
         Err(e) => {
             tracing::error!("storing a reporter's message failed: {e}");
@@ -247,18 +315,24 @@ struct LogoutForm {
 
 /// Ends the session, if any, and forgets the cookie. Also the JavaScript path's way out: the
 /// page it loads has no key in memory.
-async fn logout(State(state): State<AppState>, headers: HeaderMap, form: Option<Form<LogoutForm>>) -> Response {
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<LogoutForm>, FormRejection>,
+) -> Response {
     if let Some(id) = session_of(&headers) {
         state.0.sessions.end(&id);
     }
     let lang = form
+        .ok()
         .and_then(|Form(f)| Lang::parse(&f.lang))
         .unwrap_or_default();
     let mut response =
         Redirect::to(&format!("/followup?lang={}&done=logged-out", lang.code())).into_response();
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, session_cookie(None, state.0.secure_cookies));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        session_cookie(None, state.0.secure_cookies),
+    );
     response
 }
 
@@ -297,7 +371,10 @@ async fn api_case(
         Ok(body) => body,
         Err(response) => return response,
     };
-    let case_id = match state.authenticate(lang, &credentials.receipt, &credentials.token).await {
+    let case_id = match state
+        .authenticate(lang, &credentials.receipt, &credentials.token)
+        .await
+    {
         Ok(case_id) => case_id,
         Err(response) => return response,
     };
@@ -307,7 +384,12 @@ async fn api_case(
     };
     let Some(envelope) = reporter_envelope(&case) else {
         tracing::error!("case {case_id} has no reporter envelope");
-        return api_error(lang, StatusCode::INTERNAL_SERVER_ERROR, "internal", Message::Internal);
+        return api_error(
+            lang,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            Message::Internal,
+        );
     };
     let csrf = cookies::csrf_token(&headers).unwrap_or_default();
     let section = kentongan_templates::case_section(lang, &reporter_view(&case, None), &csrf, "");
@@ -347,12 +429,22 @@ async fn api_message(
     };
     if let Err(e) = Said::check_sealed(&sent.ciphertext) {
         tracing::info!("refused a browser-sealed message: {e}");
-        return api_error(lang, StatusCode::BAD_REQUEST, "bad-ciphertext", Message::BadCiphertext);
+        return api_error(
+            lang,
+            StatusCode::BAD_REQUEST,
+            "bad-ciphertext",
+            Message::BadCiphertext,
+        );
     }
     match state
         .0
         .store
-        .add_item(case_id, ItemKind::ReporterMessage, sent.ciphertext, state.today())
+        .add_item(
+            case_id,
+            ItemKind::ReporterMessage,
+            sent.ciphertext,
+            state.today(),
+        )
         .await
     {
         Ok(_) => (
@@ -362,25 +454,49 @@ async fn api_message(
             .into_response(),
         Err(e) => {
             tracing::error!("storing a reporter's message failed: {e}");
-            api_notice(lang, StatusCode::SERVICE_UNAVAILABLE, "store-down", Notice::MessageNotSaved)
+            api_notice(
+                lang,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store-down",
+                Notice::MessageNotSaved,
+            )
         }
     }
 }
 
 /// The CSRF header and a well-formed body, or the error response.
-fn api_body<T>(lang: Lang, headers: &HeaderMap, body: Result<Json<T>, JsonRejection>) -> Result<Json<T>, Response> {
+fn api_body<T>(
+    lang: Lang,
+    headers: &HeaderMap,
+    body: Result<Json<T>, JsonRejection>,
+) -> Result<Json<T>, Response> {
     let token = headers
         .get(cookies::CSRF_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     if !cookies::matches(headers, token) {
-        return Err(api_error(lang, StatusCode::FORBIDDEN, "csrf", Message::CsrfFailed));
+        return Err(api_error(
+            lang,
+            StatusCode::FORBIDDEN,
+            "csrf",
+            Message::CsrfFailed,
+        ));
     }
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            api_error(lang, StatusCode::PAYLOAD_TOO_LARGE, "too-large", Message::TooLarge)
+            api_error(
+                lang,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                Message::TooLarge,
+            )
         } else {
-            api_error(lang, StatusCode::BAD_REQUEST, "bad-request", Message::BadRequest)
+            api_error(
+                lang,
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                Message::BadRequest,
+            )
         }
     })
 }
@@ -389,16 +505,30 @@ impl AppState {
     /// Checks a receipt code and auth token from the browser, within the attempt limits.
     async fn authenticate(&self, lang: Lang, receipt: &str, token: &str) -> Result<i64, Response> {
         let Ok(receipt) = ReceiptCode::parse(receipt) else {
-            return Err(api_notice(lang, StatusCode::BAD_REQUEST, "receipt", Notice::ReceiptFormat));
+            return Err(api_notice(
+                lang,
+                StatusCode::BAD_REQUEST,
+                "receipt",
+                Notice::ReceiptFormat,
+            ));
         };
         let mut token_bytes = Zeroizing::new([0u8; 32]);
         if hex::decode_to_slice(token, token_bytes.as_mut()).is_err() {
-            return Err(api_error(lang, StatusCode::BAD_REQUEST, "bad-request", Message::BadRequest));
+            return Err(api_error(
+                lang,
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                Message::BadRequest,
+            ));
         }
         let lookup = receipt.lookup_key();
         if let Err(refused) = self.0.attempts.begin(&lookup, Instant::now()) {
             let (status, notice) = refusal(refused);
-            let code = if status == StatusCode::TOO_MANY_REQUESTS { "wait" } else { "busy" };
+            let code = if status == StatusCode::TOO_MANY_REQUESTS {
+                "wait"
+            } else {
+                "busy"
+            };
             return Err(api_notice(lang, status, code, notice));
         }
         let found = match self.0.store.reporter_login(&lookup).await {
@@ -413,7 +543,12 @@ impl AppState {
                 self.0.attempts.succeeded(&lookup);
                 Ok(case_id)
             }
-            None => Err(api_notice(lang, StatusCode::UNAUTHORIZED, "wrong-login", Notice::WrongLogin)),
+            None => Err(api_notice(
+                lang,
+                StatusCode::UNAUTHORIZED,
+                "wrong-login",
+                Notice::WrongLogin,
+            )),
         }
     }
 
@@ -427,12 +562,19 @@ impl AppState {
         forget_session: bool,
     ) -> Response {
         let token = cookies::csrf_token(headers).unwrap_or_else(cookies::new_token);
-        let page = kentongan_templates::followup_login(lang, &self.0.office, &token, receipt, notice);
+        let page =
+            kentongan_templates::followup_login(lang, &self.0.office, &token, receipt, notice);
         let mut response = html(status, page);
         let headers = response.headers_mut();
-        headers.append(header::SET_COOKIE, cookies::set_cookie(&token, self.0.secure_cookies));
+        headers.append(
+            header::SET_COOKIE,
+            cookies::set_cookie(&token, self.0.secure_cookies),
+        );
         if forget_session {
-            headers.append(header::SET_COOKIE, session_cookie(None, self.0.secure_cookies));
+            headers.append(
+                header::SET_COOKIE,
+                session_cookie(None, self.0.secure_cookies),
+            );
         }
         response
     }
@@ -458,11 +600,13 @@ impl AppState {
         };
         let token = cookies::csrf_token(headers).unwrap_or_else(cookies::new_token);
         let view = reporter_view(&case, Some(keys));
-        let page = kentongan_templates::followup_case(lang, &self.0.office, &view, &token, draft, notice);
+        let page =
+            kentongan_templates::followup_case(lang, &self.0.office, &view, &token, draft, notice);
         let mut response = html(status, page);
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, cookies::set_cookie(&token, self.0.secure_cookies));
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            cookies::set_cookie(&token, self.0.secure_cookies),
+        );
         response
     }
 }
@@ -470,7 +614,11 @@ impl AppState {
 /// The case as the reporter sees it: decrypted with `keys` (no-JS), or with placeholders for
 /// the browser to fill (`None`). Only items the reporter may read are used.
 fn reporter_view(case: &StoredCase, keys: Option<&CaseKeys>) -> FollowupCase {
-    let items: Vec<_> = case.items.iter().filter(|i| i.kind.for_reporter()).collect();
+    let items: Vec<_> = case
+        .items
+        .iter()
+        .filter(|i| i.kind.for_reporter())
+        .collect();
     let show = |item: &crate::store::StoredItem| -> Shown<Content> {
         match keys {
             None => Shown::Sealed(item.id),
@@ -553,7 +701,12 @@ fn refusal(refused: Refused) -> (StatusCode, Notice) {
 
 fn store_down(lang: Lang, e: &StoreError) -> Response {
     tracing::error!("follow-up: the store failed: {e}");
-    api_notice(lang, StatusCode::SERVICE_UNAVAILABLE, "store-down", Notice::StoreDown)
+    api_notice(
+        lang,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "store-down",
+        Notice::StoreDown,
+    )
 }
 
 fn api_notice(lang: Lang, status: StatusCode, code: &'static str, notice: Notice) -> Response {
@@ -572,8 +725,13 @@ fn session_of(headers: &HeaderMap) -> Option<SessionId> {
 fn session_cookie(id: Option<SessionId>, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     let value = match id {
-        Some(id) => format!("{SESSION_COOKIE}={}; Path=/followup; HttpOnly; SameSite=Strict{secure}", id.to_hex()),
-        None => format!("{SESSION_COOKIE}=; Path=/followup; Max-Age=0; HttpOnly; SameSite=Strict{secure}"),
+        Some(id) => format!(
+            "{SESSION_COOKIE}={}; Path=/followup; HttpOnly; SameSite=Strict{secure}",
+            id.to_hex()
+        ),
+        None => format!(
+            "{SESSION_COOKIE}=; Path=/followup; Max-Age=0; HttpOnly; SameSite=Strict{secure}"
+        ),
     };
     HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static(""))
 }

@@ -313,7 +313,12 @@ fn new_case(state: &AppState, team: &Team, sealed: SealedCase) -> Option<NewCase
     })
 }
 
-pub(super) fn api_error(lang: Lang, status: StatusCode, code: &'static str, message: Message) -> Response {
+pub(super) fn api_error(
+    lang: Lang,
+    status: StatusCode,
+    code: &'static str,
+    message: Message,
+) -> Response {
     (
         status,
         Json(json!({ "error": code, "message": strings::message(lang, message) })),

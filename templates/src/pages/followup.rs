@@ -259,26 +259,11 @@ fn text(lang: Lang, shown: &Shown<String>) -> Markup {
 /// The report's fields, those filled in; sealed, every row is there for the browser to fill
 /// and show.
 fn report(lang: Lang, shown: &Shown<Box<Report>>) -> Markup {
-    let t = lang.texts();
-    let f = &t.fields;
-    let rows: [(&str, &str, fn(&Report) -> &str); 7] = [
-        ("category", f.category.label, |r| {
-            // Replaced below with the label; the slug never shows.
-            r.category.slug()
-        }),
-        ("what", f.what.label, |r| &r.what),
-        ("who", f.who.label, |r| &r.who),
-        ("where", f.place.label, |r| &r.place),
-        ("when", f.when.label, |r| &r.when),
-        ("how", f.how.label, |r| &r.how),
-        ("why", f.why.label, |r| &r.why),
-    ];
-    let fu = &t.followup;
+    let fu = &lang.texts().followup;
     html! {
         @match shown {
             Shown::Open(r) => dl.report {
-                @for (name, label, value) in rows {
-                    @let value = if name == "category" { category_label(lang, r.category) } else { value(r) };
+                @for (name, label, value) in rows(lang, Some(r)) {
                     @if !value.trim().is_empty() {
                         div data-field=(name) { dt { (label) } dd.text { (value) } }
                     }
@@ -292,7 +277,7 @@ fn report(lang: Lang, shown: &Shown<Box<Report>>) -> Markup {
                 }
             },
             Shown::Sealed(id) => dl.report.sealed data-item=(id) data-anonymous=(fu.anonymous) {
-                @for (name, label, _) in rows {
+                @for (name, label, _) in rows(lang, None) {
                     div data-field=(name) hidden { dt { (label) } dd.text {} }
                 }
                 div data-field="identification" hidden { dt { (fu.identity_heading) } dd.text {} }
@@ -301,6 +286,26 @@ fn report(lang: Lang, shown: &Shown<Box<Report>>) -> Markup {
             Shown::Unreadable => p.text.unreadable { (fu.unreadable) },
         }
     }
+}
+
+/// A report's fields in form order: name (as in the report's JSON), label, and value in `r`
+/// (empty without one).
+fn rows(lang: Lang, r: Option<&Report>) -> [(&'static str, &'static str, &str); 7] {
+    let f = &lang.texts().fields;
+    let value = |pick: fn(&Report) -> &str| r.map_or("", pick);
+    [
+        (
+            "category",
+            f.category.label,
+            r.map_or("", |r| category_label(lang, r.category)),
+        ),
+        ("what", f.what.label, value(|r| &r.what)),
+        ("who", f.who.label, value(|r| &r.who)),
+        ("where", f.place.label, value(|r| &r.place)),
+        ("when", f.when.label, value(|r| &r.when)),
+        ("how", f.how.label, value(|r| &r.how)),
+        ("why", f.why.label, value(|r| &r.why)),
+    ]
 }
 
 /// The categories' labels, for the browser to show a decrypted report's category.

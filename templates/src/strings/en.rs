@@ -228,9 +228,7 @@ pub(super) const TEXTS: Texts = Texts {
         },
         notices: NoticeTexts {
             wrong_login: "The receipt code or passphrase is wrong.",
-            wait: |minutes| {
-                format!("Too many wrong attempts. Try again in {minutes} minute(s).")
-            },
+            wait: |minutes| format!("Too many wrong attempts. Try again in {minutes} minute(s)."),
             receipt_format: "The receipt code must be 16 digits.",
             busy: "The server is busy. Try again in a minute.",
             store_down: "The server has a problem. Try again later.",

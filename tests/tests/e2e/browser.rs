@@ -202,11 +202,29 @@ async fn report_with_javascript_is_encrypted_in_the_browser() {
     let question = "Kapan amplop itu diserahkan? Mohon sebut harinya (QJS-1942).";
     let stage_message = "Tim mulai memeriksa laporan Anda (SJS-2718).";
     investigator_answers(&server, 1, question, stage_message);
-    browser.goto(&format!("{}/followup", recorder.url)).await.unwrap();
+    browser
+        .goto(&format!("{}/followup", recorder.url))
+        .await
+        .unwrap();
     let field = |css: &'static str| browser.find(Locator::Css(css));
-    field("#f-receipt").await.unwrap().send_keys(&receipt.replace(' ', "-")).await.unwrap();
-    field("#f-passphrase").await.unwrap().send_keys(&passphrase.to_uppercase()).await.unwrap();
-    field("form#followup-form [type=submit]").await.unwrap().click().await.unwrap();
+    field("#f-receipt")
+        .await
+        .unwrap()
+        .send_keys(&receipt.replace(' ', "-"))
+        .await
+        .unwrap();
+    field("#f-passphrase")
+        .await
+        .unwrap()
+        .send_keys(&passphrase.to_uppercase())
+        .await
+        .unwrap();
+    field("form#followup-form [type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let stage = browser
         .wait()
         .at_most(Duration::from_secs(60))
@@ -219,15 +237,30 @@ async fn report_with_javascript_is_encrypted_in_the_browser() {
     assert_eq!(stage, "Pemeriksaan");
     let case_text = field("#case").await.unwrap().text().await.unwrap();
     for shown in [what, question, stage_message] {
-        assert!(case_text.contains(shown), "{shown:?} decrypted in the browser:\n{case_text}");
+        assert!(
+            case_text.contains(shown),
+            "{shown:?} decrypted in the browser:\n{case_text}"
+        );
     }
     let answer = "Hari Kamis sore, sekitar jam tiga (AJS-3141).";
-    field("#f-message").await.unwrap().send_keys(answer).await.unwrap();
-    field("form#message-form [type=submit]").await.unwrap().click().await.unwrap();
+    field("#f-message")
+        .await
+        .unwrap()
+        .send_keys(answer)
+        .await
+        .unwrap();
+    field("form#message-form [type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     browser
         .wait()
         .at_most(Duration::from_secs(60))
-        .for_element(Locator::XPath("//p[@id='message-status' and text()='Pesan terkirim.']"))
+        .for_element(Locator::XPath(
+            "//p[@id='message-status' and text()='Pesan terkirim.']",
+        ))
         .await
         .expect("the message is sent");
     let conversation = field("#conversation").await.unwrap().text().await.unwrap();
@@ -237,11 +270,27 @@ async fn report_with_javascript_is_encrypted_in_the_browser() {
     let sent = recorder.sent.lock().unwrap().clone();
     assert!(contains(&sent, "POST /api/followup/case"));
     assert!(contains(&sent, "POST /api/followup/messages"));
-    assert!(!contains(&sent, "POST /followup "), "the plain login form was not used");
+    assert!(
+        !contains(&sent, "POST /followup "),
+        "the plain login form was not used"
+    );
     let shouted = passphrase.to_uppercase();
-    for secret in [passphrase.as_str(), shouted.as_str(), answer, "AJS-3141", question, stage_message] {
-        assert!(!contains(&sent, secret), "{secret:?} left the browser in plaintext");
-        assert!(!contains(&server.data_files(), secret), "{secret:?} is in the database");
+    for secret in [
+        passphrase.as_str(),
+        shouted.as_str(),
+        answer,
+        "AJS-3141",
+        question,
+        stage_message,
+    ] {
+        assert!(
+            !contains(&sent, secret),
+            "{secret:?} left the browser in plaintext"
+        );
+        assert!(
+            !contains(&server.data_files(), secret),
+            "{secret:?} is in the database"
+        );
         assert!(!server.log().contains(secret), "{secret:?} is in the log");
     }
     let transcript = open_conversation(&server, &key, 1);

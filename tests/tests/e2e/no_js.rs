@@ -76,16 +76,31 @@ async fn story(server: Server, key: InvestigatorKey, dump: impl Fn(&Server) -> V
     let stage_message = "Laporan Anda sedang diperiksa oleh tim PMK-3310.";
     investigator_answers(&server, 1, question, stage_message);
     let client = client();
-    let login = client.get(format!("{}/followup", server.url)).send().await.unwrap();
+    let login = client
+        .get(format!("{}/followup", server.url))
+        .send()
+        .await
+        .unwrap();
     let csrf = input_value(&login.text().await.unwrap(), "csrf").expect("csrf field");
     let wrong = client
         .post(format!("{}/followup", server.url))
-        .form(&[("csrf", csrf.as_str()), ("lang", "id"), ("receipt", receipt.as_str()), ("passphrase", "salah")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("lang", "id"),
+            ("receipt", receipt.as_str()),
+            ("passphrase", "salah"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(wrong.status(), 401);
-    assert!(wrong.text().await.unwrap().contains("Kode tanda terima atau kata sandi salah."));
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("Kode tanda terima atau kata sandi salah.")
+    );
     let typed_receipt = receipt.replace(' ', "-");
     let typed_passphrase = format!(" {} ", passphrase.to_uppercase());
     let case = client
@@ -125,7 +140,10 @@ async fn story(server: Server, key: InvestigatorKey, dump: impl Fn(&Server) -> V
 
     let conversation = open_conversation(&server, &key, 1);
     for said in [question, stage_message, answer] {
-        assert!(conversation.contains(said), "{said:?} in the keytool's transcript:\n{conversation}");
+        assert!(
+            conversation.contains(said),
+            "{said:?} in the keytool's transcript:\n{conversation}"
+        );
     }
 
     let stored = dump(&server);
@@ -247,6 +265,15 @@ async fn case_workflow(database_url: Option<&str>) {
     assert_eq!(fields.len(), 4, "{list}");
     assert_eq!(&fields[..3], ["1", "diterima", "0"], "{list}");
     assert!(fields[3].starts_with("due 20"), "{list}");
+
+    // The office's own deadlines come from its configuration file.
+    let config = server.dir.path().join("kentongan.toml");
+    std::fs::write(&config, "[deadlines]\nacknowledge_days = 30\n").unwrap();
+    let out = server.kentongan(&["case", "list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let later = stdout(&out);
+    assert_ne!(later, list, "a 30-day deadline is not the 5-day default");
+    std::fs::remove_file(&config).unwrap();
 
     let out = server.kentongan(&["case", "move", "1", "--to", "pemeriksaan", "--by", "Ani"]);
     assert!(out.status.success(), "{}", stderr(&out));

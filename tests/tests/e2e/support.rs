@@ -297,7 +297,13 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
 pub fn offline_reply(server: &Server, id: i64, message: &str, name: &str) -> PathBuf {
     let dir = server.dir.path();
     let bundle = dir.join(format!("bundle-{id}-{name}.json"));
-    let out = server.kentongan(&["export", "--case", &id.to_string(), "--out", bundle.to_str().unwrap()]);
+    let out = server.kentongan(&[
+        "export",
+        "--case",
+        &id.to_string(),
+        "--out",
+        bundle.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "export: {}", stderr(&out));
     let message_file = dir.join(format!("{name}.txt"));
     std::fs::write(&message_file, message).unwrap();
@@ -323,7 +329,15 @@ pub fn investigator_answers(server: &Server, id: i64, question: &str, stage_mess
     assert!(out.status.success(), "case reply: {}", stderr(&out));
     let moved = offline_reply(server, id, stage_message, "stage");
     let out = server.kentongan(&[
-        "case", "move", &id.to_string(), "--to", "pemeriksaan", "--reply", moved.to_str().unwrap(), "--by", "Ani",
+        "case",
+        "move",
+        &id.to_string(),
+        "--to",
+        "pemeriksaan",
+        "--reply",
+        moved.to_str().unwrap(),
+        "--by",
+        "Ani",
     ]);
     assert!(out.status.success(), "case move: {}", stderr(&out));
 }
@@ -331,5 +345,12 @@ pub fn investigator_answers(server: &Server, id: i64, question: &str, stage_mess
 /// Opens case `id` with the real keytool and returns its conversation transcript.
 pub fn open_conversation(server: &Server, key: &InvestigatorKey, id: i64) -> String {
     let _ = export_and_open(server, key, id);
-    std::fs::read_to_string(server.dir.path().join(format!("opened-{id}")).join("conversation.txt")).unwrap()
+    std::fs::read_to_string(
+        server
+            .dir
+            .path()
+            .join(format!("opened-{id}"))
+            .join("conversation.txt"),
+    )
+    .unwrap()
 }

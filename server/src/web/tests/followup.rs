@@ -45,7 +45,10 @@ impl App {
             .unwrap();
         let resp = self.send(req).await;
         let status = resp.status();
-        (status, serde_json::from_str(&text(resp).await).unwrap_or_default())
+        (
+            status,
+            serde_json::from_str(&text(resp).await).unwrap_or_default(),
+        )
     }
 
     /// A form post to a follow-up path with the CSRF cookie and, if given, a session cookie.
@@ -100,10 +103,17 @@ fn session_from(resp: &axum::response::Response) -> String {
         .find(|c| c.starts_with("kentongan_session="))
         .expect("a session cookie");
     assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/followup"),
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.contains("Path=/followup"),
         "{cookie}"
     );
-    cookie.split(';').next().unwrap().trim_start_matches("kentongan_session=").to_owned()
+    cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("kentongan_session=")
+        .to_owned()
 }
 
 #[tokio::test]
@@ -114,12 +124,21 @@ async fn the_browser_logs_in_with_the_token_and_gets_only_ciphertext() {
     let token = token_of(&filed, filed.passphrase.expose_secret());
 
     let (status, body) = app
-        .api("/api/followup/case", serde_json::json!({ "receipt": receipt, "token": token }))
+        .api(
+            "/api/followup/case",
+            serde_json::json!({ "receipt": receipt, "token": token }),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let html = body["html"].as_str().unwrap();
-    assert!(html.contains("id=\"case\"") && html.contains("data-item="), "{html}");
-    assert!(!html.contains("Uang pelicin"), "the server never renders content on this path");
+    assert!(
+        html.contains("id=\"case\"") && html.contains("data-item="),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Uang pelicin"),
+        "the server never renders content on this path"
+    );
     assert_eq!(body["items"].as_array().unwrap().len(), 1);
     assert_eq!(body["items"][0]["kind"], "report");
     assert_eq!(
@@ -128,12 +147,8 @@ async fn the_browser_logs_in_with_the_token_and_gets_only_ciphertext() {
     );
 
     // The envelope and item open with the reporter's key, as the browser will do.
-    let key = ReporterKey::derive(
-        &filed.sealed.receipt,
-        &filed.passphrase,
-        KdfParams::CURRENT,
-    )
-    .unwrap();
+    let key =
+        ReporterKey::derive(&filed.sealed.receipt, &filed.passphrase, KdfParams::CURRENT).unwrap();
     let envelope: Ciphertext = serde_json::from_value(body["envelope"].clone()).unwrap();
     let keys = kentongan_crypto::envelope::open(&envelope, key.identity()).unwrap();
     let item: Ciphertext = serde_json::from_value(body["items"][0]["ciphertext"].clone()).unwrap();
@@ -165,11 +180,17 @@ async fn wrong_receipt_and_wrong_passphrase_get_the_same_answer() {
     let receipt = filed.sealed.receipt.to_string();
     let wrong_token = token_of(&filed, "bukan kata sandi yang benar");
     let (s1, b1) = app
-        .api("/api/followup/case", serde_json::json!({ "receipt": receipt, "token": wrong_token }))
+        .api(
+            "/api/followup/case",
+            serde_json::json!({ "receipt": receipt, "token": wrong_token }),
+        )
         .await;
     let other = ReceiptCode::generate().to_string();
     let (s2, b2) = app
-        .api("/api/followup/case", serde_json::json!({ "receipt": other, "token": wrong_token }))
+        .api(
+            "/api/followup/case",
+            serde_json::json!({ "receipt": other, "token": wrong_token }),
+        )
         .await;
     assert_eq!((s1, &b1), (s2, &b2));
     assert_eq!(s1, StatusCode::UNAUTHORIZED);
@@ -177,15 +198,27 @@ async fn wrong_receipt_and_wrong_passphrase_get_the_same_answer() {
 
     // Malformed input is told apart from a wrong login, and stores nothing.
     let (status, body) = app
-        .api("/api/followup/case", serde_json::json!({ "receipt": "12", "token": wrong_token }))
+        .api(
+            "/api/followup/case",
+            serde_json::json!({ "receipt": "12", "token": wrong_token }),
+        )
         .await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("receipt")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("receipt"))
+    );
     let (status, _) = app
-        .api("/api/followup/case", serde_json::json!({ "receipt": receipt, "token": "zz" }))
+        .api(
+            "/api/followup/case",
+            serde_json::json!({ "receipt": receipt, "token": "zz" }),
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = app
-        .api("/api/followup/messages", serde_json::json!({ "receipt": receipt, "token": wrong_token, "ciphertext": "AAAA" }))
+        .api(
+            "/api/followup/messages",
+            serde_json::json!({ "receipt": receipt, "token": wrong_token, "ciphertext": "AAAA" }),
+        )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.item_kinds(1).await, [ItemKind::Report]);
@@ -212,14 +245,27 @@ async fn attempts_are_limited_per_receipt_and_released_after_the_wait() {
     let (status, body) = app.api("/api/followup/case", login(&right)).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(body["error"], "wait");
-    assert!(body["message"].as_str().unwrap().contains("Coba lagi dalam 1 menit"), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Coba lagi dalam 1 menit"),
+        "{body}"
+    );
     // A receipt code that does not exist is limited the same way: no oracle.
     let unknown = ReceiptCode::generate().to_string();
     for _ in 0..2 {
-        app.api("/api/followup/case", serde_json::json!({ "receipt": unknown, "token": wrong })).await;
+        app.api(
+            "/api/followup/case",
+            serde_json::json!({ "receipt": unknown, "token": wrong }),
+        )
+        .await;
     }
     let (status, _) = app
-        .api("/api/followup/case", serde_json::json!({ "receipt": unknown, "token": wrong }))
+        .api(
+            "/api/followup/case",
+            serde_json::json!({ "receipt": unknown, "token": wrong }),
+        )
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 
@@ -238,52 +284,115 @@ async fn no_js_login_reads_and_answers_the_case_then_logs_out() {
     let app = app(1).await;
     let filed = file_report(&app).await;
     // Typed sloppily: dashes in the receipt, capitals and extra spaces in the passphrase.
-    let receipt = filed.sealed.receipt.digits().as_bytes().chunks(4)
+    let receipt = filed
+        .sealed
+        .receipt
+        .digits()
+        .as_bytes()
+        .chunks(4)
         .map(|c| std::str::from_utf8(c).unwrap())
         .collect::<Vec<_>>()
         .join("-");
-    let passphrase = format!("  {}  ", filed.passphrase.expose_secret().to_uppercase().replace(' ', "   "));
+    let passphrase = format!(
+        "  {}  ",
+        filed
+            .passphrase
+            .expose_secret()
+            .to_uppercase()
+            .replace(' ', "   ")
+    );
 
     let resp = app
-        .post_form("/followup", &[("receipt", &receipt), ("passphrase", &passphrase), ("lang", "id")], None)
+        .post_form(
+            "/followup",
+            &[
+                ("receipt", &receipt),
+                ("passphrase", &passphrase),
+                ("lang", "id"),
+            ],
+            None,
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let session = session_from(&resp);
 
     let (status, page) = app.get_with_session(&session).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("Uang pelicin di loket"), "the report, decrypted");
+    assert!(
+        page.contains("Uang pelicin di loket"),
+        "the report, decrypted"
+    );
     assert!(page.contains("id=\"stage\""));
     assert!(page.contains("Diterima"));
 
     let resp = app
-        .post_form("/followup/message", &[("message", "Kejadiannya hari Senin."), ("lang", "id")], Some(&session))
+        .post_form(
+            "/followup/message",
+            &[("message", "Kejadiannya hari Senin."), ("lang", "id")],
+            Some(&session),
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let (_, page) = app.get_with_session(&session).await;
     assert!(page.contains("Kejadiannya hari Senin."));
-    assert_eq!(app.item_kinds(1).await, [ItemKind::Report, ItemKind::ReporterMessage]);
+    assert_eq!(
+        app.item_kinds(1).await,
+        [ItemKind::Report, ItemKind::ReporterMessage]
+    );
 
     // An empty message is refused and nothing is stored; a message over the limit keeps its
     // text in the box.
-    let resp = app.post_form("/followup/message", &[("message", "   "), ("lang", "id")], Some(&session)).await;
+    let resp = app
+        .post_form(
+            "/followup/message",
+            &[("message", "   "), ("lang", "id")],
+            Some(&session),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert!(text(resp).await.contains("Pesan masih kosong."));
     let long = "x".repeat(kentongan_crypto::message::MAX_MESSAGE_CHARS + 1);
-    let resp = app.post_form("/followup/message", &[("message", &long), ("lang", "id")], Some(&session)).await;
+    let resp = app
+        .post_form(
+            "/followup/message",
+            &[("message", &long), ("lang", "id")],
+            Some(&session),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert!(text(resp).await.contains(&long));
     assert_eq!(app.item_kinds(1).await.len(), 2);
 
-    let resp = app.post_form("/followup/logout", &[("lang", "id")], Some(&session)).await;
+    let resp = app
+        .post_form("/followup/logout", &[("lang", "id")], Some(&session))
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let cleared: Vec<_> = resp.headers().get_all(header::SET_COOKIE).iter().map(|c| c.to_str().unwrap().to_owned()).collect();
-    assert!(cleared.iter().any(|c| c.starts_with("kentongan_session=;") && c.contains("Max-Age=0")), "{cleared:?}");
-    assert!(app.state.0.sessions.is_empty(), "the key is gone from memory");
+    let cleared: Vec<_> = resp
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        cleared
+            .iter()
+            .any(|c| c.starts_with("kentongan_session=;") && c.contains("Max-Age=0")),
+        "{cleared:?}"
+    );
+    assert!(
+        app.state.0.sessions.is_empty(),
+        "the key is gone from memory"
+    );
     let (_, page) = app.get_with_session(&session).await;
     assert!(page.contains("Sesi Anda sudah berakhir."));
     assert!(!page.contains("Uang pelicin"));
-    let resp = app.post_form("/followup/message", &[("message", "lagi"), ("lang", "id")], Some(&session)).await;
+    let resp = app
+        .post_form(
+            "/followup/message",
+            &[("message", "lagi"), ("lang", "id")],
+            Some(&session),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.item_kinds(1).await.len(), 2);
 }
@@ -294,19 +403,38 @@ async fn no_js_wrong_login_is_generic_and_keeps_the_receipt_only() {
     let filed = file_report(&app).await;
     let receipt = filed.sealed.receipt.to_string();
     let resp = app
-        .post_form("/followup", &[("receipt", &receipt), ("passphrase", "salah sekali kata sandinya"), ("lang", "id")], None)
+        .post_form(
+            "/followup",
+            &[
+                ("receipt", &receipt),
+                ("passphrase", "salah sekali kata sandinya"),
+                ("lang", "id"),
+            ],
+            None,
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     let page = text(resp).await;
     assert!(page.contains(WRONG));
     assert!(page.contains(&receipt), "the receipt is kept");
-    assert!(!page.contains("salah sekali"), "the passphrase is never echoed");
+    assert!(
+        !page.contains("salah sekali"),
+        "the passphrase is never echoed"
+    );
 
     let resp = app
-        .post_form("/followup", &[("receipt", "1234"), ("passphrase", "x"), ("lang", "en")], None)
+        .post_form(
+            "/followup",
+            &[("receipt", "1234"), ("passphrase", "x"), ("lang", "en")],
+            None,
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert!(text(resp).await.contains("The receipt code must be 16 digits."));
+    assert!(
+        text(resp)
+            .await
+            .contains("The receipt code must be 16 digits.")
+    );
     assert!(app.state.0.sessions.is_empty());
 }
 
@@ -318,22 +446,40 @@ async fn a_login_flood_is_refused_clearly_not_queued_without_bound() {
     for _ in 0..12 {
         let state = app.state.clone();
         let receipt = ReceiptCode::generate().to_string();
-        let body = form(&[("receipt", &receipt), ("passphrase", "a b c"), ("lang", "id"), ("csrf", TOKEN)]);
+        let body = form(&[
+            ("receipt", &receipt),
+            ("passphrase", "a b c"),
+            ("lang", "id"),
+            ("csrf", TOKEN),
+        ]);
         logins.spawn(async move {
             let req = Request::post("/followup")
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .header(header::COOKIE, format!("kentongan_csrf={TOKEN}"))
                 .body(Body::from(body))
                 .unwrap();
-            let resp = tower::ServiceExt::oneshot(crate::web::router(state), req).await.unwrap();
+            let resp = tower::ServiceExt::oneshot(crate::web::router(state), req)
+                .await
+                .unwrap();
             let status = resp.status();
             (status, text(resp).await)
         });
     }
     let answers = logins.join_all().await;
-    let busy = answers.iter().filter(|(s, _)| *s == StatusCode::SERVICE_UNAVAILABLE).count();
-    let wrong = answers.iter().filter(|(s, _)| *s == StatusCode::UNAUTHORIZED).count();
-    assert_eq!(busy + wrong, 12, "only clear answers: {:?}", answers.iter().map(|a| a.0).collect::<Vec<_>>());
+    let busy = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::SERVICE_UNAVAILABLE)
+        .count();
+    let wrong = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::UNAUTHORIZED)
+        .count();
+    assert_eq!(
+        busy + wrong,
+        12,
+        "only clear answers: {:?}",
+        answers.iter().map(|a| a.0).collect::<Vec<_>>()
+    );
     assert!(busy >= 9, "{busy} refused");
     for (status, page) in &answers {
         if *status == StatusCode::SERVICE_UNAVAILABLE {
