@@ -20,6 +20,7 @@ pub use draft::ReportDraft;
 pub use error::error_page;
 pub use followup::{
     FollowupCase, Said, Shown, Side, StageStep, case_section, followup_case, followup_login,
+    followup_unavailable,
 };
 pub use landing::landing;
 pub use office::{Office, Team};

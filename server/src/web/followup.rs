@@ -591,17 +591,37 @@ impl AppState {
         draft: &str,
         notice: Option<Notice>,
     ) -> Response {
-        let case = match self.0.store.case(case_id).await {
-            Ok(case) => case,
+        let token = cookies::csrf_token(headers).unwrap_or_else(cookies::new_token);
+        let (status, page) = match self.0.store.case(case_id).await {
+            Ok(case) => {
+                let view = reporter_view(&case, Some(keys));
+                let page = kentongan_templates::followup_case(
+                    lang,
+                    &self.0.office,
+                    &view,
+                    &token,
+                    draft,
+                    notice,
+                );
+                (status, page)
+            }
             Err(e) => {
                 tracing::error!("cannot read case {case_id}: {e}");
-                return self.error_page(lang, StatusCode::SERVICE_UNAVAILABLE, Message::StoreDown);
+                // Whatever the reporter was writing stays in its box.
+                let notice = match notice {
+                    Some(Notice::MessageNotSaved) => Notice::MessageNotSaved,
+                    _ => Notice::StoreDown,
+                };
+                let page = kentongan_templates::followup_unavailable(
+                    lang,
+                    &self.0.office,
+                    &token,
+                    draft,
+                    notice,
+                );
+                (StatusCode::SERVICE_UNAVAILABLE, page)
             }
         };
-        let token = cookies::csrf_token(headers).unwrap_or_else(cookies::new_token);
-        let view = reporter_view(&case, Some(keys));
-        let page =
-            kentongan_templates::followup_case(lang, &self.0.office, &view, &token, draft, notice);
         let mut response = html(status, page);
         response.headers_mut().append(
             header::SET_COOKIE,

@@ -214,32 +214,74 @@ pub fn case_section(lang: Lang, case: &FollowupCase, csrf: &str, draft: &str) ->
                     }
                 }
             }
-            form #message-form method="post" action="/followup/message" accept-charset="utf-8"
-                autocomplete="off" spellcheck="false"
-            {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="lang" value=(lang.code());
-                div.field {
-                    label for="f-message" { (f.message_label) }
-                    p.hint #h-message { (f.message_hint) }
-                    // The newline keeps a leading line break of `draft`: HTML drops the first
-                    // one after `<textarea>`.
-                    textarea #f-message name="message" rows="5" required
-                        maxlength=(MAX_MESSAGE_CHARS) aria-describedby="h-message" { "\n" (draft) }
-                }
-                button.btn type="submit" { (f.message_submit) }
-                p #message-status role="status" aria-live="polite" {}
-            }
+            (message_form(lang, csrf, draft))
             section #report aria-labelledby="report-h" {
                 h2 #report-h { (f.report_heading) }
                 (report(lang, &case.report))
             }
-            form #logout-form .np method="post" action="/followup/logout" {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="lang" value=(lang.code());
-                p.small { (f.logout_hint) }
-                button.btn.quiet type="submit" { (f.logout) }
+            (logout_form(lang, csrf))
+        }
+    }
+}
+
+/// The page when the case cannot be read (the database is down) after the reporter wrote a
+/// message: the notice, and the message kept in its box to send again.
+pub fn followup_unavailable(
+    lang: Lang,
+    office: &Office,
+    csrf: &str,
+    draft: &str,
+    note: Notice,
+) -> Markup {
+    let f = &lang.texts().followup;
+    page(
+        Frame {
+            lang,
+            office,
+            title: f.case_title,
+            switch_to: None,
+            head: html! {},
+            footer_channels: false,
+        },
+        html! {
+            h1 { (f.case_title) }
+            (notice_box(lang, Some(note)))
+            (message_form(lang, csrf, draft))
+            (logout_form(lang, csrf))
+        },
+    )
+}
+
+fn message_form(lang: Lang, csrf: &str, draft: &str) -> Markup {
+    let f = &lang.texts().followup;
+    html! {
+        form #message-form method="post" action="/followup/message" accept-charset="utf-8"
+            autocomplete="off" spellcheck="false"
+        {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="lang" value=(lang.code());
+            div.field {
+                label for="f-message" { (f.message_label) }
+                p.hint #h-message { (f.message_hint) }
+                // The newline keeps a leading line break of `draft`: HTML drops the first
+                // one after `<textarea>`.
+                textarea #f-message name="message" rows="5" required
+                    maxlength=(MAX_MESSAGE_CHARS) aria-describedby="h-message" { "\n" (draft) }
             }
+            button.btn type="submit" { (f.message_submit) }
+            p #message-status role="status" aria-live="polite" {}
+        }
+    }
+}
+
+fn logout_form(lang: Lang, csrf: &str) -> Markup {
+    let f = &lang.texts().followup;
+    html! {
+        form #logout-form .np method="post" action="/followup/logout" {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="lang" value=(lang.code());
+            p.small { (f.logout_hint) }
+            button.btn.quiet type="submit" { (f.logout) }
         }
     }
 }

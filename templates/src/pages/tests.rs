@@ -3,7 +3,7 @@
 use kentongan_crypto::report::{EncryptedIn, Field, FieldError};
 
 use super::*;
-use crate::strings::{Lang, Message, field_error, message};
+use crate::strings::{Lang, Message, Notice, field_error, message};
 
 const HOSTILE: &str = "test \" ' & < >";
 const BREAKOUT: &str = "</textarea><script>alert(1)</script>";
@@ -100,7 +100,94 @@ fn every_page(lang: Lang, office: &Office, team: &Team) -> Vec<(String, String)>
             error_page(lang, office, m).into_string(),
         ));
     }
+    let h = format!("{HOSTILE} {BREAKOUT}");
+    pages.push((
+        "follow-up login".to_owned(),
+        followup_login(lang, office, "tok", &h, None).into_string(),
+    ));
+    for n in Notice::ALL {
+        pages.push((
+            format!("follow-up login {n:?}"),
+            followup_login(lang, office, "tok", "", Some(n)).into_string(),
+        ));
+        pages.push((
+            format!("follow-up case {n:?}"),
+            followup_case(lang, office, &open_case(), HOSTILE, &h, Some(n)).into_string(),
+        ));
+        pages.push((
+            format!("follow-up unavailable {n:?}"),
+            followup_unavailable(lang, office, "tok", &h, n).into_string(),
+        ));
+    }
+    pages.push((
+        "follow-up case, sealed".to_owned(),
+        followup_case(lang, office, &sealed_case(), "tok", "", None).into_string(),
+    ));
     pages
+}
+
+/// A case decrypted on the server, with hostile text in every place a reporter or an
+/// investigator writes.
+fn open_case() -> FollowupCase {
+    let h = format!("{HOSTILE} {BREAKOUT}");
+    let report = kentongan_crypto::Report {
+        category: kentongan_crypto::report::Category::Kkn,
+        what: h.clone(),
+        who: h.clone(),
+        place: String::new(),
+        when: String::new(),
+        how: String::new(),
+        why: String::new(),
+        identification: Some(kentongan_crypto::report::Identification {
+            name: h.clone(),
+            contact: h.clone(),
+        }),
+        language: "id".into(),
+        encrypted_in: EncryptedIn::Server,
+    };
+    FollowupCase {
+        case_id: 7,
+        stage: "pemeriksaan".into(),
+        created_on: "2026-11-02".into(),
+        history: vec![StageStep {
+            stage: "pemeriksaan".into(),
+            on: "2026-11-03".into(),
+            message: Some(Shown::Open(h.clone())),
+        }],
+        report: Shown::Open(Box::new(report)),
+        conversation: vec![
+            Said {
+                from: Side::Investigators,
+                on: "2026-11-04".into(),
+                text: Shown::Open(h.clone()),
+            },
+            Said {
+                from: Side::Reporter,
+                on: "2026-11-05".into(),
+                text: Shown::Unreadable,
+            },
+        ],
+    }
+}
+
+/// The same case for the browser to fill: placeholders only.
+fn sealed_case() -> FollowupCase {
+    FollowupCase {
+        case_id: 7,
+        stage: "dialihkan".into(),
+        created_on: "2026-11-02".into(),
+        history: vec![StageStep {
+            stage: "dialihkan".into(),
+            on: "2026-11-03".into(),
+            message: Some(Shown::Sealed(3)),
+        }],
+        report: Shown::Sealed(1),
+        conversation: vec![Said {
+            from: Side::Reporter,
+            on: "2026-11-04".into(),
+            text: Shown::Sealed(2),
+        }],
+    }
 }
 
 /// Whether some tag has an `on…="` attribute.
@@ -155,7 +242,8 @@ fn both_languages_render_every_page() {
                 "{name}"
             );
             assert!(html.contains("Kapanewon Jetis"), "{name}");
-            if !name.starts_with("receipt") {
+            // Pages made by a POST, where following a link would lose what they show.
+            if !name.starts_with("receipt") && !name.starts_with("follow-up unavailable") {
                 assert!(
                     html.contains(&format!("?lang={}\"", other.code())),
                     "{name}: switch"
@@ -488,4 +576,63 @@ fn a_notice_says_why_nothing_was_sent() {
         assert!(!html.contains("id=\"notice\""));
         assert_eq!(html.matches("role=\"alert\"").count(), 1);
     }
+}
+
+#[test]
+fn the_case_page_shows_stage_history_and_who_wrote_what() {
+    for lang in LANGS {
+        let t = lang.texts();
+        let html = followup_case(
+            lang,
+            &Office::jetis_example(),
+            &open_case(),
+            "tok",
+            "",
+            None,
+        )
+        .into_string();
+        assert!(
+            html.contains(&format!(
+                "id=\"stage\">{}<",
+                t.stage_names.pemeriksaan
+            )),
+            "{html}"
+        );
+        assert!(html.contains("2026-11-03"));
+        assert!(html.contains(t.followup.from_team) && html.contains(t.followup.stage_message));
+        assert!(html.contains(t.followup.unreadable));
+        assert!(html.contains("action=\"/followup/message\"") && html.contains("name=\"message\""));
+        assert!(html.contains("action=\"/followup/logout\""));
+        assert!(
+            !html.contains("followup.js"),
+            "the no-JS case page runs no script"
+        );
+
+        let sealed = case_section(lang, &sealed_case(), "tok", "").into_string();
+        for id in ["data-item=\"1\"", "data-item=\"2\"", "data-item=\"3\""] {
+            assert!(sealed.contains(id), "{id} placeholder");
+        }
+        assert!(sealed.contains(t.stage_names.dialihkan));
+    }
+}
+
+#[test]
+fn the_login_form_is_guarded_and_never_refills_the_passphrase() {
+    let html = followup_login(
+        Lang::Id,
+        &Office::jetis_example(),
+        "tok",
+        "1234 5678",
+        Some(Notice::WrongLogin),
+    )
+    .into_string();
+    assert!(html.contains("id=\"followup-form\"") && html.contains("action=\"/followup\""));
+    assert!(html.contains("name=\"receipt\"") && html.contains("value=\"1234 5678\""));
+    assert!(
+        html.contains("name=\"passphrase\" required"),
+        "no value attribute: {html}"
+    );
+    assert!(html.contains("guard.js") && html.contains("followup.js"));
+    assert!(html.contains("Kode tanda terima atau kata sandi salah."));
+    assert!(html.contains("id=\"category-names\""));
 }

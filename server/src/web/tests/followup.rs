@@ -487,3 +487,75 @@ async fn a_login_flood_is_refused_clearly_not_queued_without_bound() {
         }
     }
 }
+
+/// Files a report and logs in without JavaScript; returns the session and the submission.
+pub(super) async fn logged_in(app: &App) -> (String, Submission) {
+    let filed = file_report(app).await;
+    let receipt = filed.sealed.receipt.to_string();
+    let resp = app
+        .post_form(
+            "/followup",
+            &[
+                ("receipt", &receipt),
+                ("passphrase", filed.passphrase.expose_secret()),
+                ("lang", "id"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    (session_from(&resp), filed)
+}
+
+/// With the database gone: each path answers 503 with a clear message, and a message being
+/// written stays in its box.
+pub(super) async fn database_down(app: &App, session: &str, filed: &Submission) {
+    let answer = "Pesan yang tidak boleh hilang <b>";
+    let resp = app
+        .post_form(
+            "/followup/message",
+            &[("message", answer), ("lang", "id")],
+            Some(session),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let page = text(resp).await;
+    assert!(page.contains("Pesan Anda TIDAK tersimpan."), "{page}");
+    assert!(
+        page.contains("Pesan yang tidak boleh hilang &lt;b&gt;"),
+        "the message is kept"
+    );
+
+    let (status, _) = app.get_with_session(session).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+
+    let receipt = filed.sealed.receipt.to_string();
+    let token = token_of(filed, filed.passphrase.expose_secret());
+    let (status, body) = app
+        .api(
+            "/api/followup/case",
+            serde_json::json!({ "receipt": receipt, "token": token }),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("store-down"))
+    );
+    assert_eq!(body["message"], "Ada gangguan di server. Coba lagi nanti.");
+
+    let resp = app
+        .post_form(
+            "/followup",
+            &[
+                ("receipt", &receipt),
+                ("passphrase", filed.passphrase.expose_secret()),
+                ("lang", "id"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let page = text(resp).await;
+    assert!(page.contains("Ada gangguan di server."));
+    assert!(page.contains(&receipt), "the receipt code is kept");
+}

@@ -472,6 +472,8 @@ async fn database_down_is_a_clear_refusal() {
     let _ = app
         .send(Request::get("/report").body(Body::empty()).unwrap())
         .await;
+    // A reporter is logged in without JavaScript when the database goes.
+    let (session, filed) = followup::logged_in(&app).await;
 
     sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
         .execute(&mut admin)
@@ -505,4 +507,5 @@ async fn database_down_is_a_clear_refusal() {
         (status, body["error"].as_str()),
         (StatusCode::SERVICE_UNAVAILABLE, Some("store-down"))
     );
+    followup::database_down(&app, &session, &filed).await;
 }
