@@ -3,18 +3,27 @@
 //!
 //! Only the crypto worker (`templates/static/worker.js`) calls these. Secrets it is handed
 //! back (the reporter's identity) stay in the worker and die with it.
+//!
+//! The follow-up page's functions (feature `followup`) go into a second module: decrypting
+//! pulls in age's reader and its localised error messages, which the report form, the page
+//! a new reporter loads first, does not need.
 
+#[cfg(feature = "followup")]
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
-use crate::bundle::ItemKind;
-use crate::ciphertext::Ciphertext;
-use crate::item::{self, Content};
-use crate::keys::{Identity, Recipient};
-use crate::message::{Message, MessageError};
+use crate::keys::Recipient;
 use crate::report::{EncryptedIn, Report};
 use crate::reporter::{KdfParams, Passphrase, ReceiptCode, ReporterKey};
 use crate::submission::{SealError, seal_report};
+#[cfg(feature = "followup")]
+use crate::{
+    bundle::ItemKind,
+    ciphertext::Ciphertext,
+    item::{self, Content},
+    keys::Identity,
+    message::{Message, MessageError},
+};
 
 /// Seals a report. `report_json` is a [`Report`] (its `encrypted_in` is overwritten with
 /// "browser"), `team_json` a JSON array of `age1…` strings. Returns
@@ -48,6 +57,7 @@ pub fn derive_auth_token(receipt: &str, passphrase: &str) -> Result<String, JsEr
     Ok(hex(key.auth_token()))
 }
 
+#[cfg(feature = "followup")]
 /// The follow-up login: derives the reporter's key from what they typed (forgiving about
 /// spaces, dashes and case). Returns `{"receipt": "16 digits", "token": hex, "identity":
 /// "AGE-SECRET-KEY-1…"}`: the receipt and token go to the server, the identity stays in the
@@ -66,6 +76,7 @@ pub fn derive_reporter(receipt: &str, passphrase: &str) -> Result<String, JsErro
     Ok(out.to_string())
 }
 
+#[cfg(feature = "followup")]
 /// A case as the server sends it to the reporter's browser.
 #[derive(Deserialize)]
 struct SealedView {
@@ -73,6 +84,7 @@ struct SealedView {
     items: Vec<SealedItem>,
 }
 
+#[cfg(feature = "followup")]
 #[derive(Deserialize)]
 struct SealedItem {
     id: i64,
@@ -80,6 +92,7 @@ struct SealedItem {
     ciphertext: Ciphertext,
 }
 
+#[cfg(feature = "followup")]
 #[derive(Serialize)]
 struct OpenedItem {
     id: i64,
@@ -91,6 +104,7 @@ struct OpenedItem {
     unreadable: bool,
 }
 
+#[cfg(feature = "followup")]
 /// Opens the reporter's envelope with `identity` and decrypts every item. `case_json` is
 /// `{"envelope": base64, "items": [{"id", "kind", "ciphertext"}]}`; returns
 /// `{"items": [{"id", "report"?: Report, "text"?: string, "unreadable": bool}]}`. Error
@@ -122,6 +136,7 @@ pub fn open_case(identity: &str, case_json: &str) -> Result<String, JsError> {
     Ok(serde_json::json!({ "items": items }).to_string())
 }
 
+#[cfg(feature = "followup")]
 /// Encrypts a message to the case key `case_recipient` (`age1…`). Returns the ciphertext,
 /// base64. Errors: "empty", "too-long", "recipient", "crypto".
 #[wasm_bindgen(js_name = sealMessage)]

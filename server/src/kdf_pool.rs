@@ -122,16 +122,21 @@ fn give_back(pool: &Arc<Mutex<Pool>>, memory: KdfMemory) {
     }
 }
 
+/// Frees the working memory once [`IDLE_RELEASE`] has passed since the last derivation: it
+/// sleeps until that moment, and again if a derivation came in meanwhile.
 async fn release_when_idle(pool: std::sync::Weak<Mutex<Pool>>) {
+    let mut wait = IDLE_RELEASE;
     loop {
-        tokio::time::sleep(IDLE_RELEASE).await;
+        tokio::time::sleep(wait).await;
         let Some(pool) = pool.upgrade() else { return };
         let Ok(mut guard) = pool.lock() else { return };
-        if guard.last_used.is_none_or(|t| t.elapsed() >= IDLE_RELEASE) {
+        let idle = guard.last_used.map_or(IDLE_RELEASE, |t| t.elapsed());
+        if idle >= IDLE_RELEASE {
             guard.free.clear();
             guard.last_used = None;
             return;
         }
+        wait = IDLE_RELEASE - idle;
     }
 }
 

@@ -30,7 +30,7 @@ const CSS: &str = "text/css; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
 
 /// Every asset by the name it is served under (`/static/<name>`).
-const ASSETS: [(&str, Asset); 8] = [
+const ASSETS: [(&str, Asset); 10] = [
     (
         "style.css",
         Asset {
@@ -84,6 +84,20 @@ const ASSETS: [(&str, Asset); 8] = [
         "crypto/kentongan_crypto_bg.wasm",
         Asset {
             bytes: include_bytes!("../static/crypto/kentongan_crypto_bg.wasm"),
+            content_type: "application/wasm",
+        },
+    ),
+    (
+        "crypto/kentongan_followup.js",
+        Asset {
+            bytes: include_bytes!("../static/crypto/kentongan_followup.js"),
+            content_type: JS,
+        },
+    ),
+    (
+        "crypto/kentongan_followup_bg.wasm",
+        Asset {
+            bytes: include_bytes!("../static/crypto/kentongan_followup_bg.wasm"),
             content_type: "application/wasm",
         },
     ),

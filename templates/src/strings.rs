@@ -405,6 +405,7 @@ pub(crate) struct MessageTexts {
 /// The follow-up page: login, the case as the reporter sees it, and its notices.
 #[derive(Debug)]
 pub(crate) struct FollowupTexts {
+    pub landing_link: &'static str,
     pub title: &'static str,
     pub login_intro: &'static str,
     pub receipt_hint: &'static str,

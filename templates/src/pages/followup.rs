@@ -87,8 +87,8 @@ pub fn followup_login(
                 autocomplete="off" spellcheck="false"
                 data-client=(assets::url("client.js"))
                 data-worker=(assets::url("worker.js"))
-                data-glue=(assets::url("crypto/kentongan_crypto.js"))
-                data-wasm=(assets::url("crypto/kentongan_crypto_bg.wasm"))
+                data-glue=(assets::url("crypto/kentongan_followup.js"))
+                data-wasm=(assets::url("crypto/kentongan_followup_bg.wasm"))
                 data-msg-not-ready=(js.not_ready)
                 data-msg-deriving=(js.deriving)
                 data-msg-opening=(js.opening)

@@ -22,6 +22,7 @@ pub fn landing(lang: Lang, office: &Office, team: &Team) -> Markup {
                 p.box.warn role="note" { (message(lang, Message::NoInvestigators)) }
                 (channels(lang, office))
             }
+            p { a href=(href(lang, "/followup")) { (t.followup.landing_link) } }
         }
         section aria-labelledby="categories-h" {
             h2 #categories-h { (t.categories_heading) }

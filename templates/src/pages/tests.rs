@@ -592,10 +592,7 @@ fn the_case_page_shows_stage_history_and_who_wrote_what() {
         )
         .into_string();
         assert!(
-            html.contains(&format!(
-                "id=\"stage\">{}<",
-                t.stage_names.pemeriksaan
-            )),
+            html.contains(&format!("id=\"stage\">{}<", t.stage_names.pemeriksaan)),
             "{html}"
         );
         assert!(html.contains("2026-11-03"));
@@ -633,6 +630,14 @@ fn the_login_form_is_guarded_and_never_refills_the_passphrase() {
         "no value attribute: {html}"
     );
     assert!(html.contains("guard.js") && html.contains("followup.js"));
+    // The follow-up page's own crypto module; the report form keeps the smaller one.
+    assert!(html.contains("data-glue=\"/static/crypto/kentongan_followup.js?v="));
+    assert!(html.contains("data-wasm=\"/static/crypto/kentongan_followup_bg.wasm?v="));
     assert!(html.contains("Kode tanda terima atau kata sandi salah."));
     assert!(html.contains("id=\"category-names\""));
+    let home = landing(Lang::Id, &Office::jetis_example(), &Team::default()).into_string();
+    assert!(
+        home.contains("href=\"/followup?lang=id\""),
+        "the landing page leads back in"
+    );
 }

@@ -184,6 +184,7 @@ pub(super) const TEXTS: Texts = Texts {
         and read messages from the investigation team.",
 
     followup: FollowupTexts {
+        landing_link: "Already reported? See how your report is doing",
         title: "Follow up your report",
         login_intro: "Enter the receipt code and passphrase you got when you reported. \
             You will see the stage of your report and messages from the investigators, \

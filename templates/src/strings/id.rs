@@ -185,6 +185,7 @@ pub(super) const TEXTS: Texts = Texts {
         dan membaca pesan dari tim pemeriksa.",
 
     followup: FollowupTexts {
+        landing_link: "Sudah melapor? Lihat perkembangan laporan Anda",
         title: "Tindak lanjut laporan",
         login_intro: "Masukkan kode tanda terima dan kata sandi yang Anda dapat saat melapor. \
             Anda akan melihat tahap laporan, pesan dari tim pemeriksa, dan bisa membalasnya.",
