@@ -10,7 +10,8 @@
 //!   in-memory session ([`crate::followup::Sessions`]) to render the decrypted pages.
 //!
 //! Both paths count attempts per receipt code ([`crate::followup::Attempts`]) and answer a
-//! wrong receipt code and a wrong passphrase alike.
+//! wrong receipt code and a wrong passphrase alike. Log lines here never name the case: with
+//! the log's timestamp, they would record when a reporter came back.
 
 // Helpers return the error response itself; it is built at most once per request.
 #![allow(clippy::result_large_err)]
@@ -206,7 +207,7 @@ async fn login(
     let case = match state.0.store.case(case_id).await {
         Ok(case) => case,
         Err(e) => {
-            tracing::error!("follow-up login: cannot read case {case_id}: {e}");
+            tracing::error!("follow-up login: cannot read the case: {e}");
             return refuse(StatusCode::SERVICE_UNAVAILABLE, Notice::StoreDown);
         }
     };
@@ -214,7 +215,7 @@ async fn login(
         reporter_envelope(&case).and_then(|sealed| envelope::open(sealed, key.identity()).ok());
     drop(key);
     let Some(keys) = keys else {
-        tracing::error!("follow-up login: the reporter's envelope of case {case_id} does not open");
+        tracing::error!("follow-up login: the reporter's envelope does not open");
         return refuse(StatusCode::INTERNAL_SERVER_ERROR, Notice::StoreDown);
     };
     let Some(session) = state.0.sessions.start(case_id, keys) else {
@@ -383,7 +384,7 @@ async fn api_case(
         Err(e) => return store_down(lang, &e),
     };
     let Some(envelope) = reporter_envelope(&case) else {
-        tracing::error!("case {case_id} has no reporter envelope");
+        tracing::error!("follow-up: a case has no reporter envelope");
         return api_error(
             lang,
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -606,7 +607,7 @@ impl AppState {
                 (status, page)
             }
             Err(e) => {
-                tracing::error!("cannot read case {case_id}: {e}");
+                tracing::error!("follow-up: cannot read the case: {e}");
                 // Whatever the reporter was writing stays in its box.
                 let notice = match notice {
                     Some(Notice::MessageNotSaved) => Notice::MessageNotSaved,
