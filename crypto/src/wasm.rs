@@ -107,8 +107,10 @@ struct OpenedItem {
 #[cfg(feature = "followup")]
 /// Opens the reporter's envelope with `identity` and decrypts every item. `case_json` is
 /// `{"envelope": base64, "items": [{"id", "kind", "ciphertext"}]}`; returns
-/// `{"items": [{"id", "report"?: Report, "text"?: string, "unreadable": bool}]}`. Error
-/// "envelope" when the envelope does not open (not this reporter's case).
+/// `{"case_recipient": "age1…", "items": [{"id", "report"?: Report, "text"?: string,
+/// "unreadable": bool}]}`, where `case_recipient` is the public half of the case key found in
+/// the envelope: the key the reporter's messages are sealed to, whatever the server claims.
+/// Error "envelope" when the envelope does not open (not this reporter's case).
 #[wasm_bindgen(js_name = openCase)]
 pub fn open_case(identity: &str, case_json: &str) -> Result<String, JsError> {
     let identity = Identity::parse(identity).map_err(|_| JsError::new("identity"))?;
@@ -133,7 +135,11 @@ pub fn open_case(identity: &str, case_json: &str) -> Result<String, JsError> {
             opened
         })
         .collect();
-    Ok(serde_json::json!({ "items": items }).to_string())
+    Ok(serde_json::json!({
+        "case_recipient": keys.case.to_public().to_string(),
+        "items": items,
+    })
+    .to_string())
 }
 
 #[cfg(feature = "followup")]

@@ -7,6 +7,11 @@
 //! and anything beyond is refused at once with [`Refusal::Busy`] — the reporter keeps their
 //! form and is told to try again in a minute. A refused request has changed nothing.
 //!
+//! Logins cost an attacker nothing but a request (any receipt code will do), reports are what
+//! the service is for: so logins ([`Lane::Login`]) get at most all slots but one (one when
+//! there is only one) and half the waiting line, and a flood of logins leaves room for
+//! reports.
+//!
 //! Under load the 64 MiB of Argon2id working memory is passed from one derivation to the
 //! next instead of being mapped and faulted in again each time (a tenth of the work); after
 //! [`IDLE_RELEASE`] without one it is freed, so an idle server does not keep it.
@@ -16,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kentongan_crypto::reporter::KdfMemory;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// How long working memory is kept after the last derivation.
 pub const IDLE_RELEASE: Duration = Duration::from_secs(10);
@@ -25,7 +30,19 @@ pub struct KdfPool {
     slots: Arc<Semaphore>,
     waiting: AtomicUsize,
     max_waiting: usize,
+    /// Logins pass this first: it holds one permit fewer than `slots`.
+    login_gate: Arc<Semaphore>,
+    login_waiting: AtomicUsize,
     memory: Arc<Mutex<Pool>>,
+}
+
+/// What a derivation is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lane {
+    /// Sealing a no-JS report.
+    Report,
+    /// A no-JS follow-up login.
+    Login,
 }
 
 #[derive(Default)]
@@ -44,45 +61,62 @@ pub enum Refusal {
 
 impl KdfPool {
     pub fn new(concurrent: usize, waiting: usize) -> Self {
+        let concurrent = concurrent.max(1);
         KdfPool {
-            slots: Arc::new(Semaphore::new(concurrent.max(1))),
+            slots: Arc::new(Semaphore::new(concurrent)),
             waiting: AtomicUsize::new(0),
             max_waiting: waiting,
+            login_gate: Arc::new(Semaphore::new((concurrent - 1).max(1))),
+            login_waiting: AtomicUsize::new(0),
             memory: Arc::new(Mutex::new(Pool::default())),
         }
     }
 
     /// Runs `job` on a blocking thread within the limits above, with working memory for
     /// Argon2id. Whatever secrets the job captures are moved in and dropped on that thread.
-    pub async fn run<T, F>(&self, job: F) -> Result<T, Refusal>
+    pub async fn run<T, F>(&self, lane: Lane, job: F) -> Result<T, Refusal>
     where
         T: Send + 'static,
         F: FnOnce(&mut KdfMemory) -> T + Send + 'static,
     {
-        let permit = match self.slots.clone().try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(_) => {
-                // Counted out again on drop, also when the reporter's connection closes while
-                // waiting and this future is dropped.
-                let _waiting = Waiting::enter(&self.waiting, self.max_waiting)?;
-                self.slots
-                    .clone()
-                    .acquire_owned()
-                    .await
-                    .map_err(|_| Refusal::Busy)?
+        let gate = match lane {
+            Lane::Login => {
+                Some(enter(&self.login_gate, &self.login_waiting, self.max_waiting / 2).await?)
             }
+            Lane::Report => None,
         };
+        let permit = enter(&self.slots, &self.waiting, self.max_waiting).await?;
         let pool = self.memory.clone();
         tokio::task::spawn_blocking(move || {
             let mut memory = take(&pool).unwrap_or_default();
             let result = job(&mut memory);
             give_back(&pool, memory);
             drop(permit);
+            drop(gate);
             result
         })
         .await
         .map_err(|_| Refusal::Failed)
     }
+}
+
+/// A permit of `slots` at once, or after waiting in a line of at most `max_waiting`.
+async fn enter(
+    slots: &Arc<Semaphore>,
+    waiting: &AtomicUsize,
+    max_waiting: usize,
+) -> Result<OwnedSemaphorePermit, Refusal> {
+    if let Ok(permit) = slots.clone().try_acquire_owned() {
+        return Ok(permit);
+    }
+    // Counted out again on drop, also when the reporter's connection closes while waiting and
+    // this future is dropped.
+    let _waiting = Waiting::enter(waiting, max_waiting)?;
+    slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| Refusal::Busy)
 }
 
 /// One place in the waiting line.
@@ -159,7 +193,8 @@ mod tests {
         let pool = KdfPool::new(1, 1);
         let _busy = pool.slots.clone().try_acquire_owned().unwrap();
         // The waiting job is abandoned, as when the reporter's connection closes.
-        let waiting = tokio::time::timeout(Duration::from_millis(50), pool.run(|_| ())).await;
+        let waiting =
+            tokio::time::timeout(Duration::from_millis(50), pool.run(Lane::Report, |_| ())).await;
         assert!(waiting.is_err());
         assert_eq!(pool.waiting.load(Ordering::SeqCst), 0);
     }
@@ -170,13 +205,43 @@ mod tests {
         let busy = pool.slots.clone().try_acquire_owned().unwrap();
         let waiter = tokio::spawn({
             let pool = pool.clone();
-            async move { pool.run(|_| 7).await }
+            async move { pool.run(Lane::Report, |_| 7).await }
         });
         while pool.waiting.load(Ordering::SeqCst) == 0 {
             tokio::task::yield_now().await;
         }
-        assert_eq!(pool.run(|_| 8).await, Err(Refusal::Busy));
+        assert_eq!(pool.run(Lane::Report, |_| 8).await, Err(Refusal::Busy));
         drop(busy);
         assert_eq!(waiter.await.unwrap(), Ok(7));
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_logins_leaves_a_slot_for_reports() {
+        let pool = Arc::new(KdfPool::new(2, 4));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let hold = Arc::new(Mutex::new(hold));
+        // One login runs (and blocks); two more wait in the login line; the next is refused.
+        let mut logins = Vec::new();
+        for _ in 0..3 {
+            let (pool, hold) = (pool.clone(), hold.clone());
+            logins.push(tokio::spawn(async move {
+                pool.run(Lane::Login, move |_| {
+                    let _ = hold.lock().unwrap().recv();
+                })
+                .await
+            }));
+        }
+        while pool.login_waiting.load(Ordering::SeqCst) < 2 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(pool.run(Lane::Login, |_| ()).await, Err(Refusal::Busy));
+        // A report still gets the other slot at once.
+        assert_eq!(pool.run(Lane::Report, |_| 5).await, Ok(5));
+        for _ in 0..3 {
+            release.send(()).unwrap();
+        }
+        for login in logins {
+            assert_eq!(login.await.unwrap(), Ok(()));
+        }
     }
 }

@@ -146,11 +146,13 @@ pub enum Notice {
     MessageNotSaved,
     /// The form's token is missing or stale.
     CsrfFailed,
+    /// The day's limit of messages for this case is reached.
+    TooManyMessages,
 }
 
 impl Notice {
     /// Every notice, for tests.
-    pub const ALL: [Notice; 12] = [
+    pub const ALL: [Notice; 13] = [
         Notice::WrongLogin,
         Notice::Wait { minutes: 2 },
         Notice::ReceiptFormat,
@@ -163,6 +165,7 @@ impl Notice {
         Notice::MessageTooLong,
         Notice::MessageNotSaved,
         Notice::CsrfFailed,
+        Notice::TooManyMessages,
     ];
 
     /// Good news, shown as a status rather than an alert.
@@ -190,6 +193,7 @@ pub fn notice(lang: Lang, n: Notice) -> String {
         )),
         Notice::MessageNotSaved => t.message_not_saved.to_owned(),
         Notice::CsrfFailed => t.csrf_failed.to_owned(),
+        Notice::TooManyMessages => t.too_many_messages.to_owned(),
     }
 }
 
@@ -406,6 +410,8 @@ pub(crate) struct MessageTexts {
 #[derive(Debug)]
 pub(crate) struct FollowupTexts {
     pub landing_link: &'static str,
+    pub draft_label: &'static str,
+    pub draft_hint: &'static str,
     pub title: &'static str,
     pub login_intro: &'static str,
     pub receipt_hint: &'static str,
@@ -462,6 +468,7 @@ pub(crate) struct NoticeTexts {
     pub message_empty: &'static str,
     pub message_too_long: fn(&str) -> String,
     pub message_not_saved: &'static str,
+    pub too_many_messages: &'static str,
     pub csrf_failed: &'static str,
 }
 

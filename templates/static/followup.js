@@ -70,6 +70,11 @@ function start(form, client) {
             throw new Error("unexpected answer");
         }
         const opened = await worker.call({ open: { envelope: answer.envelope, items: answer.items } });
+        // Messages are sealed to the case key found in the envelope, never to a key the
+        // server merely names; if the two differ, something is wrong: send nothing.
+        if (typeof opened.caseRecipient !== "string" || opened.caseRecipient !== answer.case_recipient) {
+            throw new Error("case key mismatch");
+        }
         const section = parseSection(answer.html);
         fill(section, opened.items, message("unreadable"));
         const old = document.getElementById("case");
@@ -79,9 +84,17 @@ function start(form, client) {
             document.getElementById("followup-login").after(section);
         }
         document.getElementById("followup-login").hidden = true;
-        login.caseRecipient = answer.case_recipient;
+        login.caseRecipient = opened.caseRecipient;
         const messageForm = document.getElementById("message-form");
         messageForm.addEventListener("submit", (event) => sendMessage(event, messageForm));
+        // A message written before a session ended came back in the login form: it goes
+        // into the message box, for the reporter to send.
+        const draft = form.elements.namedItem("message");
+        const box = messageForm.elements.namedItem("message");
+        if (draft && box && draft.value.trim() !== "") {
+            box.value = draft.value;
+            draft.value = "";
+        }
         sayIn(document.getElementById("message-status"))(notice || "");
         const heading = document.getElementById("case-h");
         if (heading && !notice) {
@@ -108,7 +121,19 @@ function start(form, client) {
         worker
             .call({ sealMessage: { recipient: login.caseRecipient, text: textarea.value } })
             .then(({ ciphertext }) => post(MESSAGES_URL, { ...login.credentials, ciphertext }))
-            .then((answer) => showCase(answer && answer.message))
+            .then((answer) => {
+                // Stored: whatever happens while refreshing, the reporter is told it was sent
+                // and the box is emptied, so nothing is sent twice.
+                const sent = (answer && answer.message) || "";
+                textarea.value = "";
+                sayHere(sent);
+                return showCase(sent).catch(() => {
+                    const status = document.getElementById("message-status");
+                    if (status) {
+                        status.textContent = sent;
+                    }
+                });
+            })
             .catch((error) => explain(error, sayHere))
             .finally(() => {
                 busy = false;

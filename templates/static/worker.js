@@ -6,7 +6,7 @@
 //   {id, seal: {report, team}}           -> {id, sealed: {receipt, passphrase, sealed}} | {id, error}
 //   {id, derive: {receipt, passphrase}}  -> {id, token, ms} | {id, error}
 //   {id, login: {receipt, passphrase}}   -> {id, receipt, token} | {id, error}
-//   {id, open: {envelope, items}}        -> {id, items} | {id, error}
+//   {id, open: {envelope, items}}        -> {id, caseRecipient, items} | {id, error}
 //   {id, sealMessage: {recipient, text}} -> {id, ciphertext} | {id, error}
 // `report` is the report object, `team` the array of investigators' `age1…` keys. Errors
 // carry the crypto's short code ("invalid", "receipt", "envelope", …), never content.
@@ -54,7 +54,7 @@ self.addEventListener("message", async (event) => {
                 throw new Error("not logged in");
             }
             const opened = JSON.parse(kentongan.openCase(reporterIdentity, JSON.stringify(message.open)));
-            self.postMessage({ id, items: opened.items });
+            self.postMessage({ id, caseRecipient: opened.case_recipient, items: opened.items });
         } else if (message.sealMessage) {
             const { recipient, text } = message.sealMessage;
             self.postMessage({ id, ciphertext: kentongan.sealMessage(recipient, text) });

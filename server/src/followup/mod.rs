@@ -94,9 +94,10 @@ impl Attempts {
     }
 
     /// Starts an attempt for `receipt` (its lookup key), or refuses it. The attempt counts as
-    /// wrong until [`Attempts::succeeded`] says otherwise, so that many attempts sent at once
-    /// cannot all slip in before the first one is counted.
-    pub fn begin(&self, receipt: &[u8; 32], now: Instant) -> Result<(), Refused> {
+    /// wrong until it is settled, so that many attempts sent at once cannot all slip in before
+    /// the first one is counted. An attempt dropped unsettled (the database was down, the
+    /// server busy, the reporter's connection closed while waiting) is taken back.
+    pub fn begin(&self, receipt: &[u8; 32], now: Instant) -> Result<Attempt<'_>, Refused> {
         let Ok(mut records) = self.records.lock() else {
             return Err(Refused::Busy);
         };
@@ -105,16 +106,22 @@ impl Attempts {
             if allowed_at > now {
                 return Err(Refused::Wait(allowed_at - now));
             }
+            let previous = Some(record.last);
             record.failures = record.failures.saturating_add(1);
             record.last = now;
-            return Ok(());
+            return Ok(Attempt::new(self, receipt, previous));
         }
         if records.len() >= MAX_TRACKED {
             let limits = self.limits;
-            // Forget what no longer holds anyone back.
+            // Forget first what holds nobody back and never did: codes typed a few times.
             records.retain(|_, r| {
-                now.saturating_duration_since(r.last) < FORGET_AFTER && r.allowed_at(&limits) > now
+                now.saturating_duration_since(r.last) < FORGET_AFTER
+                    && (r.failures >= limits.free_attempts || r.allowed_at(&limits) > now)
             });
+            if records.len() >= MAX_TRACKED {
+                // Then what holds nobody back now, though it did.
+                records.retain(|_, r| r.allowed_at(&limits) > now);
+            }
             if records.len() >= MAX_TRACKED {
                 return Err(Refused::Busy);
             }
@@ -126,23 +133,70 @@ impl Attempts {
                 last: now,
             },
         );
-        Ok(())
+        Ok(Attempt::new(self, receipt, None))
     }
 
-    /// The attempt begun for `receipt` could not be checked (the database or the server was
-    /// busy or down): it does not count.
-    pub fn abandon(&self, receipt: &[u8; 32]) {
-        if let Ok(mut records) = self.records.lock() {
-            if let Some(record) = records.get_mut(receipt) {
-                record.failures = record.failures.saturating_sub(1);
+    /// Takes an unsettled attempt back: one failure less, and the previous time.
+    fn take_back(&self, receipt: &[u8; 32], previous: Option<Instant>) {
+        let Ok(mut records) = self.records.lock() else {
+            return;
+        };
+        match previous {
+            None => {
+                records.remove(receipt);
+            }
+            Some(last) => {
+                if let Some(record) = records.get_mut(receipt) {
+                    record.failures = record.failures.saturating_sub(1);
+                    record.last = last;
+                }
             }
         }
     }
 
-    /// The attempt begun for `receipt` was right: its count starts again.
-    pub fn succeeded(&self, receipt: &[u8; 32]) {
+    fn reset(&self, receipt: &[u8; 32]) {
         if let Ok(mut records) = self.records.lock() {
             records.remove(receipt);
+        }
+    }
+}
+
+/// One login attempt in progress; see [`Attempts::begin`].
+#[must_use = "an attempt dropped unsettled is taken back"]
+pub struct Attempt<'a> {
+    attempts: &'a Attempts,
+    receipt: [u8; 32],
+    /// When the previous attempt was, to restore if this one is taken back.
+    previous: Option<Instant>,
+    settled: bool,
+}
+
+impl<'a> Attempt<'a> {
+    fn new(attempts: &'a Attempts, receipt: &[u8; 32], previous: Option<Instant>) -> Self {
+        Attempt {
+            attempts,
+            receipt: *receipt,
+            previous,
+            settled: false,
+        }
+    }
+
+    /// The login was wrong: it stays counted.
+    pub fn failed(mut self) {
+        self.settled = true;
+    }
+
+    /// The login was right: the receipt code's count starts again.
+    pub fn succeeded(mut self) {
+        self.settled = true;
+        self.attempts.reset(&self.receipt);
+    }
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.attempts.take_back(&self.receipt, self.previous);
         }
     }
 }
@@ -170,6 +224,13 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    fn wait(attempt: Result<Attempt<'_>, Refused>) -> Option<Duration> {
+        match attempt {
+            Err(Refused::Wait(d)) => Some(d),
+            _ => None,
+        }
+    }
+
     const LIMITS: LoginLimits = LoginLimits {
         free_attempts: 3,
         first_delay: Duration::from_secs(10),
@@ -181,27 +242,24 @@ mod tests {
         let receipt = [1; 32];
         let t0 = Instant::now();
         for _ in 0..3 {
-            assert_eq!(attempts.begin(&receipt, t0), Ok(()));
+            attempts.begin(&receipt, t0).unwrap().failed();
         }
         // The fourth must wait 10 s after the third; then 20 s, then 40 s.
         assert_eq!(
-            attempts.begin(&receipt, t0 + Duration::from_secs(4)),
-            Err(Refused::Wait(Duration::from_secs(6)))
+            wait(attempts.begin(&receipt, t0 + Duration::from_secs(4))),
+            Some(Duration::from_secs(6))
         );
         let t1 = t0 + Duration::from_secs(10);
-        assert_eq!(attempts.begin(&receipt, t1), Ok(()));
+        attempts.begin(&receipt, t1).unwrap().failed();
         assert_eq!(
-            attempts.begin(&receipt, t1 + Duration::from_secs(19)),
-            Err(Refused::Wait(Duration::from_secs(1)))
+            wait(attempts.begin(&receipt, t1 + Duration::from_secs(19))),
+            Some(Duration::from_secs(1))
         );
         let t2 = t1 + Duration::from_secs(20);
-        assert_eq!(attempts.begin(&receipt, t2), Ok(()));
-        assert!(matches!(
-            attempts.begin(&receipt, t2 + Duration::from_secs(39)),
-            Err(Refused::Wait(_))
-        ));
+        attempts.begin(&receipt, t2).unwrap().failed();
+        assert!(wait(attempts.begin(&receipt, t2 + Duration::from_secs(39))).is_some());
         // Another receipt code is not affected.
-        assert_eq!(attempts.begin(&[2; 32], t2), Ok(()));
+        assert!(attempts.begin(&[2; 32], t2).is_ok());
     }
 
     #[test]
@@ -210,15 +268,39 @@ mod tests {
         let receipt = [1; 32];
         let t0 = Instant::now();
         for _ in 0..3 {
-            attempts.begin(&receipt, t0).unwrap();
+            attempts.begin(&receipt, t0).unwrap().failed();
         }
         assert!(attempts.begin(&receipt, t0).is_err());
         let later = t0 + Duration::from_secs(10);
-        attempts.begin(&receipt, later).unwrap();
-        attempts.succeeded(&receipt);
+        attempts.begin(&receipt, later).unwrap().succeeded();
         for _ in 0..3 {
-            assert_eq!(attempts.begin(&receipt, later), Ok(()));
+            attempts.begin(&receipt, later).unwrap().failed();
         }
+    }
+
+    #[test]
+    fn an_unsettled_attempt_is_taken_back() {
+        let attempts = Attempts::new(LIMITS);
+        let receipt = [1; 32];
+        let t0 = Instant::now();
+        for _ in 0..2 {
+            attempts.begin(&receipt, t0).unwrap().failed();
+        }
+        // The database was down, or the connection closed while waiting: not counted, and
+        // the time of the last counted attempt is kept.
+        drop(
+            attempts
+                .begin(&receipt, t0 + Duration::from_secs(5))
+                .unwrap(),
+        );
+        attempts.begin(&receipt, t0).unwrap().failed();
+        assert_eq!(
+            wait(attempts.begin(&receipt, t0 + Duration::from_secs(4))),
+            Some(Duration::from_secs(6))
+        );
+        // A first attempt taken back leaves no record.
+        drop(attempts.begin(&[9; 32], t0).unwrap());
+        assert!(attempts.records.lock().unwrap().get(&[9; 32]).is_none());
     }
 
     #[test]

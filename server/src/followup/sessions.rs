@@ -80,11 +80,14 @@ struct Inner {
 }
 
 impl Sessions {
-    /// Starts a session; `None` when too many are open.
+    /// Starts a session, ending any other session of the same case: one login per case at a
+    /// time, so that nobody can fill the table (or keep old keys in memory) by logging in over
+    /// and over. `None` when too many are open.
     pub fn start(&self, case_id: i64, keys: CaseKeys) -> Option<SessionId> {
         let now = Instant::now();
         let id = SessionId::generate();
         let mut inner = self.0.lock().ok()?;
+        inner.sessions.retain(|_, s| s.case_id != case_id);
         if inner.sessions.len() >= MAX_SESSIONS {
             inner.sessions.retain(|_, s| !s.expired(now));
             if inner.sessions.len() >= MAX_SESSIONS {
@@ -198,6 +201,17 @@ mod tests {
         sessions.end(&id);
         assert!(sessions.get(&id).is_none());
         assert!(sessions.is_empty());
+    }
+
+    #[test]
+    fn a_new_login_ends_the_older_session_of_its_case() {
+        let sessions = Sessions::default();
+        let first = sessions.start(3, CaseKeys::generate()).unwrap();
+        let other_case = sessions.start(4, CaseKeys::generate()).unwrap();
+        let second = sessions.start(3, CaseKeys::generate()).unwrap();
+        assert!(sessions.get(&first).is_none());
+        assert!(sessions.get(&second).is_some() && sessions.get(&other_case).is_some());
+        assert_eq!(sessions.len(), 2);
     }
 
     #[test]

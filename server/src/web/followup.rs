@@ -38,10 +38,12 @@ use zeroize::Zeroizing;
 use super::report::api_error;
 use super::{AppState, cookies, html};
 use crate::followup::{Refused, SessionId, check_token};
-use crate::kdf_pool::Refusal;
+use crate::kdf_pool::{Lane, Refusal};
 use crate::store::{StoreError, StoredCase};
 
 const SESSION_COOKIE: &str = "kentongan_session";
+/// Messages a reporter may send per case and day.
+pub const MAX_MESSAGES_PER_DAY: usize = 20;
 /// A message form: 10,000 characters percent-encoded at up to 12 bytes each, and the rest.
 const FORM_LIMIT: usize = 256 * 1024;
 /// A sealed message in base64, and the credentials.
@@ -121,11 +123,12 @@ async fn page(
                 &headers,
                 StatusCode::OK,
                 "",
+                "",
                 Some(Notice::SessionEnded),
                 true,
             ),
         },
-        None => state.login_page(lang, &headers, StatusCode::OK, "", q.notice(), false),
+        None => state.login_page(lang, &headers, StatusCode::OK, "", "", q.notice(), false),
     }
 }
 
@@ -133,6 +136,9 @@ async fn page(
 struct LoginForm {
     #[serde(default)]
     receipt: String,
+    /// A message written on the case page whose session had ended, carried through the login.
+    #[serde(default)]
+    message: Zeroizing<String>,
     #[serde(default)]
     passphrase: Zeroizing<String>,
     #[serde(default)]
@@ -156,7 +162,15 @@ async fn login(
     };
     let lang = Lang::parse(&form.lang).unwrap_or_default();
     let refuse = |status, notice| {
-        state.login_page(lang, &headers, status, &form.receipt, Some(notice), false)
+        state.login_page(
+            lang,
+            &headers,
+            status,
+            &form.receipt,
+            &form.message,
+            Some(notice),
+            false,
+        )
     };
     if !cookies::matches(&headers, &form.csrf) {
         return refuse(StatusCode::FORBIDDEN, Notice::CsrfFailed);
@@ -165,14 +179,17 @@ async fn login(
         return refuse(StatusCode::BAD_REQUEST, Notice::ReceiptFormat);
     };
     let lookup = receipt.lookup_key();
-    if let Err(refused) = state.0.attempts.begin(&lookup, Instant::now()) {
-        let (status, notice) = refusal(refused);
-        return refuse(status, notice);
-    }
+    // Dropped unsettled on every early return below: then the attempt does not count.
+    let attempt = match state.0.attempts.begin(&lookup, Instant::now()) {
+        Ok(attempt) => attempt,
+        Err(refused) => {
+            let (status, notice) = refusal(refused);
+            return refuse(status, notice);
+        }
+    };
     let found = match state.0.store.reporter_login(&lookup).await {
         Ok(found) => found,
         Err(e) => {
-            state.0.attempts.abandon(&lookup);
             tracing::error!("follow-up login: cannot read credentials: {e}");
             return refuse(StatusCode::SERVICE_UNAVAILABLE, Notice::StoreDown);
         }
@@ -186,24 +203,23 @@ async fn login(
     let derived = state
         .0
         .kdf
-        .run(move |memory| ReporterKey::derive_in(&receipt, &passphrase, kdf, memory))
+        .run(Lane::Login, move |memory| {
+            ReporterKey::derive_in(&receipt, &passphrase, kdf, memory)
+        })
         .await;
     let key = match derived {
         Ok(Ok(key)) => key,
-        Err(Refusal::Busy) => {
-            state.0.attempts.abandon(&lookup);
-            return refuse(StatusCode::SERVICE_UNAVAILABLE, Notice::Busy);
-        }
+        Err(Refusal::Busy) => return refuse(StatusCode::SERVICE_UNAVAILABLE, Notice::Busy),
         Ok(Err(_)) | Err(Refusal::Failed) => {
-            state.0.attempts.abandon(&lookup);
             tracing::error!("follow-up login: key derivation failed");
             return refuse(StatusCode::INTERNAL_SERVER_ERROR, Notice::StoreDown);
         }
     };
     let Some(case_id) = check_token(found.as_ref(), key.auth_token()) else {
+        attempt.failed();
         return refuse(StatusCode::UNAUTHORIZED, Notice::WrongLogin);
     };
-    state.0.attempts.succeeded(&lookup);
+    attempt.succeeded();
     let case = match state.0.store.case(case_id).await {
         Ok(case) => case,
         Err(e) => {
@@ -218,10 +234,24 @@ async fn login(
         tracing::error!("follow-up login: the reporter's envelope does not open");
         return refuse(StatusCode::INTERNAL_SERVER_ERROR, Notice::StoreDown);
     };
+    // A browser logging in again leaves no older session (and key) behind.
+    if let Some(old) = session_of(&headers) {
+        state.0.sessions.end(&old);
+    }
     let Some(session) = state.0.sessions.start(case_id, keys) else {
         return refuse(StatusCode::SERVICE_UNAVAILABLE, Notice::Busy);
     };
-    let mut response = Redirect::to(&format!("/followup?lang={}", lang.code())).into_response();
+    let mut response = if form.message.trim().is_empty() {
+        Redirect::to(&format!("/followup?lang={}", lang.code())).into_response()
+    } else {
+        // A message written before the session ended: sent now, as from the case page.
+        let Some((case_id, keys)) = state.0.sessions.get(&session) else {
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, Notice::Busy);
+        };
+        state
+            .store_message(lang, &headers, case_id, &keys, &form.message)
+            .await
+    };
     response.headers_mut().append(
         header::SET_COOKIE,
         session_cookie(Some(session), state.0.secure_cookies),
@@ -259,53 +289,33 @@ async fn send_message(
     let lang = Lang::parse(&form.lang).unwrap_or_default();
     let Some((case_id, keys)) = session_of(&headers).and_then(|id| state.0.sessions.get(&id))
     else {
+        // The session ended while they wrote: the message goes along with the login.
         return state.login_page(
             lang,
             &headers,
             StatusCode::UNAUTHORIZED,
             "",
+            &form.message,
             Some(Notice::SessionEnded),
             true,
         );
     };
-    let refuse = |status, notice| {
-        state.case_page(
-            lang,
-            &headers,
-            status,
-            case_id,
-            &keys,
-            &form.message,
-            Some(notice),
-        )
-    };
     if !cookies::matches(&headers, &form.csrf) {
-        return refuse(StatusCode::FORBIDDEN, Notice::CsrfFailed).await;
+        return state
+            .case_page(
+                lang,
+                &headers,
+                StatusCode::FORBIDDEN,
+                case_id,
+                &keys,
+                &form.message,
+                Some(Notice::CsrfFailed),
+            )
+            .await;
     }
-    let said = match Said::new(&form.message) {
-        Ok(said) => said,
-        Err(MessageError::TooLong) => {
-            return refuse(StatusCode::BAD_REQUEST, Notice::MessageTooLong).await;
-        }
-        Err(_) => return refuse(StatusCode::BAD_REQUEST, Notice::MessageEmpty).await,
-    };
-    let Ok(sealed) = said.seal(&keys.case.to_public()) else {
-        tracing::error!("encrypting a no-JS message failed");
-        return refuse(StatusCode::INTERNAL_SERVER_ERROR, Notice::MessageNotSaved).await;
-    };
-    drop(said);
-    match state
-        .0
-        .store
-        .add_item(case_id, ItemKind::ReporterMessage, sealed, state.today())
+    state
+        .store_message(lang, &headers, case_id, &keys, &form.message)
         .await
-    {
-        Ok(_) => Redirect::to(&format!("/followup?lang={}&done=sent", lang.code())).into_response(),
-        Err(e) => {
-            tracing::error!("storing a reporter's message failed: {e}");
-            refuse(StatusCode::SERVICE_UNAVAILABLE, Notice::MessageNotSaved).await
-        }
-    }
 }
 
 #[derive(Deserialize)]
@@ -428,6 +438,18 @@ async fn api_message(
         Ok(case_id) => case_id,
         Err(response) => return response,
     };
+    match state.may_add_message(case_id).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return api_notice(
+                lang,
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many",
+                Notice::TooManyMessages,
+            );
+        }
+        Err(e) => return store_down(lang, &e),
+    }
     if let Err(e) = Said::check_sealed(&sent.ciphertext) {
         tracing::info!("refused a browser-sealed message: {e}");
         return api_error(
@@ -503,6 +525,70 @@ fn api_body<T>(
 }
 
 impl AppState {
+    /// Seals a no-JS message with the session's case key and stores it; then the case page
+    /// (a redirect), or the page again with the message kept and why it was not sent.
+    async fn store_message(
+        &self,
+        lang: Lang,
+        headers: &HeaderMap,
+        case_id: i64,
+        keys: &CaseKeys,
+        text: &str,
+    ) -> Response {
+        let refuse = |status, notice| {
+            self.case_page(lang, headers, status, case_id, keys, text, Some(notice))
+        };
+        let said = match Said::new(text) {
+            Ok(said) => said,
+            Err(MessageError::TooLong) => {
+                return refuse(StatusCode::BAD_REQUEST, Notice::MessageTooLong).await;
+            }
+            Err(_) => return refuse(StatusCode::BAD_REQUEST, Notice::MessageEmpty).await,
+        };
+        match self.may_add_message(case_id).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return refuse(StatusCode::TOO_MANY_REQUESTS, Notice::TooManyMessages).await;
+            }
+            Err(e) => {
+                tracing::error!("follow-up: cannot read the case: {e}");
+                return refuse(StatusCode::SERVICE_UNAVAILABLE, Notice::MessageNotSaved).await;
+            }
+        }
+        let Ok(sealed) = said.seal(&keys.case.to_public()) else {
+            tracing::error!("encrypting a no-JS message failed");
+            return refuse(StatusCode::INTERNAL_SERVER_ERROR, Notice::MessageNotSaved).await;
+        };
+        drop(said);
+        match self
+            .0
+            .store
+            .add_item(case_id, ItemKind::ReporterMessage, sealed, self.today())
+            .await
+        {
+            Ok(_) => {
+                Redirect::to(&format!("/followup?lang={}&done=sent", lang.code())).into_response()
+            }
+            Err(e) => {
+                tracing::error!("storing a reporter's message failed: {e}");
+                refuse(StatusCode::SERVICE_UNAVAILABLE, Notice::MessageNotSaved).await
+            }
+        }
+    }
+
+    /// Whether the reporter may send another message today: at most
+    /// [`MAX_MESSAGES_PER_DAY`], so that one receipt cannot fill the disk.
+    async fn may_add_message(&self, case_id: i64) -> Result<bool, StoreError> {
+        let case = self.0.store.case(case_id).await?;
+        let today = self.today();
+        let sent_today = case
+            .items
+            .iter()
+            .filter(|i| i.kind == ItemKind::ReporterMessage && i.created_on == today)
+            .count();
+        Ok(sent_today < MAX_MESSAGES_PER_DAY)
+    }
+
     /// Checks a receipt code and auth token from the browser, within the attempt limits.
     async fn authenticate(&self, lang: Lang, receipt: &str, token: &str) -> Result<i64, Response> {
         let Ok(receipt) = ReceiptCode::parse(receipt) else {
@@ -523,48 +609,62 @@ impl AppState {
             ));
         }
         let lookup = receipt.lookup_key();
-        if let Err(refused) = self.0.attempts.begin(&lookup, Instant::now()) {
-            let (status, notice) = refusal(refused);
-            let code = if status == StatusCode::TOO_MANY_REQUESTS {
-                "wait"
-            } else {
-                "busy"
-            };
-            return Err(api_notice(lang, status, code, notice));
-        }
-        let found = match self.0.store.reporter_login(&lookup).await {
-            Ok(found) => found,
-            Err(e) => {
-                self.0.attempts.abandon(&lookup);
-                return Err(store_down(lang, &e));
+        let attempt = match self.0.attempts.begin(&lookup, Instant::now()) {
+            Ok(attempt) => attempt,
+            Err(refused) => {
+                let (status, notice) = refusal(refused);
+                let code = if status == StatusCode::TOO_MANY_REQUESTS {
+                    "wait"
+                } else {
+                    "busy"
+                };
+                return Err(api_notice(lang, status, code, notice));
             }
         };
+        // On an error the attempt is dropped unsettled: it does not count.
+        let found = self
+            .0
+            .store
+            .reporter_login(&lookup)
+            .await
+            .map_err(|e| store_down(lang, &e))?;
         match check_token(found.as_ref(), &token_bytes) {
             Some(case_id) => {
-                self.0.attempts.succeeded(&lookup);
+                attempt.succeeded();
                 Ok(case_id)
             }
-            None => Err(api_notice(
-                lang,
-                StatusCode::UNAUTHORIZED,
-                "wrong-login",
-                Notice::WrongLogin,
-            )),
+            None => {
+                attempt.failed();
+                Err(api_notice(
+                    lang,
+                    StatusCode::UNAUTHORIZED,
+                    "wrong-login",
+                    Notice::WrongLogin,
+                ))
+            }
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn login_page(
         &self,
         lang: Lang,
         headers: &HeaderMap,
         status: StatusCode,
         receipt: &str,
+        draft: &str,
         notice: Option<Notice>,
         forget_session: bool,
     ) -> Response {
         let token = cookies::csrf_token(headers).unwrap_or_else(cookies::new_token);
-        let page =
-            kentongan_templates::followup_login(lang, &self.0.office, &token, receipt, notice);
+        let page = kentongan_templates::followup_login(
+            lang,
+            &self.0.office,
+            &token,
+            receipt,
+            draft,
+            notice,
+        );
         let mut response = html(status, page);
         let headers = response.headers_mut();
         headers.append(
@@ -736,6 +836,11 @@ fn api_notice(lang: Lang, status: StatusCode, code: &'static str, notice: Notice
         Json(json!({ "error": code, "message": strings::notice(lang, notice) })),
     )
         .into_response()
+}
+
+#[cfg(test)]
+pub(super) fn session_id(cookie_value: &str) -> SessionId {
+    SessionId::parse(cookie_value).unwrap_or_else(|| panic!("not a session id"))
 }
 
 fn session_of(headers: &HeaderMap) -> Option<SessionId> {

@@ -2,7 +2,7 @@
 //! and static assets. `router()` builds it; tests drive it in-process.
 
 mod cookies;
-mod followup;
+pub(crate) mod followup;
 mod headers;
 mod report;
 #[cfg(test)]

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{AppState, LangQuery, cookies, html};
-use crate::kdf_pool::Refusal;
+use crate::kdf_pool::{Lane, Refusal};
 use crate::store::{NewCase, StoreError};
 use crate::team::Team;
 
@@ -121,7 +121,9 @@ async fn submit_form(
         let sealed = state
             .0
             .kdf
-            .run(move |memory| seal_report_in(&report, &recipients, KdfParams::CURRENT, memory))
+            .run(Lane::Report, move |memory| {
+                seal_report_in(&report, &recipients, KdfParams::CURRENT, memory)
+            })
             .await;
         let submission = match sealed {
             Ok(Ok(submission)) => submission,

@@ -66,11 +66,14 @@ pub enum Shown<T> {
 }
 
 /// The login form (`/followup`). `receipt` refills what was typed; the passphrase never is.
+/// `draft` is a message written on the case page after the session had ended: it goes along
+/// with the login, and is sent once the reporter is in.
 pub fn followup_login(
     lang: Lang,
     office: &Office,
     csrf: &str,
     receipt: &str,
+    draft: &str,
     note: Option<Notice>,
 ) -> Markup {
     let t = lang.texts();
@@ -113,6 +116,14 @@ pub fn followup_login(
                     // a browser must not offer to save them.
                     input #f-passphrase type="text" name="passphrase" required maxlength="512"
                         autocapitalize="none" aria-describedby="h-passphrase";
+                }
+                @if !draft.trim().is_empty() {
+                    div.field {
+                        label for="f-draft" { (f.draft_label) }
+                        p.hint #h-draft { (f.draft_hint) }
+                        textarea #f-draft name="message" rows="4" maxlength=(MAX_MESSAGE_CHARS)
+                            aria-describedby="h-draft" { "\n" (draft) }
+                    }
                 }
                 button.btn type="submit" { (f.login_submit) }
                 p #followup-status role="status" aria-live="polite" {}

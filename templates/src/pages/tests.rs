@@ -103,12 +103,12 @@ fn every_page(lang: Lang, office: &Office, team: &Team) -> Vec<(String, String)>
     let h = format!("{HOSTILE} {BREAKOUT}");
     pages.push((
         "follow-up login".to_owned(),
-        followup_login(lang, office, "tok", &h, None).into_string(),
+        followup_login(lang, office, "tok", &h, &h, None).into_string(),
     ));
     for n in Notice::ALL {
         pages.push((
             format!("follow-up login {n:?}"),
-            followup_login(lang, office, "tok", "", Some(n)).into_string(),
+            followup_login(lang, office, "tok", "", "", Some(n)).into_string(),
         ));
         pages.push((
             format!("follow-up case {n:?}"),
@@ -620,9 +620,14 @@ fn the_login_form_is_guarded_and_never_refills_the_passphrase() {
         &Office::jetis_example(),
         "tok",
         "1234 5678",
+        "",
         Some(Notice::WrongLogin),
     )
     .into_string();
+    assert!(
+        !html.contains("name=\"message\""),
+        "no draft box without a draft"
+    );
     assert!(html.contains("id=\"followup-form\"") && html.contains("action=\"/followup\""));
     assert!(html.contains("name=\"receipt\"") && html.contains("value=\"1234 5678\""));
     assert!(

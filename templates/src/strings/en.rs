@@ -184,6 +184,8 @@ pub(super) const TEXTS: Texts = Texts {
         and read messages from the investigation team.",
 
     followup: FollowupTexts {
+        draft_label: "Your message, not sent yet",
+        draft_hint: "It is sent once you are logged in.",
         landing_link: "Already reported? See how your report is doing",
         title: "Follow up your report",
         login_intro: "Enter the receipt code and passphrase you got when you reported. \
@@ -240,6 +242,7 @@ pub(super) const TEXTS: Texts = Texts {
             message_too_long: |max| format!("The message is too long: at most {max} characters."),
             message_not_saved: "The server has a problem. Your message was NOT saved. \
                 Try again later.",
+            too_many_messages: "Too many messages today. Try again tomorrow; your message is still in the box.",
             csrf_failed: "The form has expired. Please try once more.",
         },
     },

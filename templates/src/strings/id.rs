@@ -185,6 +185,8 @@ pub(super) const TEXTS: Texts = Texts {
         dan membaca pesan dari tim pemeriksa.",
 
     followup: FollowupTexts {
+        draft_label: "Pesan Anda yang belum terkirim",
+        draft_hint: "Pesan ini dikirim setelah Anda masuk.",
         landing_link: "Sudah melapor? Lihat perkembangan laporan Anda",
         title: "Tindak lanjut laporan",
         login_intro: "Masukkan kode tanda terima dan kata sandi yang Anda dapat saat melapor. \
@@ -242,6 +244,7 @@ pub(super) const TEXTS: Texts = Texts {
             message_too_long: |max| format!("Pesan terlalu panjang: paling banyak {max} karakter."),
             message_not_saved: "Ada gangguan di server. Pesan Anda TIDAK tersimpan. \
                 Coba lagi nanti.",
+            too_many_messages: "Sudah terlalu banyak pesan hari ini. Coba lagi besok; pesan Anda masih ada di kotak.",
             csrf_failed: "Formulir sudah kedaluwarsa. Coba sekali lagi.",
         },
     },

@@ -77,8 +77,10 @@ export function deriveReporter(receipt, passphrase) {
 /**
  * Opens the reporter's envelope with `identity` and decrypts every item. `case_json` is
  * `{"envelope": base64, "items": [{"id", "kind", "ciphertext"}]}`; returns
- * `{"items": [{"id", "report"?: Report, "text"?: string, "unreadable": bool}]}`. Error
- * "envelope" when the envelope does not open (not this reporter's case).
+ * `{"case_recipient": "age1…", "items": [{"id", "report"?: Report, "text"?: string,
+ * "unreadable": bool}]}`, where `case_recipient` is the public half of the case key found in
+ * the envelope: the key the reporter's messages are sealed to, whatever the server claims.
+ * Error "envelope" when the envelope does not open (not this reporter's case).
  * @param {string} identity
  * @param {string} case_json
  * @returns {string}

@@ -559,3 +559,95 @@ pub(super) async fn database_down(app: &App, session: &str, filed: &Submission) 
     assert!(page.contains("Ada gangguan di server."));
     assert!(page.contains(&receipt), "the receipt code is kept");
 }
+
+#[tokio::test]
+async fn a_message_written_after_the_session_ended_is_sent_with_the_next_login() {
+    let app = app(1).await;
+    let (session, filed) = logged_in(&app).await;
+    // The session ends (idle) while the reporter writes.
+    app.state
+        .0
+        .sessions
+        .end(&super::super::followup::session_id(&session));
+    let answer = "Jawaban yang saya tulis lama sekali.";
+    let resp = app
+        .post_form(
+            "/followup/message",
+            &[("message", answer), ("lang", "id")],
+            Some(&session),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let page = text(resp).await;
+    assert!(page.contains("Sesi Anda sudah berakhir."));
+    assert!(
+        page.contains(answer),
+        "the message is kept in the login form"
+    );
+    assert!(page.contains("name=\"message\""));
+
+    let receipt = filed.sealed.receipt.to_string();
+    let resp = app
+        .post_form(
+            "/followup",
+            &[
+                ("receipt", &receipt),
+                ("passphrase", filed.passphrase.expose_secret()),
+                ("message", answer),
+                ("lang", "id"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(
+        resp.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .contains("done=sent"),
+        "sent right after the login"
+    );
+    let session = session_from(&resp);
+    let (_, page) = app.get_with_session(&session).await;
+    assert!(page.contains(answer));
+    assert_eq!(
+        app.item_kinds(1).await,
+        [ItemKind::Report, ItemKind::ReporterMessage]
+    );
+}
+
+#[tokio::test]
+async fn messages_per_case_and_day_are_limited() {
+    let app = app(1).await;
+    let filed = file_report(&app).await;
+    let receipt = filed.sealed.receipt.to_string();
+    let token = token_of(&filed, filed.passphrase.expose_secret());
+    let sealed = Message::new("Tambahan.")
+        .unwrap()
+        .seal(&filed.sealed.case_recipient)
+        .unwrap();
+    let send = || {
+        app.api(
+            "/api/followup/messages",
+            serde_json::json!({ "receipt": receipt, "token": token, "ciphertext": sealed }),
+        )
+    };
+    for _ in 0..crate::web::followup::MAX_MESSAGES_PER_DAY {
+        assert_eq!(send().await.0, StatusCode::CREATED);
+    }
+    let (status, body) = send().await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("too-many"))
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Coba lagi besok")
+    );
+    assert_eq!(
+        app.item_kinds(1).await.len(),
+        1 + crate::web::followup::MAX_MESSAGES_PER_DAY
+    );
+}
