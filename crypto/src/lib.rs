@@ -33,6 +33,7 @@ pub mod envelope;
 pub mod item;
 pub mod keys;
 pub mod message;
+pub mod metadata;
 pub mod padding;
 pub mod report;
 pub mod reporter;
