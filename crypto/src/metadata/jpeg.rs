@@ -122,3 +122,129 @@ fn entropy_len(scan: &[u8]) -> Option<usize> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Format, MetadataError, clean, exif::tests::tiff_with_tag};
+    use super::*;
+
+    fn segment(marker: u8, payload: &[u8]) -> Vec<u8> {
+        let mut s = vec![0xFF, marker];
+        s.extend(u16::try_from(payload.len() + 2).unwrap().to_be_bytes());
+        s.extend(payload);
+        s
+    }
+
+    /// The image-data part: tables, frame, one scan whose entropy data holds a stuffed
+    /// `FF 00` and a restart marker, a second (progressive-style) scan, and `EOI`.
+    fn image_data() -> Vec<u8> {
+        let mut d = segment(0xDB, &[0; 65]); // DQT
+        d.extend(segment(0xC0, &[8, 0, 1, 0, 1, 1, 1, 0x11, 0])); // SOF0, 1x1, 1 component
+        d.extend(segment(
+            0xC4,
+            &[0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        )); // DHT
+        d.extend(segment(SOS, &[1, 1, 0, 0, 63, 0]));
+        d.extend([0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56]);
+        d.extend(segment(
+            0xC4,
+            &[0x10, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        ));
+        d.extend(segment(SOS, &[1, 1, 0, 0, 63, 0]));
+        d.extend([0x78, 0x9A]);
+        d.extend([0xFF, EOI]);
+        d
+    }
+
+    fn jfif() -> Vec<u8> {
+        segment(APP0, b"JFIF\0\x01\x02\0\0\x01\0\x01\0\0")
+    }
+
+    #[test]
+    fn removes_exif_xmp_comment_iptc_and_what_follows_the_image() {
+        let mut exif = b"Exif\0\0".to_vec();
+        exif.extend(tiff_with_tag(0x8825));
+        let mut file = vec![0xFF, SOI];
+        file.extend(jfif());
+        file.extend(segment(APP1, &exif));
+        file.extend(segment(APP1, b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta/>"));
+        file.extend(segment(APP2, b"ICC_PROFILE\0\x01\x01profile"));
+        file.extend(segment(APP2, b"MPF\0II*\0"));
+        file.extend(segment(APP13, b"Photoshop 3.0\08BIM"));
+        file.extend(segment(0xEB, b"vendor serial 1234"));
+        file.extend(segment(COM, b"taken by A. Reporter"));
+        file.extend(image_data());
+        file.extend([0xFF, SOI, 0xFF, APP1, 0, 8, b'E', b'x', b'i', b'f', 0, 0]); // appended picture
+
+        let cleaned = clean(&file).unwrap();
+        assert_eq!(cleaned.format, Format::Jpeg);
+        assert_eq!(
+            cleaned.removed,
+            [
+                Removed::Exif { gps: true },
+                Removed::Xmp,
+                Removed::MultiPicture,
+                Removed::Iptc,
+                Removed::JpegSegment { marker: 0xEB },
+                Removed::Comment,
+                Removed::TrailingData { len: 12 },
+            ]
+        );
+        assert!(cleaned.had_gps());
+        assert!(cleaned.icc_profile_kept);
+        let mut expected = vec![0xFF, SOI];
+        expected.extend(jfif());
+        expected.extend(segment(APP2, b"ICC_PROFILE\0\x01\x01profile"));
+        expected.extend(image_data());
+        assert_eq!(cleaned.bytes, expected);
+    }
+
+    #[test]
+    fn metadata_between_scans_is_removed_too() {
+        let data = image_data();
+        let (head, tail) = data.split_at(data.len() - 2);
+        let mut file = vec![0xFF, SOI];
+        file.extend(head);
+        file.extend(segment(COM, b"late comment"));
+        file.extend(tail);
+        let cleaned = clean(&file).unwrap();
+        assert_eq!(cleaned.removed, [Removed::Comment]);
+        let mut expected = vec![0xFF, SOI];
+        expected.extend(data);
+        assert_eq!(cleaned.bytes, expected);
+    }
+
+    #[test]
+    fn a_clean_file_comes_back_unchanged() {
+        let mut file = vec![0xFF, SOI];
+        file.extend(jfif());
+        file.extend(image_data());
+        let cleaned = clean(&file).unwrap();
+        assert!(cleaned.removed.is_empty());
+        assert!(!cleaned.icc_profile_kept);
+        assert_eq!(cleaned.bytes, file);
+    }
+
+    #[test]
+    fn truncated_or_damaged_files_are_errors() {
+        let mut file = vec![0xFF, SOI];
+        file.extend(jfif());
+        file.extend(image_data());
+        for cut in 3..file.len() - 1 {
+            assert_eq!(
+                clean(file.get(..cut).unwrap()),
+                Err(MetadataError::Malformed(Format::Jpeg)),
+                "cut at {cut}"
+            );
+        }
+        // A length shorter than its own two bytes, and a stray byte between segments.
+        let mut bad = vec![0xFF, SOI, 0xFF, COM, 0, 1];
+        bad.extend([0xFF, EOI]);
+        assert_eq!(clean(&bad), Err(MetadataError::Malformed(Format::Jpeg)));
+        let mut stray = vec![0xFF, SOI];
+        stray.extend(jfif());
+        stray.push(0x00);
+        stray.extend(image_data());
+        assert_eq!(clean(&stray), Err(MetadataError::Malformed(Format::Jpeg)));
+    }
+}

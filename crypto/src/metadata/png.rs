@@ -54,3 +54,88 @@ pub(super) fn clean(bytes: &[u8], out: &mut Output) -> Option<()> {
     }
     Some(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Format, MetadataError, clean, exif::tests::tiff_with_tag};
+    use super::*;
+
+    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut c = u32::try_from(data.len()).unwrap().to_be_bytes().to_vec();
+        c.extend(kind);
+        c.extend(data);
+        // The walker does not check CRCs (it copies kept chunks whole); any value will do.
+        c.extend([0xDE, 0xAD, 0xBE, 0xEF]);
+        c
+    }
+
+    fn image() -> Vec<u8> {
+        let mut p = SIGNATURE.to_vec();
+        p.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]));
+        p.extend(chunk(b"gAMA", &[0, 0, 0xB1, 0x8F]));
+        p.extend(chunk(b"IDAT", &[0x78, 0x9C, 0x63, 0x60, 0, 0, 0, 2, 0, 1]));
+        p
+    }
+
+    #[test]
+    fn removes_text_exif_xmp_time_and_unknown_chunks() {
+        let mut file = image();
+        let iend = chunk(b"IEND", &[]);
+        file.extend(chunk(b"tEXt", b"Author\0A. Reporter"));
+        file.extend(chunk(b"zTXt", b"Comment\0\0x"));
+        file.extend(chunk(b"iTXt", b"XML:com.adobe.xmp\0\0\0\0\0<x/>"));
+        file.extend(chunk(b"iTXt", b"Title\0\0\0\0\0t"));
+        file.extend(chunk(b"eXIf", &tiff_with_tag(0x8825)));
+        file.extend(chunk(b"tIME", &[7, 0xE8, 1, 1, 0, 0, 0]));
+        file.extend(chunk(b"iDOT", &[0; 28]));
+        file.extend(&iend);
+        file.extend(b"trailer");
+
+        let cleaned = clean(&file).unwrap();
+        assert_eq!(cleaned.format, Format::Png);
+        assert_eq!(
+            cleaned.removed,
+            [
+                Removed::Text,
+                Removed::Text,
+                Removed::Xmp,
+                Removed::Text,
+                Removed::Exif { gps: true },
+                Removed::Time,
+                Removed::Chunk { kind: *b"iDOT" },
+                Removed::TrailingData { len: 7 },
+            ]
+        );
+        let mut expected = image();
+        expected.extend(iend);
+        assert_eq!(cleaned.bytes, expected);
+    }
+
+    #[test]
+    fn a_clean_file_comes_back_unchanged() {
+        let mut file = image();
+        file.extend(chunk(b"iCCP", b"sRGB\0\0x"));
+        file.extend(chunk(b"IEND", &[]));
+        let cleaned = clean(&file).unwrap();
+        assert!(cleaned.removed.is_empty());
+        assert!(cleaned.icc_profile_kept);
+        assert_eq!(cleaned.bytes, file);
+    }
+
+    #[test]
+    fn truncated_files_are_errors() {
+        let mut file = image();
+        file.extend(chunk(b"IEND", &[]));
+        for cut in SIGNATURE.len()..file.len() {
+            assert_eq!(
+                clean(file.get(..cut).unwrap()),
+                Err(MetadataError::Malformed(Format::Png)),
+                "cut at {cut}"
+            );
+        }
+        let mut huge = SIGNATURE.to_vec();
+        huge.extend([0xFF, 0xFF, 0xFF, 0xFF]);
+        huge.extend(b"IDAT");
+        assert_eq!(clean(&huge), Err(MetadataError::Malformed(Format::Png)));
+    }
+}

@@ -59,3 +59,101 @@ pub(super) fn clean(bytes: &[u8], out: &mut Output) -> Option<()> {
     }
     Some(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Format, MetadataError, clean, exif::tests::tiff_with_tag};
+    use super::*;
+
+    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut c = kind.to_vec();
+        c.extend(u32::try_from(data.len()).unwrap().to_le_bytes());
+        c.extend(data);
+        if data.len() % 2 == 1 {
+            c.push(0);
+        }
+        c
+    }
+
+    fn riff(chunks: &[Vec<u8>]) -> Vec<u8> {
+        let body: Vec<u8> = chunks.concat();
+        let mut f = b"RIFF".to_vec();
+        f.extend(u32::try_from(body.len() + 4).unwrap().to_le_bytes());
+        f.extend(b"WEBP");
+        f.extend(body);
+        f
+    }
+
+    /// `VP8X` with the given flags and a 1x1 canvas.
+    fn vp8x(flags: u8) -> Vec<u8> {
+        chunk(b"VP8X", &[flags, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    }
+
+    fn alph() -> Vec<u8> {
+        chunk(b"ALPH", &[0, 0xFF])
+    }
+
+    fn vp8l() -> Vec<u8> {
+        chunk(
+            b"VP8L",
+            &[0x2F, 0, 0, 0, 0, 0x07, 0x10, 0x91, 0xFE, 0xFB, 0x0F],
+        )
+    }
+
+    #[test]
+    fn removes_exif_and_xmp_and_clears_their_flags() {
+        // ICC (0x20), alpha (0x10), EXIF (0x08), XMP (0x04).
+        let file = riff(&[
+            vp8x(0x3C),
+            chunk(b"ICCP", b"profile"),
+            alph(),
+            vp8l(),
+            chunk(b"EXIF", &tiff_with_tag(0x8825)),
+            chunk(b"XMP ", b"<x:xmpmeta/>"),
+            chunk(b"ZZZZ", b"x"),
+        ]);
+        let cleaned = clean(&file).unwrap();
+        assert_eq!(cleaned.format, Format::WebP);
+        assert_eq!(
+            cleaned.removed,
+            [
+                Removed::Exif { gps: true },
+                Removed::Xmp,
+                Removed::Chunk { kind: *b"ZZZZ" },
+            ]
+        );
+        assert!(cleaned.icc_profile_kept);
+        let expected = riff(&[vp8x(0x30), chunk(b"ICCP", b"profile"), alph(), vp8l()]);
+        assert_eq!(cleaned.bytes, expected);
+    }
+
+    #[test]
+    fn a_clean_file_comes_back_unchanged() {
+        let file = riff(&[vp8x(0x10), alph(), vp8l()]);
+        let cleaned = clean(&file).unwrap();
+        assert!(cleaned.removed.is_empty());
+        assert_eq!(cleaned.bytes, file);
+    }
+
+    #[test]
+    fn data_after_the_riff_goes() {
+        let mut file = riff(&[vp8l()]);
+        let expected = file.clone();
+        file.extend(b"appended");
+        let cleaned = clean(&file).unwrap();
+        assert_eq!(cleaned.removed, [Removed::TrailingData { len: 8 }]);
+        assert_eq!(cleaned.bytes, expected);
+    }
+
+    #[test]
+    fn truncated_files_are_errors() {
+        let file = riff(&[vp8x(0x08), vp8l(), chunk(b"EXIF", b"II*\0")]);
+        for cut in 12..file.len() {
+            assert_eq!(
+                clean(file.get(..cut).unwrap()),
+                Err(MetadataError::Malformed(Format::WebP)),
+                "cut at {cut}"
+            );
+        }
+    }
+}
