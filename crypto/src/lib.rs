@@ -18,6 +18,8 @@
 //!   derivation of their auth token and X25519 identity;
 //! - [`message`] — what both sides write afterwards, and the reply file an investigator
 //!   makes offline;
+//! - [`key_file`] and [`challenge`] — an investigator's passphrase-protected key file, and
+//!   the login that proves its holder without any password on the server;
 //! - [`ciphertext`] — the only byte type the server stores, with the structural checks the
 //!   server runs on ciphertext that arrives from a browser.
 //!
@@ -28,9 +30,11 @@
 #![cfg_attr(not(test), deny(missing_docs))]
 
 pub mod bundle;
+pub mod challenge;
 pub mod ciphertext;
 pub mod envelope;
 pub mod item;
+pub mod key_file;
 pub mod keys;
 pub mod message;
 pub mod metadata;
