@@ -121,18 +121,10 @@ pub fn open_case(identity: &str, case_json: &str) -> Result<String, JsError> {
         .items
         .iter()
         .map(|sealed| {
-            let mut opened = OpenedItem {
-                id: sealed.id,
-                report: None,
-                text: None,
-                unreadable: false,
-            };
-            match item::open(sealed.kind, &sealed.ciphertext, &keys.case) {
-                Ok(Content::Report(report)) => opened.report = Some(report),
-                Ok(Content::Message(message)) => opened.text = Some(message.text.clone()),
-                Err(_) => opened.unreadable = true,
-            }
-            opened
+            opened_item(
+                sealed,
+                item::open(sealed.kind, &sealed.ciphertext, &keys.case),
+            )
         })
         .collect();
     Ok(serde_json::json!({
@@ -161,6 +153,120 @@ pub fn seal_message(case_recipient: &str, text: &str) -> Result<String, JsError>
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .ok_or_else(|| JsError::new("crypto"))
+}
+
+#[cfg(feature = "team")]
+/// Unlocks an investigator's key file (the bytes of the file they chose) with its
+/// passphrase. Returns `{"identity": "AGE-SECRET-KEY-1…", "recipient": "age1…"}`: the
+/// identity stays in the worker, the recipient tells the server who is logging in. Errors:
+/// "not-key-file", "not-passphrase", "passphrase", "work", "damaged", "too-large".
+#[wasm_bindgen(js_name = unlockKeyFile)]
+pub fn unlock_key_file(file: &[u8], passphrase: &str) -> Result<String, JsError> {
+    use crate::key_file::{self, KeyFileError};
+    let identity =
+        key_file::unlock(file, secrecy::SecretString::from(passphrase)).map_err(|e| {
+            JsError::new(match e {
+                KeyFileError::NotKeyFile => "not-key-file",
+                KeyFileError::NotPassphrase => "not-passphrase",
+                KeyFileError::WrongPassphrase => "passphrase",
+                KeyFileError::TooMuchWork(_) => "work",
+                KeyFileError::Damaged => "damaged",
+                KeyFileError::TooLarge => "too-large",
+            })
+        })?;
+    let secret = identity.to_secret_string();
+    Ok(serde_json::json!({
+        "identity": secrecy::ExposeSecret::expose_secret(&secret),
+        "recipient": identity.to_public().to_string(),
+    })
+    .to_string())
+}
+
+#[cfg(feature = "team")]
+/// Answers a login challenge (base64 ciphertext) with the investigator's identity: 64 hex
+/// digits. Error "challenge" for anything that is not a challenge for this key (see
+/// `challenge.rs`: the worker never decrypts anything else on the server's say-so).
+#[wasm_bindgen(js_name = answerChallenge)]
+pub fn answer_challenge(identity: &str, challenge: &str) -> Result<String, JsError> {
+    use base64::Engine;
+    let identity = Identity::parse(identity).map_err(|_| JsError::new("identity"))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(challenge)
+        .map_err(|_| JsError::new("challenge"))?;
+    let answer = crate::challenge::answer(&identity, &Ciphertext::from_bytes(bytes))
+        .map_err(|_| JsError::new("challenge"))?;
+    Ok(answer.to_hex())
+}
+
+#[cfg(feature = "team")]
+/// Opens a case with the investigator's identity: their envelope gives the case key and the
+/// notes key, and every item opens with the key its kind calls for (internal notes with the
+/// notes key, everything else with the case key). `case_json` and the answer are as for
+/// [`open_case`], and the answer adds `"notes_recipient"`, found in the envelope like
+/// `case_recipient`. Error "envelope" when the envelope does not open with this identity.
+#[wasm_bindgen(js_name = openTeamCase)]
+pub fn open_team_case(identity: &str, case_json: &str) -> Result<String, JsError> {
+    let identity = Identity::parse(identity).map_err(|_| JsError::new("identity"))?;
+    let view: SealedView = serde_json::from_str(case_json).map_err(|_| JsError::new("case"))?;
+    let keys =
+        crate::envelope::open(&view.envelope, &identity).map_err(|_| JsError::new("envelope"))?;
+    let notes = keys
+        .notes
+        .as_ref()
+        .ok_or_else(|| JsError::new("envelope"))?;
+    let items: Vec<OpenedItem> = view
+        .items
+        .iter()
+        .map(|sealed| {
+            let key = if sealed.kind.for_reporter() {
+                &keys.case
+            } else {
+                notes
+            };
+            opened_item(sealed, item::open(sealed.kind, &sealed.ciphertext, key))
+        })
+        .collect();
+    Ok(serde_json::json!({
+        "case_recipient": keys.case.to_public().to_string(),
+        "notes_recipient": notes.to_public().to_string(),
+        "items": items,
+    })
+    .to_string())
+}
+
+#[cfg(feature = "team")]
+/// Encrypts a message to the reporter as a reply file for case `case` (the format
+/// `kentongan-keytool reply` writes, so the server checks browser and offline replies
+/// alike). `case_recipient` must be the case key found in the investigator's envelope.
+/// Returns the reply file's JSON. Errors: "empty", "too-long", "recipient", "crypto".
+#[wasm_bindgen(js_name = sealReply)]
+pub fn seal_reply(case: i64, case_recipient: &str, text: &str) -> Result<String, JsError> {
+    let recipient: Recipient = case_recipient
+        .parse()
+        .map_err(|_| JsError::new("recipient"))?;
+    let message = Message::new(text).map_err(|e| match e {
+        MessageError::TooLong => JsError::new("too-long"),
+        _ => JsError::new("empty"),
+    })?;
+    let reply =
+        crate::Reply::seal(case, &recipient, &message).map_err(|_| JsError::new("crypto"))?;
+    Ok(reply.to_json())
+}
+
+#[cfg(feature = "followup")]
+fn opened_item(sealed: &SealedItem, content: Result<Content, item::Unreadable>) -> OpenedItem {
+    let mut opened = OpenedItem {
+        id: sealed.id,
+        report: None,
+        text: None,
+        unreadable: false,
+    };
+    match content {
+        Ok(Content::Report(report)) => opened.report = Some(report),
+        Ok(Content::Message(message)) => opened.text = Some(message.text.clone()),
+        Err(_) => opened.unreadable = true,
+    }
+    opened
 }
 
 fn hex(bytes: &[u8]) -> String {

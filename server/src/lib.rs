@@ -12,5 +12,6 @@ pub mod followup;
 pub mod kdf_pool;
 pub mod store;
 pub mod team;
+pub mod team_sessions;
 pub mod web;
 pub mod workflow;

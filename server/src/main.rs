@@ -200,6 +200,7 @@ async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> {
             max_concurrent_derivations: config.max_concurrent_derivations,
             max_waiting_derivations: config.max_waiting_derivations,
             login_limits: config.login_limits,
+            deadlines: config.deadlines,
         },
     );
     let team = team::TeamCache::new(store).get().await?;

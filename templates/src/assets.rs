@@ -30,7 +30,7 @@ const CSS: &str = "text/css; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
 
 /// Every asset by the name it is served under (`/static/<name>`).
-const ASSETS: [(&str, Asset); 10] = [
+const ASSETS: [(&str, Asset); 13] = [
     (
         "style.css",
         Asset {
@@ -49,6 +49,13 @@ const ASSETS: [(&str, Asset); 10] = [
         "report.js",
         Asset {
             bytes: include_bytes!("../static/report.js"),
+            content_type: JS,
+        },
+    ),
+    (
+        "team.js",
+        Asset {
+            bytes: include_bytes!("../static/team.js"),
             content_type: JS,
         },
     ),
@@ -98,6 +105,20 @@ const ASSETS: [(&str, Asset); 10] = [
         "crypto/kentongan_followup_bg.wasm",
         Asset {
             bytes: include_bytes!("../static/crypto/kentongan_followup_bg.wasm"),
+            content_type: "application/wasm",
+        },
+    ),
+    (
+        "crypto/kentongan_team.js",
+        Asset {
+            bytes: include_bytes!("../static/crypto/kentongan_team.js"),
+            content_type: JS,
+        },
+    ),
+    (
+        "crypto/kentongan_team_bg.wasm",
+        Asset {
+            bytes: include_bytes!("../static/crypto/kentongan_team_bg.wasm"),
             content_type: "application/wasm",
         },
     ),

@@ -13,6 +13,7 @@ mod layout;
 mod office;
 mod receipt;
 mod report;
+mod team;
 #[cfg(test)]
 mod tests;
 
@@ -26,3 +27,6 @@ pub use landing::landing;
 pub use office::{Office, Team};
 pub use receipt::receipt;
 pub use report::report_form;
+pub use team::{
+    DueView, TeamCase, TeamCaseRow, TeamStep, team_case, team_cases, team_no_key, team_page,
+};

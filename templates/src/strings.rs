@@ -345,6 +345,9 @@ pub(crate) struct Texts {
     pub followup: FollowupTexts,
     pub stage_names: StageNames,
 
+    // The investigators' workspace.
+    pub team: TeamTexts,
+
     // Error page.
     pub error_title: &'static str,
     pub back_hint: &'static str,
@@ -404,6 +407,144 @@ pub(crate) struct MessageTexts {
     pub not_found: &'static str,
     pub bad_request: &'static str,
     pub internal: &'static str,
+}
+
+/// The investigators' workspace (`/team`).
+#[derive(Debug)]
+pub(crate) struct TeamTexts {
+    pub title: &'static str,
+    pub needs_js: &'static str,
+    pub login_intro: &'static str,
+    pub key_file_label: &'static str,
+    pub key_file_hint: &'static str,
+    pub key_passphrase_label: &'static str,
+    pub login_submit: &'static str,
+    pub logout: &'static str,
+    pub signed_in_as: &'static str,
+    pub cases_heading: &'static str,
+    pub no_cases: &'static str,
+    pub col_case: &'static str,
+    pub col_stage: &'static str,
+    pub col_received: &'static str,
+    pub col_due: &'static str,
+    pub due_on: &'static str,
+    pub due_today: &'static str,
+    /// "N working days late", given N.
+    pub overdue: fn(u32) -> String,
+    pub back_to_list: &'static str,
+    pub case_heading: &'static str,
+    pub received_on: &'static str,
+    pub current_stage: &'static str,
+    pub history_heading: &'static str,
+    pub moved_by: &'static str,
+    pub report_heading: &'static str,
+    pub conversation_heading: &'static str,
+    pub conversation_empty: &'static str,
+    pub from_reporter: &'static str,
+    pub from_team: &'static str,
+    pub stage_message: &'static str,
+    pub notes_heading: &'static str,
+    pub notes_hint: &'static str,
+    pub notes_empty: &'static str,
+    pub reply_label: &'static str,
+    pub reply_submit: &'static str,
+    pub note_label: &'static str,
+    pub note_submit: &'static str,
+    pub move_label: &'static str,
+    pub move_message_label: &'static str,
+    pub move_message_hint: &'static str,
+    pub move_submit: &'static str,
+    pub closed: &'static str,
+    pub no_key: &'static str,
+    pub export_link: &'static str,
+    pub js: TeamJsTexts,
+    pub errors: TeamErrorTexts,
+}
+
+/// Why the workspace refused a request; see [`TeamError`].
+#[derive(Debug)]
+pub(crate) struct TeamErrorTexts {
+    pub unknown_key: &'static str,
+    pub wrong_answer: &'static str,
+    pub session_ended: &'static str,
+    pub csrf_failed: &'static str,
+    pub bad_request: &'static str,
+    pub busy: &'static str,
+    pub store_down: &'static str,
+    pub internal: &'static str,
+    pub no_case: &'static str,
+    pub case_changed: &'static str,
+    pub bad_move: &'static str,
+    pub needs_message: &'static str,
+    pub bad_ciphertext: &'static str,
+}
+
+/// Why the investigators' workspace refused a request, as the investigator is told it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TeamError {
+    /// The key is not registered, or its investigator is disabled.
+    UnknownKey,
+    /// The challenge was not answered right, or too late.
+    WrongAnswer,
+    /// No session, an expired one, or the investigator was disabled meanwhile.
+    SessionEnded,
+    CsrfFailed,
+    BadRequest,
+    Busy,
+    StoreDown,
+    Internal,
+    /// No such case.
+    NoCase,
+    /// Someone else moved the case meanwhile.
+    CaseChanged,
+    /// The workflow does not allow that move.
+    BadMove,
+    /// That move needs a message to the reporter.
+    NeedsMessage,
+    /// Browser-sealed content that is not a well-formed message for this case.
+    BadCiphertext,
+}
+
+/// One short sentence about `e`, plain text.
+pub fn team_error(lang: Lang, e: TeamError) -> &'static str {
+    let t = &lang.texts().team.errors;
+    match e {
+        TeamError::UnknownKey => t.unknown_key,
+        TeamError::WrongAnswer => t.wrong_answer,
+        TeamError::SessionEnded => t.session_ended,
+        TeamError::CsrfFailed => t.csrf_failed,
+        TeamError::BadRequest => t.bad_request,
+        TeamError::Busy => t.busy,
+        TeamError::StoreDown => t.store_down,
+        TeamError::Internal => t.internal,
+        TeamError::NoCase => t.no_case,
+        TeamError::CaseChanged => t.case_changed,
+        TeamError::BadMove => t.bad_move,
+        TeamError::NeedsMessage => t.needs_message,
+        TeamError::BadCiphertext => t.bad_ciphertext,
+    }
+}
+
+/// What team.js says while logging in; carried in `data-msg-*` attributes.
+#[derive(Debug)]
+pub(crate) struct TeamJsTexts {
+    pub not_ready: &'static str,
+    pub unlocking: &'static str,
+    pub checking: &'static str,
+    pub loading: &'static str,
+    pub failed: &'static str,
+    pub network: &'static str,
+    pub no_file: &'static str,
+    pub wrong_passphrase: &'static str,
+    pub not_key_file: &'static str,
+    pub not_passphrase: &'static str,
+    pub damaged: &'static str,
+    pub too_much_work: &'static str,
+    pub session_ended: &'static str,
+    pub unreadable: &'static str,
+    pub sending: &'static str,
+    pub saved: &'static str,
+    pub empty: &'static str,
 }
 
 /// The follow-up page: login, the case as the reporter sees it, and its notices.

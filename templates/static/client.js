@@ -1,7 +1,7 @@
-// What report.js and followup.js share: the crypto worker, and same-origin requests with
-// timeouts and the server's error messages. Loaded by those modules with import(), from the
-// versioned URL the page gives them (a plain relative import would be cached across
-// releases).
+// What report.js, followup.js and team.js share: the crypto worker, same-origin requests
+// with timeouts and the server's error messages, and filling decrypted items into a page.
+// Loaded by those modules with import(), from the versioned URL the page gives them (a plain
+// relative import would be cached across releases).
 //
 // Nothing here writes to the console: report content must never reach a log.
 
@@ -155,4 +155,51 @@ export class CryptoWorker {
         });
     }
 
+}
+
+// Puts each decrypted item where its placeholder is.
+export function fill(section, items, unreadable) {
+    const byId = new Map(items.map((item) => [String(item.id), item]));
+    for (const element of section.querySelectorAll("[data-item]")) {
+        const item = byId.get(element.dataset.item);
+        if (!item || item.unreadable) {
+            element.textContent = unreadable;
+            continue;
+        }
+        if (element.tagName === "DL") {
+            fillReport(element, item.report, unreadable);
+        } else {
+            element.textContent = typeof item.text === "string" ? item.text : unreadable;
+        }
+        element.classList.remove("sealed");
+    }
+}
+
+function fillReport(list, report, unreadable) {
+    const opening = list.querySelector(":scope > p");
+    if (!report || typeof report !== "object") {
+        list.textContent = unreadable;
+        return;
+    }
+    const categories = new Map(
+        [...document.querySelectorAll("#category-names li")].map((li) => [li.dataset.slug, li.textContent])
+    );
+    for (const row of list.querySelectorAll("[data-field]")) {
+        const field = row.dataset.field;
+        const value = row.querySelector("dd");
+        let text = "";
+        if (field === "category") {
+            text = categories.get(report.category) || "";
+        } else if (field === "identification") {
+            const id = report.identification;
+            text = id ? [id.name, id.contact].filter((s) => s).join("\n") : list.dataset.anonymous;
+        } else if (typeof report[field] === "string") {
+            text = report[field];
+        }
+        value.textContent = text;
+        row.hidden = text.trim() === "";
+    }
+    if (opening) {
+        opening.remove();
+    }
 }

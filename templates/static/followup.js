@@ -15,7 +15,7 @@ const CASE_URL = "/api/followup/case";
 const MESSAGES_URL = "/api/followup/messages";
 
 function start(form, client) {
-    const { CryptoWorker, Refused, NetworkError, Timeout, request, errorOf } = client;
+    const { CryptoWorker, Refused, NetworkError, Timeout, request, errorOf, fill } = client;
     const status = document.getElementById("followup-status");
     const message = (name) => form.getAttribute(`data-msg-${name}`) || "";
     const sayIn = (element) => (text) => {
@@ -189,53 +189,6 @@ function parseSection(html) {
         throw new Error("no case section");
     }
     return document.importNode(section, true);
-}
-
-// Puts each decrypted item where its placeholder is.
-function fill(section, items, unreadable) {
-    const byId = new Map(items.map((item) => [String(item.id), item]));
-    for (const element of section.querySelectorAll("[data-item]")) {
-        const item = byId.get(element.dataset.item);
-        if (!item || item.unreadable) {
-            element.textContent = unreadable;
-            continue;
-        }
-        if (element.tagName === "DL") {
-            fillReport(element, item.report, unreadable);
-        } else {
-            element.textContent = typeof item.text === "string" ? item.text : unreadable;
-        }
-        element.classList.remove("sealed");
-    }
-}
-
-function fillReport(list, report, unreadable) {
-    const opening = list.querySelector(":scope > p");
-    if (!report || typeof report !== "object") {
-        list.textContent = unreadable;
-        return;
-    }
-    const categories = new Map(
-        [...document.querySelectorAll("#category-names li")].map((li) => [li.dataset.slug, li.textContent])
-    );
-    for (const row of list.querySelectorAll("[data-field]")) {
-        const field = row.dataset.field;
-        const value = row.querySelector("dd");
-        let text = "";
-        if (field === "category") {
-            text = categories.get(report.category) || "";
-        } else if (field === "identification") {
-            const id = report.identification;
-            text = id ? [id.name, id.contact].filter((s) => s).join("\n") : list.dataset.anonymous;
-        } else if (typeof report[field] === "string") {
-            text = report[field];
-        }
-        value.textContent = text;
-        row.hidden = text.trim() === "";
-    }
-    if (opening) {
-        opening.remove();
-    }
 }
 
 function fieldValue(form, name) {

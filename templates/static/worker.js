@@ -8,14 +8,20 @@
 //   {id, login: {receipt, passphrase}}   -> {id, receipt, token} | {id, error}
 //   {id, open: {envelope, items}}        -> {id, caseRecipient, items} | {id, error}
 //   {id, sealMessage: {recipient, text}} -> {id, ciphertext} | {id, error}
+//   {id, unlock: {file, passphrase}}     -> {id, recipient} | {id, error}    (team module)
+//   {id, answer: {challenge}}            -> {id, answer} | {id, error}       (team module)
+//   {id, openTeam: {envelope, items}}    -> {id, caseRecipient, notesRecipient, items}
+//   {id, sealReply: {case, recipient, text}} -> {id, reply} (a reply file's JSON text)
 // `report` is the report object, `team` the array of investigators' `age1…` keys. Errors
 // carry the crypto's short code ("invalid", "receipt", "envelope", …), never content.
 //
 // `login` keeps the reporter's identity (their secret key) here, in the worker, for `open`;
-// it never goes back to the page, and ends with the worker.
+// it never goes back to the page, and ends with the worker. `unlock` does the same with an
+// investigator's key file (its bytes, a Uint8Array) and keeps their identity for `answer`.
 
 let loading = null;
 let reporterIdentity = null;
+let investigatorIdentity = null;
 
 self.addEventListener("message", async (event) => {
     const message = event.data;
@@ -58,6 +64,31 @@ self.addEventListener("message", async (event) => {
         } else if (message.sealMessage) {
             const { recipient, text } = message.sealMessage;
             self.postMessage({ id, ciphertext: kentongan.sealMessage(recipient, text) });
+        } else if (message.unlock) {
+            const { file, passphrase } = message.unlock;
+            investigatorIdentity = null;
+            const unlocked = JSON.parse(kentongan.unlockKeyFile(file, passphrase));
+            investigatorIdentity = unlocked.identity;
+            self.postMessage({ id, recipient: unlocked.recipient });
+        } else if (message.answer) {
+            if (investigatorIdentity === null) {
+                throw new Error("not logged in");
+            }
+            self.postMessage({ id, answer: kentongan.answerChallenge(investigatorIdentity, message.answer.challenge) });
+        } else if (message.openTeam) {
+            if (investigatorIdentity === null) {
+                throw new Error("not logged in");
+            }
+            const opened = JSON.parse(kentongan.openTeamCase(investigatorIdentity, JSON.stringify(message.openTeam)));
+            self.postMessage({
+                id,
+                caseRecipient: opened.case_recipient,
+                notesRecipient: opened.notes_recipient,
+                items: opened.items,
+            });
+        } else if (message.sealReply) {
+            const { case: caseId, recipient, text } = message.sealReply;
+            self.postMessage({ id, reply: kentongan.sealReply(caseId, recipient, text) });
         } else {
             throw new Error("unknown request");
         }

@@ -153,12 +153,9 @@ async fn login(
     headers: HeaderMap,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return state.error_page(
-            Lang::default(),
-            StatusCode::BAD_REQUEST,
-            Message::BadRequest,
-        );
+    let Form(form) = match form {
+        Ok(form) => form,
+        Err(rejection) => return state.form_rejected(&rejection),
     };
     let lang = Lang::parse(&form.lang).unwrap_or_default();
     let refuse = |status, notice| {
@@ -277,14 +274,7 @@ async fn send_message(
 ) -> Response {
     let Form(form) = match form {
         Ok(form) => form,
-        Err(rejection) => {
-            let (status, message) = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                (StatusCode::PAYLOAD_TOO_LARGE, Message::TooLarge)
-            } else {
-                (StatusCode::BAD_REQUEST, Message::BadRequest)
-            };
-            return state.error_page(Lang::default(), status, message);
-        }
+        Err(rejection) => return state.form_rejected(&rejection),
     };
     let lang = Lang::parse(&form.lang).unwrap_or_default();
     let Some((case_id, keys)) = session_of(&headers).and_then(|id| state.0.sessions.get(&id))

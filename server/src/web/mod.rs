@@ -5,6 +5,7 @@ mod cookies;
 pub(crate) mod followup;
 mod headers;
 mod report;
+mod team;
 #[cfg(test)]
 mod tests;
 
@@ -24,6 +25,8 @@ use crate::followup::{Attempts, LoginLimits, Sessions};
 use crate::kdf_pool::KdfPool;
 use crate::store::Store;
 use crate::team::TeamCache;
+use crate::team_sessions::TeamSessions;
+use crate::workflow::Deadlines;
 
 /// Everything a handler needs. Cheap to clone.
 #[derive(Clone)]
@@ -36,6 +39,8 @@ struct Inner {
     kdf: KdfPool,
     attempts: Attempts,
     sessions: Sessions,
+    team_sessions: TeamSessions,
+    deadlines: Deadlines,
     office: Office,
     secure_cookies: bool,
     utc_offset: UtcOffset,
@@ -49,6 +54,7 @@ pub struct Settings {
     pub max_concurrent_derivations: usize,
     pub max_waiting_derivations: usize,
     pub login_limits: LoginLimits,
+    pub deadlines: Deadlines,
 }
 
 impl AppState {
@@ -62,6 +68,8 @@ impl AppState {
             ),
             attempts: Attempts::new(settings.login_limits),
             sessions: Sessions::default(),
+            team_sessions: TeamSessions::default(),
+            deadlines: settings.deadlines,
             office: settings.office,
             secure_cookies: settings.secure_cookies,
             utc_offset: settings.utc_offset,
@@ -82,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(landing))
         .merge(report::routes())
         .merge(followup::routes())
+        .merge(team::routes())
         .route("/static/{*name}", get(static_asset))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(headers::security_headers))
@@ -144,6 +153,17 @@ async fn static_asset(Path(name): Path<String>) -> Response {
 }
 
 impl AppState {
+    /// The page for a form post the server cannot read at all: over the size limit, or not
+    /// a form. (The language is unknown: it is a field of the form.)
+    fn form_rejected(&self, rejection: &axum::extract::rejection::FormRejection) -> Response {
+        let (status, message) = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            (StatusCode::PAYLOAD_TOO_LARGE, Message::TooLarge)
+        } else {
+            (StatusCode::BAD_REQUEST, Message::BadRequest)
+        };
+        self.error_page(Lang::default(), status, message)
+    }
+
     fn error_page(&self, lang: Lang, status: StatusCode, message: Message) -> Response {
         html(
             status,

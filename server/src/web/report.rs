@@ -75,14 +75,7 @@ async fn submit_form(
 ) -> Response {
     let Form(post) = match post {
         Ok(post) => post,
-        Err(rejection) => {
-            let (status, message) = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                (StatusCode::PAYLOAD_TOO_LARGE, Message::TooLarge)
-            } else {
-                (StatusCode::BAD_REQUEST, Message::BadRequest)
-            };
-            return state.error_page(Lang::default(), status, message);
-        }
+        Err(rejection) => return state.form_rejected(&rejection),
     };
     let lang = Lang::parse(&post.lang).unwrap_or_default();
     let draft = &post.draft;

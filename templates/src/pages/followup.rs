@@ -298,7 +298,7 @@ fn logout_form(lang: Lang, csrf: &str) -> Markup {
 }
 
 /// A message's text, or its placeholder.
-fn text(lang: Lang, shown: &Shown<String>) -> Markup {
+pub(super) fn text(lang: Lang, shown: &Shown<String>) -> Markup {
     let f = &lang.texts().followup;
     html! {
         @match shown {
@@ -311,7 +311,7 @@ fn text(lang: Lang, shown: &Shown<String>) -> Markup {
 
 /// The report's fields, those filled in; sealed, every row is there for the browser to fill
 /// and show.
-fn report(lang: Lang, shown: &Shown<Box<Report>>) -> Markup {
+pub(super) fn report(lang: Lang, shown: &Shown<Box<Report>>) -> Markup {
     let fu = &lang.texts().followup;
     html! {
         @match shown {
@@ -362,7 +362,7 @@ fn rows(lang: Lang, r: Option<&Report>) -> [(&'static str, &'static str, &str); 
 }
 
 /// The categories' labels, for the browser to show a decrypted report's category.
-fn category_names(lang: Lang) -> Markup {
+pub(super) fn category_names(lang: Lang) -> Markup {
     html! {
         ul #category-names hidden {
             @for c in Category::ALL { li data-slug=(c.slug()) { (category_label(lang, c)) } }

@@ -3,7 +3,7 @@
 
 use super::{
     CategoryTexts, FieldText, FieldTexts, FollowupJsTexts, FollowupTexts, JsTexts, MessageTexts,
-    NoticeTexts, StageNames, Texts,
+    NoticeTexts, StageNames, TeamErrorTexts, TeamJsTexts, TeamTexts, Texts,
 };
 
 pub(super) const TEXTS: Texts = Texts {
@@ -182,6 +182,96 @@ pub(super) const TEXTS: Texts = Texts {
     followup_before: "Later, open the follow-up page on this site (",
     followup_after: "). With both codes you can see the stage of your report \
         and read messages from the investigation team.",
+
+    team: TeamTexts {
+        title: "Team workspace",
+        needs_js: "The team workspace needs JavaScript: your key is unlocked in this browser \
+            and never sent to the server.",
+        login_intro: "Choose your key file (made with kentongan-keytool) and type its \
+            passphrase. The key is unlocked in this browser only. The server receives only \
+            proof that you hold it.",
+        key_file_label: "Key file",
+        key_file_hint: "Usually named like your-name.age.",
+        key_passphrase_label: "Key passphrase",
+        login_submit: "Log in",
+        logout: "Log out",
+        signed_in_as: "Logged in as",
+        cases_heading: "Cases",
+        no_cases: "No cases yet.",
+        col_case: "No.",
+        col_stage: "Stage",
+        col_received: "Received",
+        col_due: "Deadline",
+        due_on: "due",
+        due_today: "due today",
+        overdue: |days| {
+            if days == 1 {
+                "1 working day late".to_owned()
+            } else {
+                format!("{days} working days late")
+            }
+        },
+        back_to_list: "← All cases",
+        case_heading: "Case",
+        received_on: "received on",
+        current_stage: "Current stage",
+        history_heading: "Stage history",
+        moved_by: "by",
+        report_heading: "The report",
+        conversation_heading: "Conversation with the reporter",
+        conversation_empty: "No messages yet.",
+        from_reporter: "Reporter",
+        from_team: "Investigators",
+        stage_message: "Message to the reporter",
+        notes_heading: "Internal notes",
+        notes_hint: "Only investigators can read notes. The reporter never sees them.",
+        notes_empty: "No notes yet.",
+        reply_label: "Reply to the reporter",
+        reply_submit: "Send reply",
+        note_label: "New note",
+        note_submit: "Save note",
+        move_label: "Move to stage",
+        move_message_label: "Message to the reporter",
+        move_message_hint: "Required for Not actionable and Forwarded.",
+        move_submit: "Move",
+        closed: "This case is closed.",
+        no_key: "You do not hold this case's key yet. Ask a colleague who holds it to grant you access.",
+        export_link: "Download the case file (for kentongan-keytool)",
+        js: TeamJsTexts {
+            not_ready: "Encryption is not ready yet. Wait a moment.",
+            unlocking: "Unlocking the key…",
+            checking: "Checking the key with the server…",
+            loading: "Loading…",
+            failed: "Something went wrong. Reload the page and try again.",
+            network: "The server cannot be reached. Check the connection, then try again.",
+            no_file: "Choose your key file first.",
+            wrong_passphrase: "Wrong passphrase for the key.",
+            not_key_file: "This file is not a key file.",
+            not_passphrase: "This file is encrypted to another key, not to a passphrase.",
+            damaged: "The key file is damaged.",
+            too_much_work: "This key file asks for too much memory to unlock in a browser.",
+            session_ended: "The session has ended. Log in again.",
+            unreadable: "Cannot be opened.",
+            sending: "Encrypting and sending…",
+            saved: "Saved.",
+            empty: "Write something first.",
+        },
+        errors: TeamErrorTexts {
+            unknown_key: "This key is not registered, or its holder has been disabled.",
+            wrong_answer: "The key did not match, or it took too long. Log in again.",
+            session_ended: "The session has ended. Log in again with your key file.",
+            csrf_failed: "The page has expired. Reload it, then try again.",
+            bad_request: "This request cannot be processed.",
+            busy: "The server is busy. Try again in a minute.",
+            store_down: "The database cannot be reached. Nothing was changed. Try again later.",
+            internal: "Something went wrong on the server. Nothing was changed.",
+            no_case: "There is no such case.",
+            case_changed: "A colleague just changed this case. Reload it, then try again.",
+            bad_move: "The case cannot move to that stage from where it is.",
+            needs_message: "This stage needs a message to the reporter.",
+            bad_ciphertext: "The encrypted content is not valid, so it was not saved.",
+        },
+    },
 
     followup: FollowupTexts {
         draft_label: "Your message, not sent yet",

@@ -12,12 +12,12 @@ use tokio::net::{TcpListener, TcpStream};
 use crate::support::*;
 
 /// A TCP proxy in front of the server that records every byte the browser sends.
-struct Recorder {
-    url: String,
-    sent: Arc<Mutex<Vec<u8>>>,
+pub struct Recorder {
+    pub url: String,
+    pub sent: Arc<Mutex<Vec<u8>>>,
 }
 
-async fn record(upstream: String) -> Recorder {
+pub async fn record(upstream: String) -> Recorder {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let sent = Arc::new(Mutex::new(Vec::new()));
@@ -54,7 +54,7 @@ async fn record(upstream: String) -> Recorder {
     Recorder { url, sent }
 }
 
-struct ChromeDriver(Child, u16);
+pub struct ChromeDriver(Child, u16);
 
 impl ChromeDriver {
     fn start() -> ChromeDriver {
@@ -81,7 +81,7 @@ impl Drop for ChromeDriver {
     }
 }
 
-async fn chromium(profile: &std::path::Path) -> (ChromeDriver, fantoccini::Client) {
+pub async fn chromium(profile: &std::path::Path) -> (ChromeDriver, fantoccini::Client) {
     let driver = ChromeDriver::start();
     let mut caps = serde_json::Map::new();
     caps.insert(

@@ -11,3 +11,4 @@
 mod browser;
 mod no_js;
 mod support;
+mod team;

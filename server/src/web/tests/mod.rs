@@ -22,6 +22,7 @@ use crate::followup::LoginLimits;
 use crate::store::{SqliteStore, Store};
 
 mod followup;
+mod team;
 
 const HOSTILE: &str = "test \" ' & < > </textarea><script>alert(1)</script>";
 const TOKEN: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
@@ -80,6 +81,7 @@ async fn with_store_limits(
             max_concurrent_derivations: derivations,
             max_waiting_derivations: derivations,
             login_limits,
+            deadlines: Default::default(),
         },
     );
     App {

@@ -1,0 +1,610 @@
+//! The investigators' workspace, `/team`: key login and the views the page loads.
+//!
+//! The page (`GET /team`) stays loaded while the investigator works: their key, unlocked in
+//! the page's crypto worker, would die with a navigation. Logging in:
+//! 1. the worker unlocks the key file and tells the page its public key;
+//! 2. `POST /team/api/challenge {recipient}`: for a registered, active investigator the
+//!    server encrypts a fresh challenge to that key ([`kentongan_crypto::challenge`]);
+//! 3. the worker decrypts it, and `POST /team/api/login {challenge, answer}` starts a
+//!    session (cookie `kentongan_team`, `HttpOnly`, `SameSite=Strict`, `Path=/team`,
+//!    `Secure` outside local development).
+//!
+//! Every view and action checks the session and that its investigator is still active in the
+//! store, so disabling someone shuts them out at their next request, on every instance.
+//! POSTs carry the CSRF header like the reporter's API.
+
+// Helpers return the error response itself; it is built at most once per request.
+#![allow(clippy::result_large_err)]
+
+use axum::body::Bytes;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use kentongan_crypto::bundle::ItemKind;
+use kentongan_crypto::challenge::{self, Answer};
+use kentongan_crypto::{Recipient, Reply};
+use kentongan_templates::strings::{Lang, TeamError, team_error};
+use kentongan_templates::{DueView, Shown, TeamCase, TeamCaseRow, TeamStep};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{AppState, LangQuery, cookies, html};
+use crate::casework::{self, CaseError};
+use crate::store::{Investigator, StoreError, StoredCase};
+use crate::team_sessions::Token;
+use crate::workflow::{self, Due, Stage};
+
+const SESSION_COOKIE: &str = "kentongan_team";
+/// Logins and small actions: a public key, a challenge answer.
+const API_LIMIT: usize = 16 * 1024;
+/// A reply file: a message of at most 128 KiB padded, in base64, and its wrapping.
+const REPLY_LIMIT: usize = 256 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/team", get(page))
+        .route(
+            "/team/api/challenge",
+            post(challenge).layer(DefaultBodyLimit::max(API_LIMIT)),
+        )
+        .route(
+            "/team/api/login",
+            post(login).layer(DefaultBodyLimit::max(API_LIMIT)),
+        )
+        .route("/team/api/logout", post(logout))
+        .route("/team/view/cases", get(cases))
+        .route("/team/api/cases/{id}", get(case))
+        .route("/team/api/cases/{id}/export", get(export))
+        .route(
+            "/team/api/cases/{id}/reply",
+            post(reply).layer(DefaultBodyLimit::max(REPLY_LIMIT)),
+        )
+        .route(
+            "/team/api/cases/{id}/move",
+            post(move_case).layer(DefaultBodyLimit::max(REPLY_LIMIT)),
+        )
+}
+
+/// The workspace page. It always starts at the key login: a session alone cannot open a
+/// case, the key can.
+async fn page(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = q.lang();
+    let token = cookies::csrf_token(&headers).unwrap_or_else(cookies::new_token);
+    let mut response = html(
+        StatusCode::OK,
+        kentongan_templates::team_page(lang, &state.0.office, &token),
+    );
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookies::set_cookie(&token, state.0.secure_cookies),
+    );
+    response
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChallengeRequest {
+    recipient: String,
+}
+
+/// A challenge for a registered, active investigator's key.
+async fn challenge(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Result<Json<ChallengeRequest>, JsonRejection>,
+) -> Response {
+    let lang = q.lang();
+    let Json(request) = match checked_body(lang, &headers, body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let Ok(recipient) = request.recipient.parse::<Recipient>() else {
+        return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadRequest);
+    };
+    let investigators = match state.0.store.investigators().await {
+        Ok(all) => all,
+        Err(e) => {
+            tracing::error!("team login: cannot read investigators: {e}");
+            return refuse(lang, StatusCode::SERVICE_UNAVAILABLE, TeamError::StoreDown);
+        }
+    };
+    // The key is public and so is whether it is registered (the public page lists the team's
+    // fingerprint); an unknown and a disabled key get the same answer all the same.
+    let Some(investigator) = investigators
+        .into_iter()
+        .find(|i| i.active && i.recipient == recipient)
+    else {
+        return refuse(lang, StatusCode::FORBIDDEN, TeamError::UnknownKey);
+    };
+    let Ok((answer, sealed)) = challenge::issue(&investigator.recipient) else {
+        return refuse(lang, StatusCode::INTERNAL_SERVER_ERROR, TeamError::Internal);
+    };
+    let Some(id) = state.0.team_sessions.add_challenge(investigator.id, answer) else {
+        return refuse(lang, StatusCode::SERVICE_UNAVAILABLE, TeamError::Busy);
+    };
+    no_store(Json(json!({ "id": id.to_hex(), "challenge": sealed })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginRequest {
+    id: String,
+    answer: String,
+}
+
+/// The answer to a challenge: a session.
+async fn login(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Result<Json<LoginRequest>, JsonRejection>,
+) -> Response {
+    let lang = q.lang();
+    let Json(request) = match checked_body(lang, &headers, body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let (Some(id), Some(answer)) = (Token::parse(&request.id), Answer::from_hex(&request.answer))
+    else {
+        return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadRequest);
+    };
+    let Some(investigator_id) = state.0.team_sessions.answer(&id, &answer) else {
+        return refuse(lang, StatusCode::UNAUTHORIZED, TeamError::WrongAnswer);
+    };
+    // Disabled between the challenge and the answer: still out.
+    let investigator = match state.investigator(investigator_id).await {
+        Ok(investigator) => investigator,
+        Err(response) => return response(lang),
+    };
+    if let Some(old) = session_of(&headers) {
+        state.0.team_sessions.end(&old);
+    }
+    let Some(token) = state.0.team_sessions.start(investigator.id) else {
+        return refuse(lang, StatusCode::SERVICE_UNAVAILABLE, TeamError::Busy);
+    };
+    let mut response = no_store(Json(json!({ "name": investigator.name })));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        session_cookie(Some(token), state.0.secure_cookies),
+    );
+    response
+}
+
+/// Ends the session here and now.
+async fn logout(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = q.lang();
+    if !csrf_ok(&headers) {
+        return refuse(lang, StatusCode::FORBIDDEN, TeamError::CsrfFailed);
+    }
+    if let Some(session) = session_of(&headers) {
+        state.0.team_sessions.end(&session);
+    }
+    let mut response = no_store(Json(json!({ "ok": true })));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        session_cookie(None, state.0.secure_cookies),
+    );
+    response
+}
+
+/// The case list, as a fragment of the workspace page.
+async fn cases(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = q.lang();
+    let me = match state.signed_in(&headers).await {
+        Ok(me) => me,
+        Err(response) => return response(lang),
+    };
+    let summaries = match state.0.store.case_summaries().await {
+        Ok(all) => all,
+        Err(e) => {
+            tracing::error!("team: cannot list cases: {e}");
+            return refuse(lang, StatusCode::SERVICE_UNAVAILABLE, TeamError::StoreDown);
+        }
+    };
+    let today = state.today();
+    let rows: Vec<TeamCaseRow> = summaries
+        .iter()
+        .rev()
+        .map(|case| {
+            let due =
+                case.stage.parse::<Stage>().map_or(DueView::Met, |stage| {
+                    match workflow::due(
+                        stage,
+                        case.created_on,
+                        case.acknowledged_on,
+                        today,
+                        &state.0.deadlines,
+                    ) {
+                        Due::OnTime { due } => DueView::OnTime(due.to_string()),
+                        Due::DueToday { .. } => DueView::Today,
+                        Due::Overdue {
+                            working_days_late, ..
+                        } => DueView::Overdue(working_days_late),
+                        Due::Met => DueView::Met,
+                    }
+                });
+            TeamCaseRow {
+                id: case.id,
+                stage: case.stage.clone(),
+                received: case.created_on.to_string(),
+                due,
+            }
+        })
+        .collect();
+    html(
+        StatusCode::OK,
+        kentongan_templates::team_cases(lang, &me.name, &rows),
+    )
+}
+
+/// One case for the browser: its layout with placeholders, this investigator's envelope, and
+/// every item, all still encrypted. Without an envelope for this investigator, only a layout
+/// that says so.
+async fn case(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = q.lang();
+    let me = match state.signed_in(&headers).await {
+        Ok(me) => me,
+        Err(response) => return response(lang),
+    };
+    let case = match state.0.store.case(id).await {
+        Ok(case) => case,
+        Err(e) => return store_refusal(lang, &e),
+    };
+    let envelope = case
+        .envelopes
+        .iter()
+        .find(|(holder, _)| holder.as_ref().is_some_and(|(holder, _)| *holder == me.id))
+        .map(|(_, sealed)| sealed);
+    let Some(envelope) = envelope else {
+        return no_store(Json(json!({
+            "html": kentongan_templates::team_no_key(lang, id).into_string(),
+        })));
+    };
+    let items: Vec<_> = case
+        .items
+        .iter()
+        .map(|item| json!({ "id": item.id, "kind": item.kind, "ciphertext": item.ciphertext }))
+        .collect();
+    no_store(Json(json!({
+        "html": kentongan_templates::team_case(lang, &team_view(&case)).into_string(),
+        "envelope": envelope,
+        "case_recipient": case.case_recipient.to_string(),
+        "notes_recipient": case.notes_recipient.to_string(),
+        "items": items,
+    })))
+}
+
+/// The case's layout, every text sealed for the browser to fill in.
+fn team_view(case: &StoredCase) -> TeamCase {
+    let mut report = Shown::Unreadable;
+    let mut conversation = Vec::new();
+    let mut notes = Vec::new();
+    for item in &case.items {
+        let on = item.created_on.to_string();
+        match item.kind {
+            ItemKind::Report => report = Shown::Sealed(item.id),
+            ItemKind::ReporterMessage => conversation.push((true, on, Shown::Sealed(item.id))),
+            ItemKind::InvestigatorMessage => {
+                conversation.push((false, on, Shown::Sealed(item.id)));
+            }
+            // Shown with the move it came with.
+            ItemKind::StageMessage => {}
+            #[allow(unreachable_patterns)]
+            _ if !item.kind.for_reporter() => notes.push((on, Shown::Sealed(item.id))),
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+    }
+    let stage = case.stage.parse::<Stage>().ok();
+    let moves: Vec<Stage> = stage.map(|s| s.moves().collect()).unwrap_or_default();
+    TeamCase {
+        case_id: case.id,
+        stage: case.stage.clone(),
+        created_on: case.created_on.to_string(),
+        history: case
+            .history
+            .iter()
+            .map(|event| TeamStep {
+                stage: event.stage.clone(),
+                on: event.moved_on.to_string(),
+                by: event.moved_by.clone(),
+                message: event.message.map(Shown::Sealed),
+            })
+            .collect(),
+        report,
+        conversation,
+        notes,
+        moves_needing_message: moves
+            .iter()
+            .filter(|s| s.requires_reason())
+            .map(|s| s.slug().to_owned())
+            .collect(),
+        moves: moves.iter().map(|s| s.slug().to_owned()).collect(),
+    }
+}
+
+/// The case as a bundle for `kentongan-keytool`: ciphertext and public metadata only.
+async fn export(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = q.lang();
+    if let Err(response) = state.signed_in(&headers).await {
+        return response(lang);
+    }
+    match state.0.store.case(id).await {
+        Ok(case) => {
+            let bundle = crate::export::bundle_of(case);
+            match serde_json::to_vec_pretty(&bundle) {
+                Ok(body) => (
+                    [
+                        (header::CACHE_CONTROL, "no-store".to_owned()),
+                        (header::CONTENT_TYPE, "application/json".to_owned()),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            format!("attachment; filename=\"kasus-{id}.json\""),
+                        ),
+                    ],
+                    body,
+                )
+                    .into_response(),
+                Err(_) => refuse(lang, StatusCode::INTERNAL_SERVER_ERROR, TeamError::Internal),
+            }
+        }
+        Err(e) => store_refusal(lang, &e),
+    }
+}
+
+/// A reply to the reporter, sealed in the browser as a reply file: checked exactly as one
+/// made offline with `kentongan-keytool reply`.
+async fn reply(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let lang = q.lang();
+    if !csrf_ok(&headers) {
+        return refuse(lang, StatusCode::FORBIDDEN, TeamError::CsrfFailed);
+    }
+    if let Err(response) = state.signed_in(&headers).await {
+        return response(lang);
+    }
+    let Ok(reply) = Reply::parse(&body) else {
+        return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadCiphertext);
+    };
+    match casework::import_reply(&*state.0.store, id, &reply, state.today()).await {
+        Ok(item) => no_store((StatusCode::CREATED, Json(json!({ "item": item })))),
+        Err(e) => case_refusal(lang, e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MoveRequest {
+    /// The stage the investigator saw: the move is refused if the case is elsewhere now.
+    from: String,
+    to: String,
+    /// A reply file: the message to the reporter that comes with the move.
+    #[serde(default)]
+    reply: Option<serde_json::Value>,
+}
+
+/// Moves the case, recording the investigator as who moved it.
+async fn move_case(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Result<Json<MoveRequest>, JsonRejection>,
+) -> Response {
+    let lang = q.lang();
+    let Json(request) = match checked_body(lang, &headers, body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let me = match state.signed_in(&headers).await {
+        Ok(me) => me,
+        Err(response) => return response(lang),
+    };
+    let (Ok(from), Ok(to)) = (request.from.parse::<Stage>(), request.to.parse::<Stage>()) else {
+        return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadMove);
+    };
+    let reply = match request.reply.map(|value| serde_json::to_vec(&value)) {
+        None => None,
+        Some(Ok(bytes)) => match Reply::parse(&bytes) {
+            Ok(reply) => Some(reply),
+            Err(_) => return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadCiphertext),
+        },
+        Some(Err(_)) => return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadRequest),
+    };
+    match state.0.store.case(id).await {
+        Ok(case) if case.stage != from.slug() => {
+            return refuse(lang, StatusCode::CONFLICT, TeamError::CaseChanged);
+        }
+        Ok(_) => {}
+        Err(e) => return store_refusal(lang, &e),
+    }
+    let by = format!("{} (#{})", me.name, me.id);
+    match casework::move_case(&*state.0.store, id, to, &by, reply.as_ref(), state.today()).await {
+        Ok(_) => no_store(Json(json!({ "ok": true }))),
+        Err(e) => case_refusal(lang, e),
+    }
+}
+
+fn store_refusal(lang: Lang, e: &StoreError) -> Response {
+    match e {
+        StoreError::NotFound => refuse(lang, StatusCode::NOT_FOUND, TeamError::NoCase),
+        other => {
+            tracing::error!("team: the store failed: {other}");
+            refuse(lang, StatusCode::SERVICE_UNAVAILABLE, TeamError::StoreDown)
+        }
+    }
+}
+
+fn case_refusal(lang: Lang, e: CaseError) -> Response {
+    match e {
+        CaseError::NoCase(_) => refuse(lang, StatusCode::NOT_FOUND, TeamError::NoCase),
+        CaseError::Conflict { .. } => refuse(lang, StatusCode::CONFLICT, TeamError::CaseChanged),
+        CaseError::Move(_) | CaseError::UnknownStage(_) => {
+            refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadMove)
+        }
+        CaseError::NeedsReason { .. } => {
+            refuse(lang, StatusCode::BAD_REQUEST, TeamError::NeedsMessage)
+        }
+        CaseError::Store(e) => store_refusal(lang, &e),
+        // Another case's file, another key, a duplicate, or damage: the browser sealed
+        // something that is not this case's.
+        CaseError::WrongCase { .. }
+        | CaseError::WrongKey { .. }
+        | CaseError::AlreadyImported { .. }
+        | CaseError::DamagedReply { .. } => {
+            refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadCiphertext)
+        }
+        other => {
+            tracing::error!("team: a case action failed: {other}");
+            refuse(lang, StatusCode::INTERNAL_SERVER_ERROR, TeamError::Internal)
+        }
+    }
+}
+
+/// A refusal to build once the language is known.
+type Refuse = Box<dyn FnOnce(Lang) -> Response + Send>;
+
+impl AppState {
+    /// The investigator this request's session belongs to, if the session is open and the
+    /// investigator still active. Otherwise 401 (the page asks for the key again).
+    async fn signed_in(&self, headers: &HeaderMap) -> Result<Investigator, Refuse> {
+        let session = session_of(headers).ok_or_else(session_ended)?;
+        let id = self
+            .0
+            .team_sessions
+            .get(&session)
+            .ok_or_else(session_ended)?;
+        match self.investigator(id).await {
+            Ok(investigator) => Ok(investigator),
+            Err(refuse) => {
+                self.0.team_sessions.end(&session);
+                Err(refuse)
+            }
+        }
+    }
+
+    /// The investigator by id, if still active.
+    async fn investigator(&self, id: i64) -> Result<Investigator, Refuse> {
+        match self.0.store.investigators().await {
+            Ok(all) => all
+                .into_iter()
+                .find(|i| i.id == id && i.active)
+                .ok_or_else(session_ended),
+            Err(e) => {
+                tracing::error!("team: cannot read investigators: {e}");
+                Err(Box::new(|lang| {
+                    refuse(lang, StatusCode::SERVICE_UNAVAILABLE, TeamError::StoreDown)
+                }))
+            }
+        }
+    }
+}
+
+fn session_ended() -> Refuse {
+    Box::new(|lang| {
+        let mut response = refuse(lang, StatusCode::UNAUTHORIZED, TeamError::SessionEnded);
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, session_cookie(None, false));
+        response
+    })
+}
+
+fn session_of(headers: &HeaderMap) -> Option<Token> {
+    cookies::value(headers, SESSION_COOKIE).and_then(|v| Token::parse(&v))
+}
+
+/// The session cookie: set to `token`, or cleared. Scoped to the workspace.
+fn session_cookie(token: Option<Token>, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let value = match token {
+        Some(token) => format!(
+            "{SESSION_COOKIE}={}; Path=/team; HttpOnly; SameSite=Strict{secure}",
+            token.to_hex()
+        ),
+        None => {
+            format!("{SESSION_COOKIE}=; Path=/team; Max-Age=0; HttpOnly; SameSite=Strict{secure}")
+        }
+    };
+    HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static(""))
+}
+
+/// `{"error": code, "message": text}`, as client.js expects of a refusal.
+fn refuse(lang: Lang, status: StatusCode, error: TeamError) -> Response {
+    let code = match error {
+        TeamError::UnknownKey => "unknown-key",
+        TeamError::WrongAnswer => "challenge",
+        TeamError::SessionEnded => "session",
+        TeamError::CsrfFailed => "csrf",
+        TeamError::BadRequest => "bad-request",
+        TeamError::Busy => "busy",
+        TeamError::StoreDown => "store-down",
+        TeamError::Internal => "internal",
+        TeamError::NoCase => "no-case",
+        TeamError::CaseChanged => "case-changed",
+        TeamError::BadMove => "bad-move",
+        TeamError::NeedsMessage => "needs-message",
+        TeamError::BadCiphertext => "bad-ciphertext",
+    };
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({ "error": code, "message": team_error(lang, error) })),
+    )
+        .into_response()
+}
+
+/// The CSRF header and a well-formed body, or the refusal.
+fn checked_body<T>(
+    lang: Lang,
+    headers: &HeaderMap,
+    body: Result<Json<T>, JsonRejection>,
+) -> Result<Json<T>, Response> {
+    if !csrf_ok(headers) {
+        return Err(refuse(lang, StatusCode::FORBIDDEN, TeamError::CsrfFailed));
+    }
+    body.map_err(|_| refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadRequest))
+}
+
+fn csrf_ok(headers: &HeaderMap) -> bool {
+    let token = headers
+        .get(cookies::CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    cookies::matches(headers, token)
+}
+
+fn no_store(body: impl IntoResponse) -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], body).into_response()
+}

@@ -1,0 +1,272 @@
+//! The investigators' key login and sessions, in-process: the challenge answered with the
+//! real key, wrong keys and answers, disabled investigators, logout, CSRF.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use kentongan_crypto::challenge;
+use kentongan_crypto::keys::Identity;
+use serde_json::json;
+
+use super::{App, TOKEN, app, text};
+
+struct Member {
+    id: i64,
+    identity: Identity,
+}
+
+async fn member(app: &App, name: &str) -> Member {
+    let identity = Identity::generate();
+    let added = app
+        .store
+        .add_investigator(
+            name,
+            &identity.to_public(),
+            false,
+            time::macros::date!(2026 - 01 - 02),
+        )
+        .await
+        .unwrap();
+    Member {
+        id: added.id,
+        identity,
+    }
+}
+
+impl App {
+    async fn team_api(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+        session: Option<&str>,
+    ) -> axum::response::Response {
+        let mut cookie = format!("kentongan_csrf={TOKEN}");
+        if let Some(session) = session {
+            cookie.push_str(&format!("; kentongan_team={session}"));
+        }
+        self.send(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::COOKIE, cookie)
+                .header("x-csrf-token", TOKEN)
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// The challenge for `identity`'s public key: (id, ciphertext in base64).
+    async fn challenge_for(&self, identity: &Identity) -> (StatusCode, serde_json::Value) {
+        let resp = self
+            .team_api(
+                "/team/api/challenge",
+                json!({ "recipient": identity.to_public().to_string() }),
+                None,
+            )
+            .await;
+        let status = resp.status();
+        (status, serde_json::from_str(&text(resp).await).unwrap())
+    }
+
+    /// Logs in with the key, as the browser does; the session token.
+    async fn team_login(&self, identity: &Identity) -> String {
+        let (status, body) = self.challenge_for(identity).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let sealed: kentongan_crypto::Ciphertext =
+            serde_json::from_value(body["challenge"].clone()).unwrap();
+        let answer = challenge::answer(identity, &sealed).unwrap();
+        let resp = self
+            .team_api(
+                "/team/api/login",
+                json!({ "id": body["id"], "answer": answer.to_hex() }),
+                None,
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        team_session_from(&resp)
+    }
+
+    async fn team_view(&self, path: &str, session: &str) -> (StatusCode, String) {
+        let resp = self
+            .send(
+                Request::get(path)
+                    .header(header::COOKIE, format!("kentongan_team={session}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        (resp.status(), text(resp).await)
+    }
+}
+
+fn team_session_from(resp: &axum::response::Response) -> String {
+    let cookie = resp
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|c| c.to_str().unwrap())
+        .find(|c| c.starts_with("kentongan_team="))
+        .expect("a session cookie");
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.contains("Path=/team"),
+        "{cookie}"
+    );
+    cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("kentongan_team=")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_key_holder_logs_in_and_sees_the_cases() {
+    let app = app(0).await;
+    let ani = member(&app, "Ani").await;
+    let session = app.team_login(&ani.identity).await;
+    let (status, page) = app.team_view("/team/view/cases", &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Kasus") && page.contains("data-me=\"Ani\""),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn the_workspace_page_needs_javascript_and_posts_nothing() {
+    let app = app(0).await;
+    let resp = app
+        .send(Request::get("/team").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = text(resp).await;
+    assert!(page.contains("<noscript>"), "{page}");
+    // The login form has no action and its inputs no names: without the script it sends
+    // nothing, and with it the key never leaves the page.
+    assert!(!page.contains("action="), "{page}");
+    assert!(!page.contains("name=\"passphrase\""), "{page}");
+}
+
+#[tokio::test]
+async fn an_unknown_or_disabled_key_gets_no_challenge() {
+    let app = app(0).await;
+    let (status, body) = app.challenge_for(&Identity::generate()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"], "unknown-key");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("tidak terdaftar")
+    );
+
+    let budi = member(&app, "Budi").await;
+    app.store.disable_investigator(budi.id).await.unwrap();
+    let (status, body) = app.challenge_for(&budi.identity).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"], "unknown-key");
+}
+
+#[tokio::test]
+async fn a_wrong_answer_is_refused_and_spends_the_challenge() {
+    let app = app(0).await;
+    let ani = member(&app, "Ani").await;
+    let (_, body) = app.challenge_for(&ani.identity).await;
+    let sealed: kentongan_crypto::Ciphertext =
+        serde_json::from_value(body["challenge"].clone()).unwrap();
+    // Another key cannot read it at all.
+    assert!(challenge::answer(&Identity::generate(), &sealed).is_err());
+    let wrong = app
+        .team_api(
+            "/team/api/login",
+            json!({ "id": body["id"], "answer": "00".repeat(32) }),
+            None,
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        !wrong.headers().get_all(header::SET_COOKIE).iter().any(|c| c
+            .to_str()
+            .unwrap()
+            .starts_with("kentongan_team=")
+            && !c.to_str().unwrap().contains("Max-Age=0"))
+    );
+    let right = challenge::answer(&ani.identity, &sealed).unwrap();
+    let late = app
+        .team_api(
+            "/team/api/login",
+            json!({ "id": body["id"], "answer": right.to_hex() }),
+            None,
+        )
+        .await;
+    assert_eq!(late.status(), StatusCode::UNAUTHORIZED, "single use");
+}
+
+#[tokio::test]
+async fn a_disabled_investigator_is_out_at_once() {
+    let app = app(0).await;
+    let ani = member(&app, "Ani").await;
+    let session = app.team_login(&ani.identity).await;
+    assert_eq!(
+        app.team_view("/team/view/cases", &session).await.0,
+        StatusCode::OK
+    );
+    app.store.disable_investigator(ani.id).await.unwrap();
+    let (status, body) = app.team_view("/team/view/cases", &session).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("\"session\""), "{body}");
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let app = app(0).await;
+    let ani = member(&app, "Ani").await;
+    let session = app.team_login(&ani.identity).await;
+    let out = app
+        .team_api("/team/api/logout", json!({}), Some(&session))
+        .await;
+    assert_eq!(out.status(), StatusCode::OK);
+    let cleared = out
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("kentongan_team="))
+        .unwrap();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    // The old cookie, replayed, opens nothing.
+    assert_eq!(
+        app.team_view("/team/view/cases", &session).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn views_need_a_session_and_posts_need_the_csrf_header() {
+    let app = app(0).await;
+    let ani = member(&app, "Ani").await;
+    assert_eq!(
+        app.team_view("/team/view/cases", &"ab".repeat(32)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let no_csrf = app
+        .send(
+            Request::post("/team/api/challenge")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(
+                    json!({ "recipient": ani.identity.to_public().to_string() }).to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(no_csrf.status(), StatusCode::FORBIDDEN);
+    let garbage = app
+        .team_api(
+            "/team/api/challenge",
+            json!({ "recipient": "age1nope" }),
+            None,
+        )
+        .await;
+    assert_eq!(garbage.status(), StatusCode::BAD_REQUEST);
+}

@@ -1,0 +1,279 @@
+// The investigators' workspace with JavaScript (it has no other way): the investigator's key
+// file is unlocked in the crypto worker and stays there; the server only ever learns that
+// this browser holds the key, by the answer to a challenge encrypted to it.
+//
+// The page never navigates while the investigator works: the unlocked key would die with
+// it. Views (the case list, a case) are HTML fragments the server renders (escaped by maud)
+// and this page fetches and shows; decrypted content is filled in with textContent.
+//
+// Nothing here writes to the console: case content must never reach a log.
+
+const CHALLENGE_URL = "/team/api/challenge";
+const LOGIN_URL = "/team/api/login";
+const LOGOUT_URL = "/team/api/logout";
+const CASES_URL = "/team/view/cases";
+const CASE_URL = (id) => `/team/api/cases/${encodeURIComponent(id)}`;
+
+function start(form, client) {
+    const { CryptoWorker, Refused, NetworkError, Timeout, request, errorOf, fill } = client;
+    const loginSection = document.getElementById("team-login");
+    const workspace = document.getElementById("team-workspace");
+    const view = document.getElementById("team-view");
+    const status = document.getElementById("team-status");
+    const message = (name) => form.getAttribute(`data-msg-${name}`) || "";
+    const say = (text) => {
+        status.textContent = text;
+    };
+    const lang = form.dataset.lang || "id";
+    const csrf = form.dataset.csrf || "";
+    const worker = new CryptoWorker(form.dataset.worker, form.dataset.glue, form.dataset.wasm);
+    // The investigator's public key once unlocked: a session that ends is renewed with a
+    // fresh challenge, answered by the key still in the worker.
+    let recipient = null;
+    let busy = false;
+    loginSection.hidden = false;
+
+    const explain = (error) => {
+        if (error instanceof Refused) {
+            say(error.message);
+        } else if (error instanceof NetworkError || error instanceof Timeout) {
+            say(message("network"));
+        } else if (error && error.code && message(error.code) !== "") {
+            say(message(error.code));
+        } else {
+            say(message("failed"));
+        }
+    };
+
+    const withLang = (url) => `${url}${url.includes("?") ? "&" : "?"}lang=${encodeURIComponent(lang)}`;
+
+    // A POST of JSON (`body` already a string when it is a file's text); a session that
+    // ended meanwhile is renewed once with the key.
+    const post = async (url, body, renewed = false) => {
+        const response = await request(withLang(url), {
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                Accept: "application/json",
+                "X-CSRF-Token": csrf,
+            },
+            body: typeof body === "string" ? body : JSON.stringify(body),
+        });
+        if (response.status === 401 && !renewed && recipient !== null && url !== LOGIN_URL) {
+            await signIn();
+            return post(url, body, true);
+        }
+        if (!response.ok) {
+            throw await errorOf(response);
+        }
+        return response.json();
+    };
+
+    // Challenge and answer: a session for the key in the worker.
+    const signIn = async () => {
+        const { id, challenge } = await post(CHALLENGE_URL, { recipient });
+        const { answer } = await worker.call({ answer: { challenge } });
+        const { name } = await post(LOGIN_URL, { id, answer });
+        document.getElementById("team-me").textContent = name;
+    };
+
+    // Fetches a view; a session that ended meanwhile is renewed once with the key.
+    const fetchView = async (url, accept, renewed = false) => {
+        const response = await request(withLang(url), { headers: { Accept: accept } });
+        if (response.status === 401 && !renewed && recipient !== null) {
+            await signIn();
+            return fetchView(url, accept, true);
+        }
+        if (!response.ok) {
+            throw await errorOf(response);
+        }
+        return accept === "application/json" ? response.json() : response.text();
+    };
+
+    // The server's HTML (Kentongan's own template output, escaped by maud) as nodes of this
+    // page. What was written in the case is never in it: that is filled in afterwards.
+    const nodesOf = (html) => {
+        const parsed = new DOMParser().parseFromString(html, "text/html");
+        return [...parsed.body.childNodes].map((node) => document.importNode(node, true));
+    };
+
+    const show = async (url) => {
+        view.replaceChildren(...nodesOf(await fetchView(url, "text/html")));
+    };
+
+    // One case: fetched sealed, opened in the worker with the investigator's key.
+    const showCase = async (id) => {
+        const answer = await fetchView(CASE_URL(id), "application/json");
+        if (!answer || typeof answer.html !== "string") {
+            throw new Error("unexpected answer");
+        }
+        const nodes = nodesOf(answer.html);
+        if (!answer.envelope) {
+            view.replaceChildren(...nodes);
+            return;
+        }
+        const opened = await worker.call({ openTeam: { envelope: answer.envelope, items: answer.items } });
+        // Content is sealed to the keys found in the envelope, never to keys the server
+        // merely names; if they differ, something is wrong: show and send nothing.
+        if (opened.caseRecipient !== answer.case_recipient || opened.notesRecipient !== answer.notes_recipient) {
+            throw new Error("case key mismatch");
+        }
+        const holder = document.createElement("div");
+        holder.replaceChildren(...nodes);
+        fill(holder, opened.items, message("unreadable"));
+        view.replaceChildren(...holder.childNodes);
+        const section = document.getElementById("team-case");
+        const keys = { case: opened.caseRecipient, notes: opened.notesRecipient };
+        for (const actionForm of section.querySelectorAll("form[data-action]")) {
+            actionForm.addEventListener("submit", (event) => act(event, actionForm, id, section, keys));
+        }
+        const heading = document.getElementById("team-case-h");
+        if (heading) {
+            heading.focus();
+        }
+    };
+
+    // A form of the case view: what is written is sealed in the worker, only ciphertext is
+    // posted, and the case is shown again.
+    const act = (event, actionForm, id, section, keys) => {
+        event.preventDefault();
+        const sayHere = (text) => {
+            const line = actionForm.querySelector(".status");
+            if (line) {
+                line.textContent = text;
+            }
+        };
+        const textarea = actionForm.querySelector("textarea");
+        const text = textarea ? textarea.value : "";
+        const action = actionForm.dataset.action;
+        if (busy) {
+            return;
+        }
+        let send;
+        if (action === "reply") {
+            if (text.trim() === "") {
+                sayHere(message("empty"));
+                return;
+            }
+            send = worker
+                .call({ sealReply: { case: BigInt(id), recipient: keys.case, text } })
+                .then(({ reply }) => post(`${CASE_URL(id)}/reply`, reply));
+        } else if (action === "move") {
+            const select = actionForm.querySelector("select");
+            const option = select.selectedOptions[0];
+            const body = { from: section.dataset.stage, to: select.value };
+            if (text.trim() === "" && option && option.dataset.needsMessage === "true") {
+                sayHere(message("needs-message"));
+                return;
+            }
+            send = (text.trim() === ""
+                ? Promise.resolve(body)
+                : worker
+                      .call({ sealReply: { case: BigInt(id), recipient: keys.case, text } })
+                      .then(({ reply }) => ({ ...body, reply: JSON.parse(reply) }))
+            ).then((full) => post(`${CASE_URL(id)}/move`, full));
+        } else {
+            return;
+        }
+        busy = true;
+        sayHere(message("sending"));
+        send.then(() => showCase(id))
+            .then(() => {
+                const again = document.querySelector(`#team-case form[data-action="${action}"] .status`);
+                if (again) {
+                    again.textContent = message("saved");
+                }
+            })
+            .catch((error) => {
+                const hereError = (text) => sayHere(text);
+                if (error instanceof Refused) {
+                    hereError(error.message);
+                } else if (error instanceof NetworkError || error instanceof Timeout) {
+                    hereError(message("network"));
+                } else {
+                    hereError(message("failed"));
+                }
+            })
+            .finally(() => {
+                busy = false;
+            });
+    };
+
+    const backToLogin = (error) => {
+        recipient = null;
+        workspace.hidden = true;
+        loginSection.hidden = false;
+        view.replaceChildren();
+        explain(error);
+    };
+
+    form.addEventListener("submit", (event) => {
+        // Always first: nothing of the key or its passphrase is ever posted.
+        event.preventDefault();
+        if (busy) {
+            return;
+        }
+        if (!worker.ready) {
+            say(message("not-ready"));
+            return;
+        }
+        const fileInput = document.getElementById("t-key");
+        const passphrase = document.getElementById("t-passphrase");
+        const file = fileInput.files && fileInput.files[0];
+        if (!file) {
+            say(message("no-file"));
+            return;
+        }
+        busy = true;
+        say(message("unlocking"));
+        file.arrayBuffer()
+            .then((bytes) => worker.call({ unlock: { file: new Uint8Array(bytes), passphrase: passphrase.value } }))
+            .then(async (unlocked) => {
+                recipient = unlocked.recipient;
+                passphrase.value = "";
+                fileInput.value = "";
+                say(message("checking"));
+                await signIn();
+                say(message("loading"));
+                await show(CASES_URL);
+                say("");
+                loginSection.hidden = true;
+                workspace.hidden = false;
+            })
+            .catch((error) => {
+                recipient = null;
+                explain(error);
+            })
+            .finally(() => {
+                busy = false;
+            });
+    });
+
+    document.getElementById("team-logout").addEventListener("click", () => {
+        post(LOGOUT_URL, {})
+            .catch(() => {})
+            .finally(() => {
+                // The key goes with the worker; the page starts over.
+                worker.close();
+                window.location.reload();
+            });
+    });
+
+    view.addEventListener("click", (event) => {
+        const target = event.target instanceof Element ? event.target : null;
+        const caseLink = target ? target.closest("a[data-case]") : null;
+        const viewLink = target ? target.closest("a[data-view]") : null;
+        if (caseLink) {
+            event.preventDefault();
+            showCase(caseLink.dataset.case).catch(backToLogin);
+        } else if (viewLink) {
+            event.preventDefault();
+            show(viewLink.getAttribute("href")).catch(backToLogin);
+        }
+    });
+}
+
+const form = document.getElementById("team-login-form");
+if (form) {
+    import(form.dataset.client).then((client) => start(form, client));
+}

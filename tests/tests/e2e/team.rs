@@ -1,0 +1,276 @@
+//! The investigators' workspace in real headless Chromium, with key files made by the real
+//! keytool: log in with the key, refuse a wrong passphrase and an unregistered key, list,
+//! open (decrypted in the browser), reply, move with a message; the reporter then reads the
+//! reply and the stage message. What the browser sends holds no passphrase, no key and no
+//! plaintext of what was written.
+
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+
+use crate::browser::{chromium, record};
+use crate::no_js::file_report;
+use crate::support::*;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+async fn status_says(browser: &Client, expected: &str) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let said = browser
+            .find(Locator::Id("team-status"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if said.contains(expected) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the status says {said:?}, not {expected:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn log_in(browser: &Client, key_file: &std::path::Path, passphrase: &str) {
+    let file = browser.find(Locator::Id("t-key")).await.unwrap();
+    file.clear().await.ok();
+    file.send_keys(&key_file.display().to_string())
+        .await
+        .unwrap();
+    let field = browser.find(Locator::Id("t-passphrase")).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(passphrase).await.unwrap();
+    browser
+        .find(Locator::Css("#team-login-form [type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Waits until the element's text contains `expected`.
+async fn wait_text(browser: &Client, css: &str, expected: &str) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        if let Ok(element) = browser.find(Locator::Css(css)).await {
+            if let Ok(text) = element.text().await {
+                if text.contains(expected) {
+                    return;
+                }
+            }
+        }
+        if std::time::Instant::now() >= deadline {
+            let page = browser
+                .find(Locator::Id("team-view"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap_or_default();
+            panic!("{css} never showed {expected:?}; the workspace shows:\n{page}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_investigator_works_a_case_in_the_browser() {
+    let (server, key) = server_with_investigator(None, "Citra");
+    let what = "Bendahara memotong honor kader posyandu RT-5521 tanpa dasar";
+    let receipt_page = file_report(&server, what).await;
+    let receipt = element_text(&receipt_page, "receipt-code").unwrap();
+    let reporter_passphrase = element_text(&receipt_page, "passphrase").unwrap();
+    let passphrase = std::fs::read_to_string(&key.passphrase_file)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let stranger = make_investigator(server.dir.path(), "stranger");
+
+    let recorder = record(server.url.trim_start_matches("http://").to_owned()).await;
+    let profile = tempfile::tempdir().unwrap();
+    let (_driver, browser) = chromium(profile.path()).await;
+    browser
+        .goto(&format!("{}/team", recorder.url))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#team-login:not([hidden])"))
+        .await
+        .expect("the login shows with JavaScript");
+
+    // Wait for the crypto worker, then a wrong passphrase: refused in the browser.
+    browser
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("html"))
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + WAIT;
+    while browser
+        .execute("return window.kentonganReady === true;", vec![])
+        .await
+        .unwrap()
+        != serde_json::Value::Bool(true)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker never got ready"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    log_in(&browser, &key.key_file, "bukan kata sandinya").await;
+    status_says(&browser, "Kata sandi kunci salah").await;
+
+    // A key the server does not know: no challenge.
+    let stranger_pass = std::fs::read_to_string(&stranger.passphrase_file).unwrap();
+    log_in(&browser, &stranger.key_file, stranger_pass.trim()).await;
+    status_says(&browser, "tidak terdaftar").await;
+
+    // The right key: the list, then the case, decrypted here.
+    log_in(&browser, &key.key_file, &passphrase).await;
+    browser
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(
+            "#team-workspace:not([hidden]) a[data-case='1']",
+        ))
+        .await
+        .expect("the case list after logging in");
+    wait_text(&browser, "#team-me", "Citra").await;
+    browser
+        .find(Locator::Css("a[data-case='1']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&browser, "#team-case dl.report", "RT-5521").await;
+
+    // Reply to the reporter.
+    let reply = "Terima kasih. Apakah ada kuitansi pemotongan RT-5521?";
+    browser
+        .find(Locator::Id("team-reply-form-text"))
+        .await
+        .unwrap()
+        .send_keys(reply)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#team-reply-form [type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(
+        &browser,
+        "#team-case ol.conversation",
+        "kuitansi pemotongan",
+    )
+    .await;
+
+    // Move to Pemeriksaan with a message.
+    let stage_message = "Laporan Anda sedang kami periksa minggu ini";
+    browser
+        .find(Locator::Id("team-move-to"))
+        .await
+        .unwrap()
+        .select_by_value("pemeriksaan")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("team-move-message"))
+        .await
+        .unwrap()
+        .send_keys(stage_message)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#team-move-form [type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&browser, "#team-stage", "Pemeriksaan").await;
+    wait_text(&browser, "#team-case ol.history", stage_message).await;
+
+    // Logout ends the session: the old cookie opens nothing.
+    browser
+        .find(Locator::Id("team-logout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#team-login:not([hidden])"))
+        .await
+        .unwrap();
+
+    let sent = recorder.sent.lock().unwrap().clone();
+    assert!(contains(&sent, "POST /team/api/login"));
+    assert!(contains(&sent, "POST /team/api/cases/1/reply"));
+    let key_text = std::fs::read_to_string(&key.key_file).unwrap();
+    let armored_line = key_text.lines().nth(1).unwrap().to_owned();
+    for secret in [
+        passphrase.as_str(),
+        armored_line.as_str(),
+        "AGE-SECRET-KEY",
+        "RT-5521",
+        "kuitansi",
+        stage_message,
+    ] {
+        assert!(!contains(&sent, secret), "{secret:?} left the browser");
+        assert!(
+            !contains(&server.data_files(), secret),
+            "{secret:?} is in the database"
+        );
+        assert!(!server.log().contains(secret), "{secret:?} is in the log");
+    }
+
+    // The reporter reads the reply and the stage message (no-JS follow-up).
+    let reporter = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let login = reporter
+        .get(format!("{}/followup", server.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = input_value(&login, "csrf").unwrap();
+    let page = reporter
+        .post(format!("{}/followup", server.url))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("lang", "id"),
+            ("receipt", receipt.as_str()),
+            ("passphrase", reporter_passphrase.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(reply), "{page}");
+    assert!(page.contains(stage_message), "{page}");
+
+    // Offline, the keytool sees the same: the move is recorded under the investigator.
+    let conversation = open_conversation(&server, &key, 1);
+    assert!(conversation.contains(reply), "{conversation}");
+    assert!(conversation.contains("Citra"), "{conversation}");
+}
