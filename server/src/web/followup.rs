@@ -467,6 +467,7 @@ async fn api_message(
             ItemKind::ReporterMessage,
             sent.ciphertext,
             state.today(),
+            None,
         )
         .await
     {
@@ -563,7 +564,13 @@ impl AppState {
         match self
             .0
             .store
-            .add_item(case_id, ItemKind::ReporterMessage, sealed, self.today())
+            .add_item(
+                case_id,
+                ItemKind::ReporterMessage,
+                sealed,
+                self.today(),
+                None,
+            )
             .await
         {
             Ok(_) => {
