@@ -16,6 +16,7 @@ use kentongan_crypto::message::ReplyError;
 use thiserror::Error;
 use time::Date;
 
+use crate::audit::{Action, AuditEvent};
 use crate::store::{CaseSummary, Store, StoreError, StoredCase};
 use crate::workflow::{self, Deadlines, Due, MoveError, ParseStageError, Stage};
 
@@ -154,16 +155,25 @@ fn reply_error(path: &Path, error: ReplyError) -> CaseError {
     }
 }
 
-/// Adds a reply to case `id` as a message from the investigators. Returns the item id.
-pub async fn import_reply(store: &dyn Store, id: i64, reply: &Reply, today: Date) -> Result<i64> {
+/// Adds a reply to case `id` as a message from the investigators, recorded in the audit log
+/// as done by `actor`. Returns the item id.
+pub async fn import_reply(
+    store: &dyn Store,
+    id: i64,
+    reply: &Reply,
+    today: Date,
+    actor: &str,
+) -> Result<i64> {
     let case = load(store, id).await?;
     check_reply_for(&case, reply)?;
+    let audit = AuditEvent::new(actor, Action::CaseReply).case(id);
     store
         .add_item(
             id,
             ItemKind::InvestigatorMessage,
             reply.ciphertext.clone(),
             today,
+            Some(&audit),
         )
         .await
         .map_err(|error| match error {
@@ -180,8 +190,9 @@ pub struct Moved {
 }
 
 /// Moves case `id` to `to`, with `reply` (if any) as the message to the reporter, recording
-/// `by` as who moved it. Refuses a move the workflow does not allow, a side exit without a
-/// message, and a reply made for another case, all before writing.
+/// `by` as who moved it in the case's history and `actor` in the audit log. Refuses a move the
+/// workflow does not allow, a side exit without a message, and a reply made for another case,
+/// all before writing.
 pub async fn move_case(
     store: &dyn Store,
     id: i64,
@@ -189,6 +200,7 @@ pub async fn move_case(
     by: &str,
     reply: Option<&Reply>,
     today: Date,
+    actor: &str,
 ) -> Result<Moved> {
     let by = check_name(by)?;
     let case = load(store, id).await?;
@@ -206,8 +218,13 @@ pub async fn move_case(
         check_reply_for(&case, reply)?;
     }
     let message = reply.map(|reply| reply.ciphertext.clone());
+    let audit = AuditEvent::new(actor, Action::CaseMove)
+        .case(id)
+        .detail("from", from.slug())
+        .detail("to", to.slug())
+        .detail("by", by);
     match store
-        .move_case(id, from.slug(), to.slug(), by, today, message)
+        .move_case(id, from.slug(), to.slug(), by, today, message, &audit)
         .await
     {
         Ok(()) => Ok(Moved { from, to }),

@@ -8,6 +8,7 @@ use anyhow::Context;
 use kentongan_crypto::bundle::{self, Bundle, Item, Manifest, StageChange};
 use kentongan_crypto::{Envelope, Holder};
 
+use crate::audit::{Action, AuditEvent};
 use crate::store::{Store, StoredCase};
 
 /// A stored case as a bundle: items with their kinds, the stage history with the items its
@@ -60,9 +61,24 @@ pub fn bundle_of(case: StoredCase) -> Bundle {
 }
 
 /// Writes one case's bundle to `out`, via a temporary file renamed into place, so a reader
-/// never sees half a bundle.
-pub async fn export_case(store: &dyn Store, id: i64, out: &Path) -> anyhow::Result<()> {
+/// never sees half a bundle. Recorded in the audit log as done by `actor` before the file is
+/// written: an export that then fails is still on record, one that is not on record never
+/// happened.
+pub async fn export_case(
+    store: &dyn Store,
+    id: i64,
+    out: &Path,
+    actor: &str,
+) -> anyhow::Result<()> {
     let case = store.case(id).await.with_context(|| format!("case {id}"))?;
+    store
+        .append_audit(&AuditEvent::new(actor, Action::CaseExport).case(id))
+        .await
+        .context("cannot record the export in the audit log")?;
+    write_bundle(case, out)
+}
+
+fn write_bundle(case: StoredCase, out: &Path) -> anyhow::Result<()> {
     let json = serde_json::to_vec_pretty(&bundle_of(case))?;
     let dir = out
         .parent()
@@ -77,12 +93,24 @@ pub async fn export_case(store: &dyn Store, id: i64, out: &Path) -> anyhow::Resu
     Ok(())
 }
 
-/// Writes every case to `dir/case-<id>.json`. Returns how many.
-pub async fn export_all(store: &dyn Store, dir: &Path) -> anyhow::Result<usize> {
+/// Writes every case to `dir/case-<id>.json`, recorded as one entry in the audit log (with
+/// the number of cases and the highest case number). Returns how many.
+pub async fn export_all(store: &dyn Store, dir: &Path, actor: &str) -> anyhow::Result<usize> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let ids = store.case_ids().await?;
+    let audit = AuditEvent::new(actor, Action::CaseExportAll)
+        .detail("cases", ids.len())
+        .detail("last", ids.last().copied());
+    store
+        .append_audit(&audit)
+        .await
+        .context("cannot record the export in the audit log")?;
     for id in &ids {
-        export_case(store, *id, &dir.join(format!("case-{id}.json"))).await?;
+        let case = store
+            .case(*id)
+            .await
+            .with_context(|| format!("case {id}"))?;
+        write_bundle(case, &dir.join(format!("case-{id}.json")))?;
     }
     Ok(ids.len())
 }

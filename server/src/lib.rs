@@ -5,6 +5,7 @@
 //! so it can seal but never open a case.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod casework;
 pub mod config;
 pub mod export;

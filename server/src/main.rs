@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use kentongan_crypto::Recipient;
+use kentongan_server::audit::{self, Action, AuditEvent};
 use kentongan_server::config::{self, Config};
 use kentongan_server::store::{self, Store, StoreError};
 use kentongan_server::web::{self, AppState, Settings};
@@ -31,6 +32,10 @@ struct Global {
     /// Database: sqlite://FILE or postgres://USER@HOST/DB [default: sqlite://data/kentongan.sqlite3]
     #[arg(long, global = true, env = "KENTONGAN_DATABASE_URL")]
     database_url: Option<String>,
+    /// Who runs the command, as recorded in the audit log (`operator:NAME`) and in a case's
+    /// history [default: your login name, or `operator` if there is none].
+    #[arg(long, global = true)]
+    by: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -61,6 +66,9 @@ enum Command {
     /// List cases and move them through the workflow.
     #[command(subcommand)]
     Case(CaseCommand),
+    /// Check and read the audit log of investigators' and operators' actions.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -95,10 +103,28 @@ enum CaseCommand {
         /// comes with the move.
         #[arg(long, value_name = "REPLY_FILE")]
         reply: Option<PathBuf>,
-        /// Who moves it, as recorded in the case's history [default: your login name, or
-        /// `operator` if there is none].
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain: exit 0 and print the entry count and head hash if every entry is
+    /// there, unedited and in order; exit 1 naming the first bad entry otherwise.
+    ///
+    /// The chain cannot show entries cut off its end, nor a chain rebuilt by someone who can
+    /// write the database. Record the printed head somewhere else (on paper, in the office's
+    /// files) and pass it later as --anchor to catch both.
+    Verify {
+        /// A head recorded earlier, as COUNT:HASH (e.g. 42:9f86d0…): that entry must still be
+        /// there with that hash.
+        #[arg(long, value_name = "COUNT:HASH")]
+        anchor: Option<String>,
+    },
+    /// List every entry, oldest first.
+    List {
+        /// Print a JSON array (with each entry's hashes) instead of tab-separated lines.
         #[arg(long)]
-        by: Option<String>,
+        json: bool,
     },
 }
 
@@ -174,14 +200,18 @@ async fn run() -> anyhow::Result<()> {
             println!("database is up to date: {}", config.database_url);
             Ok(())
         }
-        Command::Investigator(command) => investigator(command, &*store, &config).await,
-        Command::Case(command) => case(command, &*store, &config).await,
+        Command::Investigator(command) => {
+            investigator(command, &*store, &config, &by(cli.global.by)?).await
+        }
+        Command::Case(command) => case(command, &*store, &config, cli.global.by).await,
+        Command::Audit(command) => audit_command(command, &*store).await,
         Command::Export { case, all, out } => {
+            let actor = audit::operator(&by(cli.global.by)?);
             if all {
-                let n = export::export_all(&*store, &out).await?;
+                let n = export::export_all(&*store, &out, &actor).await?;
                 println!("exported {n} case(s) to {}", out.display());
             } else if let Some(id) = case {
-                export::export_case(&*store, id, &out).await?;
+                export::export_case(&*store, id, &out, &actor).await?;
                 println!("exported case {id} to {}", out.display());
             }
             Ok(())
@@ -233,7 +263,12 @@ fn office_today(config: &Config) -> time::Date {
         .date()
 }
 
-async fn case(command: CaseCommand, store: &dyn Store, config: &Config) -> anyhow::Result<()> {
+async fn case(
+    command: CaseCommand,
+    store: &dyn Store,
+    config: &Config,
+    by: Option<String>,
+) -> anyhow::Result<()> {
     let today = office_today(config);
     match command {
         CaseCommand::List { json } => {
@@ -266,19 +301,19 @@ async fn case(command: CaseCommand, store: &dyn Store, config: &Config) -> anyho
             }
         }
         CaseCommand::Reply { id, reply } => {
+            let actor = audit::operator(&self::by(by)?);
             let parsed = casework::read_reply(&reply)?;
-            casework::import_reply(store, id, &parsed, today).await?;
+            casework::import_reply(store, id, &parsed, today, &actor).await?;
             println!("reply added to case {id}");
         }
-        CaseCommand::Move { id, to, reply, by } => {
+        CaseCommand::Move { id, to, reply } => {
             // Everything that needs no database first: the stage, the name, the file.
             let to: Stage = to.parse()?;
-            let by = by
-                .or_else(login_name)
-                .unwrap_or_else(|| "operator".to_owned());
-            let by = casework::check_name(&by)?;
+            let by = self::by(by)?;
+            let actor = audit::operator(&by);
             let reply = reply.as_deref().map(casework::read_reply).transpose()?;
-            let moved = casework::move_case(store, id, to, by, reply.as_ref(), today).await?;
+            let moved =
+                casework::move_case(store, id, to, &by, reply.as_ref(), today, &actor).await?;
             let with = if reply.is_some() {
                 ", with a message to the reporter"
             } else {
@@ -291,6 +326,15 @@ async fn case(command: CaseCommand, store: &dyn Store, config: &Config) -> anyho
         }
     }
     Ok(())
+}
+
+/// Who runs the command: `--by`, else the login name, else `operator`; checked like a name
+/// recorded in a case's history.
+fn by(given: Option<String>) -> anyhow::Result<String> {
+    let by = given
+        .or_else(login_name)
+        .unwrap_or_else(|| "operator".to_owned());
+    Ok(casework::check_name(&by)?.to_owned())
 }
 
 /// Who runs the command, as the operating system names them.
@@ -323,8 +367,10 @@ async fn investigator(
     command: InvestigatorCommand,
     store: &dyn Store,
     config: &Config,
+    by: &str,
 ) -> anyhow::Result<()> {
     let today = office_today(config);
+    let actor = audit::operator(by);
     match command {
         InvestigatorCommand::Add {
             name,
@@ -338,7 +384,14 @@ async fn investigator(
             let recipient: Recipient = recipient.parse().context(
                 "not a valid public key: it should start with age1 and come from kentongan-keytool",
             )?;
-            match store.add_investigator(name, &recipient, admin, today).await {
+            let audit = AuditEvent::new(actor, Action::InvestigatorAdd)
+                .detail("name", name)
+                .detail("recipient", recipient.to_string())
+                .detail("admin", admin);
+            match store
+                .add_investigator(name, &recipient, admin, today, &audit)
+                .await
+            {
                 Ok(added) => println!(
                     "added investigator {} ({}), key fingerprint {}",
                     added.id,
@@ -364,13 +417,110 @@ async fn investigator(
                 );
             }
         }
-        InvestigatorCommand::Disable { id } => match store.disable_investigator(id).await {
-            Ok(()) => {
-                println!("investigator {id} disabled: new cases are no longer sealed to them")
+        InvestigatorCommand::Disable { id } => {
+            let audit =
+                AuditEvent::new(actor, Action::InvestigatorDisable).detail("investigator", id);
+            match store.disable_investigator(id, &audit).await {
+                Ok(()) => {
+                    println!("investigator {id} disabled: new cases are no longer sealed to them")
+                }
+                Err(StoreError::NotFound) => bail!("there is no investigator {id}"),
+                Err(e) => return Err(e.into()),
             }
-            Err(StoreError::NotFound) => bail!("there is no investigator {id}"),
-            Err(e) => return Err(e.into()),
-        },
+        }
     }
     Ok(())
+}
+
+async fn audit_command(command: AuditCommand, store: &dyn Store) -> anyhow::Result<()> {
+    match command {
+        AuditCommand::Verify { anchor } => {
+            // The anchor is checked before the database is read: a typo is not a broken log.
+            let anchor = anchor.as_deref().map(parse_anchor).transpose()?;
+            let entries = store
+                .audit_log()
+                .await
+                .context("cannot read the audit log")?;
+            match audit::verify_anchored(&entries, anchor) {
+                Ok(intact) => println!(
+                    "audit log intact: {} entries, head {}",
+                    intact.count,
+                    hex::encode(intact.head)
+                ),
+                Err(broken) => bail!("audit log broken: {broken}"),
+            }
+        }
+        AuditCommand::List { json } => {
+            let entries = store
+                .audit_log()
+                .await
+                .context("cannot read the audit log")?;
+            if json {
+                let list: Vec<serde_json::Value> = entries
+                    .iter()
+                    .map(|entry| {
+                        serde_json::json!({
+                            "seq": entry.seq,
+                            "at": entry.at.format(&time::format_description::well_known::Rfc3339).ok(),
+                            "actor": entry.actor,
+                            "action": entry.action,
+                            "case": entry.case,
+                            // As stored; shown as a string if it is not JSON (it was edited).
+                            "detail": serde_json::from_str::<serde_json::Value>(&entry.detail)
+                                .unwrap_or_else(|_| entry.detail.clone().into()),
+                            "prev_hash": hex::encode(entry.prev_hash),
+                            "hash": hex::encode(entry.hash),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                println!("seq\tat\tactor\taction\tcase\tdetail");
+                for entry in &entries {
+                    let at = entry
+                        .at
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .unwrap_or_default();
+                    let case = entry.case.map_or("-".to_owned(), |id| id.to_string());
+                    println!(
+                        "{}\t{at}\t{}\t{}\t{case}\t{}",
+                        entry.seq,
+                        one_line(&entry.actor),
+                        one_line(&entry.action),
+                        one_line(&entry.detail)
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `COUNT:HASH`, as `audit verify` prints them.
+fn parse_anchor(text: &str) -> anyhow::Result<(i64, [u8; 32])> {
+    let parsed = text.split_once(':').and_then(|(count, hash)| {
+        let count: i64 = count.trim().parse().ok().filter(|n| *n > 0)?;
+        let hash: [u8; 32] = hex::decode(hash.trim()).ok()?.try_into().ok()?;
+        Some((count, hash))
+    });
+    parsed.with_context(|| {
+        format!(
+            "--anchor must be COUNT:HASH as `kentongan audit verify` printed them \
+             (a number, a colon, 64 hex digits), not {:?}",
+            text.chars().take(80).collect::<String>()
+        )
+    })
+}
+
+/// Control characters (a tab or newline in a name) shown escaped, so one entry is one line.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }

@@ -20,6 +20,7 @@ use super::*;
 use crate::store::{NewCase, SqliteStore};
 
 const TODAY: Date = date!(2026 - 12 - 01);
+const ACTOR: &str = "operator:test";
 
 struct Office {
     store: Arc<dyn Store>,
@@ -84,11 +85,18 @@ async fn a_reply_is_added_as_an_investigator_message_once() {
     );
 
     let parsed = read_reply(&path).unwrap();
-    let item = import_reply(&*office.store, id, &parsed, TODAY)
+    let item = import_reply(&*office.store, id, &parsed, TODAY, ACTOR)
         .await
         .unwrap();
     let case = office.stored(id).await;
     assert_eq!(case.items.len(), 2);
+    let log = office.store.audit_log().await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        (log[0].actor.as_str(), log[0].action.as_str(), log[0].case),
+        (ACTOR, "case-reply", Some(id))
+    );
+    assert_eq!(log[0].detail, format!(r#"{{"item":{item}}}"#));
     let added = &case.items[1];
     assert_eq!(
         (added.id, added.kind, added.created_on),
@@ -101,7 +109,7 @@ async fn a_reply_is_added_as_an_investigator_message_once() {
     assert_eq!(case.stage, "diterima");
 
     // The same file again: refused, nothing added.
-    let again = import_reply(&*office.store, id, &parsed, TODAY).await;
+    let again = import_reply(&*office.store, id, &parsed, TODAY, ACTOR).await;
     let error = again.unwrap_err();
     assert!(
         matches!(error, CaseError::AlreadyImported { case, item: i } if case == id && i == item),
@@ -125,7 +133,7 @@ async fn a_reply_for_another_case_is_refused() {
     let other = office.case(&other_keys).await;
 
     let foreign = reply(other, &other_keys, "untuk kasus lain");
-    let error = import_reply(&*office.store, id, &foreign, TODAY)
+    let error = import_reply(&*office.store, id, &foreign, TODAY, ACTOR)
         .await
         .unwrap_err();
     assert_eq!(
@@ -138,7 +146,7 @@ async fn a_reply_for_another_case_is_refused() {
 
     // This case's number, another key (a bundle from another server, or an edited file).
     let relabelled = reply(id, &other_keys, "nomor benar, kunci salah");
-    let error = import_reply(&*office.store, id, &relabelled, TODAY)
+    let error = import_reply(&*office.store, id, &relabelled, TODAY, ACTOR)
         .await
         .unwrap_err();
     assert!(
@@ -146,7 +154,7 @@ async fn a_reply_for_another_case_is_refused() {
         "{error:?}"
     );
 
-    let missing = import_reply(&*office.store, other + 1, &foreign, TODAY)
+    let missing = import_reply(&*office.store, other + 1, &foreign, TODAY, ACTOR)
         .await
         .unwrap_err();
     assert_eq!(
@@ -241,7 +249,7 @@ async fn a_move_takes_its_reply_as_the_stage_message() {
     let id = office.case(&keys).await;
     let store = &*office.store;
 
-    let moved = move_case(store, id, Stage::Pemeriksaan, " Ani ", None, TODAY)
+    let moved = move_case(store, id, Stage::Pemeriksaan, " Ani ", None, TODAY, ACTOR)
         .await
         .unwrap();
     assert_eq!(
@@ -253,13 +261,42 @@ async fn a_move_takes_its_reply_as_the_stage_message() {
     );
     let reason = reply(id, &keys, "Diteruskan ke Inspektorat Kabupaten Bantul.");
     let later = date!(2026 - 12 - 08);
-    move_case(store, id, Stage::Dialihkan, "Budi", Some(&reason), later)
-        .await
-        .unwrap();
+    move_case(
+        store,
+        id,
+        Stage::Dialihkan,
+        "Budi",
+        Some(&reason),
+        later,
+        ACTOR,
+    )
+    .await
+    .unwrap();
 
     let case = office.stored(id).await;
     assert_eq!(case.stage, "dialihkan");
     assert_eq!(case.history.len(), 2);
+    let log = store.audit_log().await.unwrap();
+    let details: Vec<serde_json::Value> = log
+        .iter()
+        .map(|e| serde_json::from_str(&e.detail).unwrap())
+        .collect();
+    assert_eq!(
+        details,
+        [
+            serde_json::json!({"from": "diterima", "to": "pemeriksaan", "by": "Ani"}),
+            serde_json::json!({
+                "from": "pemeriksaan",
+                "to": "dialihkan",
+                "by": "Budi",
+                "message": case.history[1].message.unwrap()
+            }),
+        ]
+    );
+    assert!(
+        log.iter()
+            .all(|e| e.action == "case-move" && e.actor == ACTOR)
+    );
     assert_eq!(
         (case.history[0].moved_by.as_str(), case.history[0].message),
         ("Ani", None)
@@ -285,7 +322,7 @@ async fn refused_moves_write_nothing() {
     let store = &*office.store;
 
     for to in [Stage::TidakDapatDitindaklanjuti, Stage::Dialihkan] {
-        let error = move_case(store, id, to, "Ani", None, TODAY)
+        let error = move_case(store, id, to, "Ani", None, TODAY, ACTOR)
             .await
             .unwrap_err();
         let message = error.to_string();
@@ -298,7 +335,7 @@ async fn refused_moves_write_nothing() {
         assert!(message.contains("--reply REPLY"), "{message}");
     }
 
-    let error = move_case(store, id, Stage::Selesai, "Ani", None, TODAY)
+    let error = move_case(store, id, Stage::Selesai, "Ani", None, TODAY, ACTOR)
         .await
         .unwrap_err();
     assert_eq!(
@@ -308,50 +345,86 @@ async fn refused_moves_write_nothing() {
 
     // A reply for another case, with a move that would otherwise be fine.
     let foreign = reply(other, &other_keys, "salah kasus");
-    let error = move_case(store, id, Stage::Dialihkan, "Ani", Some(&foreign), TODAY)
-        .await
-        .unwrap_err();
+    let error = move_case(
+        store,
+        id,
+        Stage::Dialihkan,
+        "Ani",
+        Some(&foreign),
+        TODAY,
+        ACTOR,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(error, CaseError::WrongCase { .. }), "{error:?}");
 
     // An impossible move with a good reply: the move is what is refused.
     let good = reply(id, &keys, "Baik.");
-    let error = move_case(store, id, Stage::Verifikasi, "Ani", Some(&good), TODAY)
-        .await
-        .unwrap_err();
+    let error = move_case(
+        store,
+        id,
+        Stage::Verifikasi,
+        "Ani",
+        Some(&good),
+        TODAY,
+        ACTOR,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(error, CaseError::Move(_)), "{error:?}");
 
     for bad in ["", "   ", "Ani\u{1b}[31m", "Ani\nBudi", &"x".repeat(201)] {
-        let error = move_case(store, id, Stage::Pemeriksaan, bad, None, TODAY)
+        let error = move_case(store, id, Stage::Pemeriksaan, bad, None, TODAY, ACTOR)
             .await
             .unwrap_err();
         assert!(matches!(error, CaseError::BadName), "{bad:?}: {error:?}");
     }
-    let error = move_case(store, other + 1, Stage::Pemeriksaan, "Ani", None, TODAY)
-        .await
-        .unwrap_err();
+    let error = move_case(
+        store,
+        other + 1,
+        Stage::Pemeriksaan,
+        "Ani",
+        None,
+        TODAY,
+        ACTOR,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(error.to_string(), format!("there is no case {}", other + 1));
 
     let case = office.stored(id).await;
     assert_eq!(case.stage, "diterima");
     assert_eq!((case.items.len(), case.history.len()), (1, 0));
+    assert_eq!(store.audit_log().await.unwrap(), vec![]);
 
     // A closed case stays closed, reply or not; the reply already used is refused too.
-    move_case(store, id, Stage::Dialihkan, "Ani", Some(&good), TODAY)
-        .await
-        .unwrap();
-    let error = move_case(store, id, Stage::Pemeriksaan, "Ani", None, TODAY)
+    move_case(
+        store,
+        id,
+        Stage::Dialihkan,
+        "Ani",
+        Some(&good),
+        TODAY,
+        ACTOR,
+    )
+    .await
+    .unwrap();
+    let error = move_case(store, id, Stage::Pemeriksaan, "Ani", None, TODAY, ACTOR)
         .await
         .unwrap_err();
     assert!(
         error.to_string().contains("is closed and cannot move"),
         "{error}"
     );
-    let error = import_reply(store, id, &good, TODAY).await.unwrap_err();
+    let error = import_reply(store, id, &good, TODAY, ACTOR)
+        .await
+        .unwrap_err();
     assert!(
         matches!(error, CaseError::AlreadyImported { .. }),
         "{error:?}"
     );
     assert_eq!(office.stored(id).await.items.len(), 2);
+    assert_eq!(store.audit_log().await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -364,7 +437,7 @@ async fn the_list_shows_stage_age_and_deadline() {
     let deadlines = Deadlines::default();
     // Received Saturday 2026-11-28: acknowledgement due Friday 2026-12-04.
     let today = date!(2026 - 12 - 07);
-    move_case(store, first, Stage::Pemeriksaan, "Ani", None, today)
+    move_case(store, first, Stage::Pemeriksaan, "Ani", None, today, ACTOR)
         .await
         .unwrap();
 

@@ -5,9 +5,9 @@
 use kentongan_crypto::bundle::ItemKind;
 use kentongan_crypto::reporter::{AuthHash, KdfParams, ReporterCredential};
 use kentongan_crypto::{Ciphertext, Recipient};
-use time::Date;
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
+use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 use super::{Result, StoreError};
 
@@ -75,4 +75,27 @@ pub(super) fn credential(
         auth_hash: AuthHash::from_bytes(auth_hash),
         recipient: parse_recipient(recipient)?,
     })
+}
+
+// The audit log: times as `YYYY-MM-DDTHH:MM:SSZ` (UTC, whole seconds), hashes as 32 bytes.
+
+const INSTANT: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+
+pub(super) fn format_instant(at: OffsetDateTime) -> Result<String> {
+    at.to_offset(UtcOffset::UTC)
+        .format(INSTANT)
+        .map_err(|error| StoreError::Corrupt(format!("time {at}: {error}")))
+}
+
+pub(super) fn parse_instant(text: &str) -> Result<OffsetDateTime> {
+    PrimitiveDateTime::parse(text, INSTANT)
+        .map(PrimitiveDateTime::assume_utc)
+        .map_err(|error| StoreError::Corrupt(format!("audit time: {error}")))
+}
+
+pub(super) fn hash32(bytes: Vec<u8>) -> Result<[u8; 32]> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("audit hash is not 32 bytes".into()))
 }

@@ -14,6 +14,8 @@ use kentongan_crypto::{Ciphertext, Recipient};
 use thiserror::Error;
 use time::Date;
 
+use crate::audit::{AuditEntry, AuditEvent};
+
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -125,19 +127,21 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Registers an investigator. `Duplicate` if the recipient is already registered.
+    /// Registers an investigator, and records `audit` with `"investigator": ID` added to its
+    /// detail. `Duplicate` if the recipient is already registered.
     async fn add_investigator(
         &self,
         name: &str,
         recipient: &Recipient,
         admin: bool,
         today: Date,
+        audit: &AuditEvent,
     ) -> Result<Investigator>;
     /// All investigators, active or not, by id.
     async fn investigators(&self) -> Result<Vec<Investigator>>;
-    /// Marks an investigator inactive: new cases are no longer sealed to them. `NotFound` if
-    /// there is no such id.
-    async fn disable_investigator(&self, id: i64) -> Result<()>;
+    /// Marks an investigator inactive: new cases are no longer sealed to them; records
+    /// `audit`. `NotFound` if there is no such id.
+    async fn disable_investigator(&self, id: i64, audit: &AuditEvent) -> Result<()>;
     /// Stores a new case, its credential, report and envelopes in one transaction, and
     /// returns only after the commit is durable. Returns the case id.
     async fn create_case(&self, case: NewCase) -> Result<i64>;
@@ -152,19 +156,24 @@ pub trait Store: Send + Sync + 'static {
     /// Adds an encrypted item to a case; `NotFound` if there is no such case. Returns the
     /// item id. Durable on return. Which kinds a caller may add, and checking the ciphertext's
     /// shape, are the caller's business (a stage message normally comes with `move_case`).
+    /// An item from the team comes with `audit`, recorded with `"item": ID` added to its
+    /// detail; a reporter's message with `None` (reporters' actions are never recorded).
     async fn add_item(
         &self,
         case_id: i64,
         kind: ItemKind,
         ciphertext: Ciphertext,
         on: Date,
+        audit: Option<&AuditEvent>,
     ) -> Result<i64>;
     /// Moves a case from stage `from` to stage `to`, recording who and when, in one
     /// transaction: sets the current stage and adds a [`StageEvent`]; with a `message`, also
     /// stores it as an [`ItemKind::StageMessage`] item the event links to. Only if the case is
     /// still in `from` (compare-and-set): `Conflict` if it is not, `NotFound` if there is no
     /// such case; either way nothing is written. Whether the move is allowed is the
-    /// workflow's business, not the store's.
+    /// workflow's business, not the store's. Records `audit`, with `"message": ID` added to
+    /// its detail when there is a message.
+    #[allow(clippy::too_many_arguments)] // each is one fact of the move
     async fn move_case(
         &self,
         id: i64,
@@ -173,12 +182,21 @@ pub trait Store: Send + Sync + 'static {
         by: &str,
         on: Date,
         message: Option<Ciphertext>,
+        audit: &AuditEvent,
     ) -> Result<()>;
     /// Every case with its current stage and the dates its deadline depends on, by id.
     async fn case_summaries(&self) -> Result<Vec<CaseSummary>>;
     /// The moves of a case, oldest first; empty for a case never moved (still `diterima`).
     /// `NotFound` if there is no such case.
     async fn stage_history(&self, id: i64) -> Result<Vec<StageEvent>>;
+
+    // The audit log (see `crate::audit`). Entries are appended under a lock, so the chain
+    // never forks, and never changed.
+
+    /// Records an action that has no write of its own in the store (an export, say).
+    async fn append_audit(&self, event: &AuditEvent) -> Result<AuditEntry>;
+    /// Every entry, in seq order, read in one snapshot.
+    async fn audit_log(&self) -> Result<Vec<AuditEntry>>;
 }
 
 /// Opens the store a database URL names: `sqlite:…` or `postgres://…`, runs its migrations.

@@ -7,20 +7,21 @@
 use async_trait::async_trait;
 use kentongan_crypto::bundle::ItemKind;
 use kentongan_crypto::{Ciphertext, Recipient};
-use sqlx::Row;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
-use time::Date;
+use sqlx::{PgConnection, Row};
+use time::{Date, OffsetDateTime};
 
 use super::codec::{
-    StoredEnvelope, credential, envelope_holder, format_day, parse_day, parse_kind,
-    parse_optional_day, parse_recipient,
+    StoredEnvelope, credential, envelope_holder, format_day, format_instant, hash32, parse_day,
+    parse_instant, parse_kind, parse_optional_day, parse_recipient,
 };
 use super::sqlite::EmbeddedMigrations;
 use super::{
     CaseSummary, Investigator, NewCase, ReporterLogin, Result, StageEvent, Store, StoreError,
     StoredCase, StoredItem,
 };
+use crate::audit::{AuditEntry, AuditEvent};
 
 /// Connections per server instance. Several instances share the server's `max_connections`
 /// (100 by default); 16 keeps enough commits in flight for group commit to pay off.
@@ -47,6 +48,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "stage_messages",
         include_str!("../../migrations/postgres/0003_stage_messages.sql"),
     ),
+    (
+        4,
+        "audit",
+        include_str!("../../migrations/postgres/0004_audit.sql"),
+    ),
 ];
 
 /// Dates cross the wire as `YYYY-MM-DD` text (`to_char` on the way out, so the server's
@@ -71,11 +77,12 @@ WITH new_case AS (
 )
 SELECT id FROM new_case";
 
-/// A move in one statement, so one transaction: the compare-and-set on `cases.stage`, the
-/// message item (only if there is a message, `$6` not NULL) and the event linking to it.
-/// Under READ COMMITTED a concurrent move of the same case makes this one wait, then
-/// re-check `stage = $2` against the committed row: only one of them moves the case, and
-/// the other writes nothing, message included.
+/// A move in one statement (in the transaction that records it in the audit log): the
+/// compare-and-set on `cases.stage`, the message item (only if there is a message, `$6` not
+/// NULL) and the event linking to it. Under READ COMMITTED a concurrent move of the same
+/// case makes this one wait, then re-check `stage = $2` against the committed row: only one
+/// of them moves the case, and the other writes nothing, message included. Returns the
+/// message's id (NULL without one), and no row if the case did not move.
 const MOVE_CASE: &str = "\
 WITH moved AS (
     UPDATE cases SET stage = $3 WHERE id = $1 AND stage = $2
@@ -87,7 +94,7 @@ WITH moved AS (
 )
 INSERT INTO stage_events (case_id, stage, moved_on, moved_by, message_id)
 SELECT moved.id, $3, $4::date, $5, (SELECT id FROM message) FROM moved
-RETURNING id";
+RETURNING message_id";
 
 /// An item, only if its case exists (no foreign-key error to tell apart from others).
 const ADD_ITEM: &str = "\
@@ -146,7 +153,9 @@ impl Store for PostgresStore {
         recipient: &Recipient,
         admin: bool,
         today: Date,
+        audit: &AuditEvent,
     ) -> Result<Investigator> {
+        let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO investigators (name, recipient, admin, active, added_on) \
              VALUES ($1, $2, $3, TRUE, $4::date) \
@@ -156,9 +165,11 @@ impl Store for PostgresStore {
         .bind(recipient.to_string())
         .bind(admin)
         .bind(format_day(today)?)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::Duplicate)?;
+        append_audit(&mut tx, &audit.clone().detail("investigator", id)).await?;
+        tx.commit().await?;
         Ok(Investigator {
             id,
             name: name.to_owned(),
@@ -184,14 +195,17 @@ impl Store for PostgresStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn disable_investigator(&self, id: i64) -> Result<()> {
+    async fn disable_investigator(&self, id: i64, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query("UPDATE investigators SET active = FALSE WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -311,15 +325,28 @@ impl Store for PostgresStore {
         kind: ItemKind,
         ciphertext: Ciphertext,
         on: Date,
+        audit: Option<&AuditEvent>,
     ) -> Result<i64> {
-        sqlx::query_scalar(ADD_ITEM)
+        let add = sqlx::query_scalar(ADD_ITEM)
             .bind(case_id)
             .bind(kind.slug())
             .bind(format_day(on)?)
-            .bind(ciphertext.as_bytes())
-            .fetch_optional(&self.pool)
+            .bind(ciphertext.as_bytes());
+        let Some(audit) = audit else {
+            // A reporter's message: one statement, no transaction to open.
+            return add
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(StoreError::NotFound);
+        };
+        let mut tx = self.pool.begin().await?;
+        let id = add
+            .fetch_optional(&mut *tx)
             .await?
-            .ok_or(StoreError::NotFound)
+            .ok_or(StoreError::NotFound)?;
+        append_audit(&mut tx, &audit.clone().detail("item", id)).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     #[tracing::instrument(skip_all)]
@@ -331,19 +358,29 @@ impl Store for PostgresStore {
         by: &str,
         on: Date,
         message: Option<Ciphertext>,
+        audit: &AuditEvent,
     ) -> Result<()> {
-        let moved: Option<i64> = sqlx::query_scalar(MOVE_CASE)
+        let mut tx = self.pool.begin().await?;
+        // `Some(message id)` if the case moved.
+        let moved: Option<Option<i64>> = sqlx::query_scalar(MOVE_CASE)
             .bind(id)
             .bind(from)
             .bind(to)
             .bind(format_day(on)?)
             .bind(by)
             .bind(message.as_ref().map(Ciphertext::as_bytes))
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await?;
-        if moved.is_some() {
+        if let Some(message) = moved {
+            let audit = match message {
+                Some(item) => audit.clone().detail("message", item),
+                None => audit.clone(),
+            };
+            append_audit(&mut tx, &audit).await?;
+            tx.commit().await?;
             return Ok(());
         }
+        tx.rollback().await?;
         // Cases are never deleted: one that exists now existed during the move.
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE id = $1")
             .bind(id)
@@ -390,6 +427,76 @@ impl Store for PostgresStore {
         tx.commit().await?;
         rows.iter().map(event_from_row).collect()
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn append_audit(&self, event: &AuditEvent) -> Result<AuditEntry> {
+        let mut tx = self.pool.begin().await?;
+        let entry = append_audit(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(entry)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn audit_log(&self) -> Result<Vec<AuditEntry>> {
+        sqlx::query(
+            "SELECT seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS at, \
+                    actor, action, case_id, detail, prev_hash, hash \
+             FROM audit_log ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(audit_from_row)
+        .collect()
+    }
+}
+
+/// Appends an entry after the last one, in the caller's transaction (the action it records
+/// commits with it, or neither does). The table lock, held to the end of the transaction,
+/// makes appends from every instance take turns: the head read here is still the head at
+/// commit, so the chain never forks. It does not block readers, and it is taken last, after
+/// the action's own row locks, so two actions cannot wait for each other.
+async fn append_audit(conn: &mut PgConnection, event: &AuditEvent) -> Result<AuditEntry> {
+    sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE")
+        .execute(&mut *conn)
+        .await?;
+    let head: Option<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let head = match head {
+        Some((seq, hash)) => Some((seq, hash32(hash)?)),
+        None => None,
+    };
+    let entry = AuditEntry::next(head, event, OffsetDateTime::now_utc());
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, prev_hash, hash) \
+         VALUES ($1, $2::timestamptz, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(entry.seq)
+    .bind(format_instant(entry.at)?)
+    .bind(&entry.actor)
+    .bind(&entry.action)
+    .bind(entry.case)
+    .bind(&entry.detail)
+    .bind(entry.prev_hash.as_slice())
+    .bind(entry.hash.as_slice())
+    .execute(&mut *conn)
+    .await?;
+    Ok(entry)
+}
+
+fn audit_from_row(row: &PgRow) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        seq: row.try_get("seq")?,
+        at: parse_instant(row.try_get("at")?)?,
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        case: row.try_get("case_id")?,
+        detail: row.try_get("detail")?,
+        prev_hash: hash32(row.try_get("prev_hash")?)?,
+        hash: hash32(row.try_get("hash")?)?,
+    })
 }
 
 fn investigator_from_row(row: &PgRow) -> Result<Investigator> {

@@ -34,18 +34,19 @@ use sqlx::sqlite::{
     SqliteRow, SqliteSynchronous,
 };
 use sqlx::{Connection, QueryBuilder, Row, Sqlite};
-use time::Date;
+use time::{Date, OffsetDateTime};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::codec::{
-    StoredEnvelope, credential, envelope_holder, format_day, parse_day, parse_kind,
-    parse_optional_day, parse_recipient,
+    StoredEnvelope, credential, envelope_holder, format_day, format_instant, hash32, parse_day,
+    parse_instant, parse_kind, parse_optional_day, parse_recipient,
 };
 use super::{
     CaseSummary, Investigator, NewCase, ReporterLogin, Result, StageEvent, Store, StoreError,
     StoredCase, StoredItem,
 };
+use crate::audit::{AuditEntry, AuditEvent};
 
 /// The most jobs one transaction takes. Large enough that a burst shares a few fsyncs, small
 /// enough that one transaction never holds the writer for long.
@@ -74,6 +75,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "stage_messages",
         include_str!("../../migrations/sqlite/0003_stage_messages.sql"),
+    ),
+    (
+        4,
+        "audit",
+        include_str!("../../migrations/sqlite/0004_audit.sql"),
     ),
 ];
 
@@ -170,6 +176,7 @@ impl Store for SqliteStore {
         recipient: &Recipient,
         admin: bool,
         today: Date,
+        audit: &AuditEvent,
     ) -> Result<Investigator> {
         let new = Investigator {
             id: 0,
@@ -179,7 +186,8 @@ impl Store for SqliteStore {
             active: true,
             added_on: today,
         };
-        self.write(|reply| Job::AddInvestigator(Pending::new(new, reply)))
+        let audit = audit.clone();
+        self.write(|reply| Job::AddInvestigator(Pending::new((new, audit), reply)))
             .await
     }
 
@@ -196,8 +204,9 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn disable_investigator(&self, id: i64) -> Result<()> {
-        self.write(|reply| Job::DisableInvestigator(Pending::new(id, reply)))
+    async fn disable_investigator(&self, id: i64, audit: &AuditEvent) -> Result<()> {
+        let audit = audit.clone();
+        self.write(|reply| Job::DisableInvestigator(Pending::new((id, audit), reply)))
             .await
     }
 
@@ -287,12 +296,14 @@ impl Store for SqliteStore {
         kind: ItemKind,
         ciphertext: Ciphertext,
         on: Date,
+        audit: Option<&AuditEvent>,
     ) -> Result<i64> {
         let new = NewItem {
             case_id,
             kind,
             ciphertext,
             on,
+            audit: audit.cloned(),
         };
         self.write(|reply| Job::AddItem(Pending::new(new, reply)))
             .await
@@ -307,6 +318,7 @@ impl Store for SqliteStore {
         by: &str,
         on: Date,
         message: Option<Ciphertext>,
+        audit: &AuditEvent,
     ) -> Result<()> {
         let new = Move {
             id,
@@ -315,6 +327,7 @@ impl Store for SqliteStore {
             by: by.to_owned(),
             on,
             message,
+            audit: audit.clone(),
         };
         self.write(|reply| Job::MoveCase(Pending::new(new, reply)))
             .await
@@ -352,6 +365,26 @@ impl Store for SqliteStore {
         tx.commit().await?;
         rows.iter().map(event_from_row).collect()
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn append_audit(&self, event: &AuditEvent) -> Result<AuditEntry> {
+        let event = event.clone();
+        self.write(|reply| Job::AppendAudit(Pending::new(event, reply)))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn audit_log(&self) -> Result<Vec<AuditEntry>> {
+        sqlx::query(
+            "SELECT seq, at, actor, action, case_id, detail, prev_hash, hash \
+             FROM audit_log ORDER BY seq",
+        )
+        .fetch_all(&self.reads)
+        .await?
+        .iter()
+        .map(audit_from_row)
+        .collect()
+    }
 }
 
 /// A case's moves, oldest first.
@@ -378,6 +411,7 @@ struct Move {
     by: String,
     on: Date,
     message: Option<Ciphertext>,
+    audit: AuditEvent,
 }
 
 /// An item for the writer: see [`Store::add_item`].
@@ -387,6 +421,7 @@ struct NewItem {
     kind: ItemKind,
     ciphertext: Ciphertext,
     on: Date,
+    audit: Option<AuditEvent>,
 }
 
 /// A write waiting for the writer: what to do, and where the answer goes once the batch it
@@ -394,10 +429,11 @@ struct NewItem {
 #[derive(Debug)]
 enum Job {
     CreateCase(Pending<Box<NewCase>, i64>),
-    AddInvestigator(Pending<Investigator, Investigator>),
-    DisableInvestigator(Pending<i64, ()>),
+    AddInvestigator(Pending<(Investigator, AuditEvent), Investigator>),
+    DisableInvestigator(Pending<(i64, AuditEvent), ()>),
     MoveCase(Pending<Move, ()>),
     AddItem(Pending<NewItem, i64>),
+    AppendAudit(Pending<AuditEvent, AuditEntry>),
 }
 
 #[derive(Debug)]
@@ -447,11 +483,13 @@ impl Job {
                 Err(error) => job.record(Err(error.into())),
             },
             Job::AddInvestigator(job) => {
-                let outcome = insert_investigator(conn, &job.input).await;
+                let (new, audit) = &job.input;
+                let outcome = insert_investigator(conn, new, audit).await;
                 job.record(outcome)
             }
             Job::DisableInvestigator(job) => {
-                let outcome = disable_investigator(conn, job.input).await;
+                let (id, audit) = &job.input;
+                let outcome = disable_investigator(conn, *id, audit).await;
                 job.record(outcome)
             }
             Job::MoveCase(job) => {
@@ -460,6 +498,10 @@ impl Job {
             }
             Job::AddItem(job) => {
                 let outcome = add_item(conn, &job.input).await;
+                job.record(outcome)
+            }
+            Job::AppendAudit(job) => {
+                let outcome = append_audit(conn, &job.input).await;
                 job.record(outcome)
             }
         };
@@ -477,6 +519,7 @@ impl Job {
             Job::DisableInvestigator(job) => job.answer(batch),
             Job::MoveCase(job) => job.answer(batch),
             Job::AddItem(job) => job.answer(batch),
+            Job::AppendAudit(job) => job.answer(batch),
         }
     }
 }
@@ -709,6 +752,7 @@ async fn insert_rows(conn: &mut SqliteConnection, rows: &[CaseRow<'_>]) -> Resul
 async fn insert_investigator(
     conn: &mut SqliteConnection,
     new: &Investigator,
+    audit: &AuditEvent,
 ) -> Result<Investigator> {
     let done = sqlx::query(
         "INSERT INTO investigators (name, recipient, admin, active, added_on) \
@@ -723,13 +767,16 @@ async fn insert_investigator(
     if done.rows_affected() == 0 {
         return Err(StoreError::Duplicate);
     }
-    Ok(Investigator {
-        id: done.last_insert_rowid(),
-        ..new.clone()
-    })
+    let id = done.last_insert_rowid();
+    append_audit(conn, &audit.clone().detail("investigator", id)).await?;
+    Ok(Investigator { id, ..new.clone() })
 }
 
-async fn disable_investigator(conn: &mut SqliteConnection, id: i64) -> Result<()> {
+async fn disable_investigator(
+    conn: &mut SqliteConnection,
+    id: i64,
+    audit: &AuditEvent,
+) -> Result<()> {
     let done = sqlx::query("UPDATE investigators SET active = 0 WHERE id = ?")
         .bind(id)
         .execute(&mut *conn)
@@ -737,6 +784,7 @@ async fn disable_investigator(conn: &mut SqliteConnection, id: i64) -> Result<()
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
+    append_audit(conn, audit).await?;
     Ok(())
 }
 
@@ -763,9 +811,13 @@ async fn insert_item(
 
 async fn add_item(conn: &mut SqliteConnection, new: &NewItem) -> Result<i64> {
     let on = format_day(new.on)?;
-    insert_item(conn, new.case_id, new.kind, &new.ciphertext, &on)
+    let id = insert_item(conn, new.case_id, new.kind, &new.ciphertext, &on)
         .await?
-        .ok_or(StoreError::NotFound)
+        .ok_or(StoreError::NotFound)?;
+    if let Some(audit) = &new.audit {
+        append_audit(conn, &audit.clone().detail("item", id)).await?;
+    }
+    Ok(id)
 }
 
 /// The compare-and-set, the message and the event, under the job's savepoint: a failure
@@ -808,7 +860,42 @@ async fn move_case(conn: &mut SqliteConnection, new: &Move) -> Result<()> {
     .bind(message)
     .execute(&mut *conn)
     .await?;
+    let audit = match message {
+        Some(id) => new.audit.clone().detail("message", id),
+        None => new.audit.clone(),
+    };
+    append_audit(conn, &audit).await?;
     Ok(())
+}
+
+/// Appends an entry after the last one, inside the job's savepoint: if the job fails, its
+/// entry goes with it. The writer holds the write lock (`BEGIN IMMEDIATE`), so the head read
+/// here is still the head when the entry is written: appends never fork the chain.
+async fn append_audit(conn: &mut SqliteConnection, event: &AuditEvent) -> Result<AuditEntry> {
+    let head: Option<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let head = match head {
+        Some((seq, hash)) => Some((seq, hash32(hash)?)),
+        None => None,
+    };
+    let entry = AuditEntry::next(head, event, OffsetDateTime::now_utc());
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, case_id, detail, prev_hash, hash) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(entry.seq)
+    .bind(format_instant(entry.at)?)
+    .bind(&entry.actor)
+    .bind(&entry.action)
+    .bind(entry.case)
+    .bind(&entry.detail)
+    .bind(entry.prev_hash.as_slice())
+    .bind(entry.hash.as_slice())
+    .execute(&mut *conn)
+    .await?;
+    Ok(entry)
 }
 
 /// Refuses to run with commits that are not durable: WAL with `synchronous` FULL or EXTRA.
@@ -859,6 +946,19 @@ fn event_from_row(row: &SqliteRow) -> Result<StageEvent> {
         moved_on: parse_day(row.try_get("moved_on")?)?,
         moved_by: row.try_get("moved_by")?,
         message: row.try_get("message_id")?,
+    })
+}
+
+fn audit_from_row(row: &SqliteRow) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        seq: row.try_get("seq")?,
+        at: parse_instant(row.try_get("at")?)?,
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        case: row.try_get("case_id")?,
+        detail: row.try_get("detail")?,
+        prev_hash: hash32(row.try_get("prev_hash")?)?,
+        hash: hash32(row.try_get("hash")?)?,
     })
 }
 

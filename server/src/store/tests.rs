@@ -32,6 +32,7 @@ use tokio::task::JoinSet;
 use super::{
     CaseSummary, Investigator, NewCase, SqliteStore, StageEvent, Store, StoreError, StoredCase,
 };
+use crate::audit::{Action, AuditEvent};
 
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 const TODAY: Date = date!(2026 - 11 - 28);
@@ -72,6 +73,8 @@ on_both_backends!(
     unknown_stored_values_are_corrupt,
 );
 
+mod audit;
+
 async fn fresh_store_is_empty(backend: &Backend) {
     let store = backend.open().await;
     assert_eq!(store.case_ids().await.unwrap(), Vec::<i64>::new());
@@ -85,11 +88,17 @@ async fn investigators(backend: &Backend) {
     let store = backend.open().await;
     let (first_key, second_key) = (recipient(), recipient());
     let first = store
-        .add_investigator(HOSTILE, &first_key, true, TODAY)
+        .add_investigator(HOSTILE, &first_key, true, TODAY, &audited())
         .await
         .unwrap();
     let second = store
-        .add_investigator(UNICODE, &second_key, false, date!(2027 - 01 - 02))
+        .add_investigator(
+            UNICODE,
+            &second_key,
+            false,
+            date!(2027 - 01 - 02),
+            &audited(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -110,13 +119,19 @@ async fn investigators(backend: &Backend) {
     );
 
     let again = store
-        .add_investigator("someone else", &first_key, false, TODAY)
+        .add_investigator("someone else", &first_key, false, TODAY, &audited())
         .await;
     assert!(matches!(again, Err(StoreError::Duplicate)), "{again:?}");
     assert_eq!(store.investigators().await.unwrap().len(), 2);
 
-    store.disable_investigator(first.id).await.unwrap();
-    store.disable_investigator(first.id).await.unwrap();
+    store
+        .disable_investigator(first.id, &audited())
+        .await
+        .unwrap();
+    store
+        .disable_investigator(first.id, &audited())
+        .await
+        .unwrap();
     let listed = store.investigators().await.unwrap();
     assert_eq!(
         listed,
@@ -128,21 +143,25 @@ async fn investigators(backend: &Backend) {
             second.clone()
         ]
     );
-    let unknown = store.disable_investigator(second.id + 1000).await;
+    let unknown = store
+        .disable_investigator(second.id + 1000, &audited())
+        .await;
     assert!(matches!(unknown, Err(StoreError::NotFound)), "{unknown:?}");
     // A disabled investigator's key stays taken.
-    let again = store.add_investigator("x", &first_key, false, TODAY).await;
+    let again = store
+        .add_investigator("x", &first_key, false, TODAY, &audited())
+        .await;
     assert!(matches!(again, Err(StoreError::Duplicate)), "{again:?}");
 }
 
 async fn case_round_trip(backend: &Backend) {
     let store = backend.open().await;
     let first = store
-        .add_investigator("Ani", &recipient(), true, TODAY)
+        .add_investigator("Ani", &recipient(), true, TODAY, &audited())
         .await
         .unwrap();
     let second = store
-        .add_investigator(UNICODE, &recipient(), false, TODAY)
+        .add_investigator(UNICODE, &recipient(), false, TODAY, &audited())
         .await
         .unwrap();
     let case = new_case(&[second.id, first.id]);
@@ -187,7 +206,7 @@ async fn case_round_trip(backend: &Backend) {
 async fn duplicate_receipt(backend: &Backend) {
     let store = backend.open().await;
     let investigator = store
-        .add_investigator("Ani", &recipient(), true, TODAY)
+        .add_investigator("Ani", &recipient(), true, TODAY, &audited())
         .await
         .unwrap();
     let first = new_case(&[investigator.id]);
@@ -226,7 +245,7 @@ async fn duplicate_receipt(backend: &Backend) {
 async fn failing_case_leaves_the_others_alone(backend: &Backend) {
     let store = backend.open().await;
     let investigator = store
-        .add_investigator("Ani", &recipient(), true, TODAY)
+        .add_investigator("Ani", &recipient(), true, TODAY, &audited())
         .await
         .unwrap();
     let mut tasks = JoinSet::new();
@@ -258,12 +277,12 @@ async fn concurrent_cases(backend: &Backend) {
     let store = backend.open().await;
     let team = [
         store
-            .add_investigator("Ani", &recipient(), true, TODAY)
+            .add_investigator("Ani", &recipient(), true, TODAY, &audited())
             .await
             .unwrap()
             .id,
         store
-            .add_investigator("Budi", &recipient(), false, TODAY)
+            .add_investigator("Budi", &recipient(), false, TODAY, &audited())
             .await
             .unwrap()
             .id,
@@ -294,7 +313,7 @@ async fn concurrent_cases(backend: &Backend) {
 async fn survives_reopening(backend: &Backend) {
     let store = backend.open().await;
     let investigator = store
-        .add_investigator(HOSTILE, &recipient(), true, TODAY)
+        .add_investigator(HOSTILE, &recipient(), true, TODAY, &audited())
         .await
         .unwrap();
     let case = new_case(&[investigator.id]);
@@ -347,11 +366,34 @@ async fn schema_holds_only_what_is_promised(backend: &Backend) {
         "stage_events.moved_on",
         "stage_events.moved_by",
         "stage_events.message_id",
+        // The one time of day: investigators' and operators' own actions, never a reporter's
+        // (see migration 0004).
+        "audit_log.seq",
+        "audit_log.at",
+        "audit_log.actor",
+        "audit_log.action",
+        "audit_log.case_id",
+        "audit_log.detail",
+        "audit_log.prev_hash",
+        "audit_log.hash",
     ]
     .into_iter()
     .map(str::to_owned)
     .collect();
     assert_eq!(backend.columns().await, expected);
+    if let Backend::Postgres(database) = backend {
+        // And only that column can hold one (SQLite's CHECKs are tested below).
+        let mut conn = sqlx::PgConnection::connect(&database.url).await.unwrap();
+        let timed: Vec<String> = sqlx::query_scalar(
+            "SELECT (table_name || '.' || column_name)::text FROM information_schema.columns \
+             WHERE table_schema = 'public' AND table_name NOT LIKE '\\_sqlx%' \
+               AND (data_type LIKE 'time%' OR data_type LIKE 'interval%')",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(timed, ["audit_log.at"]);
+    }
 }
 
 fn event(stage: &str, moved_on: Date, moved_by: &str) -> StageEvent {
@@ -397,7 +439,7 @@ async fn moves_along_the_main_line(backend: &Backend) {
     let mut expected = Vec::new();
     for (from, to, by, on) in line {
         store
-            .move_case(first, from, to, by, on, None)
+            .move_case(first, from, to, by, on, None, &audited())
             .await
             .unwrap();
         expected.push(event(to, on, by));
@@ -407,7 +449,15 @@ async fn moves_along_the_main_line(backend: &Backend) {
         assert_eq!(case.history, expected);
     }
     store
-        .move_case(first, "tindakan-korektif", "selesai", "Ani", days[4], None)
+        .move_case(
+            first,
+            "tindakan-korektif",
+            "selesai",
+            "Ani",
+            days[4],
+            None,
+            &audited(),
+        )
         .await
         .unwrap();
     expected.push(event("selesai", days[4], "Ani"));
@@ -437,7 +487,15 @@ async fn moves_along_the_main_line(backend: &Backend) {
 
     // The second case's acknowledgement is its own first move.
     store
-        .move_case(second, "diterima", "dialihkan", "Budi", days[3], None)
+        .move_case(
+            second,
+            "diterima",
+            "dialihkan",
+            "Budi",
+            days[3],
+            None,
+            &audited(),
+        )
         .await
         .unwrap();
     let summaries = store.case_summaries().await.unwrap();
@@ -452,19 +510,43 @@ async fn move_is_compare_and_set(backend: &Backend) {
 
     // Not in the stage the caller saw: nothing changes, no event.
     let stale = store
-        .move_case(id, "pemeriksaan", "verifikasi", "Ani", TODAY, None)
+        .move_case(
+            id,
+            "pemeriksaan",
+            "verifikasi",
+            "Ani",
+            TODAY,
+            None,
+            &audited(),
+        )
         .await;
     assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
     assert_eq!(store.case(id).await.unwrap().stage, "diterima");
     assert_eq!(store.stage_history(id).await.unwrap(), vec![]);
 
     store
-        .move_case(id, "diterima", "pemeriksaan", "Ani", TODAY, None)
+        .move_case(
+            id,
+            "diterima",
+            "pemeriksaan",
+            "Ani",
+            TODAY,
+            None,
+            &audited(),
+        )
         .await
         .unwrap();
     // The same move again, as a second operator who read `diterima` before the first moved.
     let again = store
-        .move_case(id, "diterima", "pemeriksaan", "Budi", TODAY, None)
+        .move_case(
+            id,
+            "diterima",
+            "pemeriksaan",
+            "Budi",
+            TODAY,
+            None,
+            &audited(),
+        )
         .await;
     assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
     assert_eq!(
@@ -474,7 +556,15 @@ async fn move_is_compare_and_set(backend: &Backend) {
 
     for missing in [id + 1, 0, -1, i64::MAX] {
         let unknown = store
-            .move_case(missing, "diterima", "pemeriksaan", "Ani", TODAY, None)
+            .move_case(
+                missing,
+                "diterima",
+                "pemeriksaan",
+                "Ani",
+                TODAY,
+                None,
+                &audited(),
+            )
             .await;
         assert!(matches!(unknown, Err(StoreError::NotFound)), "{unknown:?}");
     }
@@ -497,7 +587,15 @@ async fn concurrent_moves_one_wins(backend: &Backend) {
         let message = (n % 2 == 1).then(|| Ciphertext::from_bytes(format!("m{n}").into_bytes()));
         tasks.spawn(async move {
             store
-                .move_case(id, "diterima", to, &format!("operator {n}"), TODAY, message)
+                .move_case(
+                    id,
+                    "diterima",
+                    to,
+                    &format!("operator {n}"),
+                    TODAY,
+                    message,
+                    &audited(),
+                )
                 .await
         });
     }
@@ -537,7 +635,13 @@ async fn items_are_added_to_their_case(backend: &Backend) {
 
     for missing in [second + 1, 0, -1, i64::MAX] {
         let refused = store
-            .add_item(missing, ItemKind::ReporterMessage, blob("lost"), TODAY)
+            .add_item(
+                missing,
+                ItemKind::ReporterMessage,
+                blob("lost"),
+                TODAY,
+                None,
+            )
             .await;
         assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
     }
@@ -545,15 +649,27 @@ async fn items_are_added_to_their_case(backend: &Backend) {
 
     let later = date!(2026 - 12 - 03);
     let question = store
-        .add_item(first, ItemKind::InvestigatorMessage, blob("q"), later)
+        .add_item(
+            first,
+            ItemKind::InvestigatorMessage,
+            blob("q"),
+            later,
+            Some(&audited()),
+        )
         .await
         .unwrap();
     let answer = store
-        .add_item(first, ItemKind::ReporterMessage, blob("a"), later)
+        .add_item(first, ItemKind::ReporterMessage, blob("a"), later, None)
         .await
         .unwrap();
     let elsewhere = store
-        .add_item(second, ItemKind::InvestigatorMessage, blob("x"), TODAY)
+        .add_item(
+            second,
+            ItemKind::InvestigatorMessage,
+            blob("x"),
+            TODAY,
+            Some(&audited()),
+        )
         .await
         .unwrap();
     assert!(question < answer && answer < elsewhere);
@@ -590,16 +706,38 @@ async fn moves_carry_their_message(backend: &Backend) {
     let store = backend.open().await;
     let id = store.create_case(new_case(&[])).await.unwrap();
     let question = store
-        .add_item(id, ItemKind::InvestigatorMessage, blob("q"), TODAY)
+        .add_item(
+            id,
+            ItemKind::InvestigatorMessage,
+            blob("q"),
+            TODAY,
+            Some(&audited()),
+        )
         .await
         .unwrap();
     let day = date!(2026 - 12 - 01);
     store
-        .move_case(id, "diterima", "pemeriksaan", "Ani", day, Some(blob("ack")))
+        .move_case(
+            id,
+            "diterima",
+            "pemeriksaan",
+            "Ani",
+            day,
+            Some(blob("ack")),
+            &audited(),
+        )
         .await
         .unwrap();
     store
-        .move_case(id, "pemeriksaan", "verifikasi", HOSTILE, day, None)
+        .move_case(
+            id,
+            "pemeriksaan",
+            "verifikasi",
+            HOSTILE,
+            day,
+            None,
+            &audited(),
+        )
         .await
         .unwrap();
     store
@@ -610,6 +748,7 @@ async fn moves_carry_their_message(backend: &Backend) {
             UNICODE,
             date!(2027 - 01 - 04),
             Some(blob("why")),
+            &audited(),
         )
         .await
         .unwrap();
@@ -662,13 +801,29 @@ async fn a_refused_move_writes_no_message(backend: &Backend) {
     let store = backend.open().await;
     let id = store.create_case(new_case(&[])).await.unwrap();
     store
-        .move_case(id, "diterima", "pemeriksaan", "Ani", TODAY, None)
+        .move_case(
+            id,
+            "diterima",
+            "pemeriksaan",
+            "Ani",
+            TODAY,
+            None,
+            &audited(),
+        )
         .await
         .unwrap();
 
     // A stale `from`: the compare-and-set fails, and neither message nor event is written.
     let stale = store
-        .move_case(id, "diterima", "dialihkan", "Budi", TODAY, Some(blob("m")))
+        .move_case(
+            id,
+            "diterima",
+            "dialihkan",
+            "Budi",
+            TODAY,
+            Some(blob("m")),
+            &audited(),
+        )
         .await;
     assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
     for missing in [id + 1, -1] {
@@ -680,6 +835,7 @@ async fn a_refused_move_writes_no_message(backend: &Backend) {
                 "Budi",
                 TODAY,
                 Some(blob("m")),
+                &audited(),
             )
             .await;
         assert!(matches!(unknown, Err(StoreError::NotFound)), "{unknown:?}");
@@ -786,6 +942,32 @@ async fn sqlite_refuses_a_time_of_day() {
     }
 }
 
+/// The audit log's time is UTC to the second, in one spelling; nothing finer, no offset.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_audit_time_is_to_the_second() {
+    let backend = Backend::sqlite();
+    drop(backend.open().await);
+    let mut conn = sqlx::SqliteConnection::connect(backend.url())
+        .await
+        .unwrap();
+    let insert = "INSERT INTO audit_log (seq, at, actor, action, detail, prev_hash, hash) \
+                  VALUES (1, ?, 'a', 'b', '{}', zeroblob(32), zeroblob(32))";
+    for at in [
+        "2026-11-28T10:15:00.5Z",
+        "2026-11-28T10:15:00+07:00",
+        "2026-11-28 10:15:00",
+        "2026-11-28",
+    ] {
+        let refused = sqlx::query(insert).bind(at).execute(&mut conn).await;
+        assert!(refused.is_err(), "{at}");
+    }
+    sqlx::query(insert)
+        .bind("2026-11-28T10:15:00Z")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+}
+
 /// Closing waits for queued writes, closes every connection (SQLite then folds the WAL into
 /// the database file and removes it), and a new store finds everything.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -881,7 +1063,13 @@ async fn bench(backend: &Backend, name: &str) {
     let mut team = Vec::new();
     for n in 0..3 {
         let investigator = store
-            .add_investigator(&format!("investigator {n}"), &recipient(), false, TODAY)
+            .add_investigator(
+                &format!("investigator {n}"),
+                &recipient(),
+                false,
+                TODAY,
+                &audited(),
+            )
             .await
             .unwrap();
         team.push(investigator.id);
@@ -1129,6 +1317,11 @@ fn with_database_replaces_only_the_database() {
 
 fn recipient() -> Recipient {
     Identity::generate().to_public()
+}
+
+/// An audit event for a store call whose entry the test does not look at.
+fn audited() -> AuditEvent {
+    AuditEvent::new("operator:test", Action::CaseExport)
 }
 
 fn sealed(to: &Recipient, content: &[u8]) -> Ciphertext {

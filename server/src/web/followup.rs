@@ -457,6 +457,7 @@ async fn api_message(
             ItemKind::ReporterMessage,
             sent.ciphertext,
             state.today(),
+            None,
         )
         .await
     {
@@ -553,7 +554,13 @@ impl AppState {
         match self
             .0
             .store
-            .add_item(case_id, ItemKind::ReporterMessage, sealed, self.today())
+            .add_item(
+                case_id,
+                ItemKind::ReporterMessage,
+                sealed,
+                self.today(),
+                None,
+            )
             .await
         {
             Ok(_) => {

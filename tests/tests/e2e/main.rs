@@ -8,6 +8,7 @@
     clippy::print_stdout
 )]
 
+mod audit;
 mod browser;
 mod no_js;
 mod support;

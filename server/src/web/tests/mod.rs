@@ -18,6 +18,7 @@ use sqlx::Connection;
 use tower::ServiceExt;
 
 use super::{AppState, Settings, router};
+use crate::audit::{Action, AuditEvent};
 use crate::followup::LoginLimits;
 use crate::store::{SqliteStore, Store};
 
@@ -67,6 +68,7 @@ async fn with_store_limits(
                 &r,
                 false,
                 time::macros::date!(2026 - 01 - 02),
+                &AuditEvent::new("operator:test", Action::InvestigatorAdd),
             )
             .await
             .unwrap();
