@@ -16,8 +16,9 @@
 //!   registered at the time, and the reporter;
 //! - [`reporter`] — the reporter's receipt code and passphrase, and the Argon2id/HKDF
 //!   derivation of their auth token and X25519 identity;
-//! - [`message`] — what both sides write afterwards, and the reply file an investigator
-//!   makes offline;
+//! - [`message`] — what both sides write afterwards, and the reply and internal-note files an
+//!   investigator makes offline;
+//! - [`grant`] — the grant file: a case's keys sealed offline to one more investigator;
 //! - [`ciphertext`] — the only byte type the server stores, with the structural checks the
 //!   server runs on ciphertext that arrives from a browser.
 //!
@@ -30,6 +31,7 @@
 pub mod bundle;
 pub mod ciphertext;
 pub mod envelope;
+pub mod grant;
 pub mod item;
 pub mod keys;
 pub mod message;
@@ -43,8 +45,9 @@ mod wasm;
 
 pub use ciphertext::{Ciphertext, Plaintext};
 pub use envelope::{Envelope, Holder};
+pub use grant::Grant;
 pub use keys::{CaseKeys, Recipient};
-pub use message::{Message, Reply};
+pub use message::{Message, Note, Reply};
 pub use report::Report;
 pub use reporter::{KdfParams, Passphrase, ReceiptCode, ReporterCredential, ReporterKey};
 pub use submission::{SealedCase, Submission};
