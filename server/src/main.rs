@@ -58,7 +58,7 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// List cases and move them through the workflow.
+    /// List cases, add replies, notes and grants, and move cases through the workflow.
     #[command(subcommand)]
     Case(CaseCommand),
     /// Configuration helpers.
@@ -81,6 +81,22 @@ enum CaseCommand {
         id: i64,
         /// The reply file.
         reply: PathBuf,
+    },
+    /// Add an internal note written offline with `kentongan-keytool note` to a case
+    /// (investigators only; the reporter never sees it).
+    Note {
+        /// The case number.
+        id: i64,
+        /// The note file.
+        note: PathBuf,
+    },
+    /// Give a registered investigator access to a case, from a grant file made with
+    /// `kentongan-keytool grant` by someone who can already open it.
+    Grant {
+        /// The case number.
+        id: i64,
+        /// The grant file.
+        grant: PathBuf,
     },
     /// Move a case to another stage of the workflow, optionally with a message to the
     /// reporter (required for tidak-dapat-ditindaklanjuti and dialihkan).
@@ -268,6 +284,19 @@ async fn case(command: CaseCommand, store: &dyn Store, config: &Config) -> anyho
             let parsed = casework::read_reply(&reply)?;
             casework::import_reply(store, id, &parsed, today).await?;
             println!("reply added to case {id}");
+        }
+        CaseCommand::Note { id, note } => {
+            let parsed = casework::read_note(&note)?;
+            casework::import_note(store, id, &parsed, today).await?;
+            println!("internal note added to case {id} (investigators only)");
+        }
+        CaseCommand::Grant { id, grant } => {
+            let parsed = casework::read_grant(&grant)?;
+            let investigator = casework::import_grant(store, id, &parsed).await?;
+            println!(
+                "investigator {investigator} (key fingerprint {}) can now open case {id}",
+                parsed.investigator.fingerprint()
+            );
         }
         CaseCommand::Move { id, to, reply, by } => {
             // Everything that needs no database first: the stage, the name, the file.

@@ -179,6 +179,19 @@ pub trait Store: Send + Sync + 'static {
     /// The moves of a case, oldest first; empty for a case never moved (still `diterima`).
     /// `NotFound` if there is no such case.
     async fn stage_history(&self, id: i64) -> Result<Vec<StageEvent>>;
+
+    // Granting access (offline grant files, later the browser workspace).
+    /// Adds an investigator's key envelope to a case: access to an old case, with no content
+    /// re-encrypted. `NotFound` if there is no such case or investigator; `Duplicate` if that
+    /// investigator already holds an envelope for the case (nothing is replaced). Durable on
+    /// return. Whether the investigator is active, and the envelope's shape, are the caller's
+    /// business.
+    async fn add_envelope(
+        &self,
+        case_id: i64,
+        investigator_id: i64,
+        ciphertext: Ciphertext,
+    ) -> Result<()>;
 }
 
 /// Opens the store a database URL names: `sqlite:…` or `postgres://…`, runs its migrations.
