@@ -9,5 +9,6 @@
 )]
 
 mod browser;
+mod grant;
 mod no_js;
 mod support;
