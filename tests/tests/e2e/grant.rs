@@ -98,7 +98,11 @@ async fn story(server: Server, ani: InvestigatorKey, dump: impl Fn(&Server) -> V
     assert!(out.status.success(), "keytool grant: {}", stderr(&out));
     let out = server.kentongan(&["case", "grant", "1", grant.to_str().unwrap()]);
     assert!(out.status.success(), "case grant: {}", stderr(&out));
-    assert!(stdout(&out).contains("can now open case 1"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("can now open case 1"),
+        "{}",
+        stdout(&out)
+    );
     let again = server.kentongan(&["case", "grant", "1", grant.to_str().unwrap()]);
     assert!(
         stderr(&again).contains("can already open case 1; nothing to grant"),
