@@ -72,15 +72,19 @@ pub enum ItemKind {
     InvestigatorMessage,
     /// The message to the reporter that came with a stage move ([`crate::Message`]).
     StageMessage,
+    /// An investigators' internal note ([`crate::Message`] sealed to the *notes* key, which
+    /// the reporter never holds): never sent to the reporter.
+    Note,
 }
 
 impl ItemKind {
     /// Every kind.
-    pub const ALL: [ItemKind; 4] = [
+    pub const ALL: [ItemKind; 5] = [
         ItemKind::Report,
         ItemKind::ReporterMessage,
         ItemKind::InvestigatorMessage,
         ItemKind::StageMessage,
+        ItemKind::Note,
     ];
 
     /// The stable name, as stored and serialised.
@@ -90,6 +94,7 @@ impl ItemKind {
             ItemKind::ReporterMessage => "reporter-message",
             ItemKind::InvestigatorMessage => "investigator-message",
             ItemKind::StageMessage => "stage-message",
+            ItemKind::Note => "note",
         }
     }
 
@@ -98,14 +103,17 @@ impl ItemKind {
         Self::ALL.into_iter().find(|k| k.slug() == slug)
     }
 
-    /// Whether the reporter may be sent items of this kind. Everything so far is encrypted to
-    /// the case key, which the reporter holds; internal notes (notes key) will not be.
+    /// Whether the reporter may be sent items of this kind: those encrypted to the case key,
+    /// which the reporter holds. A note is encrypted to the notes key, so the reporter could
+    /// not open one anyway; it is still never sent, so that not even its existence, size or
+    /// day reaches the follow-up page.
     pub fn for_reporter(self) -> bool {
         match self {
             ItemKind::Report
             | ItemKind::ReporterMessage
             | ItemKind::InvestigatorMessage
             | ItemKind::StageMessage => true,
+            ItemKind::Note => false,
         }
     }
 }
@@ -136,6 +144,16 @@ mod tests {
                 format!("\"{}\"", kind.slug())
             );
         }
-        assert_eq!(ItemKind::from_slug("note"), None);
+        assert_eq!(ItemKind::from_slug("internal-note"), None);
+        assert_eq!(ItemKind::from_slug("Note"), None);
+    }
+
+    #[test]
+    fn only_notes_are_kept_from_the_reporter() {
+        let hidden: Vec<ItemKind> = ItemKind::ALL
+            .into_iter()
+            .filter(|k| !k.for_reporter())
+            .collect();
+        assert_eq!(hidden, [ItemKind::Note]);
     }
 }

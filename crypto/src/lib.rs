@@ -16,8 +16,9 @@
 //!   registered at the time, and the reporter;
 //! - [`reporter`] — the reporter's receipt code and passphrase, and the Argon2id/HKDF
 //!   derivation of their auth token and X25519 identity;
-//! - [`message`] — what both sides write afterwards, and the reply file an investigator
-//!   makes offline;
+//! - [`message`] — what both sides write afterwards, and the reply and internal-note files an
+//!   investigator makes (offline, or in the browser workspace);
+//! - [`grant`] — the grant file: a case's keys sealed to one more investigator;
 //! - [`key_file`] and [`challenge`] — an investigator's passphrase-protected key file, and
 //!   the login that proves its holder without any password on the server;
 //! - [`ciphertext`] — the only byte type the server stores, with the structural checks the
@@ -33,6 +34,7 @@ pub mod bundle;
 pub mod challenge;
 pub mod ciphertext;
 pub mod envelope;
+pub mod grant;
 pub mod item;
 pub mod key_file;
 pub mod keys;
@@ -47,8 +49,9 @@ mod wasm;
 
 pub use ciphertext::{Ciphertext, Plaintext};
 pub use envelope::{Envelope, Holder};
+pub use grant::Grant;
 pub use keys::{CaseKeys, Recipient};
-pub use message::{Message, Reply};
+pub use message::{Message, Note, Reply};
 pub use report::Report;
 pub use reporter::{KdfParams, Passphrase, ReceiptCode, ReporterCredential, ReporterKey};
 pub use submission::{SealedCase, Submission};

@@ -10,7 +10,17 @@
 //! secret is involved; the server checks the file names the case it is imported into (a reply
 //! for another case is refused with a clear message, not stored where nobody could read it)
 //! and that the ciphertext arrived whole.
+//!
+//! An internal [`Note`] is the same message sealed to the case's *notes* key instead, in a
+//! sibling file format (`kentongan-note/1`) that shares all of the reply file's code. A
+//! sibling format rather than a `kind` field in a `kentongan-reply/2`: reply files stay
+//! exactly what they were (every reply file ever written, and every server that reads them,
+//! is unaffected), and which of the two a file is shows in its first field, so the server can
+//! tell an operator who passes a note to `case reply` what the file is instead of guessing.
+//! The field naming the key differs too (`case_recipient` against `notes_recipient`), so a
+//! file edited from one format into the other does not parse.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -126,15 +136,15 @@ pub struct Reply {
     pub ciphertext: Ciphertext,
 }
 
-/// Why a reply file cannot be imported.
+/// Why a reply file (or a [`Note`] file: the two share their checks) cannot be imported.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ReplyError {
     /// Not JSON of the expected shape.
-    #[error("this is not a Kentongan reply file")]
+    #[error("this is not a Kentongan reply or note file")]
     NotReply,
-    /// A format this version does not know.
-    #[error("reply format {0:?} is not supported (expected {REPLY_FORMAT:?})")]
+    /// Another format than the one expected (another version, or the other of the two).
+    #[error("file format {0:?} is not the one expected here")]
     Format(String),
     /// The ciphertext does not match its checksum: the file was damaged or edited.
     #[error("the reply file is damaged: its ciphertext does not match its checksum")]
@@ -171,42 +181,142 @@ impl Reply {
 
     /// Parses a reply file and checks everything that needs no key: format, checksum, shape.
     pub fn parse(bytes: &[u8]) -> Result<Self, ReplyError> {
-        #[derive(Deserialize)]
-        struct Format {
-            format: String,
-        }
-        let Format { format } = serde_json::from_slice(bytes).map_err(|_| ReplyError::NotReply)?;
-        if format != REPLY_FORMAT {
-            return Err(ReplyError::Format(format));
-        }
-        let reply: Reply = serde_json::from_slice(bytes).map_err(|_| ReplyError::NotReply)?;
-        if reply.sha256 != sha256_hex(reply.ciphertext.as_bytes()) {
-            return Err(ReplyError::Checksum);
-        }
-        Message::check_sealed(&reply.ciphertext).map_err(ReplyError::Shape)?;
+        let reply: Reply = parse_format(bytes, REPLY_FORMAT).map_err(file_error)?;
+        check_sealed_file(&reply.sha256, &reply.ciphertext)?;
         Ok(reply)
     }
 
     /// Checks the reply was made for case `case`, whose key is `case_recipient`.
     pub fn check_for(&self, case: i64, case_recipient: &Recipient) -> Result<(), ReplyError> {
-        if self.case != case || &self.case_recipient != case_recipient {
-            return Err(ReplyError::WrongCase {
-                made_for: self.case,
-                case,
-            });
-        }
-        Ok(())
+        check_case(self.case, &self.case_recipient, case, case_recipient)
     }
 
     /// The file's bytes (pretty JSON, newline-terminated).
     pub fn to_json(&self) -> String {
-        let mut json = serde_json::to_string_pretty(self).unwrap_or_default();
-        json.push('\n');
-        json
+        to_json(self)
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+/// The `format` value of note files this version writes and reads.
+pub const NOTE_FORMAT: &str = "kentongan-note/1";
+
+/// A note file: an internal note an investigator encrypted offline to the case's notes key,
+/// for the server to import into the case it was made for. JSON; carries no secret. The
+/// reporter never holds the notes key, and the server never sends a note to the reporter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    /// Always [`NOTE_FORMAT`].
+    pub format: String,
+    /// The case number it was made for.
+    pub case: i64,
+    /// That case's notes key, which the message is encrypted to.
+    pub notes_recipient: Recipient,
+    /// SHA-256 of the ciphertext, lower-case hex (a checksum, as in [`Reply`]).
+    pub sha256: String,
+    /// The note, encrypted to `notes_recipient`.
+    pub ciphertext: Ciphertext,
+}
+
+impl Note {
+    /// Encrypts `message` to a case's notes key and wraps it in a note file for that case.
+    pub fn seal(
+        case: i64,
+        notes_recipient: &Recipient,
+        message: &Message,
+    ) -> Result<Self, EncryptError> {
+        let ciphertext = message.seal(notes_recipient)?;
+        Ok(Note {
+            format: NOTE_FORMAT.to_owned(),
+            case,
+            notes_recipient: notes_recipient.clone(),
+            sha256: sha256_hex(ciphertext.as_bytes()),
+            ciphertext,
+        })
+    }
+
+    /// Parses a note file and checks everything that needs no key: format, checksum, shape.
+    pub fn parse(bytes: &[u8]) -> Result<Self, ReplyError> {
+        let note: Note = parse_format(bytes, NOTE_FORMAT).map_err(file_error)?;
+        check_sealed_file(&note.sha256, &note.ciphertext)?;
+        Ok(note)
+    }
+
+    /// Checks the note was made for case `case`, whose notes key is `notes_recipient`.
+    pub fn check_for(&self, case: i64, notes_recipient: &Recipient) -> Result<(), ReplyError> {
+        check_case(self.case, &self.notes_recipient, case, notes_recipient)
+    }
+
+    /// The file's bytes (pretty JSON, newline-terminated).
+    pub fn to_json(&self) -> String {
+        to_json(self)
+    }
+}
+
+/// Why [`parse_format`] refused a file: not JSON of the shape, or another format.
+#[derive(Debug)]
+pub(crate) enum FormatError {
+    /// Not JSON, or not the fields of the format it claims.
+    Shape,
+    /// Its `format` is another than expected (the value, as found).
+    Other(String),
+}
+
+fn file_error(error: FormatError) -> ReplyError {
+    match error {
+        FormatError::Shape => ReplyError::NotReply,
+        FormatError::Other(format) => ReplyError::Format(format),
+    }
+}
+
+/// Parses a JSON file whose `format` must be `expected`. The format is read first, on its
+/// own, so a file of another format (or another version) is named as such rather than
+/// refused as malformed.
+pub(crate) fn parse_format<T: DeserializeOwned>(
+    bytes: &[u8],
+    expected: &str,
+) -> Result<T, FormatError> {
+    #[derive(Deserialize)]
+    struct Format {
+        format: String,
+    }
+    let Format { format } = serde_json::from_slice(bytes).map_err(|_| FormatError::Shape)?;
+    if format != expected {
+        return Err(FormatError::Other(format));
+    }
+    serde_json::from_slice(bytes).map_err(|_| FormatError::Shape)
+}
+
+/// The checks a message file's ciphertext gets without any key: checksum, then shape.
+fn check_sealed_file(sha256: &str, ciphertext: &Ciphertext) -> Result<(), ReplyError> {
+    if sha256 != sha256_hex(ciphertext.as_bytes()) {
+        return Err(ReplyError::Checksum);
+    }
+    Message::check_sealed(ciphertext).map_err(ReplyError::Shape)
+}
+
+fn check_case(
+    made_for: i64,
+    sealed_to: &Recipient,
+    case: i64,
+    expected: &Recipient,
+) -> Result<(), ReplyError> {
+    if made_for != case || sealed_to != expected {
+        return Err(ReplyError::WrongCase { made_for, case });
+    }
+    Ok(())
+}
+
+/// Pretty JSON, newline-terminated. Serialising these structs (strings, numbers and
+/// ciphertext as base64) cannot fail.
+pub(crate) fn to_json<T: Serialize>(file: &T) -> String {
+    let mut json = serde_json::to_string_pretty(file).unwrap_or_default();
+    json.push('\n');
+    json
+}
+
+/// SHA-256, lower-case hex: the checksum of the offline files.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -341,5 +451,108 @@ mod tests {
             Reply::parse(damaged.to_json().as_bytes()).unwrap_err(),
             ReplyError::Shape(_)
         ));
+    }
+
+    /// A reply file as `kentongan-keytool reply` of the first version wrote it: still read.
+    #[test]
+    fn reply_files_of_the_first_version_still_parse() {
+        let (keys, reply) = reply();
+        let old = format!(
+            "{{\n  \"format\": \"kentongan-reply/1\",\n  \"case\": 12,\n  \
+             \"case_recipient\": \"{}\",\n  \"sha256\": \"{}\",\n  \"ciphertext\": {}\n}}\n",
+            keys.case.to_public(),
+            reply.sha256,
+            serde_json::to_string(&reply.ciphertext).unwrap()
+        );
+        assert_eq!(old, reply.to_json());
+        assert_eq!(Reply::parse(old.as_bytes()).unwrap(), reply);
+    }
+
+    fn note() -> (CaseKeys, Note) {
+        let keys = CaseKeys::generate();
+        let note = Note::seal(
+            12,
+            &keys.notes.as_ref().unwrap().to_public(),
+            &Message::new("Saksi: Pak \" ' & < >").unwrap(),
+        )
+        .unwrap();
+        (keys, note)
+    }
+
+    #[test]
+    fn a_note_file_roundtrips_and_opens_only_with_the_notes_key() {
+        let (keys, note) = note();
+        let json = note.to_json();
+        assert!(json.contains("\"format\": \"kentongan-note/1\""), "{json}");
+        let parsed = Note::parse(json.as_bytes()).unwrap();
+        assert_eq!(parsed, note);
+        let notes = keys.notes.as_ref().unwrap();
+        assert!(parsed.check_for(12, &notes.to_public()).is_ok());
+        assert_eq!(
+            Message::open(&parsed.ciphertext, notes).unwrap().text,
+            "Saksi: Pak \" ' & < >"
+        );
+        assert_eq!(
+            Message::open(&parsed.ciphertext, &keys.case).unwrap_err(),
+            OpenError::Decrypt(DecryptError)
+        );
+        // Checked against the case key (a note passed off as a reply): the wrong key.
+        assert!(parsed.check_for(12, &keys.case.to_public()).is_err());
+        assert_eq!(
+            parsed.check_for(13, &notes.to_public()).unwrap_err(),
+            ReplyError::WrongCase {
+                made_for: 12,
+                case: 13
+            }
+        );
+    }
+
+    #[test]
+    fn note_and_reply_files_are_not_taken_for_each_other() {
+        let (_, note) = note();
+        let (_, reply) = reply();
+        assert_eq!(
+            Reply::parse(note.to_json().as_bytes()).unwrap_err(),
+            ReplyError::Format(NOTE_FORMAT.into())
+        );
+        assert_eq!(
+            Note::parse(reply.to_json().as_bytes()).unwrap_err(),
+            ReplyError::Format(REPLY_FORMAT.into())
+        );
+        // Only the format edited: the other format's fields do not parse.
+        let mut relabelled: serde_json::Value = serde_json::from_str(&reply.to_json()).unwrap();
+        relabelled["format"] = NOTE_FORMAT.into();
+        assert_eq!(
+            Note::parse(relabelled.to_string().as_bytes()).unwrap_err(),
+            ReplyError::NotReply
+        );
+    }
+
+    #[test]
+    fn damaged_note_files_are_refused() {
+        let (_, note) = note();
+        let mut extra: serde_json::Value = serde_json::from_str(&note.to_json()).unwrap();
+        extra["case_recipient"] = note.notes_recipient.to_string().into();
+        assert_eq!(
+            Note::parse(extra.to_string().as_bytes()).unwrap_err(),
+            ReplyError::NotReply
+        );
+        let mut tampered = note.clone();
+        let mut bytes = note.ciphertext.as_bytes().to_vec();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 1;
+        tampered.ciphertext = Ciphertext::from_bytes(bytes);
+        assert_eq!(
+            Note::parse(tampered.to_json().as_bytes()).unwrap_err(),
+            ReplyError::Checksum
+        );
+        for junk in [
+            &b""[..],
+            b"\" ' & < >",
+            b"{}",
+            b"{\"format\":\"kentongan-note/1\"}",
+        ] {
+            assert_eq!(Note::parse(junk).unwrap_err(), ReplyError::NotReply);
+        }
     }
 }

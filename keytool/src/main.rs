@@ -14,6 +14,7 @@
     )
 )]
 
+mod grant;
 mod identity_file;
 mod open;
 mod output;
@@ -88,6 +89,36 @@ enum Command {
         #[arg(long, short)]
         out: PathBuf,
     },
+    /// Encrypt an internal note for a case (investigators only, never the reporter), into a
+    /// file for `kentongan case note`. Needs the case's bundle, not your key.
+    Note {
+        /// The case's bundle, exported by `kentongan export`.
+        bundle: PathBuf,
+        /// The note, as UTF-8 text; `-` reads it from standard input.
+        #[arg(long, value_name = "FILE")]
+        message_file: PathBuf,
+        /// The note file to write (it must not exist yet).
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Give another registered investigator access to a case: open your envelope with your
+    /// key and seal the case's keys to theirs, into a file for `kentongan case grant`.
+    Grant {
+        /// The case's bundle, exported by `kentongan export`.
+        bundle: PathBuf,
+        /// Your key file.
+        #[arg(long, short)]
+        identity: PathBuf,
+        /// Read the passphrase from the first line of this file instead of the terminal.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+        /// The other investigator's public key (age1…), as registered on the server.
+        #[arg(long, value_name = "AGE1_KEY")]
+        to: String,
+        /// The grant file to write (it must not exist yet).
+        #[arg(long, short)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -128,6 +159,18 @@ fn run(command: Command) -> Result<()> {
             message_file,
             out,
         } => reply(&bundle, &message_file, &out),
+        Command::Note {
+            bundle,
+            message_file,
+            out,
+        } => note(&bundle, &message_file, &out),
+        Command::Grant {
+            bundle,
+            identity,
+            passphrase_file,
+            to,
+            out,
+        } => grant(&bundle, &identity, passphrase_file.as_deref(), &to, &out),
     }
 }
 
@@ -230,7 +273,7 @@ fn open(
 }
 
 fn reply(bundle: &Path, message_file: &Path, out: &Path) -> Result<()> {
-    let written = reply::write_reply(bundle, message_file, out)?;
+    let written = reply::write_message_file(reply::Kind::Reply, bundle, message_file, out)?;
     let case = written.case;
     let file = shell_word(&out.display().to_string());
     print_line(&format!(
@@ -240,6 +283,40 @@ fn reply(bundle: &Path, message_file: &Path, out: &Path) -> Result<()> {
          kentongan case move {case} --to STAGE --reply {file}",
         out.display(),
         written.chars,
+    ))
+}
+
+fn note(bundle: &Path, message_file: &Path, out: &Path) -> Result<()> {
+    let written = reply::write_message_file(reply::Kind::Note, bundle, message_file, out)?;
+    let case = written.case;
+    let file = shell_word(&out.display().to_string());
+    print_line(&format!(
+        "Wrote {}: an internal note for case {case} ({} characters), encrypted to the case's \
+         notes key (investigators only; the reporter never sees it).\n\
+         On the server, add it to the case:\n  \
+         kentongan case note {case} {file}",
+        out.display(),
+        written.chars,
+    ))
+}
+
+fn grant(
+    bundle: &Path,
+    key: &Path,
+    passphrase_file: Option<&Path>,
+    to: &str,
+    out: &Path,
+) -> Result<()> {
+    let granted = grant::write_grant(bundle, key, passphrase_file, to, out)?;
+    let case = granted.case;
+    let file = shell_word(&out.display().to_string());
+    print_line(&format!(
+        "Wrote {}: access to case {case} for the key {} (fingerprint {}).\n\
+         On the server, add it to the case:\n  \
+         kentongan case grant {case} {file}",
+        out.display(),
+        granted.to,
+        granted.to.fingerprint(),
     ))
 }
 

@@ -49,7 +49,8 @@ pub struct OpenedItem {
 pub enum Content {
     /// What the reporter wrote in the form.
     Report(Box<Report>),
-    /// A message: the reporter's, the investigators', or the one with a stage move.
+    /// A message: the reporter's, the investigators', the one with a stage move, or an
+    /// internal note.
     Message(Message),
     /// It did not open.
     Unreadable(Unreadable),
@@ -195,19 +196,28 @@ fn open_item(item: &Item, keys: &CaseKeys) -> Content {
         }
         // Messages are encrypted to the case key, which the reporter holds too.
         ItemKind::ReporterMessage | ItemKind::InvestigatorMessage | ItemKind::StageMessage => {
-            match Message::open(&item.ciphertext, &keys.case) {
-                Ok(message) => Content::Message(message),
-                Err(OpenError::NotMessage) => Content::Unreadable(Unreadable::NotMessage),
-                Err(_) => Content::Unreadable(Unreadable::DoesNotDecrypt),
-            }
+            message(Message::open(&item.ciphertext, &keys.case))
         }
+        // Notes only to the notes key, which only investigators' envelopes hold.
+        ItemKind::Note => match &keys.notes {
+            Some(notes) => message(Message::open(&item.ciphertext, notes)),
+            None => Content::Unreadable(Unreadable::DoesNotDecrypt),
+        },
+    }
+}
+
+fn message(opened: Result<Message, OpenError>) -> Content {
+    match opened {
+        Ok(message) => Content::Message(message),
+        Err(OpenError::NotMessage) => Content::Unreadable(Unreadable::NotMessage),
+        Err(_) => Content::Unreadable(Unreadable::DoesNotDecrypt),
     }
 }
 
 /// The case keys from this identity's envelope. Envelopes labelled with this identity's
 /// public key are tried first; then every other investigator envelope, in case the label is
 /// spelled differently or the bundle was assembled by hand.
-fn open_keys(bundle: &Bundle, identity: &Identity) -> Result<CaseKeys> {
+pub fn open_keys(bundle: &Bundle, identity: &Identity) -> Result<CaseKeys> {
     let me = identity.to_public();
     let is_mine = |holder: &Holder| match holder {
         Holder::Investigator(key) => key.parse::<Recipient>().is_ok_and(|r| r == me),
@@ -463,6 +473,36 @@ pub(crate) mod tests {
         bundle.items[0].ciphertext = Ciphertext::from_bytes(bytes);
         let case = open_case(&bundle, &alice).unwrap();
         assert_eq!(case.unreadable(), [1, 2, 4]);
+    }
+
+    /// [`bundle_with_conversation`] with an internal note (item 5) sealed to the notes key.
+    pub(crate) fn bundle_with_note(report: &Report, team: &[Recipient], text: &str) -> Bundle {
+        let mut bundle = bundle_with_conversation(report, team);
+        let notes = bundle.case.notes_recipient.clone();
+        bundle.items.push(Item {
+            id: 5,
+            kind: ItemKind::Note,
+            created_on: "2026-12-02".into(),
+            ciphertext: Message::new(text).unwrap().seal(&notes).unwrap(),
+        });
+        bundle
+    }
+
+    #[test]
+    fn notes_open_with_the_notes_key_and_not_as_messages() {
+        let alice = Identity::generate();
+        let mut bundle = bundle_with_note(&hostile_report(), &[alice.to_public()], "Saksi: Pak B");
+        let case = open_case(&bundle, &alice).unwrap();
+        assert_eq!(case.item(5).unwrap().kind, ItemKind::Note);
+        assert_eq!(text_of(&case, 5), Some("Saksi: Pak B"));
+        assert!(case.unreadable().is_empty());
+
+        // A note relabelled as a message is not read with the case key; a message labelled as
+        // a note is not read with the notes key.
+        bundle.items[4].kind = ItemKind::InvestigatorMessage;
+        bundle.items[1].kind = ItemKind::Note;
+        let case = open_case(&bundle, &alice).unwrap();
+        assert_eq!(case.unreadable(), [2, 5]);
     }
 
     #[test]

@@ -28,6 +28,11 @@ pub const CASE_JSON_FORMAT: &str = "kentongan-opened-case/1";
 const CONFIDENTIAL: &str =
     "RAHASIA (CONFIDENTIAL): simpan dan musnahkan dengan aman (store and destroy securely).";
 
+/// How an internal note is marked in the conversation: it must not be mistaken for something
+/// the reporter was told.
+const NOTE_LABEL: &str = "*** Catatan internal (tidak terlihat oleh pelapor) / \
+                          internal note (not visible to the reporter) ***";
+
 /// `report.txt`: every report of the case with Indonesian labels and English in parentheses.
 pub fn report_txt(case: &OpenedCase) -> Zeroizing<String> {
     render_exactly(|out| {
@@ -48,8 +53,8 @@ pub fn report_txt(case: &OpenedCase) -> Zeroizing<String> {
 }
 
 /// `conversation.txt`: the case number and stage, the stage history with the message that
-/// came with each move, the report, then every message in item order, marked by who wrote
-/// it. Also what `open` prints.
+/// came with each move, the report, then every message and internal note in item order,
+/// marked by who wrote it (notes marked as internal). Also what `open` prints.
 pub fn conversation_txt(case: &OpenedCase) -> Zeroizing<String> {
     render_exactly(|out| {
         writeln!(
@@ -191,6 +196,7 @@ fn conversation_entry(
                 put(out, &stage_name(&change.stage))?;
             }
         }
+        ItemKind::Note => out.write_str(NOTE_LABEL)?,
         ItemKind::Report => out.write_str("Laporan (report)")?,
     }
     writeln!(out, ", item {}:", item.id)?;
@@ -565,6 +571,34 @@ mod tests {
             ],
         );
         assert!(!text.contains("jam 9"));
+    }
+
+    #[test]
+    fn notes_are_marked_as_internal_in_the_conversation_and_case_json() {
+        let alice = Identity::generate();
+        let bundle = crate::open::tests::bundle_with_note(
+            &hostile_report(),
+            &[alice.to_public()],
+            "Saksi: Pak B \u{1b}[31m",
+        );
+        let opened = open_case(&bundle, &alice).unwrap();
+        let text = conversation_txt(&opened);
+        assert_contains_all(
+            &text,
+            &[
+                "\n\n[2026-12-02] *** Catatan internal (tidak terlihat oleh pelapor) / internal \
+                 note (not visible to the reporter) ***, item 5:\n    Saksi: Pak B \\u{1b}[31m\n",
+            ],
+        );
+        // Only the note is marked so.
+        assert_eq!(text.matches("Catatan internal").count(), 1);
+        let json = case_json(&opened).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(value["items"][4]["kind"], "note");
+        assert_eq!(
+            value["items"][4]["message"]["text"],
+            "Saksi: Pak B \u{1b}[31m"
+        );
     }
 
     #[test]

@@ -1,34 +1,60 @@
-//! Writing a reply offline: a message encrypted to a case's key, in a file the operator
-//! imports with `kentongan case reply` or `kentongan case move --reply`.
+//! Writing a reply or an internal note offline: a message encrypted to one of a case's keys,
+//! in a file the operator imports with `kentongan case reply` (or `case move --reply`) or
+//! `kentongan case note`.
 //!
-//! Encrypting needs only the case's public key, which the bundle's manifest carries, so no
-//! identity or passphrase is involved. The reply file names the case, and the server refuses
-//! it for any other.
+//! Encrypting needs only the case's public keys, which the bundle's manifest carries, so no
+//! identity or passphrase is involved. A reply is encrypted to the case key (the reporter
+//! reads it), a note to the notes key (only investigators read it). The file names the case,
+//! and the server refuses it for any other.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use kentongan_crypto::Message;
-use kentongan_crypto::message::{MAX_MESSAGE_CHARS, MessageError, Reply};
+use kentongan_crypto::message::{MAX_MESSAGE_CHARS, MessageError, Note, Reply};
 use zeroize::Zeroizing;
 
 /// More than any message could take, however it is spaced: a larger input is refused
 /// without reading it all.
 const MAX_MESSAGE_FILE: u64 = 1024 * 1024;
 
+/// Which of the two files to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A reply to the reporter, encrypted to the case key.
+    Reply,
+    /// An internal note, encrypted to the notes key.
+    Note,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Reply => "reply",
+            Kind::Note => "note",
+        }
+    }
+}
+
 /// What was written.
 #[derive(Debug)]
 pub struct Written {
-    /// The case the reply is for.
+    /// The case the file is for.
     pub case: i64,
     /// The message's length in characters.
     pub chars: usize,
 }
 
-/// Reads the message from `message_file` (`-`: standard input), encrypts it to the case of
-/// the bundle at `bundle_path`, and writes the reply file `out`, which must not exist.
-pub fn write_reply(bundle_path: &Path, message_file: &Path, out: &Path) -> Result<Written> {
+/// Reads the message from `message_file` (`-`: standard input), encrypts it to the right key
+/// of the case of the bundle at `bundle_path`, and writes the file `out`, which must not
+/// exist.
+pub fn write_message_file(
+    kind: Kind,
+    bundle_path: &Path,
+    message_file: &Path,
+    out: &Path,
+) -> Result<Written> {
     let bytes = std::fs::read(bundle_path)
         .with_context(|| format!("cannot read the bundle {}", bundle_path.display()))?;
     let bundle = crate::open::parse_bundle(&bytes)?;
@@ -36,24 +62,37 @@ pub fn write_reply(bundle_path: &Path, message_file: &Path, out: &Path) -> Resul
     // to a refusal that was known all along.
     check_new_file(out)?;
 
-    let text = read_message(message_file)?;
+    let text = read_message(kind, message_file)?;
+    let name = kind.name();
     let message = Message::new(&text).map_err(|error| match error {
         MessageError::Empty => anyhow!(
-            "the message is empty: write the reply in {} first",
+            "the message is empty: write the {name} in {} first",
             shown(message_file)
         ),
-        MessageError::TooLong => anyhow!(
-            "the message is longer than {MAX_MESSAGE_CHARS} characters; shorten it or send it \
-             as several replies"
-        ),
+        MessageError::TooLong => too_long(kind),
         _ => anyhow!("the message cannot be sent: {error}"),
     })?;
     let chars = message.text.chars().count();
     let case = bundle.case.id;
-    let reply = Reply::seal(case, &bundle.case.case_recipient, &message)
-        .map_err(|_| anyhow!("encrypting the reply failed"))?;
-    write_new_file(out, reply.to_json().as_bytes())?;
+    let json = match kind {
+        Kind::Reply => {
+            Reply::seal(case, &bundle.case.case_recipient, &message).map(|reply| reply.to_json())
+        }
+        Kind::Note => {
+            Note::seal(case, &bundle.case.notes_recipient, &message).map(|note| note.to_json())
+        }
+    }
+    .map_err(|_| anyhow!("encrypting the {name} failed"))?;
+    write_new_file(out, json.as_bytes())?;
     Ok(Written { case, chars })
+}
+
+fn too_long(kind: Kind) -> anyhow::Error {
+    anyhow!(
+        "the message is longer than {MAX_MESSAGE_CHARS} characters; shorten it or send it as \
+         several {}s",
+        kind.name()
+    )
 }
 
 fn shown(message_file: &Path) -> String {
@@ -65,14 +104,22 @@ fn shown(message_file: &Path) -> String {
 }
 
 /// The message as UTF-8 text, from a file or standard input.
-fn read_message(message_file: &Path) -> Result<Zeroizing<String>> {
+fn read_message(kind: Kind, message_file: &Path) -> Result<Zeroizing<String>> {
     // Sized up front so the buffer holding the plaintext is not reallocated (which would
     // leave copies behind); a larger input stops at the limit.
     let mut bytes = Zeroizing::new(Vec::with_capacity(64 * 1024));
     if message_file == Path::new("-") {
         let stdin = std::io::stdin();
         if stdin.is_terminal() {
-            eprintln!("Type the reply to the reporter, then press Ctrl-D on a line of its own:");
+            match kind {
+                Kind::Reply => eprintln!(
+                    "Type the reply to the reporter, then press Ctrl-D on a line of its own:"
+                ),
+                Kind::Note => eprintln!(
+                    "Type the internal note (the reporter never sees it), then press Ctrl-D on a \
+                     line of its own:"
+                ),
+            }
         }
         stdin
             .lock()
@@ -85,9 +132,7 @@ fn read_message(message_file: &Path) -> Result<Zeroizing<String>> {
             .with_context(|| format!("cannot read the message file {}", message_file.display()))?;
     }
     if bytes.len() as u64 > MAX_MESSAGE_FILE {
-        bail!(
-            "the message is longer than {MAX_MESSAGE_CHARS} characters; shorten it or send it as several replies"
-        );
+        return Err(too_long(kind));
     }
     let text = std::str::from_utf8(&bytes).map_err(|_| {
         anyhow!(
@@ -98,7 +143,7 @@ fn read_message(message_file: &Path) -> Result<Zeroizing<String>> {
     Ok(Zeroizing::new(text.to_owned()))
 }
 
-fn check_new_file(out: &Path) -> Result<()> {
+pub fn check_new_file(out: &Path) -> Result<()> {
     if std::fs::symlink_metadata(out).is_ok() {
         bail!("{} already exists; refusing to overwrite it", out.display());
     }
@@ -106,14 +151,14 @@ fn check_new_file(out: &Path) -> Result<()> {
 }
 
 /// Writes `contents` to `out` through a temporary file beside it, linked into place only if
-/// `out` still does not exist: never a half-written reply, never an overwritten file.
-fn write_new_file(out: &Path, contents: &[u8]) -> Result<()> {
+/// `out` still does not exist: never a half-written file, never an overwritten one.
+pub fn write_new_file(out: &Path, contents: &[u8]) -> Result<()> {
     let dir = match out.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".kentongan-reply-");
+    builder.prefix(".kentongan-file-");
     // Nothing secret inside: whoever imports it may be another user of this machine.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));

@@ -14,7 +14,8 @@ use kentongan_crypto::bundle::{self, Bundle, Item, ItemKind, Manifest, StageChan
 use kentongan_crypto::keys::Identity;
 use kentongan_crypto::report::{Category, EncryptedIn, Identification};
 use kentongan_crypto::{
-    Ciphertext, Holder, KdfParams, Message, Recipient, Reply, Report, envelope, submission,
+    Ciphertext, Grant, Holder, KdfParams, Message, Note, Recipient, Reply, Report, envelope,
+    submission,
 };
 
 const PASSPHRASE: &str = "pisang goreng \" ' & < > hangat";
@@ -712,4 +713,247 @@ fn reply_refuses_empty_overlong_and_unreadable_messages() {
     )));
     assert!(err.contains("cannot read the message file"), "{err}");
     assert!(!s.path("reply.json").exists());
+}
+
+fn note_args<'a>(bundle: &'a Path, message: &'a Path, out: &'a Path) -> Vec<&'a Path> {
+    vec![
+        "note".as_ref(),
+        bundle,
+        "--message-file".as_ref(),
+        message,
+        "--out".as_ref(),
+        out,
+    ]
+}
+
+const NOTE_MARK: &str = "*** Catatan internal (tidak terlihat oleh pelapor) / internal note \
+                         (not visible to the reporter) ***";
+
+#[test]
+fn a_note_is_sealed_to_the_notes_key_and_open_shows_it_as_internal() {
+    let s = Scratch::new();
+    let alice = s.generate("alice.age");
+    let mut bundle = bundle_with_conversation(&hostile_report(), &[alice]);
+    write_bundle(&s, "b.json", &bundle);
+    fs::write(s.path("note.txt"), "Saksi kunci: Pak B \" ' & < >\n").unwrap();
+
+    let out = keytool(&note_args(
+        &s.path("b.json"),
+        &s.path("note.txt"),
+        &s.path("note.json"),
+    ));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out);
+    let file = s.path("note.json").display().to_string();
+    assert!(
+        printed.contains(&format!("Wrote {file}: an internal note for case 7 (")),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(&format!("\n  kentongan case note 7 {file}\n")),
+        "{printed}"
+    );
+    assert!(!printed.contains("Saksi"));
+    let note = Note::parse(&fs::read(s.path("note.json")).unwrap()).unwrap();
+    assert!(note.check_for(7, &bundle.case.notes_recipient).is_ok());
+    // Not a reply file, and not encrypted to the case key.
+    assert!(Reply::parse(&fs::read(s.path("note.json")).unwrap()).is_err());
+
+    // As the server exports it after `kentongan case note`.
+    bundle.items.push(Item {
+        id: 5,
+        kind: ItemKind::Note,
+        created_on: "2026-12-03".into(),
+        ciphertext: note.ciphertext,
+    });
+    write_bundle(&s, "b.json", &bundle);
+    let out = s.open("b.json", "alice.age", "case-7");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shown = stdout(&out);
+    let expected =
+        format!("[2026-12-03] {NOTE_MARK}, item 5:\n    Saksi kunci: Pak B \" ' & < >\n");
+    assert!(shown.contains(&expected), "{shown}");
+    let written = fs::read_to_string(s.path("case-7/conversation.txt")).unwrap();
+    assert_eq!(shown, written);
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(s.path("case-7/case.json")).unwrap()).unwrap();
+    assert_eq!(json["items"][4]["kind"], "note");
+    assert_eq!(
+        json["items"][4]["message"]["text"],
+        "Saksi kunci: Pak B \" ' & < >"
+    );
+}
+
+#[test]
+fn a_note_is_not_written_over_an_existing_file_or_from_an_empty_message() {
+    let s = Scratch::new();
+    let bundle = bundle_for(&hostile_report(), &[Identity::generate().to_public()]);
+    write_bundle(&s, "b.json", &bundle);
+    fs::write(s.path("empty.txt"), " \n\t").unwrap();
+    let out = keytool(&note_args(
+        &s.path("b.json"),
+        &s.path("empty.txt"),
+        &s.path("n.json"),
+    ));
+    let err = failure(&out);
+    assert!(
+        err.contains("the message is empty: write the note in"),
+        "{err}"
+    );
+    fs::write(s.path("n.json"), "mine").unwrap();
+    let out = keytool_with_input(
+        &note_args(&s.path("b.json"), "-".as_ref(), &s.path("n.json")),
+        b"catatan",
+    );
+    assert!(failure(&out).contains("already exists; refusing to overwrite it"));
+    assert_eq!(fs::read_to_string(s.path("n.json")).unwrap(), "mine");
+}
+
+/// `grant BUNDLE --identity KEY --passphrase-file PASS --to TO --out OUT`.
+fn grant_args<'a>(paths: &'a [PathBuf; 4], to: &'a str) -> Vec<&'a Path> {
+    vec![
+        "grant".as_ref(),
+        &paths[0],
+        "--identity".as_ref(),
+        &paths[1],
+        "--passphrase-file".as_ref(),
+        &paths[2],
+        "--to".as_ref(),
+        to.as_ref(),
+        "--out".as_ref(),
+        &paths[3],
+    ]
+}
+
+#[test]
+fn a_grant_lets_the_new_holder_open_the_case_and_its_notes() {
+    let s = Scratch::new();
+    let alice = s.generate("alice.age");
+    let bob = s.generate("bob.age");
+    let mut bundle = bundle_with_conversation(&hostile_report(), &[alice]);
+    let note = Message::new("Catatan Ani: periksa kuitansi.")
+        .unwrap()
+        .seal(&bundle.case.notes_recipient)
+        .unwrap();
+    bundle.items.push(Item {
+        id: 5,
+        kind: ItemKind::Note,
+        created_on: "2026-12-03".into(),
+        ciphertext: note,
+    });
+    write_bundle(&s, "b.json", &bundle);
+
+    // Bob is no holder yet.
+    let out = s.open("b.json", "bob.age", "bob-before");
+    assert!(failure(&out).contains("it is not one of the case's holders"));
+
+    let paths = [
+        s.path("b.json"),
+        s.path("alice.age"),
+        s.pass(),
+        s.path("grant.json"),
+    ];
+    let bob_key = bob.to_string();
+    let out = keytool(&grant_args(&paths, &bob_key));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out);
+    let file = s.path("grant.json").display().to_string();
+    assert!(
+        printed.contains(&format!(
+            "Wrote {file}: access to case 7 for the key {bob} (fingerprint {})",
+            bob.fingerprint()
+        )),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(&format!("\n  kentongan case grant 7 {file}\n")),
+        "{printed}"
+    );
+    #[cfg(unix)]
+    assert_eq!(mode(&s.path("grant.json")), 0o644);
+    let grant = Grant::parse(&fs::read(s.path("grant.json")).unwrap()).unwrap();
+    assert_eq!(grant.investigator, bob);
+    assert!(
+        grant
+            .check_for(7, &bundle.case.case_recipient, &bundle.case.notes_recipient)
+            .is_ok()
+    );
+
+    // As the server exports the case after `kentongan case grant`: Bob reads all of it.
+    bundle.envelopes.push(kentongan_crypto::Envelope {
+        holder: Holder::Investigator(bob.to_string()),
+        ciphertext: grant.ciphertext,
+    });
+    write_bundle(&s, "b.json", &bundle);
+    let out = s.open("b.json", "bob.age", "bob-after");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shown = stdout(&out);
+    assert!(
+        shown.contains(&format!(
+            "[2026-12-03] {NOTE_MARK}, item 5:\n    Catatan Ani: periksa kuitansi.\n"
+        )),
+        "{shown}"
+    );
+    assert!(shown.contains("Kapan kejadiannya?"), "{shown}");
+    let report = fs::read_to_string(s.path("bob-after/report.txt")).unwrap();
+    assert!(report.contains("Kepala seksi menerima uang"), "{report}");
+
+    // Granting Bob again is refused before the passphrase is asked for.
+    fs::remove_file(s.path("grant.json")).unwrap();
+    let out = keytool(&grant_args(&paths, &bob_key));
+    assert!(
+        failure(&out).contains(&format!(
+            "the key {} already holds an envelope for case 7: nothing to grant",
+            bob.fingerprint()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!s.path("grant.json").exists());
+}
+
+#[test]
+fn refused_grants_write_nothing() {
+    let s = Scratch::new();
+    let alice = s.generate("alice.age");
+    s.generate("stranger.age");
+    let bundle = bundle_for(&hostile_report(), &[alice]);
+    write_bundle(&s, "b.json", &bundle);
+    let carol = Identity::generate().to_public().to_string();
+    fs::write(s.path("wrong-pass"), "salah sekali\n").unwrap();
+    let with =
+        |key: &str, pass: PathBuf, out: &str| [s.path("b.json"), s.path(key), pass, s.path(out)];
+
+    // A bad key is refused before the passphrase is read (the wrong one would be noticed).
+    let paths = with("alice.age", s.path("wrong-pass"), "g.json");
+    for bad in ["age1qqqq", "AGE-SECRET-KEY-1QQ", "\" ' & < >", ""] {
+        let out = keytool(&grant_args(&paths, bad));
+        assert!(
+            failure(&out).contains("--to is not an age public key (age1…)"),
+            "{bad:?}: {}",
+            stderr(&out)
+        );
+    }
+    // The wrong passphrase.
+    let out = keytool(&grant_args(&paths, &carol));
+    assert!(failure(&out).contains("passphrase"), "{}", stderr(&out));
+    // A key that holds no envelope cannot grant one.
+    let paths = with("stranger.age", s.pass(), "g.json");
+    let out = keytool(&grant_args(&paths, &carol));
+    assert!(
+        failure(&out).contains("this key cannot open case 7"),
+        "{}",
+        stderr(&out)
+    );
+    // An existing output file is kept.
+    fs::write(s.path("g.json"), "mine").unwrap();
+    let paths = with("alice.age", s.pass(), "g.json");
+    let out = keytool(&grant_args(&paths, &carol));
+    assert!(failure(&out).contains("already exists; refusing to overwrite it"));
+    assert_eq!(fs::read_to_string(s.path("g.json")).unwrap(), "mine");
+    fs::remove_file(s.path("g.json")).unwrap();
+    assert_eq!(
+        s.entries(),
+        ["alice.age", "b.json", "pass", "stranger.age", "wrong-pass"]
+    );
 }

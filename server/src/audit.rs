@@ -43,6 +43,18 @@ pub enum Action {
     CaseExport,
     /// Every case written as bundles (one entry, not one per case).
     CaseExportAll,
+    /// An internal note (investigators only).
+    CaseNote,
+    /// Access to a case for one more investigator (a key envelope added).
+    CaseGrant,
+    /// The investigator a case is assigned to.
+    CaseAssign,
+    /// The office's category of a case.
+    CaseClassify,
+    /// An investigator's role (admin or not).
+    InvestigatorRole,
+    /// A login to the workspace.
+    Login,
 }
 
 impl Action {
@@ -54,6 +66,12 @@ impl Action {
             Action::CaseMove => "case-move",
             Action::CaseExport => "case-export",
             Action::CaseExportAll => "case-export-all",
+            Action::CaseNote => "case-note",
+            Action::CaseGrant => "case-grant",
+            Action::CaseAssign => "case-assign",
+            Action::CaseClassify => "case-classify",
+            Action::InvestigatorRole => "investigator-role",
+            Action::Login => "login",
         }
     }
 }

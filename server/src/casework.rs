@@ -1,18 +1,18 @@
-//! The operator's case commands (`kentongan case list | reply | move`): every check and the
-//! store calls, without printing, so tests drive them in-process. `main.rs` parses arguments
-//! and prints.
+//! The operator's case commands (`kentongan case list | reply | note | grant | move`): every
+//! check and the store calls, without printing, so tests drive them in-process. `main.rs`
+//! parses arguments and prints.
 //!
-//! Replies reach the server as files made offline by `kentongan-keytool reply`. Everything
-//! about one (the file, the case it names, the move it comes with) is checked before anything
-//! is written, and the write itself is one store call, so a refused command leaves the case
-//! as it was.
+//! Replies, internal notes and grants reach the server as files made offline by
+//! `kentongan-keytool reply | note | grant`. Everything about one (the file, the case it
+//! names, the move it comes with) is checked before anything is written, and the write
+//! itself is one store call, so a refused command leaves the case as it was.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use kentongan_crypto::Reply;
 use kentongan_crypto::bundle::ItemKind;
 use kentongan_crypto::message::ReplyError;
+use kentongan_crypto::{Ciphertext, Note, Reply};
 use thiserror::Error;
 use time::Date;
 
@@ -20,9 +20,73 @@ use crate::audit::{Action, AuditEvent};
 use crate::store::{CaseSummary, Store, StoreError, StoredCase};
 use crate::workflow::{self, Deadlines, Due, MoveError, ParseStageError, Stage};
 
-/// No reply file is anywhere near this large (a message is at most 128 KiB padded, about
-/// 175 KiB once base64-encoded); a larger file is refused without reading it all.
+mod grant;
+
+pub use grant::{import_grant, read_grant};
+
+/// No reply, note or grant file is anywhere near this large (a message is at most 128 KiB
+/// padded, about 175 KiB once base64-encoded); a larger file is refused without reading it
+/// all.
 pub const MAX_REPLY_FILE: u64 = 1024 * 1024;
+
+/// The files `kentongan-keytool` makes for the server to import.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Reply,
+    Note,
+    Grant,
+}
+
+impl FileKind {
+    /// The keytool subcommand that makes it, and the word for it.
+    fn name(self) -> &'static str {
+        match self {
+            FileKind::Reply => "reply",
+            FileKind::Note => "note",
+            FileKind::Grant => "grant",
+        }
+    }
+
+    fn format(self) -> &'static str {
+        match self {
+            FileKind::Reply => kentongan_crypto::message::REPLY_FORMAT,
+            FileKind::Note => kentongan_crypto::message::NOTE_FORMAT,
+            FileKind::Grant => kentongan_crypto::grant::GRANT_FORMAT,
+        }
+    }
+
+    /// Which kind a file of `format` is, by its name without the version.
+    fn of_format(format: &str) -> Option<Self> {
+        [FileKind::Reply, FileKind::Note, FileKind::Grant]
+            .into_iter()
+            .find(|kind| format.starts_with(&format!("kentongan-{}/", kind.name())))
+    }
+
+    /// The keytool command that makes one from `bundle`.
+    fn make_from(self, bundle: &str) -> String {
+        let upper = self.name().to_uppercase();
+        match self {
+            FileKind::Grant => format!(
+                "`kentongan-keytool grant {bundle} --identity KEY --to age1… --out {upper}`"
+            ),
+            _ => format!(
+                "`kentongan-keytool {} {bundle} --message-file FILE --out {upper}`",
+                self.name()
+            ),
+        }
+    }
+
+    /// The server command that imports one.
+    fn import(self) -> String {
+        format!("`kentongan case {} ID FILE`", self.name())
+    }
+}
+
+impl std::fmt::Display for FileKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// The longest `--by` name, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
@@ -34,52 +98,86 @@ pub const MAX_NAME_CHARS: usize = 200;
 pub enum CaseError {
     #[error("there is no case {0}")]
     NoCase(i64),
-    #[error("cannot read the reply file {}: {error}", path.display())]
-    ReadReply {
+    #[error("cannot read the {kind} file {}: {error}", path.display())]
+    ReadFile {
+        kind: FileKind,
         path: PathBuf,
         error: std::io::Error,
     },
     #[error(
-        "{} is not a Kentongan reply file; make one with \
-         `kentongan-keytool reply BUNDLE --message-file FILE --out REPLY`",
-        path.display()
-    )]
-    NotReply { path: PathBuf },
-    #[error(
-        "{} is a case bundle, not a reply file; make a reply from it with \
-         `kentongan-keytool reply {} --message-file FILE --out REPLY`",
+        "{} is not a Kentongan {kind} file; make one with {}",
         path.display(),
-        path.display()
+        kind.make_from("BUNDLE")
     )]
-    BundleNotReply { path: PathBuf },
+    NotFile { kind: FileKind, path: PathBuf },
     #[error(
-        "{} is a reply file of format {format:?}, which this server does not read \
+        "{} is a case bundle, not a {kind} file; make a {kind} from it with {}",
+        path.display(),
+        kind.make_from(&path.display().to_string())
+    )]
+    BundleNotFile { kind: FileKind, path: PathBuf },
+    #[error(
+        "{} is a {found} file, not a {kind} file; import it with {}",
+        path.display(),
+        found.import()
+    )]
+    OtherFile {
+        kind: FileKind,
+        found: FileKind,
+        path: PathBuf,
+    },
+    #[error(
+        "{} is a {kind} file of format {format:?}, which this server does not read \
          (it reads {:?})",
         path.display(),
-        kentongan_crypto::message::REPLY_FORMAT
+        kind.format()
     )]
-    ReplyFormat { path: PathBuf, format: String },
+    FileFormat {
+        kind: FileKind,
+        path: PathBuf,
+        format: String,
+    },
     #[error(
         "{} is damaged ({why}); copy it again from the machine it was written on",
         path.display()
     )]
-    DamagedReply { path: PathBuf, why: String },
+    Damaged { path: PathBuf, why: String },
     #[error(
-        "this reply was made for case {made_for}, not for case {case}; \
-         write the reply from case {case}'s bundle"
+        "this {kind} was made for case {made_for}, not for case {case}; \
+         make the {kind} from case {case}'s bundle"
     )]
-    WrongCase { made_for: i64, case: i64 },
+    WrongCase {
+        kind: FileKind,
+        made_for: i64,
+        case: i64,
+    },
     #[error(
-        "this reply names case {case} but was encrypted to another key than case {case}'s: \
+        "this {kind} names case {case} but was made with other keys than case {case}'s: \
          it was made from a bundle of another server or was edited; \
-         export the case again and write the reply from that bundle"
+         export the case again and make the {kind} from that bundle"
     )]
-    WrongKey { case: i64 },
+    WrongKey { kind: FileKind, case: i64 },
     #[error(
-        "this reply is already in case {case} (item {item}); \
-         to say more, write a new reply with kentongan-keytool"
+        "this {kind} is already in case {case} (item {item}); \
+         to say more, write a new {kind} with kentongan-keytool"
     )]
-    AlreadyImported { case: i64, item: i64 },
+    AlreadyImported {
+        kind: FileKind,
+        case: i64,
+        item: i64,
+    },
+    #[error(
+        "the grant is for the key {fingerprint}, which is not a registered investigator; \
+         register it first (kentongan investigator add --name NAME --recipient age1…)"
+    )]
+    NotInvestigator { fingerprint: String },
+    #[error(
+        "investigator {id} is disabled; a disabled investigator is given no access \
+         (the grant was not added)"
+    )]
+    InvestigatorDisabled { id: i64 },
+    #[error("investigator {id} can already open case {case}; nothing to grant")]
+    AlreadyHolds { id: i64, case: i64 },
     #[error(transparent)]
     UnknownStage(#[from] ParseStageError),
     #[error(transparent)]
@@ -108,10 +206,10 @@ pub enum CaseError {
 
 type Result<T, E = CaseError> = std::result::Result<T, E>;
 
-/// Reads and checks a reply file: everything that needs neither the database nor a key
-/// (size, format, checksum, the ciphertext's shape).
-pub fn read_reply(path: &Path) -> Result<Reply> {
-    let read_error = |error| CaseError::ReadReply {
+/// Reads a file the keytool made, up to [`MAX_REPLY_FILE`] bytes.
+fn read_file(kind: FileKind, path: &Path) -> Result<Vec<u8>> {
+    let read_error = |error| CaseError::ReadFile {
+        kind,
         path: path.to_owned(),
         error,
     };
@@ -121,37 +219,66 @@ pub fn read_reply(path: &Path) -> Result<Reply> {
         .read_to_end(&mut bytes)
         .map_err(read_error)?;
     if bytes.len() as u64 > MAX_REPLY_FILE {
-        return Err(CaseError::NotReply {
+        return Err(CaseError::NotFile {
+            kind,
             path: path.to_owned(),
         });
     }
-    Reply::parse(&bytes).map_err(|error| reply_error(path, error))
+    Ok(bytes)
 }
 
-fn reply_error(path: &Path, error: ReplyError) -> CaseError {
+/// Reads and checks a reply file: everything that needs neither the database nor a key
+/// (size, format, checksum, the ciphertext's shape).
+pub fn read_reply(path: &Path) -> Result<Reply> {
+    let bytes = read_file(FileKind::Reply, path)?;
+    Reply::parse(&bytes).map_err(|error| file_error(FileKind::Reply, path, error))
+}
+
+/// Reads and checks a note file, as [`read_reply`] does a reply file.
+pub fn read_note(path: &Path) -> Result<Note> {
+    let bytes = read_file(FileKind::Note, path)?;
+    Note::parse(&bytes).map_err(|error| file_error(FileKind::Note, path, error))
+}
+
+/// A file of another format than `kind`'s: a bundle, the other kind, or another version.
+fn format_error(kind: FileKind, path: &Path, format: String) -> CaseError {
     let path = path.to_owned();
-    match error {
-        ReplyError::Format(format) if format.starts_with("kentongan-case-bundle/") => {
-            CaseError::BundleNotReply { path }
-        }
-        ReplyError::Format(format) if format.starts_with("kentongan-reply/") => {
-            CaseError::ReplyFormat {
-                // Whatever the file says, shown escaped and cut short.
-                format: format.chars().take(60).collect(),
-                path,
-            }
-        }
-        ReplyError::Checksum => CaseError::DamagedReply {
+    if format.starts_with("kentongan-case-bundle/") {
+        return CaseError::BundleNotFile { kind, path };
+    }
+    match FileKind::of_format(&format) {
+        Some(found) if found == kind => CaseError::FileFormat {
+            kind,
+            // Whatever the file says, shown escaped and cut short.
+            format: format.chars().take(60).collect(),
             path,
+        },
+        Some(found) => CaseError::OtherFile { kind, found, path },
+        None => CaseError::NotFile { kind, path },
+    }
+}
+
+fn file_error(kind: FileKind, path: &Path, error: ReplyError) -> CaseError {
+    match error {
+        ReplyError::Format(format) => format_error(kind, path, format),
+        ReplyError::Checksum => CaseError::Damaged {
+            path: path.to_owned(),
             why: "its ciphertext does not match its checksum".into(),
         },
-        ReplyError::Shape(shape) => CaseError::DamagedReply {
-            path,
+        ReplyError::Shape(shape) => CaseError::Damaged {
+            path: path.to_owned(),
             why: shape.to_string(),
         },
-        ReplyError::WrongCase { made_for, case } => CaseError::WrongCase { made_for, case },
+        ReplyError::WrongCase { made_for, case } => CaseError::WrongCase {
+            kind,
+            made_for,
+            case,
+        },
         // `NotReply`, and whatever a later version of the crate adds.
-        _ => CaseError::NotReply { path },
+        _ => CaseError::NotFile {
+            kind,
+            path: path.to_owned(),
+        },
     }
 }
 
@@ -167,14 +294,44 @@ pub async fn import_reply(
     let case = load(store, id).await?;
     check_reply_for(&case, reply)?;
     let audit = AuditEvent::new(actor, Action::CaseReply).case(id);
+    add_item(
+        store,
+        id,
+        ItemKind::InvestigatorMessage,
+        &reply.ciphertext,
+        today,
+        &audit,
+    )
+    .await
+}
+
+/// Adds an internal note to case `id`, after the same checks as a reply, against the case's
+/// notes key. Returns the item id. The reporter is never sent it ([`ItemKind::for_reporter`]).
+pub async fn import_note(
+    store: &dyn Store,
+    id: i64,
+    note: &Note,
+    today: Date,
+    actor: &str,
+) -> Result<i64> {
+    let case = load(store, id).await?;
+    note.check_for(case.id, &case.notes_recipient)
+        .map_err(|error| wrong_case(FileKind::Note, &case, error))?;
+    not_imported(FileKind::Note, &case, &note.ciphertext)?;
+    let audit = AuditEvent::new(actor, Action::CaseNote).case(id);
+    add_item(store, id, ItemKind::Note, &note.ciphertext, today, &audit).await
+}
+
+async fn add_item(
+    store: &dyn Store,
+    id: i64,
+    kind: ItemKind,
+    ciphertext: &Ciphertext,
+    today: Date,
+    audit: &AuditEvent,
+) -> Result<i64> {
     store
-        .add_item(
-            id,
-            ItemKind::InvestigatorMessage,
-            reply.ciphertext.clone(),
-            today,
-            Some(&audit),
-        )
+        .add_item(id, kind, ciphertext.clone(), today, Some(audit))
         .await
         .map_err(|error| match error {
             StoreError::NotFound => CaseError::NoCase(id),
@@ -301,37 +458,52 @@ fn listed(case: CaseSummary, today: Date, deadlines: &Deadlines) -> Result<Liste
     })
 }
 
-async fn load(store: &dyn Store, id: i64) -> Result<StoredCase> {
+pub(crate) async fn load(store: &dyn Store, id: i64) -> Result<StoredCase> {
     store.case(id).await.map_err(|error| match error {
         StoreError::NotFound => CaseError::NoCase(id),
         other => CaseError::Store(other),
     })
 }
 
-/// The reply was made for this case, with this case's key, and is not in it already (the
-/// same file imported twice: age ciphertext is randomised, so equal bytes are one file).
+/// The reply was made for this case, with this case's key, and is not in it already.
 fn check_reply_for(case: &StoredCase, reply: &Reply) -> Result<()> {
-    if let Err(error) = reply.check_for(case.id, &case.case_recipient) {
-        return Err(match error {
-            ReplyError::WrongCase { made_for, .. } if made_for != case.id => CaseError::WrongCase {
-                made_for,
-                case: case.id,
-            },
-            // The right number with another key.
-            _ => CaseError::WrongKey { case: case.id },
-        });
+    reply
+        .check_for(case.id, &case.case_recipient)
+        .map_err(|error| wrong_case(FileKind::Reply, case, error))?;
+    not_imported(FileKind::Reply, case, &reply.ciphertext)
+}
+
+/// A file's check against the case failed: another case's number, or this number with
+/// another key.
+fn wrong_case(kind: FileKind, case: &StoredCase, error: ReplyError) -> CaseError {
+    match error {
+        ReplyError::WrongCase { made_for, .. } if made_for != case.id => CaseError::WrongCase {
+            kind,
+            made_for,
+            case: case.id,
+        },
+        // The right number with another key.
+        _ => CaseError::WrongKey {
+            kind,
+            case: case.id,
+        },
     }
-    if let Some(item) = case
+}
+
+/// The same file imported twice (age ciphertext is randomised, so equal bytes are one file).
+fn not_imported(kind: FileKind, case: &StoredCase, ciphertext: &Ciphertext) -> Result<()> {
+    match case
         .items
         .iter()
-        .find(|item| item.ciphertext.as_bytes() == reply.ciphertext.as_bytes())
+        .find(|item| item.ciphertext.as_bytes() == ciphertext.as_bytes())
     {
-        return Err(CaseError::AlreadyImported {
+        Some(item) => Err(CaseError::AlreadyImported {
+            kind,
             case: case.id,
             item: item.id,
-        });
+        }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! Export: a case as a bundle file an investigator opens offline with `kentongan-keytool`.
-//! Bundles hold ciphertext and public metadata only; exporting needs no key.
+//! Bundles hold ciphertext and public metadata only; exporting needs no key. Every item
+//! (internal notes too) and every envelope (granted ones too) goes in: a bundle is for
+//! investigators, and each opens only what their envelope's keys open.
 
 use std::io::Write;
 use std::path::Path;
@@ -132,7 +134,7 @@ mod tests {
     }
 
     #[test]
-    fn the_bundle_carries_item_kinds_and_the_history() {
+    fn the_bundle_carries_item_kinds_notes_included_and_the_history() {
         let investigator = recipient();
         let items: Vec<StoredItem> = ItemKind::ALL
             .into_iter()
@@ -201,6 +203,7 @@ mod tests {
                 (2, ItemKind::ReporterMessage),
                 (3, ItemKind::InvestigatorMessage),
                 (4, ItemKind::StageMessage),
+                (5, ItemKind::Note),
             ]
         );
         assert_eq!(bundle.items[3].created_on, "2026-12-01");

@@ -63,7 +63,7 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// List cases and move them through the workflow.
+    /// List cases, add replies, notes and grants, and move cases through the workflow.
     #[command(subcommand)]
     Case(CaseCommand),
     /// Check and read the audit log of investigators' and operators' actions.
@@ -89,6 +89,22 @@ enum CaseCommand {
         id: i64,
         /// The reply file.
         reply: PathBuf,
+    },
+    /// Add an internal note written offline with `kentongan-keytool note` to a case
+    /// (investigators only; the reporter never sees it).
+    Note {
+        /// The case number.
+        id: i64,
+        /// The note file.
+        note: PathBuf,
+    },
+    /// Give a registered investigator access to a case, from a grant file made with
+    /// `kentongan-keytool grant` by someone who can already open it.
+    Grant {
+        /// The case number.
+        id: i64,
+        /// The grant file.
+        grant: PathBuf,
     },
     /// Move a case to another stage of the workflow, optionally with a message to the
     /// reporter (required for tidak-dapat-ditindaklanjuti and dialihkan).
@@ -305,6 +321,21 @@ async fn case(
             let parsed = casework::read_reply(&reply)?;
             casework::import_reply(store, id, &parsed, today, &actor).await?;
             println!("reply added to case {id}");
+        }
+        CaseCommand::Note { id, note } => {
+            let actor = audit::operator(&self::by(by)?);
+            let parsed = casework::read_note(&note)?;
+            casework::import_note(store, id, &parsed, today, &actor).await?;
+            println!("internal note added to case {id} (investigators only)");
+        }
+        CaseCommand::Grant { id, grant } => {
+            let actor = audit::operator(&self::by(by)?);
+            let parsed = casework::read_grant(&grant)?;
+            let investigator = casework::import_grant(store, id, &parsed, &actor).await?;
+            println!(
+                "investigator {investigator} (key fingerprint {}) can now open case {id}",
+                parsed.investigator.fingerprint()
+            );
         }
         CaseCommand::Move { id, to, reply } => {
             // Everything that needs no database first: the stage, the name, the file.

@@ -13,10 +13,11 @@ use std::sync::Arc;
 use kentongan_crypto::bundle::ItemKind;
 use kentongan_crypto::keys::{CaseKeys, Identity};
 use kentongan_crypto::reporter::{AuthHash, KdfParams, ReporterCredential};
-use kentongan_crypto::{Ciphertext, Message, Reply};
+use kentongan_crypto::{Ciphertext, Grant, Message, Note, Reply};
 use time::macros::date;
 
 use super::*;
+use crate::audit::{Action, AuditEvent};
 use crate::store::{NewCase, SqliteStore};
 
 const TODAY: Date = date!(2026 - 12 - 01);
@@ -35,8 +36,13 @@ impl Office {
         Office { store, dir }
     }
 
-    /// A case whose key is `keys`; returns its id.
+    /// A case whose keys are `keys`; returns its id.
     async fn case(&self, keys: &CaseKeys) -> i64 {
+        self.case_with(keys, vec![]).await
+    }
+
+    /// A case whose keys are `keys`, with these investigators' envelopes.
+    async fn case_with(&self, keys: &CaseKeys, envelopes: Vec<(Option<i64>, Ciphertext)>) -> i64 {
         let case = keys.case.to_public();
         self.store
             .create_case(NewCase {
@@ -49,8 +55,8 @@ impl Office {
                 },
                 report: Message::new("laporan").unwrap().seal(&case).unwrap(),
                 case_recipient: case,
-                notes_recipient: Identity::generate().to_public(),
-                envelopes: vec![],
+                notes_recipient: keys.notes.as_ref().unwrap().to_public(),
+                envelopes,
             })
             .await
             .unwrap()
@@ -112,7 +118,7 @@ async fn a_reply_is_added_as_an_investigator_message_once() {
     let again = import_reply(&*office.store, id, &parsed, TODAY, ACTOR).await;
     let error = again.unwrap_err();
     assert!(
-        matches!(error, CaseError::AlreadyImported { case, item: i } if case == id && i == item),
+        matches!(error, CaseError::AlreadyImported { kind: FileKind::Reply, case, item: i } if case == id && i == item),
         "{error:?}"
     );
     assert_eq!(
@@ -140,7 +146,7 @@ async fn a_reply_for_another_case_is_refused() {
         error.to_string(),
         format!(
             "this reply was made for case {other}, not for case {id}; \
-             write the reply from case {id}'s bundle"
+             make the reply from case {id}'s bundle"
         )
     );
 
@@ -150,7 +156,7 @@ async fn a_reply_for_another_case_is_refused() {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, CaseError::WrongKey { case } if case == id),
+        matches!(error, CaseError::WrongKey { kind: FileKind::Reply, case } if case == id),
         "{error:?}"
     );
 
@@ -466,4 +472,358 @@ async fn the_list_shows_stage_age_and_deadline() {
             },
         ]
     );
+}
+
+fn note(case: i64, keys: &CaseKeys, text: &str) -> Note {
+    let notes = keys.notes.as_ref().unwrap().to_public();
+    Note::seal(case, &notes, &Message::new(text).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_note_is_added_as_a_note_once() {
+    let office = Office::new().await;
+    let keys = CaseKeys::generate();
+    let id = office.case(&keys).await;
+    let path = office.file(
+        "note.json",
+        note(id, &keys, "Saksi: Pak B \" ' & < >")
+            .to_json()
+            .as_bytes(),
+    );
+
+    let parsed = read_note(&path).unwrap();
+    let item = import_note(&*office.store, id, &parsed, TODAY, ACTOR)
+        .await
+        .unwrap();
+    let case = office.stored(id).await;
+    assert_eq!(case.items.len(), 2);
+    let added = &case.items[1];
+    assert_eq!(
+        (added.id, added.kind, added.created_on),
+        (item, ItemKind::Note, TODAY)
+    );
+    assert!(!added.kind.for_reporter());
+    assert_eq!(
+        Message::open(&added.ciphertext, keys.notes.as_ref().unwrap())
+            .unwrap()
+            .text,
+        "Saksi: Pak B \" ' & < >"
+    );
+    assert!(Message::open(&added.ciphertext, &keys.case).is_err());
+
+    let error = import_note(&*office.store, id, &parsed, TODAY, ACTOR)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "this note is already in case {id} (item {item}); to say more, write a new note \
+             with kentongan-keytool"
+        )
+    );
+    assert_eq!(office.stored(id).await.items.len(), 2);
+}
+
+#[tokio::test]
+async fn refused_notes_write_nothing() {
+    let office = Office::new().await;
+    let (keys, other_keys) = (CaseKeys::generate(), CaseKeys::generate());
+    let id = office.case(&keys).await;
+    let other = office.case(&other_keys).await;
+    let store = &*office.store;
+
+    let foreign = note(other, &other_keys, "untuk kasus lain");
+    let error = import_note(store, id, &foreign, TODAY, ACTOR).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "this note was made for case {other}, not for case {id}; \
+             make the note from case {id}'s bundle"
+        )
+    );
+    // Sealed to the case key, which the reporter holds: not this case's notes key.
+    let to_case_key = Note::seal(
+        id,
+        &keys.case.to_public(),
+        &Message::new("salah kunci").unwrap(),
+    )
+    .unwrap();
+    let error = import_note(store, id, &to_case_key, TODAY, ACTOR)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, CaseError::WrongKey { kind: FileKind::Note, case } if case == id),
+        "{error:?}"
+    );
+    let error = import_note(store, other + 1, &foreign, TODAY, ACTOR)
+        .await
+        .unwrap_err();
+    assert_eq!(error.to_string(), format!("there is no case {}", other + 1));
+
+    // A note passed as a reply and a reply passed as a note: named for what they are.
+    let note_path = office.file("n.json", note(id, &keys, "catatan").to_json().as_bytes());
+    let reply_path = office.file("r.json", reply(id, &keys, "balasan").to_json().as_bytes());
+    let message = read_reply(&note_path).unwrap_err().to_string();
+    assert_eq!(
+        message,
+        format!(
+            "{} is a note file, not a reply file; import it with `kentongan case note ID FILE`",
+            note_path.display()
+        )
+    );
+    let message = read_note(&reply_path).unwrap_err().to_string();
+    assert!(
+        message.ends_with(
+            "is a reply file, not a note file; import it with `kentongan case reply ID FILE`"
+        ),
+        "{message}"
+    );
+    let mut tampered: serde_json::Value =
+        serde_json::from_str(&note(id, &keys, "x").to_json()).unwrap();
+    tampered["sha256"] = "00".repeat(32).into();
+    let path = office.file("t.json", tampered.to_string().as_bytes());
+    assert!(
+        read_note(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("is damaged (its ciphertext does not match its checksum)")
+    );
+    let path = office.file("junk.json", b"\" ' & < >");
+    assert!(read_note(&path).unwrap_err().to_string().contains(
+        "is not a Kentongan note file; make one with \
+             `kentongan-keytool note BUNDLE --message-file FILE --out NOTE`"
+    ));
+
+    assert_eq!(office.stored(id).await.items.len(), 1);
+    assert_eq!(office.stored(other).await.items.len(), 1);
+}
+
+/// An office with three investigators: Ani (who holds the case's envelope), Budi (active,
+/// no access yet) and Citra (disabled).
+struct Team {
+    ani: Identity,
+    budi: Identity,
+    budi_id: i64,
+    citra: Identity,
+}
+
+async fn team(office: &Office) -> (Team, i64) {
+    let (ani, budi, citra) = (
+        Identity::generate(),
+        Identity::generate(),
+        Identity::generate(),
+    );
+    let store = &*office.store;
+    let ani_id = store
+        .add_investigator("Ani", &ani.to_public(), true, TODAY, &AuditEvent::new(ACTOR, Action::InvestigatorAdd))
+        .await
+        .unwrap()
+        .id;
+    let budi_id = store
+        .add_investigator("Budi", &budi.to_public(), false, TODAY, &AuditEvent::new(ACTOR, Action::InvestigatorAdd))
+        .await
+        .unwrap()
+        .id;
+    let citra_id = store
+        .add_investigator("Citra", &citra.to_public(), false, TODAY, &AuditEvent::new(ACTOR, Action::InvestigatorAdd))
+        .await
+        .unwrap()
+        .id;
+    store
+        .disable_investigator(citra_id, &AuditEvent::new(ACTOR, Action::InvestigatorDisable))
+        .await
+        .unwrap();
+    (
+        Team {
+            ani,
+            budi,
+            budi_id,
+            citra,
+        },
+        ani_id,
+    )
+}
+
+#[tokio::test]
+async fn a_grant_adds_the_new_holders_envelope_once() {
+    let office = Office::new().await;
+    let (team, ani_id) = team(&office).await;
+    let keys = CaseKeys::generate();
+    let ani_envelope = kentongan_crypto::envelope::grant(&keys, &team.ani.to_public())
+        .unwrap()
+        .ciphertext;
+    let id = office
+        .case_with(&keys, vec![(Some(ani_id), ani_envelope)])
+        .await;
+
+    let grant = Grant::seal(id, &keys, &team.budi.to_public()).unwrap();
+    let path = office.file("grant.json", grant.to_json().as_bytes());
+    let parsed = read_grant(&path).unwrap();
+    assert_eq!(
+        import_grant(&*office.store, id, &parsed, ACTOR).await.unwrap(),
+        team.budi_id
+    );
+    let case = office.stored(id).await;
+    assert_eq!(case.envelopes.len(), 2);
+    let (holder, envelope) = &case.envelopes[1];
+    assert_eq!(
+        holder.as_ref().map(|(id, key)| (*id, key.clone())),
+        Some((team.budi_id, team.budi.to_public()))
+    );
+    let opened = kentongan_crypto::envelope::open(envelope, &team.budi).unwrap();
+    assert_eq!(opened.case.to_public(), keys.case.to_public());
+    assert_eq!(
+        opened.notes.unwrap().to_public(),
+        keys.notes.as_ref().unwrap().to_public()
+    );
+    // Granting is not an item, not a move.
+    assert_eq!((case.items.len(), case.history.len()), (1, 0));
+
+    let error = import_grant(&*office.store, id, &parsed, ACTOR).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "investigator {} can already open case {id}; nothing to grant",
+            team.budi_id
+        )
+    );
+    assert_eq!(office.stored(id).await.envelopes.len(), 2);
+}
+
+#[tokio::test]
+async fn refused_grants_write_nothing() {
+    let office = Office::new().await;
+    let (team, ani_id) = team(&office).await;
+    let (keys, other_keys) = (CaseKeys::generate(), CaseKeys::generate());
+    let ani_envelope = kentongan_crypto::envelope::grant(&keys, &team.ani.to_public())
+        .unwrap()
+        .ciphertext;
+    let id = office
+        .case_with(&keys, vec![(Some(ani_id), ani_envelope)])
+        .await;
+    let other = office.case(&other_keys).await;
+    let store = &*office.store;
+    let budi = team.budi.to_public();
+
+    let stranger = Identity::generate().to_public();
+    let error = import_grant(store, id, &Grant::seal(id, &keys, &stranger).unwrap(), ACTOR)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "the grant is for the key {}, which is not a registered investigator; register it \
+             first (kentongan investigator add --name NAME --recipient age1…)",
+            stranger.fingerprint()
+        )
+    );
+    let error = import_grant(
+        store,
+        id,
+        &Grant::seal(id, &keys, &team.citra.to_public()).unwrap(),
+        ACTOR,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        error.to_string().starts_with("investigator 3 is disabled;"),
+        "{error}"
+    );
+    let error = import_grant(
+        store,
+        id,
+        &Grant::seal(id, &keys, &team.ani.to_public()).unwrap(),
+        ACTOR,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(error, CaseError::AlreadyHolds { id: holder, case } if holder == ani_id && case == id),
+        "{error:?}"
+    );
+    let error = import_grant(store, id, &Grant::seal(other, &other_keys, &budi).unwrap(), ACTOR)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "this grant was made for case {other}, not for case {id}; \
+             make the grant from case {id}'s bundle"
+        )
+    );
+    // This case's number, another case's keys (a bundle of another server).
+    let error = import_grant(store, id, &Grant::seal(id, &other_keys, &budi).unwrap(), ACTOR)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, CaseError::WrongKey { kind: FileKind::Grant, case } if case == id),
+        "{error:?}"
+    );
+    let error = import_grant(
+        store,
+        other + 1,
+        &Grant::seal(other + 1, &keys, &budi).unwrap(),
+        ACTOR,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.to_string(), format!("there is no case {}", other + 1));
+
+    // Files: damaged, not an envelope, another kind, extra fields.
+    let good = Grant::seal(id, &keys, &budi).unwrap();
+    let mut tampered = good.clone();
+    let mut bytes = good.ciphertext.as_bytes().to_vec();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    tampered.ciphertext = Ciphertext::from_bytes(bytes);
+    let mut message = good.clone();
+    message.ciphertext = Message::new(&"x".repeat(2000))
+        .unwrap()
+        .seal(&budi)
+        .unwrap();
+    message.sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+        message.ciphertext.as_bytes(),
+    ));
+    let mut extra: serde_json::Value = serde_json::from_str(&good.to_json()).unwrap();
+    extra["admin"] = true.into();
+    let (tampered, message, extra) = (tampered.to_json(), message.to_json(), extra.to_string());
+    let reply = reply(id, &keys, "balasan").to_json();
+    let cases: [(&str, &[u8], &str); 5] = [
+        (
+            "tampered.json",
+            tampered.as_bytes(),
+            "is damaged (its ciphertext does not match its checksum)",
+        ),
+        (
+            "message.json",
+            message.as_bytes(),
+            "is damaged (the envelope is too large)",
+        ),
+        (
+            "reply.json",
+            reply.as_bytes(),
+            "is a reply file, not a grant file; import it with `kentongan case reply ID FILE`",
+        ),
+        (
+            "extra.json",
+            extra.as_bytes(),
+            "is not a Kentongan grant file; make one with `kentongan-keytool grant BUNDLE \
+             --identity KEY --to age1… --out GRANT`",
+        ),
+        (
+            "bundle.json",
+            b"{\"format\":\"kentongan-case-bundle/1\"}",
+            "bundle.json is a case bundle, not a grant file; make a grant from it with \
+             `kentongan-keytool grant ",
+        ),
+    ];
+    for (name, contents, expected) in cases {
+        let path = office.file(name, contents);
+        let error = read_grant(&path).unwrap_err().to_string();
+        assert!(error.contains(expected), "{name}: {error}");
+        assert!(!error.contains('\n'), "{error}");
+    }
+
+    assert_eq!(office.stored(id).await.envelopes.len(), 1);
+    assert_eq!(office.stored(other).await.envelopes.len(), 0);
 }

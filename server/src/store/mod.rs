@@ -197,6 +197,20 @@ pub trait Store: Send + Sync + 'static {
     async fn append_audit(&self, event: &AuditEvent) -> Result<AuditEntry>;
     /// Every entry, in seq order, read in one snapshot.
     async fn audit_log(&self) -> Result<Vec<AuditEntry>>;
+
+    // Granting access (offline grant files, later the browser workspace).
+    /// Adds an investigator's key envelope to a case: access to an old case, with no content
+    /// re-encrypted. `NotFound` if there is no such case or investigator; `Duplicate` if that
+    /// investigator already holds an envelope for the case (nothing is replaced). Durable on
+    /// return, with its audit entry. Whether the investigator is active, and the envelope's shape, are the caller's
+    /// business.
+    async fn add_envelope(
+        &self,
+        case_id: i64,
+        investigator_id: i64,
+        ciphertext: Ciphertext,
+        audit: &AuditEvent,
+    ) -> Result<()>;
 }
 
 /// Opens the store a database URL names: `sqlite:…` or `postgres://…`, runs its migrations.

@@ -102,6 +102,15 @@ INSERT INTO case_items (case_id, kind, created_on, ciphertext)
 SELECT id, $2, $3::date, $4 FROM cases WHERE id = $1
 RETURNING id";
 
+/// An envelope, only if the case and the investigator exist and the investigator holds none
+/// for the case yet (the unique index; a concurrent grant of the same makes this one wait,
+/// then do nothing).
+const ADD_ENVELOPE: &str = "\
+INSERT INTO key_envelopes (case_id, investigator_id, ciphertext)
+SELECT c.id, i.id, $3 FROM cases c, investigators i WHERE c.id = $1 AND i.id = $2
+ON CONFLICT DO NOTHING
+RETURNING id";
+
 /// A case's moves, oldest first.
 const HISTORY: &str = "\
 SELECT stage, to_char(moved_on, 'YYYY-MM-DD') AS moved_on, moved_by, message_id
@@ -448,6 +457,43 @@ impl Store for PostgresStore {
         .iter()
         .map(audit_from_row)
         .collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_envelope(
+        &self,
+        case_id: i64,
+        investigator_id: i64,
+        ciphertext: Ciphertext,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let added: Option<i64> = sqlx::query_scalar(ADD_ENVELOPE)
+            .bind(case_id)
+            .bind(investigator_id)
+            .bind(ciphertext.as_bytes())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if added.is_some() {
+            append_audit(&mut tx, audit).await?;
+            tx.commit().await?;
+            return Ok(());
+        }
+        drop(tx);
+        // Cases and investigators are never deleted: what exists now existed then.
+        let both: i64 = sqlx::query_scalar(
+            "SELECT (SELECT count(*) FROM cases WHERE id = $1) \
+                  + (SELECT count(*) FROM investigators WHERE id = $2)",
+        )
+        .bind(case_id)
+        .bind(investigator_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Err(if both == 2 {
+            StoreError::Duplicate
+        } else {
+            StoreError::NotFound
+        })
     }
 }
 

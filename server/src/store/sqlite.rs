@@ -385,6 +385,24 @@ impl Store for SqliteStore {
         .map(audit_from_row)
         .collect()
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_envelope(
+        &self,
+        case_id: i64,
+        investigator_id: i64,
+        ciphertext: Ciphertext,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let new = NewEnvelope {
+            case_id,
+            investigator_id,
+            ciphertext,
+            audit: audit.clone(),
+        };
+        self.write(|reply| Job::AddEnvelope(Pending::new(new, reply)))
+            .await
+    }
 }
 
 /// A case's moves, oldest first.
@@ -424,6 +442,15 @@ struct NewItem {
     audit: Option<AuditEvent>,
 }
 
+/// An envelope for the writer: see [`Store::add_envelope`].
+#[derive(Debug)]
+struct NewEnvelope {
+    case_id: i64,
+    investigator_id: i64,
+    ciphertext: Ciphertext,
+    audit: AuditEvent,
+}
+
 /// A write waiting for the writer: what to do, and where the answer goes once the batch it
 /// ran in has committed (or failed).
 #[derive(Debug)]
@@ -434,6 +461,7 @@ enum Job {
     MoveCase(Pending<Move, ()>),
     AddItem(Pending<NewItem, i64>),
     AppendAudit(Pending<AuditEvent, AuditEntry>),
+    AddEnvelope(Pending<NewEnvelope, ()>),
 }
 
 #[derive(Debug)]
@@ -504,6 +532,10 @@ impl Job {
                 let outcome = append_audit(conn, &job.input).await;
                 job.record(outcome)
             }
+            Job::AddEnvelope(job) => {
+                let outcome = add_envelope(conn, &job.input).await;
+                job.record(outcome)
+            }
         };
         if !keep {
             sqlx::query("ROLLBACK TO job").execute(&mut *conn).await?;
@@ -520,6 +552,7 @@ impl Job {
             Job::MoveCase(job) => job.answer(batch),
             Job::AddItem(job) => job.answer(batch),
             Job::AppendAudit(job) => job.answer(batch),
+            Job::AddEnvelope(job) => job.answer(batch),
         }
     }
 }
@@ -818,6 +851,39 @@ async fn add_item(conn: &mut SqliteConnection, new: &NewItem) -> Result<i64> {
         append_audit(conn, &audit.clone().detail("item", id)).await?;
     }
     Ok(id)
+}
+
+/// Inserts the envelope only if the case and the investigator exist, and only if the
+/// investigator holds none for the case yet (the unique index): no constraint error to tell
+/// apart from others.
+async fn add_envelope(conn: &mut SqliteConnection, new: &NewEnvelope) -> Result<()> {
+    let done = sqlx::query(
+        "INSERT INTO key_envelopes (case_id, investigator_id, ciphertext) \
+         SELECT c.id, i.id, ? FROM cases c, investigators i WHERE c.id = ? AND i.id = ? \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(new.ciphertext.as_bytes())
+    .bind(new.case_id)
+    .bind(new.investigator_id)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 1 {
+        append_audit(conn, &new.audit).await?;
+        return Ok(());
+    }
+    let both: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM cases WHERE id = ?) \
+              + (SELECT count(*) FROM investigators WHERE id = ?)",
+    )
+    .bind(new.case_id)
+    .bind(new.investigator_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Err(if both == 2 {
+        StoreError::Duplicate
+    } else {
+        StoreError::NotFound
+    })
 }
 
 /// The compare-and-set, the message and the event, under the job's savepoint: a failure

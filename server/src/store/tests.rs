@@ -71,6 +71,7 @@ on_both_backends!(
     a_refused_move_writes_no_message,
     reporter_login_finds_the_credential,
     unknown_stored_values_are_corrupt,
+    envelopes_are_granted_once,
 );
 
 mod audit;
@@ -898,6 +899,72 @@ async fn unknown_stored_values_are_corrupt(backend: &Backend) {
         matches!(corrupt, Err(StoreError::Corrupt(_))),
         "{corrupt:?}"
     );
+}
+
+async fn envelopes_are_granted_once(backend: &Backend) {
+    let store = backend.open().await;
+    let ani = store
+        .add_investigator("Ani", &recipient(), true, TODAY, &audited())
+        .await
+        .unwrap();
+    let budi_key = recipient();
+    let budi = store
+        .add_investigator(HOSTILE, &budi_key, false, TODAY, &audited())
+        .await
+        .unwrap();
+    let first = store.create_case(new_case(&[ani.id])).await.unwrap();
+    let second = store.create_case(new_case(&[ani.id])).await.unwrap();
+    let before = store.case(first).await.unwrap().envelopes;
+    assert_eq!(before.len(), 2);
+
+    store
+        .add_envelope(first, budi.id, blob("for budi"), &audited())
+        .await
+        .unwrap();
+    let after = store.case(first).await.unwrap().envelopes;
+    assert_eq!(after.len(), 3);
+    assert_eq!(after[..2], before[..]);
+    assert_eq!(
+        after[2],
+        (Some((budi.id, budi_key)), blob("for budi")),
+        "added last, labelled with the investigator's key"
+    );
+    assert_eq!(store.case(second).await.unwrap().envelopes.len(), 2);
+
+    // Once per investigator and case: the first envelope stays, whoever already held one.
+    for holder in [budi.id, ani.id] {
+        let again = store.add_envelope(first, holder, blob("again"), &audited()).await;
+        assert!(matches!(again, Err(StoreError::Duplicate)), "{again:?}");
+    }
+    for (case, investigator) in [(second + 1, budi.id), (first, budi.id + 1), (-1, -1)] {
+        let missing = store.add_envelope(case, investigator, blob("x"), &audited()).await;
+        assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+    }
+    assert_eq!(store.case(first).await.unwrap().envelopes, after);
+    // 2 cases × 2 envelopes, and Budi's.
+    assert_eq!(backend.count("key_envelopes").await, 5);
+
+    // Concurrent grants of the same: exactly one is stored.
+    let tasks: Vec<_> = (0..8)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .add_envelope(second, budi.id, blob(&format!("race {n}")), &audited())
+                    .await
+            })
+        })
+        .collect();
+    let mut added = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(()) => added += 1,
+            Err(StoreError::Duplicate) => {}
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(added, 1);
+    assert_eq!(store.case(second).await.unwrap().envelopes.len(), 3);
 }
 
 /// Every message a case's history links to is one of its own stage messages.

@@ -32,6 +32,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{AppState, LangQuery, cookies, html};
+use crate::audit;
 use crate::casework::{self, CaseError};
 use crate::store::{Investigator, StoreError, StoredCase};
 use crate::team_sessions::Token;
@@ -391,13 +392,15 @@ async fn reply(
     if !csrf_ok(&headers) {
         return refuse(lang, StatusCode::FORBIDDEN, TeamError::CsrfFailed);
     }
-    if let Err(response) = state.signed_in(&headers).await {
-        return response(lang);
-    }
+    let me = match state.signed_in(&headers).await {
+        Ok(me) => me,
+        Err(response) => return response(lang),
+    };
     let Ok(reply) = Reply::parse(&body) else {
         return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadCiphertext);
     };
-    match casework::import_reply(&*state.0.store, id, &reply, state.today()).await {
+    let actor = audit::investigator(me.id, &me.name);
+    match casework::import_reply(&*state.0.store, id, &reply, state.today(), &actor).await {
         Ok(item) => no_store((StatusCode::CREATED, Json(json!({ "item": item })))),
         Err(e) => case_refusal(lang, e),
     }
@@ -450,7 +453,18 @@ async fn move_case(
         Err(e) => return store_refusal(lang, &e),
     }
     let by = format!("{} (#{})", me.name, me.id);
-    match casework::move_case(&*state.0.store, id, to, &by, reply.as_ref(), state.today()).await {
+    let actor = audit::investigator(me.id, &me.name);
+    match casework::move_case(
+        &*state.0.store,
+        id,
+        to,
+        &by,
+        reply.as_ref(),
+        state.today(),
+        &actor,
+    )
+    .await
+    {
         Ok(_) => no_store(Json(json!({ "ok": true }))),
         Err(e) => case_refusal(lang, e),
     }
@@ -482,7 +496,7 @@ fn case_refusal(lang: Lang, e: CaseError) -> Response {
         CaseError::WrongCase { .. }
         | CaseError::WrongKey { .. }
         | CaseError::AlreadyImported { .. }
-        | CaseError::DamagedReply { .. } => {
+        | CaseError::Damaged { .. } => {
             refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadCiphertext)
         }
         other => {

@@ -10,6 +10,7 @@
 
 mod audit;
 mod browser;
+mod grant;
 mod no_js;
 mod support;
 mod team;

@@ -651,3 +651,64 @@ async fn messages_per_case_and_day_are_limited() {
         1 + crate::web::followup::MAX_MESSAGES_PER_DAY
     );
 }
+
+/// An internal note is never sent to the reporter, by either path: not its ciphertext, not
+/// its text, not its existence. The note here is sealed to the *case* key, as a faulty client
+/// might: so only the filter by kind keeps it from the reporter, not the key.
+#[tokio::test]
+async fn a_stored_note_never_reaches_the_reporter() {
+    let app = app(1).await;
+    let (session, filed) = logged_in(&app).await;
+    let secret = "Catatan internal: saksi Pak B takut dibalas";
+    let note = Message::new(secret)
+        .unwrap()
+        .seal(&filed.sealed.case_recipient)
+        .unwrap();
+    let today = time::OffsetDateTime::now_utc().date();
+    app.store
+        .add_item(1, ItemKind::Note, note.clone(), today, None)
+        .await
+        .unwrap();
+    let question = Message::new("Kapan kejadiannya?")
+        .unwrap()
+        .seal(&filed.sealed.case_recipient)
+        .unwrap();
+    app.store
+        .add_item(1, ItemKind::InvestigatorMessage, question, today, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.item_kinds(1).await,
+        [
+            ItemKind::Report,
+            ItemKind::Note,
+            ItemKind::InvestigatorMessage
+        ]
+    );
+
+    let receipt = filed.sealed.receipt.to_string();
+    let token = token_of(&filed, filed.passphrase.expose_secret());
+    let (status, body) = app
+        .api(
+            "/api/followup/case",
+            serde_json::json!({ "receipt": receipt, "token": token }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let kinds: Vec<&str> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["report", "investigator-message"]);
+    let note_base64 = serde_json::to_value(&note).unwrap();
+    let body = body.to_string();
+    assert!(!body.contains(note_base64.as_str().unwrap()));
+    assert!(!body.contains("\"note\""), "{body}");
+
+    let (status, page) = app.get_with_session(&session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Kapan kejadiannya?"), "the reply is shown");
+    assert!(!page.contains("saksi Pak B"), "the note is not");
+}

@@ -8,6 +8,11 @@ use kentongan_crypto::keys::Identity;
 use serde_json::json;
 
 use super::{App, TOKEN, app, text};
+use crate::audit::{Action, AuditEvent, operator};
+
+fn operator_event(action: Action) -> AuditEvent {
+    AuditEvent::new(operator("test"), action)
+}
 
 struct Member {
     id: i64,
@@ -23,6 +28,7 @@ async fn member(app: &App, name: &str) -> Member {
             &identity.to_public(),
             false,
             time::macros::date!(2026 - 01 - 02),
+            &operator_event(Action::InvestigatorAdd),
         )
         .await
         .unwrap();
@@ -162,7 +168,10 @@ async fn an_unknown_or_disabled_key_gets_no_challenge() {
     );
 
     let budi = member(&app, "Budi").await;
-    app.store.disable_investigator(budi.id).await.unwrap();
+    app.store
+        .disable_investigator(budi.id, &operator_event(Action::InvestigatorDisable))
+        .await
+        .unwrap();
     let (status, body) = app.challenge_for(&budi.identity).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["error"], "unknown-key");
@@ -212,7 +221,10 @@ async fn a_disabled_investigator_is_out_at_once() {
         app.team_view("/team/view/cases", &session).await.0,
         StatusCode::OK
     );
-    app.store.disable_investigator(ani.id).await.unwrap();
+    app.store
+        .disable_investigator(ani.id, &operator_event(Action::InvestigatorDisable))
+        .await
+        .unwrap();
     let (status, body) = app.team_view("/team/view/cases", &session).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(body.contains("\"session\""), "{body}");
