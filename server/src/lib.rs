@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod casework;
+pub mod categories;
 pub mod config;
 pub mod export;
 pub mod followup;

@@ -42,6 +42,7 @@ use super::codec::{
     StoredEnvelope, credential, envelope_holder, format_day, parse_day, parse_kind,
     parse_optional_day, parse_recipient,
 };
+use super::list::{self, Assignee, CaseList, CaseQuery, Dialect, Param, StageCounts};
 use super::{
     CaseSummary, Investigator, NewCase, ReporterLogin, Result, StageEvent, Store, StoreError,
     StoredCase, StoredItem,
@@ -74,6 +75,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "stage_messages",
         include_str!("../../migrations/sqlite/0003_stage_messages.sql"),
+    ),
+    (
+        6,
+        "case_metadata",
+        include_str!("../../migrations/sqlite/0006_case_metadata.sql"),
     ),
 ];
 
@@ -352,6 +358,86 @@ impl Store for SqliteStore {
         tx.commit().await?;
         rows.iter().map(event_from_row).collect()
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn assign(&self, case_id: i64, investigator: Option<i64>) -> Result<()> {
+        self.write(|reply| Job::Assign(Pending::new((case_id, investigator), reply)))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn classify(&self, case_id: i64, classification: Option<&str>) -> Result<()> {
+        let new = (case_id, classification.map(str::to_owned));
+        self.write(|reply| Job::Classify(Pending::new(new, reply)))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_cases(&self, query: &CaseQuery) -> Result<CaseList> {
+        let sql = list::list_sql(query, Dialect::Sqlite)?;
+        // One read transaction: the page and the counts from one snapshot.
+        let mut tx = self.reads.begin().await?;
+        let rows = bind(sqlx::query(&sql.page.text), sql.page.params)
+            .fetch_all(&mut *tx)
+            .await?;
+        let counted = bind(sqlx::query(&sql.counts.text), sql.counts.params)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let mut counts = StageCounts::default();
+        for row in &counted {
+            let n: i64 = row.try_get("n")?;
+            counts.add(
+                list::parse_stage(row.try_get("stage")?)?,
+                u64::try_from(n).unwrap_or(0),
+            );
+        }
+        Ok(CaseList {
+            rows: rows.iter().map(case_row_from_row).collect::<Result<_>>()?,
+            total: match query.stage {
+                Some(stage) => counts.get(stage),
+                None => counts.total(),
+            },
+            counts,
+        })
+    }
+}
+
+fn bind<'q>(
+    mut query: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    params: Vec<Param>,
+) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    for param in params {
+        query = match param {
+            Param::Text(text) => query.bind(text),
+            Param::Int(int) => query.bind(int),
+        };
+    }
+    query
+}
+
+fn case_row_from_row(row: &SqliteRow) -> Result<list::CaseRow> {
+    let assignee = match row.try_get::<Option<i64>, _>("assignee_id")? {
+        Some(id) => Some(Assignee {
+            id,
+            name: row
+                .try_get::<Option<String>, _>("assignee_name")?
+                .ok_or_else(|| StoreError::Corrupt("case assigned to nobody known".into()))?,
+            active: row
+                .try_get::<Option<bool>, _>("assignee_active")?
+                .unwrap_or(false),
+        }),
+        None => None,
+    };
+    Ok(list::CaseRow {
+        id: row.try_get("id")?,
+        created_on: parse_day(row.try_get("created_on")?)?,
+        stage: list::parse_stage(row.try_get("stage")?)?,
+        acknowledged_on: parse_optional_day(row.try_get("acknowledged_on")?)?,
+        last_activity_on: parse_day(row.try_get("last_activity_on")?)?,
+        assignee,
+        classification: row.try_get("classification")?,
+    })
 }
 
 /// A case's moves, oldest first.
@@ -398,6 +484,8 @@ enum Job {
     DisableInvestigator(Pending<i64, ()>),
     MoveCase(Pending<Move, ()>),
     AddItem(Pending<NewItem, i64>),
+    Assign(Pending<(i64, Option<i64>), ()>),
+    Classify(Pending<(i64, Option<String>), ()>),
 }
 
 #[derive(Debug)]
@@ -462,6 +550,15 @@ impl Job {
                 let outcome = add_item(conn, &job.input).await;
                 job.record(outcome)
             }
+            Job::Assign(job) => {
+                let (case_id, investigator) = job.input;
+                let outcome = assign(conn, case_id, investigator).await;
+                job.record(outcome)
+            }
+            Job::Classify(job) => {
+                let outcome = classify(conn, job.input.0, job.input.1.as_deref()).await;
+                job.record(outcome)
+            }
         };
         if !keep {
             sqlx::query("ROLLBACK TO job").execute(&mut *conn).await?;
@@ -477,6 +574,8 @@ impl Job {
             Job::DisableInvestigator(job) => job.answer(batch),
             Job::MoveCase(job) => job.answer(batch),
             Job::AddItem(job) => job.answer(batch),
+            Job::Assign(job) => job.answer(batch),
+            Job::Classify(job) => job.answer(batch),
         }
     }
 }
@@ -648,11 +747,12 @@ struct CaseRow<'a> {
 /// are not kept in the prepared-statement cache (`persistent(false)`).
 async fn insert_rows(conn: &mut SqliteConnection, rows: &[CaseRow<'_>]) -> Result<(), sqlx::Error> {
     let mut insert = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO cases (id, created_on, case_recipient, notes_recipient) ",
+        "INSERT INTO cases (id, created_on, last_activity_on, case_recipient, notes_recipient) ",
     );
     insert.push_values(rows, |mut values, row| {
         values
             .push_bind(row.id)
+            .push_bind(row.created_on.as_str())
             .push_bind(row.created_on.as_str())
             .push_bind(row.case.case_recipient.to_string())
             .push_bind(row.case.notes_recipient.to_string());
@@ -763,9 +863,59 @@ async fn insert_item(
 
 async fn add_item(conn: &mut SqliteConnection, new: &NewItem) -> Result<i64> {
     let on = format_day(new.on)?;
-    insert_item(conn, new.case_id, new.kind, &new.ciphertext, &on)
+    let id = insert_item(conn, new.case_id, new.kind, &new.ciphertext, &on)
         .await?
-        .ok_or(StoreError::NotFound)
+        .ok_or(StoreError::NotFound)?;
+    sqlx::query("UPDATE cases SET last_activity_on = max(last_activity_on, ?) WHERE id = ?")
+        .bind(&on)
+        .bind(new.case_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(id)
+}
+
+/// Checks the investigator and writes, under the job's savepoint; the writer holds the write
+/// lock, so nobody disables the investigator in between.
+async fn assign(conn: &mut SqliteConnection, case_id: i64, investigator: Option<i64>) -> Result<()> {
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE id = ?")
+        .bind(case_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if exists.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    if let Some(investigator) = investigator {
+        let active: Option<bool> =
+            sqlx::query_scalar("SELECT active FROM investigators WHERE id = ?")
+                .bind(investigator)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if active != Some(true) {
+            return Err(StoreError::NoActiveInvestigator);
+        }
+    }
+    sqlx::query("UPDATE cases SET assignee_id = ? WHERE id = ?")
+        .bind(investigator)
+        .bind(case_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn classify(
+    conn: &mut SqliteConnection,
+    case_id: i64,
+    classification: Option<&str>,
+) -> Result<()> {
+    let done = sqlx::query("UPDATE cases SET classification = ? WHERE id = ?")
+        .bind(classification)
+        .bind(case_id)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }
 
 /// The compare-and-set, the message and the event, under the job's savepoint: a failure
@@ -773,9 +923,17 @@ async fn add_item(conn: &mut SqliteConnection, new: &NewItem) -> Result<i64> {
 /// the statements.
 async fn move_case(conn: &mut SqliteConnection, new: &Move) -> Result<()> {
     let on = format_day(new.on)?;
-    let done = sqlx::query("UPDATE cases SET stage = ? WHERE id = ? AND stage = ?")
-        .bind(&new.to)
-        .bind(new.id)
+    // The first move out of `diterima` is the acknowledgement (see `case_summaries`).
+    let done = sqlx::query(
+        "UPDATE cases SET stage = ?1, \
+             acknowledged_on = CASE WHEN acknowledged_on IS NULL AND ?1 <> 'diterima' \
+                 THEN ?2 ELSE acknowledged_on END, \
+             last_activity_on = max(last_activity_on, ?2) \
+         WHERE id = ?3 AND stage = ?4",
+    )
+    .bind(&new.to)
+    .bind(&on)
+    .bind(new.id)
         .bind(&new.from)
         .execute(&mut *conn)
         .await?;
