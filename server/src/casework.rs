@@ -109,11 +109,11 @@ pub enum CaseError {
     Store(StoreError),
     #[error("unknown category {given:?}; the office's categories are: {valid}, or none")]
     UnknownCategory { given: String, valid: String },
-    #[error("{what} takes an investigator id (see `kentongan investigator list`) or `none`, not {given:?}")]
-    BadInvestigator { what: &'static str, given: String },
     #[error(
-        "there is no active investigator {0}; see `kentongan investigator list`"
+        "{what} takes an investigator id (see `kentongan investigator list`) or `none`, not {given:?}"
     )]
+    BadInvestigator { what: &'static str, given: String },
+    #[error("there is no active investigator {0}; see `kentongan investigator list`")]
     NoActiveInvestigator(i64),
     #[error("unknown order {0:?}; the orders are: newest, oldest, activity, due")]
     UnknownSort(String),
@@ -344,7 +344,10 @@ pub fn investigator_or_none(what: &'static str, given: &str) -> Result<Option<i6
 }
 
 /// One of the office's categories by slug (any ASCII case), or `None` for `none`.
-pub fn category_or_none<'c>(categories: &'c Categories, given: &str) -> Result<Option<&'c Category>> {
+pub fn category_or_none<'c>(
+    categories: &'c Categories,
+    given: &str,
+) -> Result<Option<&'c Category>> {
     let slug = given.trim().to_ascii_lowercase();
     if slug == "none" {
         return Ok(None);
@@ -362,9 +365,7 @@ pub fn category_or_none<'c>(categories: &'c Categories, given: &str) -> Result<O
 pub async fn assign(store: &dyn Store, id: i64, to: Option<i64>) -> Result<()> {
     store.assign(id, to).await.map_err(|error| match error {
         StoreError::NotFound => CaseError::NoCase(id),
-        StoreError::NoActiveInvestigator => {
-            CaseError::NoActiveInvestigator(to.unwrap_or_default())
-        }
+        StoreError::NoActiveInvestigator => CaseError::NoActiveInvestigator(to.unwrap_or_default()),
         other => CaseError::Store(other),
     })
 }

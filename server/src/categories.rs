@@ -123,7 +123,8 @@ impl Categories {
     /// The label to show for a stored slug: its label, or the slug itself once it is no longer
     /// configured.
     pub fn label<'a>(&'a self, slug: &'a str) -> &'a str {
-        self.get(slug).map_or(slug, |category| category.label.as_str())
+        self.get(slug)
+            .map_or(slug, |category| category.label.as_str())
     }
 
     /// Every slug, comma-separated, for error messages.

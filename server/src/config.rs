@@ -8,7 +8,7 @@ use anyhow::Context;
 use kentongan_templates::Office;
 use serde::Deserialize;
 
-use crate::categories::{Categories, CasesConfig};
+use crate::categories::{CasesConfig, Categories};
 use crate::followup::LoginLimits;
 use crate::workflow::Deadlines;
 

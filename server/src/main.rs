@@ -9,9 +9,9 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use kentongan_crypto::Recipient;
 use kentongan_server::config::{self, Config};
+use kentongan_server::store::CaseRow;
 use kentongan_server::store::{self, Store, StoreError};
 use kentongan_server::web::{self, AppState, Settings};
-use kentongan_server::store::CaseRow;
 use kentongan_server::workflow::{Due, Stage};
 use kentongan_server::{casework, export, team};
 

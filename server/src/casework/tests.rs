@@ -400,7 +400,10 @@ async fn the_list_shows_stage_deadline_assignee_and_category() {
         }
     );
     assert_eq!(two.stage, Stage::Diterima);
-    assert_eq!((two.assignee.clone(), two.classification.clone()), (None, None));
+    assert_eq!(
+        (two.assignee.clone(), two.classification.clone()),
+        (None, None)
+    );
     assert_eq!(
         two.due(today, &deadlines),
         Due::Overdue {
@@ -453,7 +456,10 @@ async fn the_list_shows_stage_deadline_assignee_and_category() {
 
     // Clearing.
     assign(store, first, None).await.unwrap();
-    assert_eq!(classify(store, &categories, first, "none").await.unwrap(), None);
+    assert_eq!(
+        classify(store, &categories, first, "none").await.unwrap(),
+        None
+    );
     let listed = list(store, &query).await.unwrap();
     assert_eq!(listed.rows[0].assignee, None);
     assert_eq!(listed.rows[0].classification, None);
@@ -481,7 +487,10 @@ async fn assign_and_classify_refuse_what_does_not_exist() {
         )
     );
     let error = assign(store, id, Some(budi.id + 10)).await.unwrap_err();
-    assert!(matches!(error, CaseError::NoActiveInvestigator(_)), "{error:?}");
+    assert!(
+        matches!(error, CaseError::NoActiveInvestigator(_)),
+        "{error:?}"
+    );
     let error = assign(store, id + 1, None).await.unwrap_err();
     assert_eq!(error.to_string(), format!("there is no case {}", id + 1));
 
@@ -489,9 +498,14 @@ async fn assign_and_classify_refuse_what_does_not_exist() {
         .await
         .unwrap_err();
     let message = error.to_string();
-    assert!(message.starts_with("unknown category \"test \\\" ' & < >\\n\"; "), "{message}");
+    assert!(
+        message.starts_with("unknown category \"test \\\" ' & < >\\n\"; "),
+        "{message}"
+    );
     assert!(message.ends_with("lainnya, or none"), "{message}");
-    let error = classify(store, &categories, id + 1, "kkn").await.unwrap_err();
+    let error = classify(store, &categories, id + 1, "kkn")
+        .await
+        .unwrap_err();
     assert!(matches!(error, CaseError::NoCase(_)), "{error:?}");
 
     let stored = store
@@ -571,7 +585,10 @@ fn list_arguments_are_checked() {
     ] {
         let message = query(args).unwrap_err().to_string();
         assert!(message.starts_with(expected), "{message}");
-        assert!(!message.contains('\u{1b}') && !message.contains('\n'), "{message}");
+        assert!(
+            !message.contains('\u{1b}') && !message.contains('\n'),
+            "{message}"
+        );
     }
     assert_eq!(investigator_or_none("--to", " NONE ").unwrap(), None);
     assert_eq!(investigator_or_none("--to", "7").unwrap(), Some(7));

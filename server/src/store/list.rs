@@ -471,7 +471,11 @@ mod tests {
         let sql = list_sql(&query, Dialect::Postgres).unwrap();
         assert!(sql.page.text.contains("c.stage = $1"), "{}", sql.page.text);
         assert!(sql.page.text.contains("c.classification = $2"));
-        assert!(sql.page.text.ends_with("LIMIT $3::bigint OFFSET $4::bigint"));
+        assert!(
+            sql.page
+                .text
+                .ends_with("LIMIT $3::bigint OFFSET $4::bigint")
+        );
         assert!(matches!(sql.page.params[2], Param::Int(200)));
         assert!(!sql.counts.text.contains("c.stage = $"));
         let sqlite = list_sql(&query, Dialect::Sqlite).unwrap();

@@ -16,8 +16,8 @@ use super::codec::{
     StoredEnvelope, credential, envelope_holder, format_day, parse_day, parse_kind,
     parse_optional_day, parse_recipient,
 };
-use super::sqlite::EmbeddedMigrations;
 use super::list::{self, Assignee, CaseList, CaseQuery, CaseRow, Dialect, Param, StageCounts};
+use super::sqlite::EmbeddedMigrations;
 use super::{
     CaseSummary, Investigator, NewCase, ReporterLogin, Result, StageEvent, Store, StoreError,
     StoredCase, StoredItem,

@@ -876,7 +876,11 @@ async fn add_item(conn: &mut SqliteConnection, new: &NewItem) -> Result<i64> {
 
 /// Checks the investigator and writes, under the job's savepoint; the writer holds the write
 /// lock, so nobody disables the investigator in between.
-async fn assign(conn: &mut SqliteConnection, case_id: i64, investigator: Option<i64>) -> Result<()> {
+async fn assign(
+    conn: &mut SqliteConnection,
+    case_id: i64,
+    investigator: Option<i64>,
+) -> Result<()> {
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE id = ?")
         .bind(case_id)
         .fetch_optional(&mut *conn)
@@ -934,9 +938,9 @@ async fn move_case(conn: &mut SqliteConnection, new: &Move) -> Result<()> {
     .bind(&new.to)
     .bind(&on)
     .bind(new.id)
-        .bind(&new.from)
-        .execute(&mut *conn)
-        .await?;
+    .bind(&new.from)
+    .execute(&mut *conn)
+    .await?;
     if done.rows_affected() == 0 {
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE id = ?")
             .bind(new.id)

@@ -840,13 +840,27 @@ async fn activity_and_acknowledgement_are_kept(backend: &Backend) {
     assert_eq!(row().await, (Some(acknowledged), acknowledged));
     let last = date!(2026 - 12 - 10);
     store
-        .move_case(id, "pemeriksaan", "verifikasi", "Ani", last, Some(blob("s")))
+        .move_case(
+            id,
+            "pemeriksaan",
+            "verifikasi",
+            "Ani",
+            last,
+            Some(blob("s")),
+        )
         .await
         .unwrap();
     assert_eq!(row().await, (Some(acknowledged), last));
     // A refused move changes nothing.
     let stale = store
-        .move_case(id, "diterima", "pemeriksaan", "Ani", date!(2027 - 01 - 01), None)
+        .move_case(
+            id,
+            "diterima",
+            "pemeriksaan",
+            "Ani",
+            date!(2027 - 01 - 01),
+            None,
+        )
         .await;
     assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
     assert_eq!(row().await, (Some(acknowledged), last));
@@ -925,7 +939,11 @@ async fn list_filters_match_the_workflow(backend: &Backend) {
     let investigators = store.investigators().await.unwrap();
     let first = investigators[0].id;
     for stage in [None, Some(Stage::Pemeriksaan), Some(Stage::Dialihkan)] {
-        for assignee in [None, Some(AssigneeFilter::To(first)), Some(AssigneeFilter::Nobody)] {
+        for assignee in [
+            None,
+            Some(AssigneeFilter::To(first)),
+            Some(AssigneeFilter::Nobody),
+        ] {
             for classification in [
                 None,
                 Some(ClassificationFilter::As("kkn".into())),
@@ -1031,12 +1049,17 @@ async fn list_pages_and_sorts(backend: &Backend) {
             }
             CaseSort::Due => {
                 // Open cases first, by a deadline never more than two days out of order.
-                let open = whole.iter().take_while(|row| !row.stage.is_closed()).count();
+                let open = whole
+                    .iter()
+                    .take_while(|row| !row.stage.is_closed())
+                    .count();
                 assert!(whole[open..].iter().all(|row| row.stage.is_closed()));
                 let dues: Vec<Date> = whole[..open]
                     .iter()
                     .map(|row| match row.due(today, &deadlines) {
-                        Due::OnTime { due } | Due::DueToday { due } | Due::Overdue { due, .. } => due,
+                        Due::OnTime { due } | Due::DueToday { due } | Due::Overdue { due, .. } => {
+                            due
+                        }
                         Due::Met => unreachable!(),
                     })
                     .collect();
@@ -1070,9 +1093,15 @@ async fn migration_fills_in_existing_cases(backend: &Backend) {
         &migrations[..migrations.iter().position(|m| m.0 == 6).unwrap()]
     };
     let insert = [
-        "INSERT INTO cases (created_on, case_recipient, notes_recipient)          VALUES ('2026-01-05', 'a', 'b'), ('2026-02-02', 'a', 'b'), ('2026-03-02', 'a', 'b')",
-        "INSERT INTO case_items (case_id, kind, created_on, ciphertext)          VALUES (1, 'report', '2026-01-05', 'x'), (1, 'reporter-message', '2026-01-20', 'x'),                 (2, 'report', '2026-02-02', 'x'), (3, 'report', '2026-03-02', 'x')",
-        "INSERT INTO stage_events (case_id, stage, moved_on, moved_by)          VALUES (1, 'pemeriksaan', '2026-01-07', 'Ani'), (1, 'verifikasi', '2026-01-09', 'Ani'),                 (2, 'dialihkan', '2026-02-10', 'Ani')",
+        "INSERT INTO cases (created_on, case_recipient, notes_recipient) \
+         VALUES ('2026-01-05', 'a', 'b'), ('2026-02-02', 'a', 'b'), ('2026-03-02', 'a', 'b')",
+        "INSERT INTO case_items (case_id, kind, created_on, ciphertext) \
+         VALUES (1, 'report', '2026-01-05', X'78'), \
+                (1, 'reporter-message', '2026-01-20', X'78'), \
+                (2, 'report', '2026-02-02', X'78'), (3, 'report', '2026-03-02', X'78')",
+        "INSERT INTO stage_events (case_id, stage, moved_on, moved_by) \
+         VALUES (1, 'pemeriksaan', '2026-01-07', 'Ani'), (1, 'verifikasi', '2026-01-09', 'Ani'), \
+                (2, 'dialihkan', '2026-02-10', 'Ani')",
         "UPDATE cases SET stage = 'verifikasi' WHERE id = 1",
         "UPDATE cases SET stage = 'dialihkan' WHERE id = 2",
     ];
@@ -1082,7 +1111,9 @@ async fn migration_fills_in_existing_cases(backend: &Backend) {
                 .unwrap()
                 .create_if_missing(true);
             std::fs::create_dir_all(options.get_filename().parent().unwrap()).unwrap();
-            let mut conn = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+            let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                .await
+                .unwrap();
             sqlx::migrate::Migrator::new(super::sqlite::EmbeddedMigrations(before(
                 super::sqlite::MIGRATIONS,
             )))
@@ -1107,7 +1138,8 @@ async fn migration_fills_in_existing_cases(backend: &Backend) {
             .await
             .unwrap();
             for sql in insert {
-                sqlx::query(sql).execute(&mut conn).await.unwrap();
+                let sql = sql.replace("X'78'", "'\x78'::bytea");
+                sqlx::query(&sql).execute(&mut conn).await.unwrap();
             }
             conn.close().await.unwrap();
         }
@@ -1128,7 +1160,10 @@ async fn migration_fills_in_existing_cases(backend: &Backend) {
             (None, date!(2026 - 03 - 02)),
         ]
     );
-    assert!(rows.iter().all(|row| row.assignee.is_none() && row.classification.is_none()));
+    assert!(
+        rows.iter()
+            .all(|row| row.assignee.is_none() && row.classification.is_none())
+    );
 }
 
 /// A case of `varied_cases`, as the test expects it to be listed.
