@@ -87,10 +87,11 @@ pub enum CaseSort {
     Oldest,
     /// The latest item or move first.
     LastActivity,
-    /// Open cases by deadline, the earliest first, then closed cases, newest first. Within one
-    /// kind of deadline the order is exact; between an acknowledgement and a feedback deadline
-    /// it is by calendar estimate (`days × 7 / 5`), which can put two deadlines up to two days
-    /// apart in the wrong order.
+    /// Open cases only (closed ones have no deadline), the earliest deadline first. Within
+    /// one kind of deadline the order is exact; between an acknowledgement and a feedback
+    /// deadline it is by calendar estimate (`days × 7 / 5`), which can put two deadlines up to
+    /// two days apart in the wrong order. Like a due filter, it leaves closed cases out of the
+    /// counts too: sorting every case by an expression would read all of them.
     Due,
 }
 
@@ -329,6 +330,10 @@ fn filters(sql: &mut Sql, query: &CaseQuery, with_stage: bool) -> Result<()> {
         sql.push(" AND ");
         due_filter(sql, due, query.today, &query.deadlines)?;
     }
+    if query.sort == CaseSort::Due {
+        sql.push(" AND ")
+            .stages(Stage::ALL.into_iter().filter(|stage| !stage.is_closed()));
+    }
     Ok(())
 }
 
@@ -423,14 +428,9 @@ fn order(sql: &mut Sql, query: &CaseQuery) {
             sql.push(" ORDER BY c.last_activity_on DESC, c.id DESC");
         }
         CaseSort::Due => {
-            // Open first; then the day of receipt moved by the deadline's length in calendar
-            // days; closed cases after, newest first.
+            // The day of receipt moved by the deadline's length in calendar days.
             let shift = |days: u32| i64::from(days) * 7 / 5;
-            sql.push(" ORDER BY CASE WHEN ")
-                .stages(Stage::ALL.into_iter().filter(|stage| stage.is_closed()))
-                .push(" THEN 1 ELSE 0 END, CASE WHEN ")
-                .stages(Stage::ALL.into_iter().filter(|stage| stage.is_closed()))
-                .push(" THEN NULL WHEN c.stage = ")
+            sql.push(" ORDER BY CASE WHEN c.stage = ")
                 .text(Stage::Diterima.slug())
                 .push(" AND c.acknowledged_on IS NULL THEN ");
             let day = match sql.dialect {
@@ -449,9 +449,7 @@ fn order(sql: &mut Sql, query: &CaseQuery) {
             days(sql, shift(query.deadlines.acknowledge_days));
             sql.push(" ELSE ").push(day);
             days(sql, shift(query.deadlines.feedback_days));
-            sql.push(" END, CASE WHEN ")
-                .stages(Stage::ALL.into_iter().filter(|stage| stage.is_closed()))
-                .push(" THEN -c.id ELSE c.id END");
+            sql.push(" END, c.id");
         }
     }
 }
