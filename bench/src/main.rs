@@ -4,7 +4,12 @@
 //! registers investigators, and drives it over loopback with keep-alive HTTP/1.1 connections
 //! from this process, so the load generator shares the machine's cores with the server, as
 //! the targets require. It prints a Markdown report.
+//!
+//! `kentongan-bench case-list` instead measures the case list on a seeded database
+//! (`case_list.rs`).
 #![allow(clippy::print_stdout, clippy::indexing_slicing)]
+
+mod case_list;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -321,6 +326,9 @@ fn asset_urls(html: &str) -> Vec<String> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    if std::env::args().nth(1).as_deref() == Some("case-list") {
+        return case_list::run(std::env::args().skip(1)).await;
+    }
     let args = Args::parse();
     let identities: Vec<Identity> = (0..args.investigators)
         .map(|_| Identity::generate())

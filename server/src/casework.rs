@@ -1,6 +1,6 @@
-//! The operator's case commands (`kentongan case list | reply | note | grant | move`): every
-//! check and the store calls, without printing, so tests drive them in-process. `main.rs`
-//! parses arguments and prints.
+//! The operator's case commands (`kentongan case list | reply | note | grant | move | assign |
+//! classify`): every check and the store calls, without printing, so tests drive them
+//! in-process. `main.rs` parses arguments and prints.
 //!
 //! Replies, internal notes and grants reach the server as files made offline by
 //! `kentongan-keytool reply | note | grant`. Everything about one (the file, the case it
@@ -17,8 +17,12 @@ use thiserror::Error;
 use time::Date;
 
 use crate::audit::{Action, AuditEvent};
-use crate::store::{CaseSummary, Store, StoreError, StoredCase};
-use crate::workflow::{self, Deadlines, Due, MoveError, ParseStageError, Stage};
+use crate::categories::{Categories, Category};
+use crate::store::{
+    AssigneeFilter, CaseList, CaseQuery, CaseSort, ClassificationFilter, DueFilter, Store,
+    StoreError, StoredCase,
+};
+use crate::workflow::{Deadlines, MoveError, ParseStageError, Stage};
 
 mod grant;
 
@@ -202,6 +206,18 @@ pub enum CaseError {
     CorruptStage { id: i64, stage: String },
     #[error(transparent)]
     Store(StoreError),
+    #[error("unknown category {given:?}; the office's categories are: {valid}, or none")]
+    UnknownCategory { given: String, valid: String },
+    #[error(
+        "{what} takes an investigator id (see `kentongan investigator list`) or `none`, not {given:?}"
+    )]
+    BadInvestigator { what: &'static str, given: String },
+    #[error("there is no active investigator {0}; see `kentongan investigator list`")]
+    NoActiveInvestigator(i64),
+    #[error("unknown order {0:?}; the orders are: newest, oldest, activity, due")]
+    UnknownSort(String),
+    #[error("--page counts from 1")]
+    BadPage,
 }
 
 type Result<T, E = CaseError> = std::result::Result<T, E>;
@@ -412,50 +428,152 @@ pub fn check_name(by: &str) -> Result<&str> {
     Ok(by)
 }
 
-/// One line of `kentongan case list`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListedCase {
-    pub id: i64,
-    pub created_on: Date,
-    pub stage: Stage,
-    /// Whole days since the report arrived.
-    pub age_days: i64,
-    pub due: Due,
+/// What `kentongan case list` was asked for, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct ListArgs {
+    pub stage: Option<String>,
+    /// An investigator id, or `none`.
+    pub assignee: Option<String>,
+    /// A category slug, or `none`.
+    pub category: Option<String>,
+    pub overdue: bool,
+    /// Due today or within this many working days (and not overdue).
+    pub due_within: Option<u32>,
+    /// newest, oldest, activity or due; oldest unless given (the order the list always had).
+    pub sort: Option<String>,
+    /// From 1.
+    pub page: u32,
+    /// Rows per page; cut to [`crate::store::list::MAX_PAGE`].
+    pub limit: u32,
 }
 
-/// Every case with its stage, age and deadline as of `today`, by id.
-pub async fn list(
-    store: &dyn Store,
+/// The store query for `kentongan case list`: every argument checked before the database is
+/// asked.
+pub fn case_query(
+    args: &ListArgs,
+    categories: &Categories,
     today: Date,
     deadlines: &Deadlines,
-) -> Result<Vec<ListedCase>> {
-    store
-        .case_summaries()
-        .await
-        .map_err(CaseError::Store)?
-        .into_iter()
-        .map(|case| listed(case, today, deadlines))
-        .collect()
+) -> Result<CaseQuery> {
+    let mut query = CaseQuery::new(today, *deadlines);
+    query.stage = args.stage.as_deref().map(str::parse).transpose()?;
+    query.assignee = args
+        .assignee
+        .as_deref()
+        .map(|given| {
+            Ok::<_, CaseError>(match investigator_or_none("--assignee", given)? {
+                Some(id) => AssigneeFilter::To(id),
+                None => AssigneeFilter::Nobody,
+            })
+        })
+        .transpose()?;
+    query.classification = args
+        .category
+        .as_deref()
+        .map(|given| {
+            Ok::<_, CaseError>(match category_or_none(categories, given)? {
+                Some(category) => ClassificationFilter::As(category.slug.clone()),
+                None => ClassificationFilter::Unclassified,
+            })
+        })
+        .transpose()?;
+    query.due = match (args.overdue, args.due_within) {
+        (true, _) => Some(DueFilter::Overdue),
+        (false, Some(working_days)) => Some(DueFilter::DueSoon { working_days }),
+        (false, None) => None,
+    };
+    query.sort = match args.sort.as_deref().map(str::trim) {
+        None | Some("oldest") => CaseSort::Oldest,
+        Some("newest") => CaseSort::Newest,
+        Some("activity") => CaseSort::LastActivity,
+        Some("due") => CaseSort::Due,
+        Some(other) => return Err(CaseError::UnknownSort(other.chars().take(40).collect())),
+    };
+    query.limit = args.limit.clamp(1, crate::store::list::MAX_PAGE);
+    let page = args.page.checked_sub(1).ok_or(CaseError::BadPage)?;
+    query.offset = page.saturating_mul(query.limit);
+    Ok(query)
 }
 
-fn listed(case: CaseSummary, today: Date, deadlines: &Deadlines) -> Result<ListedCase> {
-    let stage: Stage = case.stage.parse().map_err(|_| CaseError::CorruptStage {
-        id: case.id,
-        stage: case.stage.clone(),
-    })?;
-    Ok(ListedCase {
-        id: case.id,
-        created_on: case.created_on,
-        stage,
-        age_days: (today - case.created_on).whole_days(),
-        due: workflow::due(
-            stage,
-            case.created_on,
-            case.acknowledged_on,
-            today,
-            deadlines,
-        ),
-    })
+/// A page of the case list.
+pub async fn list(store: &dyn Store, query: &CaseQuery) -> Result<CaseList> {
+    store.list_cases(query).await.map_err(CaseError::Store)
+}
+
+/// An investigator id, or `None` for `none`.
+pub fn investigator_or_none(what: &'static str, given: &str) -> Result<Option<i64>> {
+    let trimmed = given.trim();
+    if trimmed.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    trimmed
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .map(Some)
+        .ok_or_else(|| CaseError::BadInvestigator {
+            what,
+            given: given.chars().take(40).collect(),
+        })
+}
+
+/// One of the office's categories by slug (any ASCII case), or `None` for `none`.
+pub fn category_or_none<'c>(
+    categories: &'c Categories,
+    given: &str,
+) -> Result<Option<&'c Category>> {
+    let slug = given.trim().to_ascii_lowercase();
+    if slug == "none" {
+        return Ok(None);
+    }
+    categories
+        .get(&slug)
+        .map(Some)
+        .ok_or_else(|| CaseError::UnknownCategory {
+            given: given.chars().take(40).collect(),
+            valid: categories.slugs(),
+        })
+}
+
+/// Assigns case `id` to an investigator, or to nobody.
+pub async fn assign(store: &dyn Store, id: i64, to: Option<i64>, actor: &str) -> Result<()> {
+    let audit = AuditEvent::new(actor, Action::CaseAssign)
+        .case(id)
+        .detail("investigator", to);
+    store
+        .assign(id, to, &audit)
+        .await
+        .map_err(|error| match error {
+            StoreError::NotFound => CaseError::NoCase(id),
+            StoreError::NoActiveInvestigator => {
+                CaseError::NoActiveInvestigator(to.unwrap_or_default())
+            }
+            other => CaseError::Store(other),
+        })
+}
+
+/// Classifies case `id` with one of the office's categories (by slug, or `none` to clear).
+/// Returns the category set.
+pub async fn classify<'c>(
+    store: &dyn Store,
+    categories: &'c Categories,
+    id: i64,
+    given: &str,
+    actor: &str,
+) -> Result<Option<&'c Category>> {
+    let category = category_or_none(categories, given)?;
+    let slug = category.map(|category| category.slug.as_str());
+    let audit = AuditEvent::new(actor, Action::CaseClassify)
+        .case(id)
+        .detail("category", slug);
+    store
+        .classify(id, slug, &audit)
+        .await
+        .map_err(|error| match error {
+            StoreError::NotFound => CaseError::NoCase(id),
+            other => CaseError::Store(other),
+        })?;
+    Ok(category)
 }
 
 pub(crate) async fn load(store: &dyn Store, id: i64) -> Result<StoredCase> {

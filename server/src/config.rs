@@ -8,6 +8,7 @@ use anyhow::Context;
 use kentongan_templates::Office;
 use serde::Deserialize;
 
+use crate::categories::{CasesConfig, Categories};
 use crate::followup::LoginLimits;
 use crate::workflow::Deadlines;
 
@@ -50,6 +51,8 @@ pub struct FileConfig {
     pub deadlines: Option<Deadlines>,
     /// The office that runs this WBS, shown on every page.
     pub office: Option<Office>,
+    /// Case metadata: the office's categories for classifying cases.
+    pub cases: Option<CasesConfig>,
 }
 
 /// The configuration in force.
@@ -63,6 +66,7 @@ pub struct Config {
     pub login_limits: LoginLimits,
     pub deadlines: Deadlines,
     pub office: Office,
+    pub categories: Categories,
 }
 
 /// A database URL, with any password masked in `Debug` and `Display`.
@@ -134,6 +138,7 @@ impl Config {
             },
             deadlines: file.deadlines.unwrap_or_default(),
             office: file.office.unwrap_or_else(Office::jetis_example),
+            categories: Categories::from_config(file.cases)?,
         })
     }
 }
@@ -161,6 +166,10 @@ mod tests {
         assert_eq!(file.deadlines, Some(Deadlines::default()));
         assert_eq!(file.login_free_attempts, Some(5));
         assert_eq!(file.login_delay_seconds, Some(60));
+        assert_eq!(
+            Categories::from_config(file.cases).unwrap(),
+            Categories::default()
+        );
     }
 
     #[test]

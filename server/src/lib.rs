@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod casework;
+pub mod categories;
 pub mod config;
 pub mod export;
 pub mod followup;

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use kentongan_crypto::Recipient;
 use kentongan_server::audit::{self, Action, AuditEvent};
 use kentongan_server::config::{self, Config};
+use kentongan_server::store::CaseRow;
 use kentongan_server::store::{self, Store, StoreError};
 use kentongan_server::web::{self, AppState, Settings};
 use kentongan_server::workflow::{Due, Stage};
@@ -76,11 +77,53 @@ enum Command {
 
 #[derive(Subcommand)]
 enum CaseCommand {
-    /// List cases: number, stage, age in days and deadline.
+    /// List cases: number, stage, age in days, deadline, assignee and category. Counts per
+    /// stage and paging go to standard error.
     List {
         /// Print a JSON array instead of tab-separated lines.
         #[arg(long)]
         json: bool,
+        /// Only cases in this stage.
+        #[arg(long)]
+        stage: Option<String>,
+        /// Only cases assigned to this investigator id, or to nobody with `none`.
+        #[arg(long, value_name = "INVESTIGATOR_ID|none")]
+        assignee: Option<String>,
+        /// Only cases of this category (a slug of `[cases] categories`), or unclassified
+        /// ones with `none`.
+        #[arg(long, value_name = "CATEGORY|none")]
+        category: Option<String>,
+        /// Only open cases past their deadline.
+        #[arg(long, conflicts_with = "due_within")]
+        overdue: bool,
+        /// Only open cases due today or within this many working days.
+        #[arg(long, value_name = "WORKING_DAYS")]
+        due_within: Option<u32>,
+        /// newest, oldest, activity (latest item or move first) or due [default: oldest]
+        #[arg(long)]
+        sort: Option<String>,
+        /// Which page, from 1.
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+        /// Cases per page, at most 200.
+        #[arg(long, default_value_t = 200)]
+        limit: u32,
+    },
+    /// Assign a case to an investigator, or to nobody.
+    Assign {
+        /// The case number.
+        id: i64,
+        /// An investigator id (see `kentongan investigator list`), or `none`.
+        #[arg(long, value_name = "INVESTIGATOR_ID|none")]
+        to: String,
+    },
+    /// Classify a case with one of the office's categories (`[cases] categories`), or clear
+    /// it with `none`.
+    Classify {
+        /// The case number.
+        id: i64,
+        #[arg(value_name = "CATEGORY|none")]
+        category: String,
     },
     /// Add a reply written offline with `kentongan-keytool reply` to a case, as a message
     /// from the investigators to the reporter.
@@ -287,33 +330,102 @@ async fn case(
 ) -> anyhow::Result<()> {
     let today = office_today(config);
     match command {
-        CaseCommand::List { json } => {
-            let rows = casework::list(store, today, &config.deadlines).await?;
+        CaseCommand::List {
+            json,
+            stage,
+            assignee,
+            category,
+            overdue,
+            due_within,
+            sort,
+            page,
+            limit,
+        } => {
+            let args = casework::ListArgs {
+                stage,
+                assignee,
+                category,
+                overdue,
+                due_within,
+                sort,
+                page,
+                limit,
+            };
+            let query = casework::case_query(&args, &config.categories, today, &config.deadlines)?;
+            let list = casework::list(store, &query).await?;
             if json {
-                let list: Vec<serde_json::Value> = rows
+                let rows: Vec<serde_json::Value> = list
+                    .rows
                     .iter()
-                    .map(|case| {
-                        serde_json::json!({
-                            "id": case.id,
-                            "created_on": case.created_on.to_string(),
-                            "stage": case.stage.slug(),
-                            "age_days": case.age_days,
-                            "due": due_json(&case.due),
-                        })
-                    })
+                    .map(|case| case_json(case, today, config))
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
-                println!("id\tstage\tage_days\tdue");
-                for case in &rows {
+                println!("id\tstage\tage_days\tdue\tassignee\tcategory\tlast_activity");
+                for case in &list.rows {
+                    let assignee = case.assignee.as_ref().map_or("-".to_owned(), |who| {
+                        let name: String = who
+                            .name
+                            .chars()
+                            .map(|c| if c.is_control() { ' ' } else { c })
+                            .collect();
+                        format!("{} {name}", who.id)
+                    });
                     println!(
-                        "{}\t{}\t{}\t{}",
+                        "{}\t{}\t{}\t{}\t{assignee}\t{}\t{}",
                         case.id,
                         case.stage,
-                        case.age_days,
-                        case.due.label()
+                        (today - case.created_on).whole_days(),
+                        case.due(today, &config.deadlines).label(),
+                        case.classification.as_deref().unwrap_or("-"),
+                        case.last_activity_on,
                     );
                 }
+            }
+            // The summary goes to standard error, so standard output stays one case a line.
+            let counts: Vec<String> = list
+                .counts
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(stage, n)| format!("{stage} {n}"))
+                .collect();
+            let first = u64::from(query.offset) + 1;
+            let last = u64::from(query.offset) + list.rows.len() as u64;
+            eprintln!(
+                "{} of {} case(s) (page {page}); by stage: {}",
+                if list.rows.is_empty() {
+                    "none".to_owned()
+                } else {
+                    format!("{first}-{last}")
+                },
+                list.total,
+                if counts.is_empty() {
+                    "-".to_owned()
+                } else {
+                    counts.join(", ")
+                }
+            );
+            if last < list.total {
+                eprintln!("more: --page {}", page.saturating_add(1));
+            }
+        }
+        CaseCommand::Assign { id, to } => {
+            let actor = audit::operator(&self::by(by)?);
+            let to = casework::investigator_or_none("--to", &to)?;
+            casework::assign(store, id, to, &actor).await?;
+            match to {
+                Some(investigator) => println!("case {id} assigned to investigator {investigator}"),
+                None => println!("case {id} assigned to nobody"),
+            }
+        }
+        CaseCommand::Classify { id, category } => {
+            let actor = audit::operator(&self::by(by)?);
+            match casework::classify(store, &config.categories, id, &category, &actor).await? {
+                Some(category) => println!(
+                    "case {id} classified as {} ({})",
+                    category.slug, category.label
+                ),
+                None => println!("case {id} is no longer classified"),
             }
         }
         CaseCommand::Reply { id, reply } => {
@@ -374,6 +486,27 @@ fn login_name() -> Option<String> {
         .into_iter()
         .filter_map(|name| std::env::var(name).ok())
         .find(|value| !value.trim().is_empty())
+}
+
+fn case_json(case: &CaseRow, today: time::Date, config: &Config) -> serde_json::Value {
+    serde_json::json!({
+        "id": case.id,
+        "created_on": case.created_on.to_string(),
+        "stage": case.stage.slug(),
+        "age_days": (today - case.created_on).whole_days(),
+        "due": due_json(&case.due(today, &config.deadlines)),
+        "acknowledged_on": case.acknowledged_on.map(|day| day.to_string()),
+        "last_activity_on": case.last_activity_on.to_string(),
+        "assignee": case.assignee.as_ref().map(|who| serde_json::json!({
+            "id": who.id,
+            "name": who.name,
+            "active": who.active,
+        })),
+        "classification": case.classification.as_ref().map(|slug| serde_json::json!({
+            "slug": slug,
+            "label": config.categories.label(slug),
+        })),
+    })
 }
 
 fn due_json(due: &Due) -> serde_json::Value {

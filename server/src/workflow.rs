@@ -214,6 +214,38 @@ pub fn add_working_days(start: Date, days: u32) -> Date {
     date
 }
 
+/// The latest day of receipt whose deadline, `days` working days on, is `day` or earlier;
+/// `None` if even [`Date::MIN`]'s is later.
+///
+/// [`add_working_days`] never decreases as its start moves later, so "the deadline is `day`
+/// or earlier" is the same as "received on the returned day or earlier". This turns due and
+/// overdue into a bound on the day of receipt that a database index can serve, and the bound
+/// moves with `[deadlines]` and with today, where a stored due date would not.
+pub fn latest_received_due_by(day: Date, days: u32) -> Option<Date> {
+    let due_by = |received: Date| add_working_days(received, days) <= day;
+    // A deadline is never before its start, nor more than 2 × days + 7 calendar days after
+    // it: the answer lies in [day − (2 × days + 7), day].
+    let span = time::Duration::days(2 * i64::from(days) + 7);
+    let mut low = day.checked_sub(span).unwrap_or(Date::MIN);
+    if !due_by(low) {
+        return None;
+    }
+    let mut high = day;
+    if due_by(high) {
+        return Some(high);
+    }
+    // Invariant: due_by(low) and !due_by(high).
+    while (high - low).whole_days() > 1 {
+        let middle = low + time::Duration::days((high - low).whole_days() / 2);
+        if due_by(middle) {
+            low = middle;
+        } else {
+            high = middle;
+        }
+    }
+    Some(low)
+}
+
 /// Deadlines, in working days from the date the report was received (the `[deadlines]`
 /// section of the configuration file). The office may set its own from its Keputusan Panewu.
 ///
@@ -773,6 +805,31 @@ mod tests {
         (2_415_021..=2_524_593i32).prop_map(|jd| Date::from_julian_day(jd).unwrap())
     }
 
+    #[test]
+    fn latest_received_due_by_examples() {
+        // Received Mon 2026-03-02: acknowledgement due Mon 2026-03-09.
+        let monday = date!(2026 - 03 - 09);
+        // Due by Monday: received by Mon 2026-03-02 (Tue the 3rd is due Tue the 10th).
+        assert_eq!(
+            latest_received_due_by(monday, 5),
+            Some(date!(2026 - 03 - 02))
+        );
+        // Due by Sunday: a report of the weekend before is due Friday, Monday's the next
+        // Monday.
+        assert_eq!(
+            latest_received_due_by(date!(2026 - 03 - 08), 5),
+            Some(date!(2026 - 03 - 01))
+        );
+        // Zero days: anything received up to the day itself, if it is a working day.
+        assert_eq!(latest_received_due_by(monday, 0), Some(monday));
+        // Saturday with zero days: a Saturday report is due Monday, so Friday.
+        assert_eq!(
+            latest_received_due_by(date!(2026 - 03 - 07), 0),
+            Some(date!(2026 - 03 - 06))
+        );
+        assert_eq!(latest_received_due_by(Date::MIN, 5), None);
+    }
+
     proptest! {
         #[test]
         fn add_working_days_lands_on_a_working_day(start in any_date(), days in 0u32..2_000) {
@@ -801,6 +858,23 @@ mod tests {
             } else {
                 prop_assert!(add_working_days(start, 0) <= add_working_days(start, more));
             }
+        }
+
+        #[test]
+        fn latest_received_due_by_is_the_exact_bound(
+            day in any_date(),
+            days in 0u32..300,
+            back in -10i64..700,
+        ) {
+            let bound = latest_received_due_by(day, days).unwrap();
+            let received = day - time::Duration::days(back);
+            prop_assert_eq!(
+                add_working_days(received, days) <= day,
+                received <= bound,
+                "received {} bound {}", received, bound
+            );
+            prop_assert!(add_working_days(bound, days) <= day);
+            prop_assert!(add_working_days(bound.next_day().unwrap(), days) > day);
         }
 
         #[test]

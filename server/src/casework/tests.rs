@@ -19,6 +19,7 @@ use time::macros::date;
 use super::*;
 use crate::audit::{Action, AuditEvent};
 use crate::store::{NewCase, SqliteStore};
+use crate::workflow::Due;
 
 const TODAY: Date = date!(2026 - 12 - 01);
 const ACTOR: &str = "operator:test";
@@ -434,44 +435,266 @@ async fn refused_moves_write_nothing() {
 }
 
 #[tokio::test]
-async fn the_list_shows_stage_age_and_deadline() {
+async fn the_list_shows_stage_deadline_assignee_and_category() {
     let office = Office::new().await;
     let keys = CaseKeys::generate();
     let first = office.case(&keys).await;
     let second = office.case(&keys).await;
     let store = &*office.store;
     let deadlines = Deadlines::default();
+    let categories = Categories::default();
+    let ani = store
+        .add_investigator(
+            "Ani",
+            &Identity::generate().to_public(),
+            false,
+            TODAY,
+            &AuditEvent::new(ACTOR, Action::InvestigatorAdd),
+        )
+        .await
+        .unwrap();
     // Received Saturday 2026-11-28: acknowledgement due Friday 2026-12-04.
     let today = date!(2026 - 12 - 07);
     move_case(store, first, Stage::Pemeriksaan, "Ani", None, today, ACTOR)
         .await
         .unwrap();
+    assign(store, first, Some(ani.id), ACTOR).await.unwrap();
+    let set = classify(store, &categories, first, " KKN ", ACTOR)
+        .await
+        .unwrap();
+    assert_eq!(set.map(|c| c.slug.as_str()), Some("kkn"));
 
-    let listed = list(store, today, &deadlines).await.unwrap();
+    let all = ListArgs {
+        page: 1,
+        limit: 200,
+        ..ListArgs::default()
+    };
+    let query = case_query(&all, &categories, today, &deadlines).unwrap();
+    let listed = list(store, &query).await.unwrap();
+    assert_eq!(listed.total, 2);
+    let ids: Vec<i64> = listed.rows.iter().map(|row| row.id).collect();
+    assert_eq!(ids, [first, second], "oldest first unless asked");
+    let (one, two) = (&listed.rows[0], &listed.rows[1]);
+    assert_eq!(one.stage, Stage::Pemeriksaan);
+    assert_eq!(one.acknowledged_on, Some(today));
+    assert_eq!(one.last_activity_on, today);
+    assert_eq!(one.assignee.as_ref().map(|a| a.name.as_str()), Some("Ani"));
+    assert_eq!(one.classification.as_deref(), Some("kkn"));
     assert_eq!(
-        listed,
-        vec![
-            ListedCase {
-                id: first,
-                created_on: date!(2026 - 11 - 28),
-                stage: Stage::Pemeriksaan,
-                age_days: 9,
-                due: Due::OnTime {
-                    due: workflow::add_working_days(date!(2026 - 11 - 28), 65)
-                },
-            },
-            ListedCase {
-                id: second,
-                created_on: date!(2026 - 11 - 28),
-                stage: Stage::Diterima,
-                age_days: 9,
-                due: Due::Overdue {
-                    due: date!(2026 - 12 - 04),
-                    working_days_late: 1
-                },
-            },
-        ]
+        one.due(today, &deadlines),
+        Due::OnTime {
+            due: crate::workflow::add_working_days(date!(2026 - 11 - 28), 65)
+        }
     );
+    assert_eq!(two.stage, Stage::Diterima);
+    assert_eq!(
+        (two.assignee.clone(), two.classification.clone()),
+        (None, None)
+    );
+    assert_eq!(
+        two.due(today, &deadlines),
+        Due::Overdue {
+            due: date!(2026 - 12 - 04),
+            working_days_late: 1
+        }
+    );
+
+    let filtered = |args: ListArgs| {
+        let query = case_query(&args, &categories, today, &deadlines).unwrap();
+        async move {
+            list(store, &query)
+                .await
+                .unwrap()
+                .rows
+                .iter()
+                .map(|row| row.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let overdue = ListArgs {
+        overdue: true,
+        ..all.clone()
+    };
+    assert_eq!(filtered(overdue).await, [second]);
+    let mine = ListArgs {
+        assignee: Some(ani.id.to_string()),
+        ..all.clone()
+    };
+    assert_eq!(filtered(mine).await, [first]);
+    let nobody = ListArgs {
+        assignee: Some("none".into()),
+        category: Some("none".into()),
+        ..all.clone()
+    };
+    assert_eq!(filtered(nobody).await, [second]);
+    let kkn = ListArgs {
+        category: Some("kkn".into()),
+        stage: Some("Pemeriksaan".into()),
+        sort: Some("newest".into()),
+        ..all.clone()
+    };
+    assert_eq!(filtered(kkn).await, [first]);
+    let second_page = ListArgs {
+        page: 2,
+        limit: 1,
+        ..all.clone()
+    };
+    assert_eq!(filtered(second_page).await, [second]);
+
+    // Clearing.
+    assign(store, first, None, ACTOR).await.unwrap();
+    assert_eq!(
+        classify(store, &categories, first, "none", ACTOR)
+            .await
+            .unwrap(),
+        None
+    );
+    let listed = list(store, &query).await.unwrap();
+    assert_eq!(listed.rows[0].assignee, None);
+    assert_eq!(listed.rows[0].classification, None);
+}
+
+#[tokio::test]
+async fn assign_and_classify_refuse_what_does_not_exist() {
+    let office = Office::new().await;
+    let keys = CaseKeys::generate();
+    let id = office.case(&keys).await;
+    let store = &*office.store;
+    let categories = Categories::default();
+    let budi = store
+        .add_investigator(
+            "Budi",
+            &Identity::generate().to_public(),
+            false,
+            TODAY,
+            &AuditEvent::new(ACTOR, Action::InvestigatorAdd),
+        )
+        .await
+        .unwrap();
+    store
+        .disable_investigator(
+            budi.id,
+            &AuditEvent::new(ACTOR, Action::InvestigatorDisable),
+        )
+        .await
+        .unwrap();
+
+    let error = assign(store, id, Some(budi.id), ACTOR).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "there is no active investigator {}; see `kentongan investigator list`",
+            budi.id
+        )
+    );
+    let error = assign(store, id, Some(budi.id + 10), ACTOR)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, CaseError::NoActiveInvestigator(_)),
+        "{error:?}"
+    );
+    let error = assign(store, id + 1, None, ACTOR).await.unwrap_err();
+    assert_eq!(error.to_string(), format!("there is no case {}", id + 1));
+
+    let error = classify(store, &categories, id, "test \" ' & < >\n", ACTOR)
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.starts_with("unknown category \"test \\\" ' & < >\\n\"; "),
+        "{message}"
+    );
+    assert!(message.ends_with("lainnya, or none"), "{message}");
+    let error = classify(store, &categories, id + 1, "kkn", ACTOR)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, CaseError::NoCase(_)), "{error:?}");
+
+    let stored = store
+        .list_cases(&CaseQuery::new(TODAY, Deadlines::default()))
+        .await
+        .unwrap();
+    assert_eq!(stored.rows[0].assignee, None);
+    assert_eq!(stored.rows[0].classification, None);
+}
+
+#[test]
+fn list_arguments_are_checked() {
+    let categories = Categories::default();
+    let deadlines = Deadlines::default();
+    let query = |args: ListArgs| case_query(&args, &categories, TODAY, &deadlines);
+    let base = ListArgs {
+        page: 1,
+        limit: 50,
+        ..ListArgs::default()
+    };
+    let q = query(ListArgs {
+        due_within: Some(3),
+        sort: Some("due".into()),
+        page: 3,
+        limit: 1000,
+        ..base.clone()
+    })
+    .unwrap();
+    assert_eq!(q.due, Some(DueFilter::DueSoon { working_days: 3 }));
+    assert_eq!(q.sort, CaseSort::Due);
+    assert_eq!((q.limit, q.offset), (200, 400));
+    assert_eq!(q.today, TODAY);
+
+    for (args, expected) in [
+        (
+            ListArgs {
+                stage: Some("nowhere".into()),
+                ..base.clone()
+            },
+            "unknown stage",
+        ),
+        (
+            ListArgs {
+                assignee: Some("Ani".into()),
+                ..base.clone()
+            },
+            "--assignee takes an investigator id",
+        ),
+        (
+            ListArgs {
+                assignee: Some("-1".into()),
+                ..base.clone()
+            },
+            "--assignee takes an investigator id",
+        ),
+        (
+            ListArgs {
+                category: Some("korupsi".into()),
+                ..base.clone()
+            },
+            "unknown category \"korupsi\"",
+        ),
+        (
+            ListArgs {
+                sort: Some("\u{1b}[31m".into()),
+                ..base.clone()
+            },
+            "unknown order",
+        ),
+        (
+            ListArgs {
+                page: 0,
+                ..base.clone()
+            },
+            "--page counts from 1",
+        ),
+    ] {
+        let message = query(args).unwrap_err().to_string();
+        assert!(message.starts_with(expected), "{message}");
+        assert!(
+            !message.contains('\u{1b}') && !message.contains('\n'),
+            "{message}"
+        );
+    }
+    assert_eq!(investigator_or_none("--to", " NONE ").unwrap(), None);
+    assert_eq!(investigator_or_none("--to", "7").unwrap(), Some(7));
 }
 
 fn note(case: i64, keys: &CaseKeys, text: &str) -> Note {
@@ -533,7 +756,9 @@ async fn refused_notes_write_nothing() {
     let store = &*office.store;
 
     let foreign = note(other, &other_keys, "untuk kasus lain");
-    let error = import_note(store, id, &foreign, TODAY, ACTOR).await.unwrap_err();
+    let error = import_note(store, id, &foreign, TODAY, ACTOR)
+        .await
+        .unwrap_err();
     assert_eq!(
         error.to_string(),
         format!(
@@ -615,22 +840,43 @@ async fn team(office: &Office) -> (Team, i64) {
     );
     let store = &*office.store;
     let ani_id = store
-        .add_investigator("Ani", &ani.to_public(), true, TODAY, &AuditEvent::new(ACTOR, Action::InvestigatorAdd))
+        .add_investigator(
+            "Ani",
+            &ani.to_public(),
+            true,
+            TODAY,
+            &AuditEvent::new(ACTOR, Action::InvestigatorAdd),
+        )
         .await
         .unwrap()
         .id;
     let budi_id = store
-        .add_investigator("Budi", &budi.to_public(), false, TODAY, &AuditEvent::new(ACTOR, Action::InvestigatorAdd))
+        .add_investigator(
+            "Budi",
+            &budi.to_public(),
+            false,
+            TODAY,
+            &AuditEvent::new(ACTOR, Action::InvestigatorAdd),
+        )
         .await
         .unwrap()
         .id;
     let citra_id = store
-        .add_investigator("Citra", &citra.to_public(), false, TODAY, &AuditEvent::new(ACTOR, Action::InvestigatorAdd))
+        .add_investigator(
+            "Citra",
+            &citra.to_public(),
+            false,
+            TODAY,
+            &AuditEvent::new(ACTOR, Action::InvestigatorAdd),
+        )
         .await
         .unwrap()
         .id;
     store
-        .disable_investigator(citra_id, &AuditEvent::new(ACTOR, Action::InvestigatorDisable))
+        .disable_investigator(
+            citra_id,
+            &AuditEvent::new(ACTOR, Action::InvestigatorDisable),
+        )
         .await
         .unwrap();
     (
@@ -660,7 +906,9 @@ async fn a_grant_adds_the_new_holders_envelope_once() {
     let path = office.file("grant.json", grant.to_json().as_bytes());
     let parsed = read_grant(&path).unwrap();
     assert_eq!(
-        import_grant(&*office.store, id, &parsed, ACTOR).await.unwrap(),
+        import_grant(&*office.store, id, &parsed, ACTOR)
+            .await
+            .unwrap(),
         team.budi_id
     );
     let case = office.stored(id).await;
@@ -679,7 +927,9 @@ async fn a_grant_adds_the_new_holders_envelope_once() {
     // Granting is not an item, not a move.
     assert_eq!((case.items.len(), case.history.len()), (1, 0));
 
-    let error = import_grant(&*office.store, id, &parsed, ACTOR).await.unwrap_err();
+    let error = import_grant(&*office.store, id, &parsed, ACTOR)
+        .await
+        .unwrap_err();
     assert_eq!(
         error.to_string(),
         format!(
@@ -706,9 +956,14 @@ async fn refused_grants_write_nothing() {
     let budi = team.budi.to_public();
 
     let stranger = Identity::generate().to_public();
-    let error = import_grant(store, id, &Grant::seal(id, &keys, &stranger).unwrap(), ACTOR)
-        .await
-        .unwrap_err();
+    let error = import_grant(
+        store,
+        id,
+        &Grant::seal(id, &keys, &stranger).unwrap(),
+        ACTOR,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(
         error.to_string(),
         format!(
@@ -741,9 +996,14 @@ async fn refused_grants_write_nothing() {
         matches!(error, CaseError::AlreadyHolds { id: holder, case } if holder == ani_id && case == id),
         "{error:?}"
     );
-    let error = import_grant(store, id, &Grant::seal(other, &other_keys, &budi).unwrap(), ACTOR)
-        .await
-        .unwrap_err();
+    let error = import_grant(
+        store,
+        id,
+        &Grant::seal(other, &other_keys, &budi).unwrap(),
+        ACTOR,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(
         error.to_string(),
         format!(
@@ -752,9 +1012,14 @@ async fn refused_grants_write_nothing() {
         )
     );
     // This case's number, another case's keys (a bundle of another server).
-    let error = import_grant(store, id, &Grant::seal(id, &other_keys, &budi).unwrap(), ACTOR)
-        .await
-        .unwrap_err();
+    let error = import_grant(
+        store,
+        id,
+        &Grant::seal(id, &other_keys, &budi).unwrap(),
+        ACTOR,
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(error, CaseError::WrongKey { kind: FileKind::Grant, case } if case == id),
         "{error:?}"

@@ -2,6 +2,7 @@
 //! implementation. Its API takes ciphertext types only; no method ever sees plaintext.
 
 mod codec;
+pub mod list;
 mod postgres;
 mod sqlite;
 #[cfg(test)]
@@ -13,6 +14,11 @@ use kentongan_crypto::reporter::ReporterCredential;
 use kentongan_crypto::{Ciphertext, Recipient};
 use thiserror::Error;
 use time::Date;
+
+pub use list::{
+    Assignee, AssigneeFilter, CaseList, CaseQuery, CaseRow, CaseSort, ClassificationFilter,
+    DueFilter, StageCounts,
+};
 
 use crate::audit::{AuditEntry, AuditEvent};
 
@@ -113,6 +119,9 @@ pub enum StoreError {
     /// A compare-and-set found something else than expected: the case changed meanwhile.
     #[error("the case changed meanwhile")]
     Conflict,
+    /// `assign` named an investigator who is not registered or is disabled.
+    #[error("no active investigator has that id")]
+    NoActiveInvestigator,
     /// The database could not be reached or refused the statement. The detail is for the log
     /// (it never contains ciphertext or tokens: statements are logged without arguments).
     #[error("database error: {0}")]
@@ -202,8 +211,8 @@ pub trait Store: Send + Sync + 'static {
     /// Adds an investigator's key envelope to a case: access to an old case, with no content
     /// re-encrypted. `NotFound` if there is no such case or investigator; `Duplicate` if that
     /// investigator already holds an envelope for the case (nothing is replaced). Durable on
-    /// return, with its audit entry. Whether the investigator is active, and the envelope's shape, are the caller's
-    /// business.
+    /// return, with its audit entry. Whether the investigator is active, and the envelope's
+    /// shape, are the caller's business.
     async fn add_envelope(
         &self,
         case_id: i64,
@@ -211,6 +220,29 @@ pub trait Store: Send + Sync + 'static {
         ciphertext: Ciphertext,
         audit: &AuditEvent,
     ) -> Result<()>;
+
+    // Case metadata and the case list (migration 0006).
+
+    /// Assigns a case to an investigator, or to nobody with `None`. `NotFound` if there is no
+    /// such case, `NoActiveInvestigator` if the investigator is unknown or disabled (checked in
+    /// the same transaction as the write). Both record their audit entry in that transaction.
+    async fn assign(
+        &self,
+        case_id: i64,
+        investigator: Option<i64>,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// Sets a case's classification (a category slug; which ones exist is the caller's
+    /// business), or clears it with `None`. `NotFound` if there is no such case.
+    async fn classify(
+        &self,
+        case_id: i64,
+        classification: Option<&str>,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// A page of the cases a query selects, with the counts per stage, read in one snapshot.
+    /// A case in a stage this version does not know is `Corrupt`.
+    async fn list_cases(&self, query: &CaseQuery) -> Result<CaseList>;
 }
 
 /// Opens the store a database URL names: `sqlite:…` or `postgres://…`, runs its migrations.

@@ -16,6 +16,7 @@ use super::codec::{
     StoredEnvelope, credential, envelope_holder, format_day, format_instant, hash32, parse_day,
     parse_instant, parse_kind, parse_optional_day, parse_recipient,
 };
+use super::list::{self, Assignee, CaseList, CaseQuery, CaseRow, Dialect, Param, StageCounts};
 use super::sqlite::EmbeddedMigrations;
 use super::{
     CaseSummary, Investigator, NewCase, ReporterLogin, Result, StageEvent, Store, StoreError,
@@ -53,14 +54,19 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "audit",
         include_str!("../../migrations/postgres/0004_audit.sql"),
     ),
+    (
+        6,
+        "case_metadata",
+        include_str!("../../migrations/postgres/0006_case_metadata.sql"),
+    ),
 ];
 
 /// Dates cross the wire as `YYYY-MM-DD` text (`to_char` on the way out, so the server's
 /// `DateStyle` does not matter): sqlx's `time` support is not enabled in the workspace.
 const INSERT_CASE: &str = "\
 WITH new_case AS (
-    INSERT INTO cases (created_on, case_recipient, notes_recipient)
-    VALUES ($1::date, $2, $3)
+    INSERT INTO cases (created_on, last_activity_on, case_recipient, notes_recipient)
+    VALUES ($1::date, $1::date, $2, $3)
     RETURNING id
 ), credential AS (
     INSERT INTO reporter_credentials (case_id, receipt_lookup, auth_hash, recipient, kdf)
@@ -83,9 +89,14 @@ SELECT id FROM new_case";
 /// case makes this one wait, then re-check `stage = $2` against the committed row: only one
 /// of them moves the case, and the other writes nothing, message included. Returns the
 /// message's id (NULL without one), and no row if the case did not move.
+/// The first move out of `diterima` is the acknowledgement (see `case_summaries`).
 const MOVE_CASE: &str = "\
 WITH moved AS (
-    UPDATE cases SET stage = $3 WHERE id = $1 AND stage = $2
+    UPDATE cases SET stage = $3,
+        acknowledged_on = CASE WHEN acknowledged_on IS NULL AND $3 <> 'diterima'
+            THEN $4::date ELSE acknowledged_on END,
+        last_activity_on = greatest(last_activity_on, $4::date)
+    WHERE id = $1 AND stage = $2
     RETURNING id
 ), message AS (
     INSERT INTO case_items (case_id, kind, created_on, ciphertext)
@@ -96,10 +107,23 @@ INSERT INTO stage_events (case_id, stage, moved_on, moved_by, message_id)
 SELECT moved.id, $3, $4::date, $5, (SELECT id FROM message) FROM moved
 RETURNING message_id";
 
-/// An item, only if its case exists (no foreign-key error to tell apart from others).
+/// An item, only if its case exists (no foreign-key error to tell apart from others), and the
+/// case's last activity.
 const ADD_ITEM: &str = "\
+WITH touched AS (
+    UPDATE cases SET last_activity_on = greatest(last_activity_on, $3::date)
+    WHERE id = $1
+    RETURNING id
+)
 INSERT INTO case_items (case_id, kind, created_on, ciphertext)
-SELECT id, $2, $3::date, $4 FROM cases WHERE id = $1
+SELECT id, $2, $3::date, $4 FROM touched
+RETURNING id";
+
+/// Only if the investigator is registered and active (`$2` NULL: unassign).
+const ASSIGN: &str = "\
+UPDATE cases SET assignee_id = $2
+WHERE id = $1
+  AND ($2::bigint IS NULL OR EXISTS (SELECT 1 FROM investigators WHERE id = $2 AND active))
 RETURNING id";
 
 /// An envelope, only if the case and the investigator exist and the investigator holds none
@@ -495,6 +519,90 @@ impl Store for PostgresStore {
             StoreError::NotFound
         })
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn assign(
+        &self,
+        case_id: i64,
+        investigator: Option<i64>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let done: Option<i64> = sqlx::query_scalar(ASSIGN)
+            .bind(case_id)
+            .bind(investigator)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if done.is_some() {
+            append_audit(&mut tx, audit).await?;
+            tx.commit().await?;
+            return Ok(());
+        }
+        drop(tx);
+        // Cases are never deleted: one that exists now existed during the update.
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE id = $1")
+            .bind(case_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Err(match exists {
+            Some(_) => StoreError::NoActiveInvestigator,
+            None => StoreError::NotFound,
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn classify(
+        &self,
+        case_id: i64,
+        classification: Option<&str>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE cases SET classification = $2 WHERE id = $1")
+            .bind(case_id)
+            .bind(classification)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_cases(&self, query: &CaseQuery) -> Result<CaseList> {
+        let sql = list::list_sql(query, Dialect::Postgres)?;
+        // The page and the counts from one snapshot.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await?;
+        let rows = bind(sqlx::query(&sql.page.text), sql.page.params)
+            .fetch_all(&mut *tx)
+            .await?;
+        let counted = bind(sqlx::query(&sql.counts.text), sql.counts.params)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let mut counts = StageCounts::default();
+        for row in &counted {
+            let n: i64 = row.try_get("n")?;
+            counts.add(
+                list::parse_stage(row.try_get("stage")?)?,
+                u64::try_from(n).unwrap_or(0),
+            );
+        }
+        Ok(CaseList {
+            rows: rows.iter().map(case_row_from_row).collect::<Result<_>>()?,
+            total: match query.stage {
+                Some(stage) => counts.get(stage),
+                None => counts.total(),
+            },
+            counts,
+        })
+    }
 }
 
 /// Appends an entry after the last one, in the caller's transaction (the action it records
@@ -542,6 +650,43 @@ fn audit_from_row(row: &PgRow) -> Result<AuditEntry> {
         detail: row.try_get("detail")?,
         prev_hash: hash32(row.try_get("prev_hash")?)?,
         hash: hash32(row.try_get("hash")?)?,
+    })
+}
+
+fn bind(
+    mut query: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    params: Vec<Param>,
+) -> sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    for param in params {
+        query = match param {
+            Param::Text(text) => query.bind(text),
+            Param::Int(int) => query.bind(int),
+        };
+    }
+    query
+}
+
+fn case_row_from_row(row: &PgRow) -> Result<CaseRow> {
+    let assignee = match row.try_get::<Option<i64>, _>("assignee_id")? {
+        Some(id) => Some(Assignee {
+            id,
+            name: row
+                .try_get::<Option<String>, _>("assignee_name")?
+                .ok_or_else(|| StoreError::Corrupt("case assigned to nobody known".into()))?,
+            active: row
+                .try_get::<Option<bool>, _>("assignee_active")?
+                .unwrap_or(false),
+        }),
+        None => None,
+    };
+    Ok(CaseRow {
+        id: row.try_get("id")?,
+        created_on: parse_day(row.try_get("created_on")?)?,
+        stage: list::parse_stage(row.try_get("stage")?)?,
+        acknowledged_on: parse_optional_day(row.try_get("acknowledged_on")?)?,
+        last_activity_on: parse_day(row.try_get("last_activity_on")?)?,
+        assignee,
+        classification: row.try_get("classification")?,
     })
 }
 

@@ -42,6 +42,7 @@ use super::codec::{
     StoredEnvelope, credential, envelope_holder, format_day, format_instant, hash32, parse_day,
     parse_instant, parse_kind, parse_optional_day, parse_recipient,
 };
+use super::list::{self, Assignee, CaseList, CaseQuery, Dialect, Param, StageCounts};
 use super::{
     CaseSummary, Investigator, NewCase, ReporterLogin, Result, StageEvent, Store, StoreError,
     StoredCase, StoredItem,
@@ -80,6 +81,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "audit",
         include_str!("../../migrations/sqlite/0004_audit.sql"),
+    ),
+    (
+        6,
+        "case_metadata",
+        include_str!("../../migrations/sqlite/0006_case_metadata.sql"),
     ),
 ];
 
@@ -374,6 +380,18 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn assign(
+        &self,
+        case_id: i64,
+        investigator: Option<i64>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let new = (case_id, investigator, audit.clone());
+        self.write(|reply| Job::Assign(Pending::new(new, reply)))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn audit_log(&self) -> Result<Vec<AuditEntry>> {
         sqlx::query(
             "SELECT seq, at, actor, action, case_id, detail, prev_hash, hash \
@@ -403,6 +421,85 @@ impl Store for SqliteStore {
         self.write(|reply| Job::AddEnvelope(Pending::new(new, reply)))
             .await
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn classify(
+        &self,
+        case_id: i64,
+        classification: Option<&str>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let new = (case_id, classification.map(str::to_owned), audit.clone());
+        self.write(|reply| Job::Classify(Pending::new(new, reply)))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_cases(&self, query: &CaseQuery) -> Result<CaseList> {
+        let sql = list::list_sql(query, Dialect::Sqlite)?;
+        // One read transaction: the page and the counts from one snapshot.
+        let mut tx = self.reads.begin().await?;
+        let rows = bind(sqlx::query(&sql.page.text), sql.page.params)
+            .fetch_all(&mut *tx)
+            .await?;
+        let counted = bind(sqlx::query(&sql.counts.text), sql.counts.params)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let mut counts = StageCounts::default();
+        for row in &counted {
+            let n: i64 = row.try_get("n")?;
+            counts.add(
+                list::parse_stage(row.try_get("stage")?)?,
+                u64::try_from(n).unwrap_or(0),
+            );
+        }
+        Ok(CaseList {
+            rows: rows.iter().map(case_row_from_row).collect::<Result<_>>()?,
+            total: match query.stage {
+                Some(stage) => counts.get(stage),
+                None => counts.total(),
+            },
+            counts,
+        })
+    }
+}
+
+fn bind<'q>(
+    mut query: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    params: Vec<Param>,
+) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    for param in params {
+        query = match param {
+            Param::Text(text) => query.bind(text),
+            Param::Int(int) => query.bind(int),
+        };
+    }
+    query
+}
+
+fn case_row_from_row(row: &SqliteRow) -> Result<list::CaseRow> {
+    let assignee = match row.try_get::<Option<i64>, _>("assignee_id")? {
+        Some(id) => Some(Assignee {
+            id,
+            name: row
+                .try_get::<Option<String>, _>("assignee_name")?
+                .ok_or_else(|| StoreError::Corrupt("case assigned to nobody known".into()))?,
+            active: row
+                .try_get::<Option<bool>, _>("assignee_active")?
+                .unwrap_or(false),
+        }),
+        None => None,
+    };
+    Ok(list::CaseRow {
+        id: row.try_get("id")?,
+        created_on: parse_day(row.try_get("created_on")?)?,
+        stage: list::parse_stage(row.try_get("stage")?)?,
+        acknowledged_on: parse_optional_day(row.try_get("acknowledged_on")?)?,
+        last_activity_on: parse_day(row.try_get("last_activity_on")?)?,
+        assignee,
+        classification: row.try_get("classification")?,
+    })
 }
 
 /// A case's moves, oldest first.
@@ -462,6 +559,8 @@ enum Job {
     AddItem(Pending<NewItem, i64>),
     AppendAudit(Pending<AuditEvent, AuditEntry>),
     AddEnvelope(Pending<NewEnvelope, ()>),
+    Assign(Pending<(i64, Option<i64>, AuditEvent), ()>),
+    Classify(Pending<(i64, Option<String>, AuditEvent), ()>),
 }
 
 #[derive(Debug)]
@@ -536,6 +635,16 @@ impl Job {
                 let outcome = add_envelope(conn, &job.input).await;
                 job.record(outcome)
             }
+            Job::Assign(job) => {
+                let (case_id, investigator, audit) = &job.input;
+                let outcome = assign(conn, *case_id, *investigator, audit).await;
+                job.record(outcome)
+            }
+            Job::Classify(job) => {
+                let (case_id, classification, audit) = &job.input;
+                let outcome = classify(conn, *case_id, classification.as_deref(), audit).await;
+                job.record(outcome)
+            }
         };
         if !keep {
             sqlx::query("ROLLBACK TO job").execute(&mut *conn).await?;
@@ -553,6 +662,8 @@ impl Job {
             Job::AddItem(job) => job.answer(batch),
             Job::AppendAudit(job) => job.answer(batch),
             Job::AddEnvelope(job) => job.answer(batch),
+            Job::Assign(job) => job.answer(batch),
+            Job::Classify(job) => job.answer(batch),
         }
     }
 }
@@ -724,11 +835,12 @@ struct CaseRow<'a> {
 /// are not kept in the prepared-statement cache (`persistent(false)`).
 async fn insert_rows(conn: &mut SqliteConnection, rows: &[CaseRow<'_>]) -> Result<(), sqlx::Error> {
     let mut insert = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO cases (id, created_on, case_recipient, notes_recipient) ",
+        "INSERT INTO cases (id, created_on, last_activity_on, case_recipient, notes_recipient) ",
     );
     insert.push_values(rows, |mut values, row| {
         values
             .push_bind(row.id)
+            .push_bind(row.created_on.as_str())
             .push_bind(row.created_on.as_str())
             .push_bind(row.case.case_recipient.to_string())
             .push_bind(row.case.notes_recipient.to_string());
@@ -847,6 +959,11 @@ async fn add_item(conn: &mut SqliteConnection, new: &NewItem) -> Result<i64> {
     let id = insert_item(conn, new.case_id, new.kind, &new.ciphertext, &on)
         .await?
         .ok_or(StoreError::NotFound)?;
+    sqlx::query("UPDATE cases SET last_activity_on = max(last_activity_on, ?) WHERE id = ?")
+        .bind(&on)
+        .bind(new.case_id)
+        .execute(&mut *conn)
+        .await?;
     if let Some(audit) = &new.audit {
         append_audit(conn, &audit.clone().detail("item", id)).await?;
     }
@@ -886,17 +1003,77 @@ async fn add_envelope(conn: &mut SqliteConnection, new: &NewEnvelope) -> Result<
     })
 }
 
+/// Checks the investigator and writes, under the job's savepoint; the writer holds the write
+/// lock, so nobody disables the investigator in between.
+async fn assign(
+    conn: &mut SqliteConnection,
+    case_id: i64,
+    investigator: Option<i64>,
+    audit: &AuditEvent,
+) -> Result<()> {
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE id = ?")
+        .bind(case_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if exists.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    if let Some(investigator) = investigator {
+        let active: Option<bool> =
+            sqlx::query_scalar("SELECT active FROM investigators WHERE id = ?")
+                .bind(investigator)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if active != Some(true) {
+            return Err(StoreError::NoActiveInvestigator);
+        }
+    }
+    sqlx::query("UPDATE cases SET assignee_id = ? WHERE id = ?")
+        .bind(investigator)
+        .bind(case_id)
+        .execute(&mut *conn)
+        .await?;
+    append_audit(conn, audit).await?;
+    Ok(())
+}
+
+async fn classify(
+    conn: &mut SqliteConnection,
+    case_id: i64,
+    classification: Option<&str>,
+    audit: &AuditEvent,
+) -> Result<()> {
+    let done = sqlx::query("UPDATE cases SET classification = ? WHERE id = ?")
+        .bind(classification)
+        .bind(case_id)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    append_audit(conn, audit).await?;
+    Ok(())
+}
+
 /// The compare-and-set, the message and the event, under the job's savepoint: a failure
 /// leaves none of them. The writer holds the write lock, so nothing changes the case between
 /// the statements.
 async fn move_case(conn: &mut SqliteConnection, new: &Move) -> Result<()> {
     let on = format_day(new.on)?;
-    let done = sqlx::query("UPDATE cases SET stage = ? WHERE id = ? AND stage = ?")
-        .bind(&new.to)
-        .bind(new.id)
-        .bind(&new.from)
-        .execute(&mut *conn)
-        .await?;
+    // The first move out of `diterima` is the acknowledgement (see `case_summaries`).
+    let done = sqlx::query(
+        "UPDATE cases SET stage = ?1, \
+             acknowledged_on = CASE WHEN acknowledged_on IS NULL AND ?1 <> 'diterima' \
+                 THEN ?2 ELSE acknowledged_on END, \
+             last_activity_on = max(last_activity_on, ?2) \
+         WHERE id = ?3 AND stage = ?4",
+    )
+    .bind(&new.to)
+    .bind(&on)
+    .bind(new.id)
+    .bind(&new.from)
+    .execute(&mut *conn)
+    .await?;
     if done.rows_affected() == 0 {
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE id = ?")
             .bind(new.id)

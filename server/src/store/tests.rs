@@ -16,6 +16,7 @@
 )]
 
 use std::collections::BTreeSet;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -30,9 +31,11 @@ use time::macros::date;
 use tokio::task::JoinSet;
 
 use super::{
-    CaseSummary, Investigator, NewCase, SqliteStore, StageEvent, Store, StoreError, StoredCase,
+    AssigneeFilter, CaseQuery, CaseSort, CaseSummary, ClassificationFilter, DueFilter,
+    Investigator, NewCase, SqliteStore, StageEvent, Store, StoreError, StoredCase,
 };
 use crate::audit::{Action, AuditEvent};
+use crate::workflow::{self, Deadlines, Due, Stage};
 
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 const TODAY: Date = date!(2026 - 11 - 28);
@@ -72,6 +75,11 @@ on_both_backends!(
     reporter_login_finds_the_credential,
     unknown_stored_values_are_corrupt,
     envelopes_are_granted_once,
+    assign_and_classify,
+    activity_and_acknowledgement_are_kept,
+    list_filters_match_the_workflow,
+    list_pages_and_sorts,
+    migration_fills_in_existing_cases,
 );
 
 mod audit;
@@ -377,6 +385,10 @@ async fn schema_holds_only_what_is_promised(backend: &Backend) {
         "audit_log.detail",
         "audit_log.prev_hash",
         "audit_log.hash",
+        "cases.assignee_id",
+        "cases.classification",
+        "cases.acknowledged_on",
+        "cases.last_activity_on",
     ]
     .into_iter()
     .map(str::to_owned)
@@ -933,11 +945,15 @@ async fn envelopes_are_granted_once(backend: &Backend) {
 
     // Once per investigator and case: the first envelope stays, whoever already held one.
     for holder in [budi.id, ani.id] {
-        let again = store.add_envelope(first, holder, blob("again"), &audited()).await;
+        let again = store
+            .add_envelope(first, holder, blob("again"), &audited())
+            .await;
         assert!(matches!(again, Err(StoreError::Duplicate)), "{again:?}");
     }
     for (case, investigator) in [(second + 1, budi.id), (first, budi.id + 1), (-1, -1)] {
-        let missing = store.add_envelope(case, investigator, blob("x"), &audited()).await;
+        let missing = store
+            .add_envelope(case, investigator, blob("x"), &audited())
+            .await;
         assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
     }
     assert_eq!(store.case(first).await.unwrap().envelopes, after);
@@ -965,6 +981,503 @@ async fn envelopes_are_granted_once(backend: &Backend) {
     }
     assert_eq!(added, 1);
     assert_eq!(store.case(second).await.unwrap().envelopes.len(), 3);
+}
+
+async fn assign_and_classify(backend: &Backend) {
+    let store = backend.open().await;
+    let ani = store
+        .add_investigator(UNICODE, &recipient(), false, TODAY, &audited())
+        .await
+        .unwrap();
+    let budi = store
+        .add_investigator("Budi", &recipient(), false, TODAY, &audited())
+        .await
+        .unwrap();
+    let id = store.create_case(new_case(&[])).await.unwrap();
+    let query = CaseQuery::new(TODAY, Deadlines::default());
+    let row = |list: super::CaseList| list.rows.into_iter().next().unwrap();
+
+    store.assign(id, Some(ani.id), &audited()).await.unwrap();
+    store.classify(id, Some(HOSTILE), &audited()).await.unwrap();
+    let listed = row(store.list_cases(&query).await.unwrap());
+    let assignee = listed.assignee.unwrap();
+    assert_eq!((assignee.id, assignee.name.as_str()), (ani.id, UNICODE));
+    assert!(assignee.active);
+    assert_eq!(listed.classification.as_deref(), Some(HOSTILE));
+
+    // Refused: no such case, an unknown or a disabled investigator. Nothing changes.
+    store
+        .disable_investigator(budi.id, &audited())
+        .await
+        .unwrap();
+    for (case, to, expected) in [
+        (id + 1, Some(ani.id), "NotFound"),
+        (id + 1, None, "NotFound"),
+        (id, Some(budi.id), "NoActiveInvestigator"),
+        (id, Some(budi.id + 100), "NoActiveInvestigator"),
+    ] {
+        let refused = store.assign(case, to, &audited()).await.unwrap_err();
+        assert_eq!(
+            format!("{refused:?}"),
+            expected,
+            "case {case}, investigator {to:?}"
+        );
+    }
+    let refused = store.classify(id + 1, Some("kkn"), &audited()).await;
+    assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
+    let listed = row(store.list_cases(&query).await.unwrap());
+    assert_eq!(listed.assignee.map(|a| a.id), Some(ani.id));
+    assert_eq!(listed.classification.as_deref(), Some(HOSTILE));
+
+    // A disabled assignee stays named, marked inactive.
+    store
+        .disable_investigator(ani.id, &audited())
+        .await
+        .unwrap();
+    let listed = row(store.list_cases(&query).await.unwrap());
+    assert!(!listed.assignee.unwrap().active);
+
+    store.assign(id, None, &audited()).await.unwrap();
+    store.classify(id, None, &audited()).await.unwrap();
+    let listed = row(store.list_cases(&query).await.unwrap());
+    assert_eq!((listed.assignee, listed.classification), (None, None));
+}
+
+async fn activity_and_acknowledgement_are_kept(backend: &Backend) {
+    let store = backend.open().await;
+    let id = store.create_case(new_case(&[])).await.unwrap();
+    let query = CaseQuery::new(TODAY, Deadlines::default());
+    let row = || async {
+        let list = store.list_cases(&query).await.unwrap();
+        let row = list.rows.into_iter().next().unwrap();
+        (row.acknowledged_on, row.last_activity_on)
+    };
+    assert_eq!(row().await, (None, TODAY));
+    let later = date!(2026 - 12 - 03);
+    store
+        .add_item(id, ItemKind::ReporterMessage, blob("m"), later, None)
+        .await
+        .unwrap();
+    assert_eq!(row().await, (None, later));
+    // An item dated earlier (a clock set back) does not move the activity back.
+    store
+        .add_item(id, ItemKind::ReporterMessage, blob("n"), TODAY, None)
+        .await
+        .unwrap();
+    assert_eq!(row().await, (None, later));
+    let acknowledged = date!(2026 - 12 - 04);
+    store
+        .move_case(
+            id,
+            "diterima",
+            "pemeriksaan",
+            "Ani",
+            acknowledged,
+            None,
+            &audited(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(row().await, (Some(acknowledged), acknowledged));
+    let last = date!(2026 - 12 - 10);
+    store
+        .move_case(
+            id,
+            "pemeriksaan",
+            "verifikasi",
+            "Ani",
+            last,
+            Some(blob("s")),
+            &audited(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(row().await, (Some(acknowledged), last));
+    // A refused move changes nothing.
+    let stale = store
+        .move_case(
+            id,
+            "diterima",
+            "pemeriksaan",
+            "Ani",
+            date!(2027 - 01 - 01),
+            None,
+            &audited(),
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
+    assert_eq!(row().await, (Some(acknowledged), last));
+    // Agrees with what the history says.
+    let summary = store.case_summaries().await.unwrap().remove(0);
+    assert_eq!(summary.acknowledged_on, Some(acknowledged));
+}
+
+/// Cases over four months in every kind of state; for many days and deadlines, each due
+/// filter returns exactly the cases `workflow::due` puts in that state, and the counts per
+/// stage add up.
+async fn list_filters_match_the_workflow(backend: &Backend) {
+    let store = backend.open().await;
+    let cases = varied_cases(&*store).await;
+    let deadlines_set = [
+        Deadlines::default(),
+        Deadlines {
+            acknowledge_days: 0,
+            feedback_days: 1,
+        },
+        Deadlines {
+            acknowledge_days: 3,
+            feedback_days: 20,
+        },
+    ];
+    let mut days_checked = 0;
+    for deadlines in deadlines_set {
+        let mut today = date!(2026 - 11 - 20);
+        while today <= date!(2026 - 12 - 08) {
+            for filter in [
+                DueFilter::Overdue,
+                DueFilter::DueSoon { working_days: 0 },
+                DueFilter::DueSoon { working_days: 4 },
+                DueFilter::OnTime,
+            ] {
+                let mut query = CaseQuery::new(today, deadlines);
+                query.due = Some(filter);
+                query.limit = 200;
+                let list = store.list_cases(&query).await.unwrap();
+                let mut got: Vec<i64> = list.rows.iter().map(|row| row.id).collect();
+                got.sort_unstable();
+                let expected: Vec<i64> = cases
+                    .iter()
+                    .filter(|case| {
+                        let due = workflow::due(
+                            case.stage,
+                            case.created_on,
+                            case.acknowledged_on,
+                            today,
+                            &deadlines,
+                        );
+                        matches(filter, due, today)
+                    })
+                    .map(|case| case.id)
+                    .collect();
+                assert_eq!(got, expected, "{filter:?} on {today} with {deadlines:?}");
+                assert_eq!(list.total, expected.len() as u64);
+                for stage in Stage::ALL {
+                    let n = cases
+                        .iter()
+                        .filter(|case| case.stage == stage && expected.contains(&case.id))
+                        .count();
+                    assert_eq!(list.counts.get(stage), n as u64, "{stage}");
+                }
+                days_checked += usize::from(!expected.is_empty());
+            }
+            today = today.next_day().unwrap();
+        }
+    }
+    assert!(days_checked > 100, "the data must exercise the filters");
+
+    // Stage, assignee and classification, alone and together; counts ignore the stage filter
+    // only.
+    let mut query = CaseQuery::new(TODAY, Deadlines::default());
+    query.limit = 200;
+    let investigators = store.investigators().await.unwrap();
+    let first = investigators[0].id;
+    for stage in [None, Some(Stage::Pemeriksaan), Some(Stage::Dialihkan)] {
+        for assignee in [
+            None,
+            Some(AssigneeFilter::To(first)),
+            Some(AssigneeFilter::Nobody),
+        ] {
+            for classification in [
+                None,
+                Some(ClassificationFilter::As("kkn".into())),
+                Some(ClassificationFilter::Unclassified),
+            ] {
+                query.stage = stage;
+                query.assignee = assignee.clone();
+                query.classification = classification.clone();
+                let list = store.list_cases(&query).await.unwrap();
+                let keep = |case: &&Varied| {
+                    (match &assignee {
+                        None => true,
+                        Some(AssigneeFilter::To(id)) => case.assignee == Some(*id),
+                        Some(AssigneeFilter::Nobody) => case.assignee.is_none(),
+                    }) && (match &classification {
+                        None => true,
+                        Some(ClassificationFilter::As(slug)) => {
+                            case.classification == Some(slug.as_str())
+                        }
+                        Some(ClassificationFilter::Unclassified) => case.classification.is_none(),
+                    })
+                };
+                let mut expected: Vec<i64> = cases
+                    .iter()
+                    .filter(keep)
+                    .filter(|case| stage.is_none_or(|stage| case.stage == stage))
+                    .map(|case| case.id)
+                    .collect();
+                expected.reverse();
+                let got: Vec<i64> = list.rows.iter().map(|row| row.id).collect();
+                let what = format!("{stage:?} {assignee:?} {classification:?}");
+                assert_eq!(got, expected, "{what}");
+                assert_eq!(list.total, expected.len() as u64, "{what}");
+                for s in Stage::ALL {
+                    let n = cases.iter().filter(keep).filter(|c| c.stage == s).count();
+                    assert_eq!(list.counts.get(s), n as u64, "{what} {s}");
+                }
+            }
+        }
+    }
+    // A hostile classification is only ever a bound value.
+    query = CaseQuery::new(TODAY, Deadlines::default());
+    query.classification = Some(ClassificationFilter::As(HOSTILE.into()));
+    let list = store.list_cases(&query).await.unwrap();
+    assert_eq!((list.rows.len(), list.total), (0, 0));
+    assert_eq!(store.case_ids().await.unwrap().len(), cases.len());
+}
+
+fn matches(filter: DueFilter, due: Due, today: Date) -> bool {
+    match (filter, due) {
+        (DueFilter::Overdue, Due::Overdue { .. }) => true,
+        (DueFilter::DueSoon { .. } | DueFilter::OnTime, Due::DueToday { .. }) => true,
+        (DueFilter::DueSoon { working_days }, Due::OnTime { due }) => {
+            due <= workflow::add_working_days(today, working_days)
+        }
+        (DueFilter::OnTime, Due::OnTime { .. }) => true,
+        _ => false,
+    }
+}
+
+async fn list_pages_and_sorts(backend: &Backend) {
+    let store = backend.open().await;
+    let cases = varied_cases(&*store).await;
+    let today = date!(2026 - 12 - 01);
+    let deadlines = Deadlines::default();
+    for sort in [
+        CaseSort::Newest,
+        CaseSort::Oldest,
+        CaseSort::LastActivity,
+        CaseSort::Due,
+    ] {
+        let mut query = CaseQuery::new(today, deadlines);
+        query.sort = sort;
+        query.limit = 200;
+        let whole = store.list_cases(&query).await.unwrap().rows;
+        let listed = if sort == CaseSort::Due {
+            cases.iter().filter(|case| !case.stage.is_closed()).count()
+        } else {
+            cases.len()
+        };
+        assert_eq!(whole.len(), listed);
+        // Pages of 7 add up to the whole list, in the same order.
+        query.limit = 7;
+        let mut paged = Vec::new();
+        loop {
+            let page = store.list_cases(&query).await.unwrap();
+            assert_eq!(page.total, listed as u64);
+            assert!(page.rows.len() <= 7);
+            if page.rows.is_empty() {
+                break;
+            }
+            paged.extend(page.rows);
+            query.offset += 7;
+        }
+        assert_eq!(paged, whole, "{sort:?}");
+        let ids: Vec<i64> = whole.iter().map(|row| row.id).collect();
+        let mut sorted = ids.clone();
+        match sort {
+            CaseSort::Newest => sorted.sort_unstable_by(|a, b| b.cmp(a)),
+            CaseSort::Oldest => sorted.sort_unstable(),
+            CaseSort::LastActivity => {
+                let mut keyed: Vec<(Date, i64)> = whole
+                    .iter()
+                    .map(|row| (row.last_activity_on, row.id))
+                    .collect();
+                keyed.sort_unstable_by(|a, b| b.cmp(a));
+                sorted = keyed.into_iter().map(|(_, id)| id).collect();
+            }
+            CaseSort::Due => {
+                // Open cases only, by a deadline never more than two days out of order.
+                assert!(whole.iter().all(|row| !row.stage.is_closed()));
+                assert!(whole.len() > 20);
+                let dues: Vec<Date> = whole
+                    .iter()
+                    .map(|row| match row.due(today, &deadlines) {
+                        Due::OnTime { due } | Due::DueToday { due } | Due::Overdue { due, .. } => {
+                            due
+                        }
+                        Due::Met => unreachable!(),
+                    })
+                    .collect();
+                for pair in dues.windows(2) {
+                    assert!(pair[0] <= pair[1] + time::Duration::days(2), "{dues:?}");
+                }
+            }
+        }
+        if sort != CaseSort::Due {
+            assert_eq!(ids, sorted, "{sort:?}");
+        }
+    }
+    // Past the end: an empty page, the same counts. Limits are cut to 1..=200.
+    let mut query = CaseQuery::new(today, deadlines);
+    query.offset = 10_000;
+    let past = store.list_cases(&query).await.unwrap();
+    assert!(past.rows.is_empty());
+    assert_eq!(past.total, cases.len() as u64);
+    query.offset = 0;
+    query.limit = 0;
+    assert_eq!(store.list_cases(&query).await.unwrap().rows.len(), 1);
+}
+
+/// A database made before migration 0006: the new columns are filled in from the history.
+async fn migration_fills_in_existing_cases(backend: &Backend) {
+    let before = |migrations: &'static [(i64, &'static str, &'static str)]| {
+        &migrations[..migrations.iter().position(|m| m.0 == 6).unwrap()]
+    };
+    let insert = [
+        "INSERT INTO cases (created_on, case_recipient, notes_recipient) \
+         VALUES ('2026-01-05', 'a', 'b'), ('2026-02-02', 'a', 'b'), ('2026-03-02', 'a', 'b')",
+        "INSERT INTO case_items (case_id, kind, created_on, ciphertext) \
+         VALUES (1, 'report', '2026-01-05', X'78'), \
+                (1, 'reporter-message', '2026-01-20', X'78'), \
+                (2, 'report', '2026-02-02', X'78'), (3, 'report', '2026-03-02', X'78')",
+        "INSERT INTO stage_events (case_id, stage, moved_on, moved_by) \
+         VALUES (1, 'pemeriksaan', '2026-01-07', 'Ani'), (1, 'verifikasi', '2026-01-09', 'Ani'), \
+                (2, 'dialihkan', '2026-02-10', 'Ani')",
+        "UPDATE cases SET stage = 'verifikasi' WHERE id = 1",
+        "UPDATE cases SET stage = 'dialihkan' WHERE id = 2",
+    ];
+    match backend {
+        Backend::Sqlite { url, .. } => {
+            let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+                .unwrap()
+                .create_if_missing(true);
+            std::fs::create_dir_all(options.get_filename().parent().unwrap()).unwrap();
+            let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                .await
+                .unwrap();
+            sqlx::migrate::Migrator::new(super::sqlite::EmbeddedMigrations(before(
+                super::sqlite::MIGRATIONS,
+            )))
+            .await
+            .unwrap()
+            .run(&mut conn)
+            .await
+            .unwrap();
+            for sql in insert {
+                sqlx::query(sql).execute(&mut conn).await.unwrap();
+            }
+            conn.close().await.unwrap();
+        }
+        Backend::Postgres(database) => {
+            let mut conn = sqlx::PgConnection::connect(&database.url).await.unwrap();
+            sqlx::migrate::Migrator::new(super::sqlite::EmbeddedMigrations(before(
+                super::postgres::MIGRATIONS,
+            )))
+            .await
+            .unwrap()
+            .run(&mut conn)
+            .await
+            .unwrap();
+            for sql in insert {
+                let sql = sql.replace("X'78'", "'\x78'::bytea");
+                sqlx::query(&sql).execute(&mut conn).await.unwrap();
+            }
+            conn.close().await.unwrap();
+        }
+    }
+    let store = backend.open().await;
+    let mut query = CaseQuery::new(TODAY, Deadlines::default());
+    query.sort = CaseSort::Oldest;
+    let rows = store.list_cases(&query).await.unwrap().rows;
+    let got: Vec<(Option<Date>, Date)> = rows
+        .iter()
+        .map(|row| (row.acknowledged_on, row.last_activity_on))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Some(date!(2026 - 01 - 07)), date!(2026 - 01 - 20)),
+            (Some(date!(2026 - 02 - 10)), date!(2026 - 02 - 10)),
+            (None, date!(2026 - 03 - 02)),
+        ]
+    );
+    assert!(
+        rows.iter()
+            .all(|row| row.assignee.is_none() && row.classification.is_none())
+    );
+}
+
+/// A case of `varied_cases`, as the test expects it to be listed.
+struct Varied {
+    id: i64,
+    created_on: Date,
+    stage: Stage,
+    acknowledged_on: Option<Date>,
+    assignee: Option<i64>,
+    classification: Option<&'static str>,
+}
+
+/// 64 cases, one every other day from 2026-08-03 on, in every kind of state: unacknowledged,
+/// on the main line, closed, and back in `diterima` after a move (which the workflow never
+/// does, but the store must still list by the feedback deadline). Two investigators share
+/// some of them; some are classified.
+async fn varied_cases(store: &dyn Store) -> Vec<Varied> {
+    let ani = store
+        .add_investigator("Ani", &recipient(), false, TODAY, &audited())
+        .await
+        .unwrap();
+    let budi = store
+        .add_investigator("Budi", &recipient(), false, TODAY, &audited())
+        .await
+        .unwrap();
+    let template = new_case(&[]);
+    let mut cases = Vec::new();
+    for n in 0..64i64 {
+        let created_on = date!(2026 - 08 - 03) + time::Duration::days(2 * n);
+        let mut case = copy(&template);
+        case.created_on = created_on;
+        let id = store.create_case(case).await.unwrap();
+        let moved_on = created_on + time::Duration::days(n % 4);
+        let path: &[&str] = match n % 6 {
+            0 | 1 => &[],
+            2 => &["pemeriksaan"],
+            3 => &["pemeriksaan", "verifikasi", "tindakan-korektif"],
+            4 => &["dialihkan"],
+            _ => &["pemeriksaan", "diterima"],
+        };
+        let mut from = "diterima";
+        for to in path {
+            store
+                .move_case(id, from, to, "Ani", moved_on, None, &audited())
+                .await
+                .unwrap();
+            from = to;
+        }
+        let assignee = match n % 3 {
+            0 => Some(ani.id),
+            1 => Some(budi.id),
+            _ => None,
+        };
+        store.assign(id, assignee, &audited()).await.unwrap();
+        let classification = match n % 4 {
+            0 => Some("kkn"),
+            1 => Some("lainnya"),
+            _ => None,
+        };
+        store
+            .classify(id, classification, &audited())
+            .await
+            .unwrap();
+        cases.push(Varied {
+            id,
+            created_on,
+            stage: from.parse().unwrap(),
+            acknowledged_on: (!path.is_empty()).then_some(moved_on),
+            assignee,
+            classification,
+        });
+    }
+    cases
 }
 
 /// Every message a case's history links to is one of its own stage messages.

@@ -260,9 +260,13 @@ async fn case_workflow(database_url: Option<&str>) {
     let list = stdout(&out);
     let lines: Vec<&str> = list.lines().collect();
     assert_eq!(lines.len(), 2, "{list}");
-    assert_eq!(lines[0], "id\tstage\tage_days\tdue");
+    assert_eq!(
+        lines[0],
+        "id\tstage\tage_days\tdue\tassignee\tcategory\tlast_activity"
+    );
     let fields: Vec<&str> = lines[1].split('\t').collect();
-    assert_eq!(fields.len(), 4, "{list}");
+    assert_eq!(fields.len(), 7, "{list}");
+    assert_eq!(&fields[4..6], ["-", "-"], "{list}");
     assert_eq!(&fields[..3], ["1", "diterima", "0"], "{list}");
     assert!(fields[3].starts_with("due 20"), "{list}");
 
@@ -479,7 +483,7 @@ async fn offline_replies(server: Server, key: InvestigatorKey, dump: impl Fn(&Se
     );
     let out = server.kentongan(&["case", "list"]);
     let list = stdout(&out);
-    assert!(list.contains("\n1\tdialihkan\t0\t—\n"), "{list}");
+    assert!(list.contains("\n1\tdialihkan\t0\t—\t"), "{list}");
     assert!(list.contains("\n2\tditerima\t0\tdue 20"), "{list}");
 
     let (_, json) = export_and_open(&server, &key, 1);
