@@ -50,6 +50,8 @@ pub struct FileConfig {
     pub deadlines: Option<Deadlines>,
     /// The office that runs this WBS, shown on every page.
     pub office: Option<Office>,
+    /// E-mail notifications to the team; none without this table.
+    pub notify: Option<crate::notify::NotifyFile>,
 }
 
 /// The configuration in force.
@@ -63,6 +65,8 @@ pub struct Config {
     pub login_limits: LoginLimits,
     pub deadlines: Deadlines,
     pub office: Office,
+    /// `None`: notifications are off.
+    pub notify: Option<crate::notify::NotifySettings>,
 }
 
 /// A database URL, with any password masked in `Debug` and `Display`.
@@ -113,6 +117,11 @@ impl Config {
         let utc_offset = time::UtcOffset::from_hms(file.utc_offset_hours.unwrap_or(7), 0, 0)
             .context("utc_offset_hours must be between -25 and 25")?;
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let notify = file
+            .notify
+            .map(|notify| notify.settings(std::env::var(crate::notify::PASSWORD_ENV).ok()))
+            .transpose()
+            .context("[notify]")?;
         Ok(Config {
             listen: listen
                 .or(file.listen)
@@ -134,6 +143,7 @@ impl Config {
             },
             deadlines: file.deadlines.unwrap_or_default(),
             office: file.office.unwrap_or_else(Office::jetis_example),
+            notify,
         })
     }
 }
@@ -161,6 +171,36 @@ mod tests {
         assert_eq!(file.deadlines, Some(Deadlines::default()));
         assert_eq!(file.login_free_attempts, Some(5));
         assert_eq!(file.login_delay_seconds, Some(60));
+        assert!(
+            file.notify.is_none(),
+            "notifications are off unless configured"
+        );
+    }
+
+    /// The example's commented `[notify]` table, uncommented, is valid and means what it says.
+    #[test]
+    fn example_notify_table_parses() {
+        let (_, table) = EXAMPLE.split_once("# [notify]").unwrap();
+        let uncommented: String = std::iter::once("[notify]")
+            .chain(
+                table
+                    .lines()
+                    .filter_map(|line| line.strip_prefix("# "))
+                    .filter(|line| line.contains(" = ")),
+            )
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let file: FileConfig = toml::from_str(&uncommented).unwrap();
+        let settings = file
+            .notify
+            .unwrap()
+            .settings(Some("s3cret".into()))
+            .unwrap();
+        assert_eq!(settings.smtp_port, 587);
+        assert_eq!(settings.tls, crate::notify::Tls::Starttls);
+        assert_eq!(settings.deadline_warning_days, 2);
+        assert_eq!(settings.team_url, "https://wbs.example.go.id/team");
+        assert!(!format!("{settings:?}").contains("s3cret"));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod config;
 pub mod export;
 pub mod followup;
 pub mod kdf_pool;
+pub mod notify;
 pub mod store;
 pub mod team;
 pub mod web;

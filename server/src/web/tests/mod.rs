@@ -22,6 +22,7 @@ use crate::followup::LoginLimits;
 use crate::store::{SqliteStore, Store};
 
 mod followup;
+mod notify;
 
 const HOSTILE: &str = "test \" ' & < > </textarea><script>alert(1)</script>";
 const TOKEN: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
