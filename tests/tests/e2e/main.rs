@@ -10,4 +10,5 @@
 
 mod browser;
 mod no_js;
+mod notify;
 mod support;
