@@ -53,6 +53,8 @@ pub struct FileConfig {
     pub office: Option<Office>,
     /// Case metadata: the office's categories for classifying cases.
     pub cases: Option<CasesConfig>,
+    /// E-mail notifications to the team; none without this table.
+    pub notify: Option<crate::notify::NotifyFile>,
 }
 
 /// The configuration in force.
@@ -67,6 +69,8 @@ pub struct Config {
     pub deadlines: Deadlines,
     pub office: Office,
     pub categories: Categories,
+    /// `None`: notifications are off.
+    pub notify: Option<crate::notify::NotifySettings>,
 }
 
 /// A database URL, with any password masked in `Debug` and `Display`.
@@ -117,6 +121,11 @@ impl Config {
         let utc_offset = time::UtcOffset::from_hms(file.utc_offset_hours.unwrap_or(7), 0, 0)
             .context("utc_offset_hours must be between -25 and 25")?;
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let notify = file
+            .notify
+            .map(|notify| notify.settings(std::env::var(crate::notify::PASSWORD_ENV).ok()))
+            .transpose()
+            .context("[notify]")?;
         Ok(Config {
             listen: listen
                 .or(file.listen)
@@ -139,6 +148,7 @@ impl Config {
             deadlines: file.deadlines.unwrap_or_default(),
             office: file.office.unwrap_or_else(Office::jetis_example),
             categories: Categories::from_config(file.cases)?,
+            notify,
         })
     }
 }
@@ -170,6 +180,36 @@ mod tests {
             Categories::from_config(file.cases).unwrap(),
             Categories::default()
         );
+        assert!(
+            file.notify.is_none(),
+            "notifications are off unless configured"
+        );
+    }
+
+    /// The example's commented `[notify]` table, uncommented, is valid and means what it says.
+    #[test]
+    fn example_notify_table_parses() {
+        let (_, table) = EXAMPLE.split_once("# [notify]").unwrap();
+        let uncommented: String = std::iter::once("[notify]")
+            .chain(
+                table
+                    .lines()
+                    .filter_map(|line| line.strip_prefix("# "))
+                    .filter(|line| line.contains(" = ")),
+            )
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let file: FileConfig = toml::from_str(&uncommented).unwrap();
+        let settings = file
+            .notify
+            .unwrap()
+            .settings(Some("s3cret".into()))
+            .unwrap();
+        assert_eq!(settings.smtp_port, 587);
+        assert_eq!(settings.tls, crate::notify::Tls::Starttls);
+        assert_eq!(settings.deadline_warning_days, 2);
+        assert_eq!(settings.team_url, "https://wbs.example.go.id/team");
+        assert!(!format!("{settings:?}").contains("s3cret"));
     }
 
     #[test]

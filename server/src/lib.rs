@@ -12,6 +12,7 @@ pub mod config;
 pub mod export;
 pub mod followup;
 pub mod kdf_pool;
+pub mod notify;
 pub mod store;
 pub mod team;
 pub mod team_sessions;

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use kentongan_crypto::Recipient;
 use kentongan_server::audit::{self, Action, AuditEvent};
 use kentongan_server::config::{self, Config};
+use kentongan_server::notify::Notifier;
 use kentongan_server::store::CaseRow;
 use kentongan_server::store::{self, Store, StoreError};
 use kentongan_server::web::{self, AppState, Settings};
@@ -279,7 +280,21 @@ async fn run() -> anyhow::Result<()> {
     }
 }
 
-async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> {
+async fn serve(mut config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> {
+    // E-mail notifications: started before the first request, so no event goes unqueued.
+    let _notifier = match config.notify.take() {
+        Some(settings) => {
+            let to = settings.to.len();
+            let notifier =
+                Notifier::new(store.clone(), settings, config.deadlines, config.utc_offset)?;
+            tracing::info!("notifications by e-mail are on, to {to} address(es)");
+            Some(notifier.spawn())
+        }
+        None => {
+            tracing::info!("notifications by e-mail are off (no [notify] in the configuration)");
+            None
+        }
+    };
     let state = AppState::new(
         store.clone(),
         Settings {

@@ -6,7 +6,7 @@ pub mod list;
 mod postgres;
 mod sqlite;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use async_trait::async_trait;
 use kentongan_crypto::bundle::ItemKind;
@@ -243,6 +243,68 @@ pub trait Store: Send + Sync + 'static {
     /// A page of the cases a query selects, with the counts per stage, read in one snapshot.
     /// A case in a stage this version does not know is `Corrupt`.
     async fn list_cases(&self, query: &CaseQuery) -> Result<CaseList>;
+
+    // --- E-mail notifications (the outbox, `notify.rs`) ---
+
+    /// From now on, [`Store::create_case`] and [`Store::add_item`] with
+    /// [`ItemKind::ReporterMessage`] also queue a notification in the same transaction, and
+    /// `wake` is told after each commit that queued one. Off until called: an office without
+    /// notifications gets no rows that would pile up.
+    fn queue_notifications(&self, wake: std::sync::Arc<tokio::sync::Notify>);
+    /// Claims the queued notifications (at most [`NOTIFICATION_BATCH`]), or `None` if there
+    /// are none. On PostgreSQL the rows stay locked until the claim is dropped or sent, and
+    /// other instances skip them; rows queued meanwhile are not part of the claim.
+    async fn claim_notifications(&self) -> Result<Option<Box<dyn NotificationClaim>>>;
+    /// Records that the deadline check ran for the office day `today`, and queues a
+    /// [`Notification::DeadlineNear`] if `near`, in one transaction, only if no check has
+    /// been recorded for `today` or later (compare-and-set). Tells whether this call did.
+    async fn record_deadline_check(&self, today: Date, near: bool) -> Result<bool>;
+}
+
+/// The most notification rows one claim takes.
+pub const NOTIFICATION_BATCH: i64 = 1000;
+
+/// What a notification says happened. Nothing else is stored: no case, no date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Notification {
+    NewReport,
+    ReporterMessage,
+    DeadlineNear,
+}
+
+impl Notification {
+    pub const ALL: [Notification; 3] = [
+        Notification::NewReport,
+        Notification::ReporterMessage,
+        Notification::DeadlineNear,
+    ];
+
+    /// The stable name stored in the database.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Notification::NewReport => "new-report",
+            Notification::ReporterMessage => "reporter-message",
+            Notification::DeadlineNear => "deadline-near",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Result<Notification> {
+        Notification::ALL
+            .into_iter()
+            .find(|kind| kind.slug() == slug)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown notification kind {slug:?}")))
+    }
+}
+
+/// Notifications claimed by [`Store::claim_notifications`]. Dropping it without
+/// [`NotificationClaim::sent`] leaves them queued for the next try.
+#[async_trait]
+pub trait NotificationClaim: Send {
+    /// The kinds claimed, each once, in [`Notification::ALL`] order.
+    fn kinds(&self) -> Vec<Notification>;
+    /// Deletes the claimed rows: call only after the mail was accepted. Rows queued after the
+    /// claim stay.
+    async fn sent(self: Box<Self>) -> Result<()>;
 }
 
 /// Opens the store a database URL names: `sqlite:…` or `postgres://…`, runs its migrations.

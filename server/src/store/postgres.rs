@@ -17,12 +17,16 @@ use super::codec::{
     parse_instant, parse_kind, parse_optional_day, parse_recipient,
 };
 use super::list::{self, Assignee, CaseList, CaseQuery, CaseRow, Dialect, Param, StageCounts};
-use super::sqlite::EmbeddedMigrations;
+use super::sqlite::{EmbeddedMigrations, kinds_of};
 use super::{
     CaseSummary, Investigator, NewCase, ReporterLogin, Result, StageEvent, Store, StoreError,
     StoredCase, StoredItem,
 };
+use super::{NOTIFICATION_BATCH, Notification, NotificationClaim};
 use crate::audit::{AuditEntry, AuditEvent};
+use sqlx::{Postgres, Transaction};
+use std::sync::Arc;
+use tokio::sync::Notify;
 
 /// Connections per server instance. Several instances share the server's `max_connections`
 /// (100 by default); 16 keeps enough commits in flight for group commit to pay off.
@@ -55,6 +59,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/postgres/0004_audit.sql"),
     ),
     (
+        5,
+        "notifications",
+        include_str!("../../migrations/postgres/0005_notifications.sql"),
+    ),
+    (
         6,
         "case_metadata",
         include_str!("../../migrations/postgres/0006_case_metadata.sql"),
@@ -80,6 +89,9 @@ WITH new_case AS (
     FROM new_case,
          UNNEST($9::bigint[], $10::bytea[]) WITH ORDINALITY AS e (investigator_id, ciphertext, n)
     ORDER BY e.n
+), notification AS (
+    INSERT INTO notifications (kind)
+    SELECT 'new-report' FROM new_case WHERE $11::boolean
 )
 SELECT id FROM new_case";
 
@@ -114,10 +126,15 @@ WITH touched AS (
     UPDATE cases SET last_activity_on = greatest(last_activity_on, $3::date)
     WHERE id = $1
     RETURNING id
+), item AS (
+    INSERT INTO case_items (case_id, kind, created_on, ciphertext)
+    SELECT id, $2, $3::date, $4 FROM touched
+    RETURNING id
+), notification AS (
+    INSERT INTO notifications (kind)
+    SELECT 'reporter-message' FROM item WHERE $5::boolean
 )
-INSERT INTO case_items (case_id, kind, created_on, ciphertext)
-SELECT id, $2, $3::date, $4 FROM touched
-RETURNING id";
+SELECT id FROM item";
 
 /// Only if the investigator is registered and active (`$2` NULL: unassign).
 const ASSIGN: &str = "\
@@ -134,6 +151,20 @@ INSERT INTO key_envelopes (case_id, investigator_id, ciphertext)
 SELECT c.id, i.id, $3 FROM cases c, investigators i WHERE c.id = $1 AND i.id = $2
 ON CONFLICT DO NOTHING
 RETURNING id";
+
+/// The compare-and-set on the day of the last deadline check, and its notification if `$2`.
+/// Under READ COMMITTED a concurrent check waits for this one, then re-checks the day against
+/// the committed row and changes nothing.
+const DEADLINE_CHECK: &str = "\
+WITH checked AS (
+    UPDATE notification_state SET deadline_checked_on = $1::date
+    WHERE id = 1 AND (deadline_checked_on IS NULL OR deadline_checked_on < $1::date)
+    RETURNING id
+), notification AS (
+    INSERT INTO notifications (kind)
+    SELECT 'deadline-near' FROM checked WHERE $2::boolean
+)
+SELECT COUNT(*) FROM checked";
 
 /// A case's moves, oldest first.
 const HISTORY: &str = "\
@@ -154,6 +185,8 @@ FROM cases c ORDER BY c.id";
 #[derive(Debug)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// Set by `queue_notifications`: events then queue notifications and wake this.
+    notify: std::sync::Mutex<Option<Arc<Notify>>>,
 }
 
 impl PostgresStore {
@@ -168,7 +201,17 @@ impl PostgresStore {
             .await?
             .run(&pool)
             .await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            notify: std::sync::Mutex::default(),
+        })
+    }
+
+    fn wake(&self) -> Option<Arc<Notify>> {
+        self.notify
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Closes every connection, waiting for those in use to be returned.
@@ -250,7 +293,8 @@ impl Store for PostgresStore {
             .iter()
             .map(|(holder, ciphertext)| (*holder, ciphertext.as_bytes()))
             .unzip();
-        sqlx::query_scalar(INSERT_CASE)
+        let wake = self.wake();
+        let id = sqlx::query_scalar(INSERT_CASE)
             .bind(format_day(case.created_on)?)
             .bind(case.case_recipient.to_string())
             .bind(case.notes_recipient.to_string())
@@ -261,6 +305,7 @@ impl Store for PostgresStore {
             .bind(case.report.as_bytes())
             .bind(holders)
             .bind(envelopes)
+            .bind(wake.is_some())
             .fetch_one(&self.pool)
             .await
             .map_err(|error| match &error {
@@ -270,7 +315,11 @@ impl Store for PostgresStore {
                     StoreError::Duplicate
                 }
                 _ => StoreError::Database(error),
-            })
+            })?;
+        if let Some(wake) = wake {
+            wake.notify_one();
+        }
+        Ok(id)
     }
 
     #[tracing::instrument(skip_all)]
@@ -360,25 +409,33 @@ impl Store for PostgresStore {
         on: Date,
         audit: Option<&AuditEvent>,
     ) -> Result<i64> {
+        let wake = self.wake().filter(|_| kind == ItemKind::ReporterMessage);
         let add = sqlx::query_scalar(ADD_ITEM)
             .bind(case_id)
             .bind(kind.slug())
             .bind(format_day(on)?)
-            .bind(ciphertext.as_bytes());
-        let Some(audit) = audit else {
+            .bind(ciphertext.as_bytes())
+            .bind(wake.is_some());
+        let id = match audit {
             // A reporter's message: one statement, no transaction to open.
-            return add
+            None => add
                 .fetch_optional(&self.pool)
                 .await?
-                .ok_or(StoreError::NotFound);
+                .ok_or(StoreError::NotFound)?,
+            Some(audit) => {
+                let mut tx = self.pool.begin().await?;
+                let id = add
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                append_audit(&mut tx, &audit.clone().detail("item", id)).await?;
+                tx.commit().await?;
+                id
+            }
         };
-        let mut tx = self.pool.begin().await?;
-        let id = add
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        append_audit(&mut tx, &audit.clone().detail("item", id)).await?;
-        tx.commit().await?;
+        if let Some(wake) = wake {
+            wake.notify_one();
+        }
         Ok(id)
     }
 
@@ -602,6 +659,73 @@ impl Store for PostgresStore {
             },
             counts,
         })
+    }
+
+    fn queue_notifications(&self, wake: Arc<Notify>) {
+        *self
+            .notify
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(wake);
+    }
+
+    /// The rows stay locked by the claim's open transaction: other instances skip them, and
+    /// new rows (other ids) can still be written meanwhile.
+    #[tracing::instrument(skip_all)]
+    async fn claim_notifications(&self) -> Result<Option<Box<dyn NotificationClaim>>> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
+            "SELECT id, kind FROM notifications ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(NOTIFICATION_BATCH)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get::<i64, _>("id")?,
+                Notification::from_slug(row.try_get("kind")?)?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+        if rows.is_empty() {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        Ok(Some(Box::new(PostgresClaim { tx, rows })))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_deadline_check(&self, today: Date, near: bool) -> Result<bool> {
+        let checked: i64 = sqlx::query_scalar(DEADLINE_CHECK)
+            .bind(format_day(today)?)
+            .bind(near)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(checked == 1)
+    }
+}
+
+/// Claimed rows, locked by `tx` until it ends.
+struct PostgresClaim {
+    tx: Transaction<'static, Postgres>,
+    rows: Vec<(i64, Notification)>,
+}
+
+#[async_trait]
+impl NotificationClaim for PostgresClaim {
+    fn kinds(&self) -> Vec<Notification> {
+        kinds_of(&self.rows)
+    }
+
+    async fn sent(self: Box<Self>) -> Result<()> {
+        let PostgresClaim { mut tx, rows } = *self;
+        let ids: Vec<i64> = rows.iter().map(|&(id, _)| id).collect();
+        sqlx::query("DELETE FROM notifications WHERE id = ANY($1)")
+            .bind(ids)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }
 

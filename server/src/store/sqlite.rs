@@ -34,8 +34,9 @@ use sqlx::sqlite::{
     SqliteRow, SqliteSynchronous,
 };
 use sqlx::{Connection, QueryBuilder, Row, Sqlite};
+use std::sync::Arc;
 use time::{Date, OffsetDateTime};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::codec::{
@@ -47,6 +48,7 @@ use super::{
     CaseSummary, Investigator, NewCase, ReporterLogin, Result, StageEvent, Store, StoreError,
     StoredCase, StoredItem,
 };
+use super::{NOTIFICATION_BATCH, Notification, NotificationClaim};
 use crate::audit::{AuditEntry, AuditEvent};
 
 /// The most jobs one transaction takes. Large enough that a burst shares a few fsyncs, small
@@ -83,6 +85,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0004_audit.sql"),
     ),
     (
+        5,
+        "notifications",
+        include_str!("../../migrations/sqlite/0005_notifications.sql"),
+    ),
+    (
         6,
         "case_metadata",
         include_str!("../../migrations/sqlite/0006_case_metadata.sql"),
@@ -95,6 +102,17 @@ pub struct SqliteStore {
     writes: mpsc::Sender<Job>,
     reads: SqlitePool,
     writer: JoinHandle<()>,
+    /// Set by `queue_notifications`: the writer then queues notifications and wakes this.
+    notify: Wake,
+}
+
+/// Whom the writer wakes after committing a queued notification; `None`: queue nothing.
+type Wake = Arc<std::sync::Mutex<Option<Arc<Notify>>>>;
+
+fn wake_of(wake: &Wake) -> Option<Arc<Notify>> {
+    wake.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
 }
 
 impl SqliteStore {
@@ -136,11 +154,13 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await?;
         let (writes, jobs) = mpsc::channel(QUEUE);
-        let writer = tokio::spawn(run_writer(conn, write_options, jobs));
+        let notify = Wake::default();
+        let writer = tokio::spawn(run_writer(conn, write_options, jobs, notify.clone()));
         Ok(Self {
             writes,
             reads,
             writer,
+            notify,
         })
     }
 
@@ -151,6 +171,7 @@ impl SqliteStore {
             writes,
             reads,
             writer,
+            notify: _,
         } = self;
         // Readers first: the last connection to close checkpoints the WAL into the database
         // file, and only the writer may.
@@ -162,15 +183,23 @@ impl SqliteStore {
     }
 
     async fn write<T>(&self, job: impl FnOnce(oneshot::Sender<Result<T>>) -> Job) -> Result<T> {
-        let (reply, answer) = oneshot::channel();
-        self.writes
-            .send(job(reply))
-            .await
-            .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Database(sqlx::Error::WorkerCrashed))?
+        write_to(&self.writes, job).await
     }
+}
+
+/// Queues a job for the writer and waits for its answer, given after the commit.
+async fn write_to<T>(
+    writes: &mpsc::Sender<Job>,
+    job: impl FnOnce(oneshot::Sender<Result<T>>) -> Job,
+) -> Result<T> {
+    let (reply, answer) = oneshot::channel();
+    writes
+        .send(job(reply))
+        .await
+        .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
+    answer
+        .await
+        .map_err(|_| StoreError::Database(sqlx::Error::WorkerCrashed))?
 }
 
 #[async_trait]
@@ -463,6 +492,72 @@ impl Store for SqliteStore {
             counts,
         })
     }
+
+    fn queue_notifications(&self, wake: Arc<Notify>) {
+        *self
+            .notify
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(wake);
+    }
+
+    /// Not exclusive: one process writes an SQLite file, so one sender reads its outbox.
+    #[tracing::instrument(skip_all)]
+    async fn claim_notifications(&self) -> Result<Option<Box<dyn NotificationClaim>>> {
+        let rows = sqlx::query("SELECT id, kind FROM notifications ORDER BY id LIMIT ?")
+            .bind(NOTIFICATION_BATCH)
+            .fetch_all(&self.reads)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok((
+                    row.try_get::<i64, _>("id")?,
+                    Notification::from_slug(row.try_get("kind")?)?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Box::new(SqliteClaim {
+            rows,
+            writes: self.writes.clone(),
+        })))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_deadline_check(&self, today: Date, near: bool) -> Result<bool> {
+        self.write(|reply| Job::DeadlineCheck(Pending::new((today, near), reply)))
+            .await
+    }
+}
+
+/// Notifications read from the outbox; deleting them goes through the writer.
+struct SqliteClaim {
+    rows: Vec<(i64, Notification)>,
+    writes: mpsc::Sender<Job>,
+}
+
+#[async_trait]
+impl NotificationClaim for SqliteClaim {
+    fn kinds(&self) -> Vec<Notification> {
+        kinds_of(&self.rows)
+    }
+
+    async fn sent(self: Box<Self>) -> Result<()> {
+        let ids = self.rows.iter().map(|&(id, _)| id).collect();
+        write_to(&self.writes, |reply| {
+            Job::DeleteNotifications(Pending::new(ids, reply))
+        })
+        .await
+    }
+}
+
+/// Each kind among `rows` once, in [`Notification::ALL`] order.
+pub(super) fn kinds_of(rows: &[(i64, Notification)]) -> Vec<Notification> {
+    Notification::ALL
+        .into_iter()
+        .filter(|kind| rows.iter().any(|(_, k)| k == kind))
+        .collect()
 }
 
 fn bind<'q>(
@@ -561,6 +656,8 @@ enum Job {
     AddEnvelope(Pending<NewEnvelope, ()>),
     Assign(Pending<(i64, Option<i64>, AuditEvent), ()>),
     Classify(Pending<(i64, Option<String>, AuditEvent), ()>),
+    DeleteNotifications(Pending<Vec<i64>, ()>),
+    DeadlineCheck(Pending<(Date, bool), bool>),
 }
 
 #[derive(Debug)]
@@ -645,6 +742,15 @@ impl Job {
                 let outcome = classify(conn, *case_id, classification.as_deref(), audit).await;
                 job.record(outcome)
             }
+            Job::DeleteNotifications(job) => {
+                let outcome = delete_notifications(conn, &job.input).await;
+                job.record(outcome)
+            }
+            Job::DeadlineCheck(job) => {
+                let (today, near) = job.input;
+                let outcome = deadline_check(conn, today, near).await;
+                job.record(outcome)
+            }
         };
         if !keep {
             sqlx::query("ROLLBACK TO job").execute(&mut *conn).await?;
@@ -664,6 +770,24 @@ impl Job {
             Job::AddEnvelope(job) => job.answer(batch),
             Job::Assign(job) => job.answer(batch),
             Job::Classify(job) => job.answer(batch),
+            Job::DeleteNotifications(job) => job.answer(batch),
+            Job::DeadlineCheck(job) => job.answer(batch),
+        }
+    }
+
+    /// The notification this job, done, asks for: a new case, or a reporter's message.
+    fn notification(&self) -> Option<Notification> {
+        match self {
+            Job::CreateCase(job) if matches!(job.outcome, Some(Ok(_))) => {
+                Some(Notification::NewReport)
+            }
+            Job::AddItem(job)
+                if job.input.kind == ItemKind::ReporterMessage
+                    && matches!(job.outcome, Some(Ok(_))) =>
+            {
+                Some(Notification::ReporterMessage)
+            }
+            _ => None,
         }
     }
 }
@@ -673,6 +797,7 @@ async fn run_writer(
     conn: SqliteConnection,
     options: SqliteConnectOptions,
     mut jobs: mpsc::Receiver<Job>,
+    notify: Wake,
 ) {
     let mut conn = Some(conn);
     let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -686,10 +811,16 @@ async fn run_writer(
                 }
             };
         }
+        let wake = wake_of(&notify);
         let outcome = match conn.as_mut() {
-            Some(live) => run_batch(live, &mut batch).await,
+            Some(live) => run_batch(live, &mut batch, wake.is_some()).await,
             None => Err("the database cannot be opened for writing".to_owned()),
         };
+        let outcome = outcome.map(|queued| {
+            if let (true, Some(wake)) = (queued, wake) {
+                wake.notify_one();
+            }
+        });
         if let Err(error) = &outcome {
             tracing::error!(%error, jobs = batch.len(), "a write batch was rolled back");
             if let Some(mut broken) = conn.take() {
@@ -712,10 +843,15 @@ async fn run_writer(
 }
 
 /// Runs a batch in one transaction and commits it: together first, job by job if that fails
-/// (for instance because one case names an investigator who does not exist). The error is
-/// the text every caller of the batch is told (the log gets it once); it never contains
-/// arguments.
-async fn run_batch(conn: &mut SqliteConnection, batch: &mut [Job]) -> Result<(), String> {
+/// (for instance because one case names an investigator who does not exist). With `notify`,
+/// the notifications the done jobs ask for are queued in the same transaction; the answer
+/// tells whether any were. The error is the text every caller of the batch is told (the log
+/// gets it once); it never contains arguments.
+async fn run_batch(
+    conn: &mut SqliteConnection,
+    batch: &mut [Job],
+    notify: bool,
+) -> Result<bool, String> {
     async {
         sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
         if let Err(error) = run_together(conn, batch).await {
@@ -726,12 +862,67 @@ async fn run_batch(conn: &mut SqliteConnection, batch: &mut [Job]) -> Result<(),
                 job.run(conn).await?;
             }
         }
+        let queued = if notify {
+            queue_notifications(conn, batch).await?
+        } else {
+            false
+        };
         // A failed COMMIT is not retried: after an I/O error its outcome is unknown.
         sqlx::query("COMMIT").execute(&mut *conn).await?;
-        Ok::<(), sqlx::Error>(())
+        Ok::<bool, sqlx::Error>(queued)
     }
     .await
     .map_err(|error| error.to_string())
+}
+
+/// One outbox row per done job that asks for a notification, in one statement. Tells whether
+/// there was any.
+async fn queue_notifications(
+    conn: &mut SqliteConnection,
+    batch: &[Job],
+) -> Result<bool, sqlx::Error> {
+    let kinds: Vec<Notification> = batch.iter().filter_map(Job::notification).collect();
+    if kinds.is_empty() {
+        return Ok(false);
+    }
+    let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO notifications (kind) ");
+    insert.push_values(&kinds, |mut values, kind| {
+        values.push_bind(kind.slug());
+    });
+    insert.build().persistent(false).execute(&mut *conn).await?;
+    Ok(true)
+}
+
+async fn delete_notifications(conn: &mut SqliteConnection, ids: &[i64]) -> Result<()> {
+    for chunk in ids.chunks(MAX_PARAMETERS) {
+        let mut delete = QueryBuilder::<Sqlite>::new("DELETE FROM notifications WHERE id IN (");
+        let mut list = delete.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        delete.push(")");
+        delete.build().persistent(false).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The compare-and-set on the day of the last check, and the notification if `near`.
+async fn deadline_check(conn: &mut SqliteConnection, today: Date, near: bool) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE notification_state SET deadline_checked_on = ?1 \
+         WHERE id = 1 AND (deadline_checked_on IS NULL OR deadline_checked_on < ?1)",
+    )
+    .bind(format_day(today)?)
+    .execute(&mut *conn)
+    .await?;
+    let checked = done.rows_affected() == 1;
+    if checked && near {
+        sqlx::query("INSERT INTO notifications (kind) VALUES (?)")
+            .bind(Notification::DeadlineNear.slug())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(checked)
 }
 
 /// Runs the batch inside the open transaction: the cases together, other jobs one by one.

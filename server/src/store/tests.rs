@@ -30,12 +30,15 @@ use time::Date;
 use time::macros::date;
 use tokio::task::JoinSet;
 
+use super::Notification;
 use super::{
     AssigneeFilter, CaseQuery, CaseSort, CaseSummary, ClassificationFilter, DueFilter,
     Investigator, NewCase, SqliteStore, StageEvent, Store, StoreError, StoredCase,
 };
 use crate::audit::{Action, AuditEvent};
 use crate::workflow::{self, Deadlines, Due, Stage};
+use std::time::Duration;
+use tokio::sync::Notify;
 
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 const TODAY: Date = date!(2026 - 11 - 28);
@@ -83,6 +86,13 @@ on_both_backends!(
 );
 
 mod audit;
+
+// E-mail notifications: the outbox.
+on_both_backends!(
+    notifications_are_off_until_asked,
+    notifications_are_queued_with_their_event,
+    deadline_check_is_once_a_day,
+);
 
 async fn fresh_store_is_empty(backend: &Backend) {
     let store = backend.open().await;
@@ -389,6 +399,11 @@ async fn schema_holds_only_what_is_promised(backend: &Backend) {
         "cases.classification",
         "cases.acknowledged_on",
         "cases.last_activity_on",
+        // Only the kind of a notification: no case, no date, no time of day.
+        "notifications.id",
+        "notifications.kind",
+        "notification_state.id",
+        "notification_state.deadline_checked_on",
     ]
     .into_iter()
     .map(str::to_owned)
@@ -1616,6 +1631,169 @@ fn embedded_migrations_match_their_directories() {
 }
 
 // ---------------------------------------------------------------------------------------
+// E-mail notifications: the outbox.
+
+/// The kinds a claim holds, and the claim released at once.
+async fn queued(store: &dyn Store) -> Vec<Notification> {
+    match store.claim_notifications().await.unwrap() {
+        Some(claim) => claim.kinds(),
+        None => vec![],
+    }
+}
+
+async fn notifications_are_off_until_asked(backend: &Backend) {
+    let store = backend.open().await;
+    let id = store.create_case(new_case(&[])).await.unwrap();
+    store
+        .add_item(id, ItemKind::ReporterMessage, blob("m"), TODAY, None)
+        .await
+        .unwrap();
+    assert_eq!(backend.count("notifications").await, 0);
+    assert!(store.claim_notifications().await.unwrap().is_none());
+}
+
+async fn notifications_are_queued_with_their_event(backend: &Backend) {
+    let store = backend.open().await;
+    let wake = Arc::new(Notify::new());
+    store.queue_notifications(wake.clone());
+
+    let id = store.create_case(new_case(&[])).await.unwrap();
+    // The event woke the sender (a permit is stored for it).
+    tokio::time::timeout(Duration::from_secs(5), wake.notified())
+        .await
+        .unwrap();
+    assert_eq!(queued(&*store).await, vec![Notification::NewReport]);
+    // A refused event queues nothing: the same receipt again, an item for no case.
+    let mut again = new_case(&[]);
+    again.receipt_lookup = store_receipt(backend, id).await;
+    assert!(matches!(
+        store.create_case(again).await,
+        Err(StoreError::Duplicate)
+    ));
+    assert!(matches!(
+        store
+            .add_item(id + 1, ItemKind::ReporterMessage, blob("m"), TODAY, None)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    // An investigator's message is not news for the team.
+    store
+        .add_item(id, ItemKind::InvestigatorMessage, blob("q"), TODAY, None)
+        .await
+        .unwrap();
+    assert_eq!(backend.count("notifications").await, 1);
+    store
+        .add_item(id, ItemKind::ReporterMessage, blob("a"), TODAY, None)
+        .await
+        .unwrap();
+    store.create_case(new_case(&[])).await.unwrap();
+    assert_eq!(backend.count("notifications").await, 3);
+
+    // A claim dropped unsent leaves every row; one sent removes the rows it claimed only.
+    let claim = store.claim_notifications().await.unwrap().unwrap();
+    assert_eq!(
+        claim.kinds(),
+        vec![Notification::NewReport, Notification::ReporterMessage]
+    );
+    drop(claim);
+    assert_eq!(backend.count("notifications").await, 3);
+    let claim = store.claim_notifications().await.unwrap().unwrap();
+    store
+        .add_item(id, ItemKind::ReporterMessage, blob("b"), TODAY, None)
+        .await
+        .unwrap();
+    claim.sent().await.unwrap();
+    assert_eq!(queued(&*store).await, vec![Notification::ReporterMessage]);
+    store
+        .claim_notifications()
+        .await
+        .unwrap()
+        .unwrap()
+        .sent()
+        .await
+        .unwrap();
+    assert_eq!(backend.count("notifications").await, 0);
+    assert!(store.claim_notifications().await.unwrap().is_none());
+
+    // The outbox outlives the process: rows queued before a restart are still there.
+    store.create_case(new_case(&[])).await.unwrap();
+    drop(store);
+    let store = backend.open().await;
+    assert_eq!(queued(&*store).await, vec![Notification::NewReport]);
+}
+
+/// The receipt lookup key a case was stored with, read behind the store's back.
+async fn store_receipt(backend: &Backend, id: i64) -> [u8; 32] {
+    let sql = format!("SELECT receipt_lookup FROM reporter_credentials WHERE case_id = {id}");
+    let bytes: Vec<u8> = match backend {
+        Backend::Sqlite { url, .. } => {
+            let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+            sqlx::query_scalar(&sql).fetch_one(&mut conn).await.unwrap()
+        }
+        Backend::Postgres(database) => {
+            let mut conn = sqlx::PgConnection::connect(&database.url).await.unwrap();
+            sqlx::query_scalar(&sql).fetch_one(&mut conn).await.unwrap()
+        }
+    };
+    bytes.try_into().unwrap()
+}
+
+async fn deadline_check_is_once_a_day(backend: &Backend) {
+    let store = backend.open().await;
+    let tomorrow = TODAY.next_day().unwrap();
+    assert!(store.record_deadline_check(TODAY, true).await.unwrap());
+    assert!(!store.record_deadline_check(TODAY, true).await.unwrap());
+    assert_eq!(queued(&*store).await, vec![Notification::DeadlineNear]);
+    assert_eq!(backend.count("notifications").await, 1);
+    // An earlier day (a clock set back) is not a new day.
+    let yesterday = TODAY.previous_day().unwrap();
+    assert!(!store.record_deadline_check(yesterday, true).await.unwrap());
+    // Nothing near: the day is checked all the same, and nothing is queued.
+    assert!(store.record_deadline_check(tomorrow, false).await.unwrap());
+    assert!(!store.record_deadline_check(tomorrow, true).await.unwrap());
+    assert_eq!(backend.count("notifications").await, 1);
+
+    // Several instances checking the same day at once: one of them does it.
+    let day = tomorrow.next_day().unwrap();
+    let mut tasks = JoinSet::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        tasks.spawn(async move { store.record_deadline_check(day, true).await.unwrap() });
+    }
+    let mut won = 0;
+    while let Some(done) = tasks.join_next().await {
+        won += usize::from(done.unwrap());
+    }
+    assert_eq!(won, 1);
+    assert_eq!(backend.count("notifications").await, 2);
+}
+
+/// PostgreSQL, for several instances: rows one sender has claimed are skipped by another,
+/// and claiming never holds up a report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_claims_skip_locked_rows() {
+    let backend = Backend::postgres().await;
+    let (first, second) = (backend.open().await, backend.open().await);
+    first.queue_notifications(Arc::new(Notify::new()));
+    second.queue_notifications(Arc::new(Notify::new()));
+    first.create_case(new_case(&[])).await.unwrap();
+
+    let claim = first.claim_notifications().await.unwrap().unwrap();
+    assert!(second.claim_notifications().await.unwrap().is_none());
+    // A report while the claim is held (the SMTP server may be slow) is not held up.
+    tokio::time::timeout(Duration::from_secs(5), second.create_case(new_case(&[])))
+        .await
+        .unwrap()
+        .unwrap();
+    let other = second.claim_notifications().await.unwrap().unwrap();
+    assert_eq!(other.kinds(), vec![Notification::NewReport]);
+    claim.sent().await.unwrap();
+    assert_eq!(backend.count("notifications").await, 1);
+    drop(other);
+    assert_eq!(queued(&*first).await, vec![Notification::NewReport]);
+}
+
+// ---------------------------------------------------------------------------------------
 // Benchmarks (ignored by default).
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1703,7 +1881,7 @@ async fn bench(backend: &Backend, name: &str) {
 // Fixtures.
 
 /// Where a test's store lives; dropping it removes the database.
-enum Backend {
+pub(crate) enum Backend {
     Sqlite {
         _dir: tempfile::TempDir,
         url: String,
@@ -1712,14 +1890,14 @@ enum Backend {
 }
 
 impl Backend {
-    fn sqlite() -> Self {
+    pub(crate) fn sqlite() -> Self {
         let dir = tempfile::tempdir().unwrap();
         // A directory that does not exist yet: opening creates it.
         let url = format!("sqlite://{}/data/kentongan.sqlite3", dir.path().display());
         Backend::Sqlite { _dir: dir, url }
     }
 
-    async fn postgres() -> Self {
+    pub(crate) async fn postgres() -> Self {
         Backend::Postgres(TestDatabase::create().await)
     }
 
@@ -1731,14 +1909,14 @@ impl Backend {
     }
 
     /// Opens the store through `store::open`, as the server does.
-    async fn open(&self) -> Arc<dyn Store> {
+    pub(crate) async fn open(&self) -> Arc<dyn Store> {
         super::open(self.url())
             .await
             .unwrap_or_else(|error| panic!("opening {}: {error}", self.url()))
     }
 
     /// Rows in a table, counted behind the store's back.
-    async fn count(&self, table: &str) -> i64 {
+    pub(crate) async fn count(&self, table: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) FROM {table}");
         match self {
             Backend::Sqlite { url, .. } => {
@@ -1810,7 +1988,7 @@ impl Backend {
 }
 
 /// A database of its own on the test PostgreSQL server, dropped with this value.
-struct TestDatabase {
+pub(crate) struct TestDatabase {
     server: String,
     name: String,
     url: String,
@@ -1909,7 +2087,7 @@ fn sealed(to: &Recipient, content: &[u8]) -> Ciphertext {
 }
 
 /// A case sealed like a real one: envelopes to `investigators` and to the reporter.
-fn new_case(investigators: &[i64]) -> NewCase {
+pub(crate) fn new_case(investigators: &[i64]) -> NewCase {
     let case_recipient = recipient();
     let reporter = recipient();
     let mut envelopes: Vec<(Option<i64>, Ciphertext)> = investigators

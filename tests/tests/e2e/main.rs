@@ -12,5 +12,6 @@ mod audit;
 mod browser;
 mod grant;
 mod no_js;
+mod notify;
 mod support;
 mod team;

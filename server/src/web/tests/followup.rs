@@ -52,7 +52,7 @@ impl App {
     }
 
     /// A form post to a follow-up path with the CSRF cookie and, if given, a session cookie.
-    async fn post_form(
+    pub(super) async fn post_form(
         &self,
         path: &str,
         fields: &[(&str, &str)],

@@ -23,6 +23,7 @@ use crate::followup::LoginLimits;
 use crate::store::{SqliteStore, Store};
 
 mod followup;
+mod notify;
 mod team;
 
 const HOSTILE: &str = "test \" ' & < > </textarea><script>alert(1)</script>";
