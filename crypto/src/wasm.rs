@@ -201,9 +201,10 @@ pub fn answer_challenge(identity: &str, challenge: &str) -> Result<String, JsErr
 #[cfg(feature = "team")]
 /// Opens a case with the investigator's identity: their envelope gives the case key and the
 /// notes key, and every item opens with the key its kind calls for (internal notes with the
-/// notes key, everything else with the case key). `case_json` and the answer are as for
-/// [`open_case`], and the answer adds `"notes_recipient"`, found in the envelope like
-/// `case_recipient`. Error "envelope" when the envelope does not open with this identity.
+/// notes key, everything else with the case key: `item::open_with_keys`). `case_json` and
+/// the answer are as for [`open_case`], and the answer adds `"notes_recipient"`, found in
+/// the envelope like `case_recipient`. Error "envelope" when the envelope does not open with
+/// this identity.
 #[wasm_bindgen(js_name = openTeamCase)]
 pub fn open_team_case(identity: &str, case_json: &str) -> Result<String, JsError> {
     let identity = Identity::parse(identity).map_err(|_| JsError::new("identity"))?;
@@ -218,12 +219,10 @@ pub fn open_team_case(identity: &str, case_json: &str) -> Result<String, JsError
         .items
         .iter()
         .map(|sealed| {
-            let key = if sealed.kind.for_reporter() {
-                &keys.case
-            } else {
-                notes
-            };
-            opened_item(sealed, item::open(sealed.kind, &sealed.ciphertext, key))
+            opened_item(
+                sealed,
+                item::open_with_keys(sealed.kind, &sealed.ciphertext, &keys),
+            )
         })
         .collect();
     Ok(serde_json::json!({
@@ -251,6 +250,53 @@ pub fn seal_reply(case: i64, case_recipient: &str, text: &str) -> Result<String,
     let reply =
         crate::Reply::seal(case, &recipient, &message).map_err(|_| JsError::new("crypto"))?;
     Ok(reply.to_json())
+}
+
+#[cfg(feature = "team")]
+/// Encrypts an internal note to the case's notes key as a note file for case `case` (the
+/// format `kentongan-keytool note` writes). `notes_recipient` must be the notes key found in
+/// the investigator's envelope. Returns the note file's JSON. Errors as [`seal_reply`].
+#[wasm_bindgen(js_name = sealNote)]
+pub fn seal_note(case: i64, notes_recipient: &str, text: &str) -> Result<String, JsError> {
+    let recipient: Recipient = notes_recipient
+        .parse()
+        .map_err(|_| JsError::new("recipient"))?;
+    let message = Message::new(text).map_err(|e| match e {
+        MessageError::TooLong => JsError::new("too-long"),
+        _ => JsError::new("empty"),
+    })?;
+    let note = crate::message::Note::seal(case, &recipient, &message)
+        .map_err(|_| JsError::new("crypto"))?;
+    Ok(note.to_json())
+}
+
+#[cfg(feature = "team")]
+/// Grants another investigator access to a case: opens this investigator's `envelope`
+/// (base64) with `identity` and seals the case key and notes key to `investigator`
+/// (`age1…`), as the grant file `kentongan-keytool grant` writes. Returns the grant file's
+/// JSON. Errors: "envelope" (it does not open, or holds no notes key), "recipient", "crypto".
+#[wasm_bindgen(js_name = sealGrant)]
+pub fn seal_grant(
+    identity: &str,
+    envelope: &str,
+    case: i64,
+    investigator: &str,
+) -> Result<String, JsError> {
+    use base64::Engine;
+    let identity = Identity::parse(identity).map_err(|_| JsError::new("identity"))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(envelope)
+        .map_err(|_| JsError::new("envelope"))?;
+    let keys = crate::envelope::open(&Ciphertext::from_bytes(bytes), &identity)
+        .map_err(|_| JsError::new("envelope"))?;
+    let recipient: Recipient = investigator
+        .parse()
+        .map_err(|_| JsError::new("recipient"))?;
+    let grant = crate::Grant::seal(case, &keys, &recipient).map_err(|e| match e {
+        crate::grant::SealError::NoNotesKey => JsError::new("envelope"),
+        _ => JsError::new("crypto"),
+    })?;
+    Ok(grant.to_json())
 }
 
 #[cfg(feature = "followup")]

@@ -152,6 +152,8 @@ mod tests {
             stage: "verifikasi".into(),
             case_recipient: recipient(),
             notes_recipient: recipient(),
+            assignee: None,
+            classification: None,
             envelopes: vec![
                 (
                     Some((3, investigator.clone())),

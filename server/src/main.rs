@@ -305,6 +305,7 @@ async fn serve(mut config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
             max_waiting_derivations: config.max_waiting_derivations,
             login_limits: config.login_limits,
             deadlines: config.deadlines,
+            categories: config.categories.clone(),
         },
     );
     let team = team::TeamCache::new(store).get().await?;

@@ -28,5 +28,6 @@ pub use office::{Office, Team};
 pub use receipt::receipt;
 pub use report::report_form;
 pub use team::{
-    DueView, TeamCase, TeamCaseRow, TeamStep, team_case, team_cases, team_no_key, team_page,
+    DueView, TeamCase, TeamCaseList, TeamCaseRow, TeamFilter, TeamStep, team_case, team_cases,
+    team_no_key, team_page,
 };

@@ -457,6 +457,31 @@ pub(crate) struct TeamTexts {
     pub closed: &'static str,
     pub no_key: &'static str,
     pub export_link: &'static str,
+    pub handling_heading: &'static str,
+    pub assign_label: &'static str,
+    pub nobody: &'static str,
+    pub classify_label: &'static str,
+    pub unclassified: &'static str,
+    pub save: &'static str,
+    pub grant_label: &'static str,
+    pub grant_hint: &'static str,
+    pub grant_submit: &'static str,
+    pub filter_heading: &'static str,
+    pub all_stages: &'static str,
+    pub filter_due: &'static str,
+    pub due_any: &'static str,
+    pub due_overdue: &'static str,
+    pub due_soon: &'static str,
+    pub filter_assignee: &'static str,
+    pub anyone: &'static str,
+    pub filter_category: &'static str,
+    pub any_category: &'static str,
+    pub filter_submit: &'static str,
+    pub col_assignee: &'static str,
+    pub col_category: &'static str,
+    pub col_activity: &'static str,
+    pub page_of: fn(u64, u64) -> String,
+    pub next_page: &'static str,
     pub js: TeamJsTexts,
     pub errors: TeamErrorTexts,
 }
@@ -477,6 +502,7 @@ pub(crate) struct TeamErrorTexts {
     pub bad_move: &'static str,
     pub needs_message: &'static str,
     pub bad_ciphertext: &'static str,
+    pub colleague: &'static str,
 }
 
 /// Why the investigators' workspace refused a request, as the investigator is told it.
@@ -503,6 +529,8 @@ pub enum TeamError {
     NeedsMessage,
     /// Browser-sealed content that is not a well-formed message for this case.
     BadCiphertext,
+    /// The colleague is not an active investigator, or already holds the case's key.
+    Colleague,
 }
 
 /// One short sentence about `e`, plain text.
@@ -522,6 +550,7 @@ pub fn team_error(lang: Lang, e: TeamError) -> &'static str {
         TeamError::BadMove => t.bad_move,
         TeamError::NeedsMessage => t.needs_message,
         TeamError::BadCiphertext => t.bad_ciphertext,
+        TeamError::Colleague => t.colleague,
     }
 }
 

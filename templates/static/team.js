@@ -123,7 +123,7 @@ function start(form, client) {
         fill(holder, opened.items, message("unreadable"));
         view.replaceChildren(...holder.childNodes);
         const section = document.getElementById("team-case");
-        const keys = { case: opened.caseRecipient, notes: opened.notesRecipient };
+        const keys = { case: opened.caseRecipient, notes: opened.notesRecipient, envelope: answer.envelope };
         for (const actionForm of section.querySelectorAll("form[data-action]")) {
             actionForm.addEventListener("submit", (event) => act(event, actionForm, id, section, keys));
         }
@@ -172,6 +172,35 @@ function start(form, client) {
                       .call({ sealReply: { case: BigInt(id), recipient: keys.case, text } })
                       .then(({ reply }) => ({ ...body, reply: JSON.parse(reply) }))
             ).then((full) => post(`${CASE_URL(id)}/move`, full));
+        } else if (action === "note") {
+            if (text.trim() === "") {
+                sayHere(message("empty"));
+                return;
+            }
+            send = worker
+                .call({ sealNote: { case: BigInt(id), recipient: keys.notes, text } })
+                .then(({ note }) => post(`${CASE_URL(id)}/note`, note));
+        } else if (action === "assign" || action === "classify") {
+            const value = actionForm.querySelector("select").value;
+            const body =
+                action === "assign"
+                    ? { investigator: value === "" ? null : Number(value) }
+                    : { category: value === "" ? null : value };
+            send = post(`${CASE_URL(id)}/${action}`, body);
+        } else if (action === "grant") {
+            const option = actionForm.querySelector("select").selectedOptions[0];
+            if (!option) {
+                return;
+            }
+            send = worker
+                .call({
+                    sealGrant: {
+                        envelope: keys.envelope,
+                        case: BigInt(id),
+                        recipient: option.dataset.recipient,
+                    },
+                })
+                .then(({ grant }) => post(`${CASE_URL(id)}/grant`, grant));
         } else {
             return;
         }
@@ -257,6 +286,17 @@ function start(form, client) {
                 worker.close();
                 window.location.reload();
             });
+    });
+
+    // The list's filter form: fetched in place, like a link.
+    view.addEventListener("submit", (event) => {
+        const filter = event.target instanceof HTMLFormElement && event.target.matches("form[data-view]") ? event.target : null;
+        if (!filter) {
+            return;
+        }
+        event.preventDefault();
+        const query = new URLSearchParams(new FormData(filter));
+        show(`${filter.getAttribute("action")}?${query}`).catch(backToLogin);
     });
 
     view.addEventListener("click", (event) => {

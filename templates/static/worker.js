@@ -12,6 +12,8 @@
 //   {id, answer: {challenge}}            -> {id, answer} | {id, error}       (team module)
 //   {id, openTeam: {envelope, items}}    -> {id, caseRecipient, notesRecipient, items}
 //   {id, sealReply: {case, recipient, text}} -> {id, reply} (a reply file's JSON text)
+//   {id, sealNote: {case, recipient, text}}  -> {id, note}  (a note file's JSON text)
+//   {id, sealGrant: {envelope, case, recipient}} -> {id, grant} (a grant file's JSON text)
 // `report` is the report object, `team` the array of investigators' `age1…` keys. Errors
 // carry the crypto's short code ("invalid", "receipt", "envelope", …), never content.
 //
@@ -89,6 +91,15 @@ self.addEventListener("message", async (event) => {
         } else if (message.sealReply) {
             const { case: caseId, recipient, text } = message.sealReply;
             self.postMessage({ id, reply: kentongan.sealReply(caseId, recipient, text) });
+        } else if (message.sealNote) {
+            const { case: caseId, recipient, text } = message.sealNote;
+            self.postMessage({ id, note: kentongan.sealNote(caseId, recipient, text) });
+        } else if (message.sealGrant) {
+            if (investigatorIdentity === null) {
+                throw new Error("not logged in");
+            }
+            const { envelope, case: caseId, recipient } = message.sealGrant;
+            self.postMessage({ id, grant: kentongan.sealGrant(investigatorIdentity, envelope, caseId, recipient) });
         } else {
             throw new Error("unknown request");
         }

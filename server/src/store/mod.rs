@@ -59,6 +59,10 @@ pub struct StoredCase {
     pub stage: String,
     pub case_recipient: Recipient,
     pub notes_recipient: Recipient,
+    /// The investigator the case is assigned to, if any (migration 0006).
+    pub assignee: Option<i64>,
+    /// The office's category slug an investigator set, if any.
+    pub classification: Option<String>,
     /// (investigator id and recipient, or `None` for the reporter; envelope)
     pub envelopes: Vec<(Option<(i64, Recipient)>, Ciphertext)>,
     /// In id order: the report first, then messages as they came.

@@ -338,7 +338,7 @@ impl Store for PostgresStore {
             .await?;
         let row = sqlx::query(
             "SELECT to_char(created_on, 'YYYY-MM-DD') AS created_on, stage, \
-                    case_recipient, notes_recipient \
+                    case_recipient, notes_recipient, assignee_id, classification \
              FROM cases WHERE id = $1",
         )
         .bind(id)
@@ -369,6 +369,8 @@ impl Store for PostgresStore {
             stage: row.try_get("stage")?,
             case_recipient: parse_recipient(row.try_get("case_recipient")?)?,
             notes_recipient: parse_recipient(row.try_get("notes_recipient")?)?,
+            assignee: row.try_get("assignee_id")?,
+            classification: row.try_get("classification")?,
             envelopes: envelopes
                 .iter()
                 .map(envelope_from_row)

@@ -263,7 +263,8 @@ impl Store for SqliteStore {
         // One read transaction: one snapshot of the case, its envelopes, items and history.
         let mut tx = self.reads.begin().await?;
         let row = sqlx::query(
-            "SELECT created_on, stage, case_recipient, notes_recipient FROM cases WHERE id = ?",
+            "SELECT created_on, stage, case_recipient, notes_recipient, assignee_id, classification \
+             FROM cases WHERE id = ?",
         )
         .bind(id)
         .fetch_optional(&mut *tx)
@@ -293,6 +294,8 @@ impl Store for SqliteStore {
             stage: row.try_get("stage")?,
             case_recipient: parse_recipient(row.try_get("case_recipient")?)?,
             notes_recipient: parse_recipient(row.try_get("notes_recipient")?)?,
+            assignee: row.try_get("assignee_id")?,
+            classification: row.try_get("classification")?,
             envelopes: envelopes
                 .iter()
                 .map(envelope_from_row)

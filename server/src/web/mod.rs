@@ -41,6 +41,7 @@ struct Inner {
     sessions: Sessions,
     team_sessions: TeamSessions,
     deadlines: Deadlines,
+    categories: crate::categories::Categories,
     office: Office,
     secure_cookies: bool,
     utc_offset: UtcOffset,
@@ -55,6 +56,7 @@ pub struct Settings {
     pub max_waiting_derivations: usize,
     pub login_limits: LoginLimits,
     pub deadlines: Deadlines,
+    pub categories: crate::categories::Categories,
 }
 
 impl AppState {
@@ -70,6 +72,7 @@ impl AppState {
             sessions: Sessions::default(),
             team_sessions: TeamSessions::default(),
             deadlines: settings.deadlines,
+            categories: settings.categories,
             office: settings.office,
             secure_cookies: settings.secure_cookies,
             utc_offset: settings.utc_offset,

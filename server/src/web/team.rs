@@ -25,9 +25,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use kentongan_crypto::bundle::ItemKind;
 use kentongan_crypto::challenge::{self, Answer};
-use kentongan_crypto::{Recipient, Reply};
+use kentongan_crypto::{Grant, Note, Recipient, Reply};
 use kentongan_templates::strings::{Lang, TeamError, team_error};
-use kentongan_templates::{DueView, Shown, TeamCase, TeamCaseRow, TeamStep};
+use kentongan_templates::{
+    DueView, Shown, TeamCase, TeamCaseList, TeamCaseRow, TeamFilter, TeamStep,
+};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -36,7 +38,7 @@ use crate::audit;
 use crate::casework::{self, CaseError};
 use crate::store::{Investigator, StoreError, StoredCase};
 use crate::team_sessions::Token;
-use crate::workflow::{self, Due, Stage};
+use crate::workflow::{Due, Stage};
 
 const SESSION_COOKIE: &str = "kentongan_team";
 /// Logins and small actions: a public key, a challenge answer.
@@ -66,6 +68,22 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/team/api/cases/{id}/move",
             post(move_case).layer(DefaultBodyLimit::max(REPLY_LIMIT)),
+        )
+        .route(
+            "/team/api/cases/{id}/note",
+            post(note).layer(DefaultBodyLimit::max(REPLY_LIMIT)),
+        )
+        .route(
+            "/team/api/cases/{id}/grant",
+            post(grant).layer(DefaultBodyLimit::max(API_LIMIT)),
+        )
+        .route(
+            "/team/api/cases/{id}/assign",
+            post(assign).layer(DefaultBodyLimit::max(API_LIMIT)),
+        )
+        .route(
+            "/team/api/cases/{id}/classify",
+            post(classify).layer(DefaultBodyLimit::max(API_LIMIT)),
         )
 }
 
@@ -200,58 +218,126 @@ async fn logout(
     response
 }
 
-/// The case list, as a fragment of the workspace page.
+/// The case list's filters, as the filter form and the tab links send them.
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    lang: Option<String>,
+    #[serde(default)]
+    stage: String,
+    #[serde(default)]
+    due: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    category: String,
+    page: Option<u32>,
+}
+
+/// Cases per page in the workspace.
+const PAGE: u32 = 50;
+
+/// The case list, as a fragment of the workspace page: filtered in the database
+/// (`Store::list_cases`), with the counts per stage for the tabs.
 async fn cases(
     State(state): State<AppState>,
-    Query(q): Query<LangQuery>,
+    Query(q): Query<ListQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = q.lang();
+    let lang = q.lang.as_deref().and_then(Lang::parse).unwrap_or_default();
     let me = match state.signed_in(&headers).await {
         Ok(me) => me,
         Err(response) => return response(lang),
     };
-    let summaries = match state.0.store.case_summaries().await {
-        Ok(all) => all,
-        Err(e) => {
-            tracing::error!("team: cannot list cases: {e}");
-            return refuse(lang, StatusCode::SERVICE_UNAVAILABLE, TeamError::StoreDown);
-        }
+    let given = |value: &str| (!value.trim().is_empty()).then(|| value.trim().to_owned());
+    let page = q.page.unwrap_or(1).max(1);
+    let args = casework::ListArgs {
+        stage: given(&q.stage),
+        assignee: given(&q.assignee),
+        category: given(&q.category),
+        overdue: q.due == "overdue",
+        due_within: (q.due == "soon").then_some(2),
+        sort: Some("newest".to_owned()),
+        page,
+        limit: PAGE,
     };
     let today = state.today();
-    let rows: Vec<TeamCaseRow> = summaries
+    let Ok(query) = casework::case_query(&args, &state.0.categories, today, &state.0.deadlines)
+    else {
+        return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadRequest);
+    };
+    let (list, investigators) = match (
+        state.0.store.list_cases(&query).await,
+        state.0.store.investigators().await,
+    ) {
+        (Ok(list), Ok(investigators)) => (list, investigators),
+        (Err(e), _) | (_, Err(e)) => return store_refusal(lang, &e),
+    };
+    let categories = &state.0.categories;
+    let rows = list
+        .rows
         .iter()
-        .rev()
-        .map(|case| {
-            let due =
-                case.stage.parse::<Stage>().map_or(DueView::Met, |stage| {
-                    match workflow::due(
-                        stage,
-                        case.created_on,
-                        case.acknowledged_on,
-                        today,
-                        &state.0.deadlines,
-                    ) {
-                        Due::OnTime { due } => DueView::OnTime(due.to_string()),
-                        Due::DueToday { .. } => DueView::Today,
-                        Due::Overdue {
-                            working_days_late, ..
-                        } => DueView::Overdue(working_days_late),
-                        Due::Met => DueView::Met,
-                    }
-                });
-            TeamCaseRow {
-                id: case.id,
-                stage: case.stage.clone(),
-                received: case.created_on.to_string(),
-                due,
-            }
+        .map(|row| TeamCaseRow {
+            id: row.id,
+            stage: row.stage.slug().to_owned(),
+            received: row.created_on.to_string(),
+            due: due_view(row.due(today, &state.0.deadlines)),
+            assignee: row.assignee.as_ref().map(|a| a.name.clone()),
+            category: row
+                .classification
+                .as_deref()
+                .map(|slug| categories.label(slug).to_owned()),
+            last_activity: row.last_activity_on.to_string(),
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let shown = u64::from(query.offset).saturating_add(rows.len() as u64);
+    let view = TeamCaseList {
+        counts: Stage::ALL
+            .iter()
+            .map(|stage| (stage.slug().to_owned(), list.counts.get(*stage)))
+            .collect(),
+        total: list.total,
+        more: shown < list.total,
+        rows,
+        filter: TeamFilter {
+            stage: q.stage,
+            due: q.due,
+            assignee: q.assignee,
+            category: q.category,
+        },
+        page,
+        team: active_team(&investigators),
+        categories: category_options(categories),
+    };
     html(
         StatusCode::OK,
-        kentongan_templates::team_cases(lang, &me.name, &rows),
+        kentongan_templates::team_cases(lang, &me.name, &view),
     )
+}
+
+fn due_view(due: Due) -> DueView {
+    match due {
+        Due::OnTime { due } => DueView::OnTime(due.to_string()),
+        Due::DueToday { .. } => DueView::Today,
+        Due::Overdue {
+            working_days_late, ..
+        } => DueView::Overdue(working_days_late),
+        Due::Met => DueView::Met,
+    }
+}
+
+fn active_team(investigators: &[Investigator]) -> Vec<(i64, String)> {
+    investigators
+        .iter()
+        .filter(|i| i.active)
+        .map(|i| (i.id, i.name.clone()))
+        .collect()
+}
+
+fn category_options(categories: &crate::categories::Categories) -> Vec<(String, String)> {
+    categories
+        .iter()
+        .map(|c| (c.slug.clone(), c.label.clone()))
+        .collect()
 }
 
 /// One case for the browser: its layout with placeholders, this investigator's envelope, and
@@ -287,8 +373,26 @@ async fn case(
         .iter()
         .map(|item| json!({ "id": item.id, "kind": item.kind, "ciphertext": item.ciphertext }))
         .collect();
+    let investigators = match state.0.store.investigators().await {
+        Ok(all) => all,
+        Err(e) => return store_refusal(lang, &e),
+    };
+    let mut view = team_view(&case);
+    view.team = active_team(&investigators);
+    view.categories = category_options(&state.0.categories);
+    view.grantable = investigators
+        .iter()
+        .filter(|i| i.active)
+        .filter(|i| {
+            !case
+                .envelopes
+                .iter()
+                .any(|(holder, _)| holder.as_ref().is_some_and(|(id, _)| *id == i.id))
+        })
+        .map(|i| (i.id, i.name.clone(), i.recipient.to_string()))
+        .collect();
     no_store(Json(json!({
-        "html": kentongan_templates::team_case(lang, &team_view(&case)).into_string(),
+        "html": kentongan_templates::team_case(lang, &view).into_string(),
         "envelope": envelope,
         "case_recipient": case.case_recipient.to_string(),
         "notes_recipient": case.notes_recipient.to_string(),
@@ -309,12 +413,9 @@ fn team_view(case: &StoredCase) -> TeamCase {
             ItemKind::InvestigatorMessage => {
                 conversation.push((false, on, Shown::Sealed(item.id)));
             }
+            ItemKind::Note => notes.push((on, Shown::Sealed(item.id))),
             // Shown with the move it came with.
             ItemKind::StageMessage => {}
-            #[allow(unreachable_patterns)]
-            _ if !item.kind.for_reporter() => notes.push((on, Shown::Sealed(item.id))),
-            #[allow(unreachable_patterns)]
-            _ => {}
         }
     }
     let stage = case.stage.parse::<Stage>().ok();
@@ -342,6 +443,11 @@ fn team_view(case: &StoredCase) -> TeamCase {
             .map(|s| s.slug().to_owned())
             .collect(),
         moves: moves.iter().map(|s| s.slug().to_owned()).collect(),
+        assignee: case.assignee,
+        team: Vec::new(),
+        classification: case.classification.clone(),
+        categories: Vec::new(),
+        grantable: Vec::new(),
     }
 }
 
@@ -470,6 +576,121 @@ async fn move_case(
     }
 }
 
+/// An internal note, sealed in the browser to the notes key as a note file: checked exactly
+/// as one made with `kentongan-keytool note`.
+async fn note(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let lang = q.lang();
+    if !csrf_ok(&headers) {
+        return refuse(lang, StatusCode::FORBIDDEN, TeamError::CsrfFailed);
+    }
+    let me = match state.signed_in(&headers).await {
+        Ok(me) => me,
+        Err(response) => return response(lang),
+    };
+    let Ok(note) = Note::parse(&body) else {
+        return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadCiphertext);
+    };
+    let actor = audit::investigator(me.id, &me.name);
+    match casework::import_note(&*state.0.store, id, &note, state.today(), &actor).await {
+        Ok(item) => no_store((StatusCode::CREATED, Json(json!({ "item": item })))),
+        Err(e) => case_refusal(lang, e),
+    }
+}
+
+/// Access for another investigator: a grant file sealed in the browser from this
+/// investigator's own envelope, checked as one made with `kentongan-keytool grant`.
+async fn grant(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let lang = q.lang();
+    if !csrf_ok(&headers) {
+        return refuse(lang, StatusCode::FORBIDDEN, TeamError::CsrfFailed);
+    }
+    let me = match state.signed_in(&headers).await {
+        Ok(me) => me,
+        Err(response) => return response(lang),
+    };
+    let Ok(grant) = Grant::parse(&body) else {
+        return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadCiphertext);
+    };
+    let actor = audit::investigator(me.id, &me.name);
+    match casework::import_grant(&*state.0.store, id, &grant, &actor).await {
+        Ok(investigator) => no_store(Json(json!({ "investigator": investigator }))),
+        Err(e) => case_refusal(lang, e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignRequest {
+    /// `None`: nobody.
+    investigator: Option<i64>,
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Result<Json<AssignRequest>, JsonRejection>,
+) -> Response {
+    let lang = q.lang();
+    let Json(request) = match checked_body(lang, &headers, body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let me = match state.signed_in(&headers).await {
+        Ok(me) => me,
+        Err(response) => return response(lang),
+    };
+    let actor = audit::investigator(me.id, &me.name);
+    match casework::assign(&*state.0.store, id, request.investigator, &actor).await {
+        Ok(()) => no_store(Json(json!({ "ok": true }))),
+        Err(e) => case_refusal(lang, e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClassifyRequest {
+    /// A category slug; `None`: not classified.
+    category: Option<String>,
+}
+
+async fn classify(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Result<Json<ClassifyRequest>, JsonRejection>,
+) -> Response {
+    let lang = q.lang();
+    let Json(request) = match checked_body(lang, &headers, body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let me = match state.signed_in(&headers).await {
+        Ok(me) => me,
+        Err(response) => return response(lang),
+    };
+    let actor = audit::investigator(me.id, &me.name);
+    let given = request.category.as_deref().unwrap_or("none");
+    match casework::classify(&*state.0.store, &state.0.categories, id, given, &actor).await {
+        Ok(_) => no_store(Json(json!({ "ok": true }))),
+        Err(e) => case_refusal(lang, e),
+    }
+}
+
 fn store_refusal(lang: Lang, e: &StoreError) -> Response {
     match e {
         StoreError::NotFound => refuse(lang, StatusCode::NOT_FOUND, TeamError::NoCase),
@@ -491,6 +712,15 @@ fn case_refusal(lang: Lang, e: CaseError) -> Response {
             refuse(lang, StatusCode::BAD_REQUEST, TeamError::NeedsMessage)
         }
         CaseError::Store(e) => store_refusal(lang, &e),
+        CaseError::NotInvestigator { .. }
+        | CaseError::InvestigatorDisabled { .. }
+        | CaseError::NoActiveInvestigator(_)
+        | CaseError::AlreadyHolds { .. } => {
+            refuse(lang, StatusCode::BAD_REQUEST, TeamError::Colleague)
+        }
+        CaseError::UnknownCategory { .. } => {
+            refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadRequest)
+        }
         // Another case's file, another key, a duplicate, or damage: the browser sealed
         // something that is not this case's.
         CaseError::WrongCase { .. }
@@ -590,6 +820,7 @@ fn refuse(lang: Lang, status: StatusCode, error: TeamError) -> Response {
         TeamError::BadMove => "bad-move",
         TeamError::NeedsMessage => "needs-message",
         TeamError::BadCiphertext => "bad-ciphertext",
+        TeamError::Colleague => "colleague",
     };
     (
         status,

@@ -37,6 +37,72 @@ pub struct TeamCaseRow {
     /// The day the report arrived, as text.
     pub received: String,
     pub due: DueView,
+    pub assignee: Option<String>,
+    /// The category's label.
+    pub category: Option<String>,
+    pub last_activity: String,
+}
+
+/// The filters of the case list, as given (empty: no filter).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TeamFilter {
+    pub stage: String,
+    /// "", "overdue" or "soon".
+    pub due: String,
+    /// "", "none" or an investigator id.
+    pub assignee: String,
+    /// "", "none" or a category slug.
+    pub category: String,
+}
+
+impl TeamFilter {
+    /// The list's URL with these filters, `stage` replaced, on page `page`.
+    pub fn url(&self, stage: &str, page: u32) -> String {
+        let mut url = format!("/team/view/cases?page={page}");
+        for (name, value) in [
+            ("stage", stage),
+            ("due", self.due.as_str()),
+            ("assignee", self.assignee.as_str()),
+            ("category", self.category.as_str()),
+        ] {
+            if !value.is_empty() {
+                url.push_str(&format!("&{name}={}", encode(value)));
+            }
+        }
+        url
+    }
+}
+
+/// Percent-encodes what is not a letter, digit, `-` or `_` (slugs and ids only need this).
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A page of the case list, with counts per stage for the tabs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TeamCaseList {
+    pub rows: Vec<TeamCaseRow>,
+    /// (stage slug, cases) for every stage, with the other filters applied.
+    pub counts: Vec<(String, u64)>,
+    /// Cases the filters select.
+    pub total: u64,
+    pub filter: TeamFilter,
+    pub page: u32,
+    /// Whether there is a next page.
+    pub more: bool,
+    /// Active investigators: (id, name).
+    pub team: Vec<(i64, String)>,
+    /// The office's categories: (slug, label).
+    pub categories: Vec<(String, String)>,
 }
 
 /// The workspace page: the key login, and the place its views go.
@@ -110,15 +176,62 @@ pub fn team_page(lang: Lang, office: &Office, csrf: &str) -> Markup {
     )
 }
 
-/// The case list: a fragment of the workspace page.
-pub fn team_cases(lang: Lang, me: &str, rows: &[TeamCaseRow]) -> Markup {
+/// The case list: a fragment of the workspace page. Links and the filter form carry
+/// `data-view`: the page fetches them in place (the key must not die with a navigation).
+pub fn team_cases(lang: Lang, me: &str, list: &TeamCaseList) -> Markup {
     let t = &lang.texts().team;
+    let f = &list.filter;
+    let all: u64 = list.counts.iter().map(|(_, n)| n).sum();
     html! {
         div.team-cases data-me=(me) {
             h2 { (t.cases_heading) }
-            @if rows.is_empty() {
+            nav.stages aria-label=(t.col_stage) {
+                a href=(f.url("", 1)) data-view="" aria-current=[f.stage.is_empty().then_some("page")] {
+                    (t.all_stages) " (" (all) ")"
+                }
+                @for (stage, n) in &list.counts {
+                    " · "
+                    a href=(f.url(stage, 1)) data-view="" aria-current=[(f.stage == *stage).then_some("page")] {
+                        (stage_name(lang, stage).unwrap_or(stage)) " (" (n) ")"
+                    }
+                }
+            }
+            form #team-filter action="/team/view/cases" method="get" data-view="" aria-label=(t.filter_heading) {
+                input type="hidden" name="stage" value=(f.stage);
+                label { (t.filter_due) " "
+                    select name="due" {
+                        option value="" selected[f.due.is_empty()] { (t.due_any) }
+                        option value="overdue" selected[f.due == "overdue"] { (t.due_overdue) }
+                        option value="soon" selected[f.due == "soon"] { (t.due_soon) }
+                    }
+                }
+                " "
+                label { (t.filter_assignee) " "
+                    select name="assignee" {
+                        option value="" selected[f.assignee.is_empty()] { (t.anyone) }
+                        option value="none" selected[f.assignee == "none"] { (t.nobody) }
+                        @for (id, name) in &list.team {
+                            option value=(id) selected[f.assignee == id.to_string()] { (name) }
+                        }
+                    }
+                }
+                " "
+                label { (t.filter_category) " "
+                    select name="category" {
+                        option value="" selected[f.category.is_empty()] { (t.any_category) }
+                        option value="none" selected[f.category == "none"] { (t.unclassified) }
+                        @for (slug, label) in &list.categories {
+                            option value=(slug) selected[f.category == *slug] { (label) }
+                        }
+                    }
+                }
+                " "
+                button.btn.secondary type="submit" { (t.filter_submit) }
+            }
+            @if list.rows.is_empty() {
                 p { (t.no_cases) }
             } @else {
+                p.small { ((t.page_of)(u64::try_from(list.rows.len()).unwrap_or(u64::MAX), list.total)) }
                 table.cases {
                     thead {
                         tr {
@@ -126,10 +239,13 @@ pub fn team_cases(lang: Lang, me: &str, rows: &[TeamCaseRow]) -> Markup {
                             th scope="col" { (t.col_stage) }
                             th scope="col" { (t.col_received) }
                             th scope="col" { (t.col_due) }
+                            th scope="col" { (t.col_assignee) }
+                            th scope="col" { (t.col_category) }
+                            th scope="col" { (t.col_activity) }
                         }
                     }
                     tbody {
-                        @for row in rows {
+                        @for row in &list.rows {
                             tr {
                                 td { a href={ "/team/cases/" (row.id) } data-case=(row.id) { (row.id) } }
                                 td { (stage_name(lang, &row.stage).unwrap_or(&row.stage)) }
@@ -142,9 +258,15 @@ pub fn team_cases(lang: Lang, me: &str, rows: &[TeamCaseRow]) -> Markup {
                                         DueView::Met => "—",
                                     }
                                 }
+                                td { (row.assignee.as_deref().unwrap_or("—")) }
+                                td { (row.category.as_deref().unwrap_or("—")) }
+                                td { (row.last_activity) }
                             }
                         }
                     }
+                }
+                @if list.more {
+                    p { a href=(f.url(&f.stage, list.page.saturating_add(1))) data-view="" { (t.next_page) } }
                 }
             }
         }
@@ -169,6 +291,16 @@ pub struct TeamCase {
     pub moves: Vec<String>,
     /// Those of `moves` that need a message to the reporter.
     pub moves_needing_message: Vec<String>,
+    /// Who the case is assigned to (an investigator id), if anyone.
+    pub assignee: Option<i64>,
+    /// Active investigators: (id, name).
+    pub team: Vec<(i64, String)>,
+    /// The office's category slug set, if any.
+    pub classification: Option<String>,
+    /// The office's categories: (slug, label).
+    pub categories: Vec<(String, String)>,
+    /// Active investigators who hold no key to this case yet: (id, name, `age1…`).
+    pub grantable: Vec<(i64, String, String)>,
 }
 
 /// One move of the case.
@@ -256,6 +388,44 @@ pub fn team_case(lang: Lang, case: &TeamCase) -> Markup {
                                 maxlength=(MAX_MESSAGE_CHARS) aria-describedby="h-move-message" {}
                         }
                         button.btn type="submit" { (t.move_submit) }
+                        p.status role="status" aria-live="polite" {}
+                    }
+                }
+            }
+            section.team-meta aria-labelledby="team-meta-h" {
+                h3 #team-meta-h { (t.handling_heading) }
+                form #team-assign-form data-action="assign" {
+                    label for="team-assignee" { (t.assign_label) }
+                    select #team-assignee {
+                        option value="" selected[case.assignee.is_none()] { (t.nobody) }
+                        @for (id, name) in &case.team {
+                            option value=(id) selected[case.assignee == Some(*id)] { (name) }
+                        }
+                    }
+                    button.btn.secondary type="submit" { (t.save) }
+                    p.status role="status" aria-live="polite" {}
+                }
+                form #team-classify-form data-action="classify" {
+                    label for="team-category" { (t.classify_label) }
+                    select #team-category {
+                        option value="" selected[case.classification.is_none()] { (t.unclassified) }
+                        @for (slug, label) in &case.categories {
+                            option value=(slug) selected[case.classification.as_deref() == Some(slug.as_str())] { (label) }
+                        }
+                    }
+                    button.btn.secondary type="submit" { (t.save) }
+                    p.status role="status" aria-live="polite" {}
+                }
+                @if !case.grantable.is_empty() {
+                    form #team-grant-form data-action="grant" {
+                        label for="team-grantee" { (t.grant_label) }
+                        p.hint { (t.grant_hint) }
+                        select #team-grantee {
+                            @for (id, name, recipient) in &case.grantable {
+                                option value=(id) data-recipient=(recipient) { (name) }
+                            }
+                        }
+                        button.btn.secondary type="submit" { (t.grant_submit) }
                         p.status role="status" aria-live="polite" {}
                     }
                 }

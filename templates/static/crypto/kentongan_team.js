@@ -156,9 +156,10 @@ export function openCase(identity, case_json) {
 /**
  * Opens a case with the investigator's identity: their envelope gives the case key and the
  * notes key, and every item opens with the key its kind calls for (internal notes with the
- * notes key, everything else with the case key). `case_json` and the answer are as for
- * [`open_case`], and the answer adds `"notes_recipient"`, found in the envelope like
- * `case_recipient`. Error "envelope" when the envelope does not open with this identity.
+ * notes key, everything else with the case key: `item::open_with_keys`). `case_json` and
+ * the answer are as for [`open_case`], and the answer adds `"notes_recipient"`, found in
+ * the envelope like `case_recipient`. Error "envelope" when the envelope does not open with
+ * this identity.
  * @param {string} identity
  * @param {string} case_json
  * @returns {string}
@@ -190,6 +191,51 @@ export function openTeamCase(identity, case_json) {
         return getStringFromWasm0(ptr3, len3);
     } finally {
         wasm.__wbindgen_free(deferred4_0, deferred4_1, 1);
+    }
+}
+
+/**
+ * Grants another investigator access to a case: opens this investigator's `envelope`
+ * (base64) with `identity` and seals the case key and notes key to `investigator`
+ * (`age1…`), as the grant file `kentongan-keytool grant` writes. Returns the grant file's
+ * JSON. Errors: "envelope" (it does not open, or holds no notes key), "recipient", "crypto".
+ * @param {string} identity
+ * @param {string} envelope
+ * @param {bigint} _case
+ * @param {string} investigator
+ * @returns {string}
+ */
+export function sealGrant(identity, envelope, _case, investigator) {
+    let deferred6_0;
+    let deferred6_1;
+    try {
+        const val4 = BigInt.asIntN(64, _case);
+        let ptr0, len0, ptr1, len1, ptr2, len2;
+        try {
+            ptr0 = passStringToWasm0(identity, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passStringToWasm0(envelope, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passStringToWasm0(investigator, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len2 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.sealGrant(ptr0, len0, ptr1, len1, val4, ptr2, len2);
+        var ptr5 = ret[0];
+        var len5 = ret[1];
+        if (ret[3]) {
+            ptr5 = 0; len5 = 0;
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        deferred6_0 = ptr5;
+        deferred6_1 = len5;
+        return getStringFromWasm0(ptr5, len5);
+    } finally {
+        wasm.__wbindgen_free(deferred6_0, deferred6_1, 1);
     }
 }
 
@@ -227,6 +273,46 @@ export function sealMessage(case_recipient, text) {
         return getStringFromWasm0(ptr3, len3);
     } finally {
         wasm.__wbindgen_free(deferred4_0, deferred4_1, 1);
+    }
+}
+
+/**
+ * Encrypts an internal note to the case's notes key as a note file for case `case` (the
+ * format `kentongan-keytool note` writes). `notes_recipient` must be the notes key found in
+ * the investigator's envelope. Returns the note file's JSON. Errors as [`seal_reply`].
+ * @param {bigint} _case
+ * @param {string} notes_recipient
+ * @param {string} text
+ * @returns {string}
+ */
+export function sealNote(_case, notes_recipient, text) {
+    let deferred5_0;
+    let deferred5_1;
+    try {
+        const val3 = BigInt.asIntN(64, _case);
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passStringToWasm0(notes_recipient, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passStringToWasm0(text, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.sealNote(val3, ptr0, len0, ptr1, len1);
+        var ptr4 = ret[0];
+        var len4 = ret[1];
+        if (ret[3]) {
+            ptr4 = 0; len4 = 0;
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        deferred5_0 = ptr4;
+        deferred5_1 = len4;
+        return getStringFromWasm0(ptr4, len4);
+    } finally {
+        wasm.__wbindgen_free(deferred5_0, deferred5_1, 1);
     }
 }
 

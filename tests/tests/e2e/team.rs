@@ -90,6 +90,17 @@ async fn an_investigator_works_a_case_in_the_browser() {
         .trim()
         .to_owned();
     let stranger = make_investigator(server.dir.path(), "stranger");
+    // A colleague registered after the report: no key to case 1 until Citra grants it.
+    let budi = make_investigator(server.dir.path(), "budi");
+    let added = server.kentongan(&[
+        "investigator",
+        "add",
+        "--name",
+        "Budi",
+        "--recipient",
+        &budi.recipient,
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
 
     let recorder = record(server.url.trim_start_matches("http://").to_owned()).await;
     let profile = tempfile::tempdir().unwrap();
@@ -202,6 +213,71 @@ async fn an_investigator_works_a_case_in_the_browser() {
     wait_text(&browser, "#team-stage", "Pemeriksaan").await;
     wait_text(&browser, "#team-case ol.history", stage_message).await;
 
+    // An internal note: the reporter must never see it.
+    let note = "Catatan internal: cek buku kas bendahara NX-8832";
+    fill_and_submit(&browser, "team-note-form", Some(note), None).await;
+    wait_text(&browser, "#team-case section.notes", "NX-8832").await;
+
+    // Assign to herself, classify, grant Budi access.
+    fill_and_submit(&browser, "team-assign-form", None, Some("1")).await;
+    wait_text(&browser, "#team-assign-form .status", "Tersimpan").await;
+    fill_and_submit(&browser, "team-classify-form", None, Some("kkn")).await;
+    wait_text(&browser, "#team-classify-form .status", "Tersimpan").await;
+    fill_and_submit(&browser, "team-grant-form", None, Some("2")).await;
+    wait_text(&browser, "#team-meta-h", "Penanganan").await;
+    browser
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#team-case:not(:has(#team-grant-form))"))
+        .await
+        .expect("Budi holds the key now: nobody is left to grant");
+
+    // The list, filtered by category, shows the case with its handling.
+    browser
+        .find(Locator::Css("#team-case a[data-view]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#team-filter"))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#team-filter select[name=category]"))
+        .await
+        .unwrap()
+        .select_by_value("kkn")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#team-filter [type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&browser, "table.cases", "Korupsi, kolusi dan nepotisme").await;
+    wait_text(&browser, "table.cases", "Citra").await;
+    browser
+        .find(Locator::Css("#team-filter select[name=category]"))
+        .await
+        .unwrap()
+        .select_by_value("lainnya")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#team-filter [type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&browser, ".team-cases", "Belum ada kasus").await;
+
     // Logout ends the session: the old cookie opens nothing.
     browser
         .find(Locator::Id("team-logout"))
@@ -229,6 +305,7 @@ async fn an_investigator_works_a_case_in_the_browser() {
         "RT-5521",
         "kuitansi",
         stage_message,
+        "NX-8832",
     ] {
         assert!(!contains(&sent, secret), "{secret:?} left the browser");
         assert!(
@@ -268,9 +345,66 @@ async fn an_investigator_works_a_case_in_the_browser() {
         .unwrap();
     assert!(page.contains(reply), "{page}");
     assert!(page.contains(stage_message), "{page}");
+    assert!(
+        !page.contains("NX-8832"),
+        "the reporter must never see a note"
+    );
 
     // Offline, the keytool sees the same: the move is recorded under the investigator.
     let conversation = open_conversation(&server, &key, 1);
     assert!(conversation.contains(reply), "{conversation}");
     assert!(conversation.contains("Citra"), "{conversation}");
+
+    // Budi, granted in the browser, opens the case offline with his own key, note included.
+    let granted = open_conversation(&server, &budi, 1);
+    assert!(granted.contains(note), "{granted}");
+
+    // Every action is in the audit log, under Citra, and the chain is whole.
+    let log = server.kentongan(&["audit", "list"]);
+    let log = stdout(&log);
+    for action in [
+        "case-reply",
+        "case-move",
+        "case-note",
+        "case-assign",
+        "case-classify",
+        "case-grant",
+    ] {
+        assert!(
+            log.lines()
+                .any(|l| l.contains(action) && l.contains("investigator:1:Citra")),
+            "{action} missing from the audit log:\n{log}"
+        );
+    }
+    let verified = server.kentongan(&["audit", "verify"]);
+    assert!(verified.status.success(), "{}", stderr(&verified));
+}
+
+/// Fills a case-view form's text and/or select, and submits it.
+async fn fill_and_submit(browser: &Client, form: &str, text: Option<&str>, select: Option<&str>) {
+    if let Some(text) = text {
+        browser
+            .find(Locator::Css(&format!("#{form} textarea")))
+            .await
+            .unwrap()
+            .send_keys(text)
+            .await
+            .unwrap();
+    }
+    if let Some(value) = select {
+        browser
+            .find(Locator::Css(&format!("#{form} select")))
+            .await
+            .unwrap()
+            .select_by_value(value)
+            .await
+            .unwrap();
+    }
+    browser
+        .find(Locator::Css(&format!("#{form} [type=submit]")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }

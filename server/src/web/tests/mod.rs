@@ -85,6 +85,7 @@ async fn with_store_limits(
             max_waiting_derivations: derivations,
             login_limits,
             deadlines: Default::default(),
+            categories: Default::default(),
         },
     );
     App {
