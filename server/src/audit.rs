@@ -51,9 +51,7 @@ pub enum Action {
     CaseAssign,
     /// The office's category of a case.
     CaseClassify,
-    /// An investigator's role (admin or not).
-    InvestigatorRole,
-    /// A login to the workspace.
+    /// A login to the workspace (by key).
     Login,
 }
 
@@ -70,7 +68,6 @@ impl Action {
             Action::CaseGrant => "case-grant",
             Action::CaseAssign => "case-assign",
             Action::CaseClassify => "case-classify",
-            Action::InvestigatorRole => "investigator-role",
             Action::Login => "login",
         }
     }

@@ -60,6 +60,12 @@ impl TeamCache {
         }
     }
 
+    /// Forgets the cached team: the next read goes to the store. Called after this instance
+    /// changed the team; other instances see the change within [`TEAM_TTL`].
+    pub async fn invalidate(&self) {
+        *self.cached.write().await = None;
+    }
+
     pub async fn get(&self) -> Result<Arc<Team>> {
         if let Some((at, team)) = &*self.cached.read().await {
             if at.elapsed() < TEAM_TTL {

@@ -28,6 +28,6 @@ pub use office::{Office, Team};
 pub use receipt::receipt;
 pub use report::report_form;
 pub use team::{
-    DueView, TeamCase, TeamCaseList, TeamCaseRow, TeamFilter, TeamStep, team_case, team_cases,
-    team_no_key, team_page,
+    AuditLine, DueView, TeamAdmin, TeamCase, TeamCaseList, TeamCaseRow, TeamFilter, TeamMember,
+    TeamStep, team_admin, team_case, team_cases, team_no_key, team_page,
 };

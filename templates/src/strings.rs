@@ -482,6 +482,33 @@ pub(crate) struct TeamTexts {
     pub col_activity: &'static str,
     pub page_of: fn(u64, u64) -> String,
     pub next_page: &'static str,
+    pub admin_link: &'static str,
+    pub admin_heading: &'static str,
+    pub team_key: &'static str,
+    pub col_name: &'static str,
+    pub col_role: &'static str,
+    pub col_status: &'static str,
+    pub col_key: &'static str,
+    pub col_added: &'static str,
+    pub role_admin: &'static str,
+    pub role_investigator: &'static str,
+    pub active: &'static str,
+    pub disabled: &'static str,
+    pub disable: &'static str,
+    pub add_heading: &'static str,
+    pub recipient_label: &'static str,
+    pub recipient_hint: &'static str,
+    pub admin_label: &'static str,
+    pub add_submit: &'static str,
+    pub audit_heading: &'static str,
+    /// "Intact: N entries, head H".
+    pub audit_intact: fn(i64, &str) -> String,
+    pub audit_broken: &'static str,
+    pub col_when: &'static str,
+    pub col_who: &'static str,
+    pub col_what: &'static str,
+    pub col_audit_case: &'static str,
+    pub col_detail: &'static str,
     pub js: TeamJsTexts,
     pub errors: TeamErrorTexts,
 }
@@ -503,6 +530,10 @@ pub(crate) struct TeamErrorTexts {
     pub needs_message: &'static str,
     pub bad_ciphertext: &'static str,
     pub colleague: &'static str,
+    pub not_admin: &'static str,
+    pub bad_key: &'static str,
+    pub duplicate_key: &'static str,
+    pub bad_name: &'static str,
 }
 
 /// Why the investigators' workspace refused a request, as the investigator is told it.
@@ -531,6 +562,14 @@ pub enum TeamError {
     BadCiphertext,
     /// The colleague is not an active investigator, or already holds the case's key.
     Colleague,
+    /// Only an admin may do this.
+    NotAdmin,
+    /// A pasted public key that is not an `age1…` recipient.
+    BadKey,
+    /// That key is registered already.
+    DuplicateKey,
+    /// A name that is empty, too long or has control characters.
+    BadName,
 }
 
 /// One short sentence about `e`, plain text.
@@ -551,6 +590,10 @@ pub fn team_error(lang: Lang, e: TeamError) -> &'static str {
         TeamError::NeedsMessage => t.needs_message,
         TeamError::BadCiphertext => t.bad_ciphertext,
         TeamError::Colleague => t.colleague,
+        TeamError::NotAdmin => t.not_admin,
+        TeamError::BadKey => t.bad_key,
+        TeamError::DuplicateKey => t.duplicate_key,
+        TeamError::BadName => t.bad_name,
     }
 }
 

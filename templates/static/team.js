@@ -288,6 +288,43 @@ function start(form, client) {
             });
     });
 
+    // The admin view's forms: add a colleague by their public key, disable one.
+    view.addEventListener("submit", (event) => {
+        const adminForm =
+            event.target instanceof HTMLFormElement && event.target.closest("#team-admin") ? event.target : null;
+        if (!adminForm || !adminForm.dataset.action) {
+            return;
+        }
+        event.preventDefault();
+        const status = adminForm.querySelector(".status");
+        const sayHere = (text) => {
+            if (status) {
+                status.textContent = text;
+            }
+        };
+        let send;
+        if (adminForm.dataset.action === "add") {
+            send = post("/team/api/investigators", {
+                name: document.getElementById("team-add-name").value,
+                recipient: document.getElementById("team-add-recipient").value,
+                admin: document.getElementById("team-add-admin").checked,
+            });
+        } else if (adminForm.dataset.action === "disable") {
+            send = post(`/team/api/investigators/${encodeURIComponent(adminForm.dataset.member)}/disable`, {});
+        } else {
+            return;
+        }
+        sayHere(message("sending"));
+        send.then(() => show("/team/view/admin"))
+            .then(() => {
+                const again = document.querySelector("#team-add-form .status");
+                if (again) {
+                    again.textContent = message("saved");
+                }
+            })
+            .catch((error) => sayHere(error instanceof Refused ? error.message : message("failed")));
+    });
+
     // The list's filter form: fetched in place, like a link.
     view.addEventListener("submit", (event) => {
         const filter = event.target instanceof HTMLFormElement && event.target.matches("form[data-view]") ? event.target : null;

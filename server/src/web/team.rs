@@ -28,7 +28,8 @@ use kentongan_crypto::challenge::{self, Answer};
 use kentongan_crypto::{Grant, Note, Recipient, Reply};
 use kentongan_templates::strings::{Lang, TeamError, team_error};
 use kentongan_templates::{
-    DueView, Shown, TeamCase, TeamCaseList, TeamCaseRow, TeamFilter, TeamStep,
+    AuditLine, DueView, Shown, TeamAdmin, TeamCase, TeamCaseList, TeamCaseRow, TeamFilter,
+    TeamMember, TeamStep,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -84,6 +85,15 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/team/api/cases/{id}/classify",
             post(classify).layer(DefaultBodyLimit::max(API_LIMIT)),
+        )
+        .route("/team/view/admin", get(admin))
+        .route(
+            "/team/api/investigators",
+            post(add_investigator).layer(DefaultBodyLimit::max(API_LIMIT)),
+        )
+        .route(
+            "/team/api/investigators/{id}/disable",
+            post(disable_investigator),
         )
 }
 
@@ -183,6 +193,14 @@ async fn login(
         Ok(investigator) => investigator,
         Err(response) => return response(lang),
     };
+    // A login is an investigator's action like any other: recorded before it counts.
+    let event = audit::AuditEvent::new(
+        audit::investigator(investigator.id, &investigator.name),
+        audit::Action::Login,
+    );
+    if let Err(e) = state.0.store.append_audit(&event).await {
+        return store_refusal(lang, &e);
+    }
     if let Some(old) = session_of(&headers) {
         state.0.team_sessions.end(&old);
     }
@@ -310,7 +328,7 @@ async fn cases(
     };
     html(
         StatusCode::OK,
-        kentongan_templates::team_cases(lang, &me.name, &view),
+        kentongan_templates::team_cases(lang, &me.name, me.admin, &view),
     )
 }
 
@@ -691,6 +709,156 @@ async fn classify(
     }
 }
 
+/// The admin view: the team with its keys' fingerprints, and the audit log, verified.
+async fn admin(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = q.lang();
+    let me = match state.signed_in(&headers).await {
+        Ok(me) if me.admin => me,
+        Ok(_) => return refuse(lang, StatusCode::FORBIDDEN, TeamError::NotAdmin),
+        Err(response) => return response(lang),
+    };
+    let (investigators, log) = match (
+        state.0.store.investigators().await,
+        state.0.store.audit_log().await,
+    ) {
+        (Ok(investigators), Ok(log)) => (investigators, log),
+        (Err(e), _) | (_, Err(e)) => return store_refusal(lang, &e),
+    };
+    let audit_state = audit::verify(&log)
+        .map(|intact| (intact.count, hex::encode(intact.head)))
+        .map_err(|broken| broken.to_string());
+    let team: Vec<_> = investigators
+        .iter()
+        .filter(|i| i.active)
+        .map(|i| i.recipient.clone())
+        .collect();
+    let view = TeamAdmin {
+        me: me.id,
+        team_fingerprint: (!team.is_empty()).then(|| kentongan_crypto::keys::fingerprint_of(&team)),
+        members: investigators
+            .iter()
+            .map(|i| TeamMember {
+                id: i.id,
+                name: i.name.clone(),
+                admin: i.admin,
+                active: i.active,
+                fingerprint: i.recipient.fingerprint(),
+                added_on: i.added_on.to_string(),
+            })
+            .collect(),
+        audit_state,
+        audit: log
+            .iter()
+            .rev()
+            .take(AUDIT_SHOWN)
+            .map(|entry| AuditLine {
+                seq: entry.seq,
+                at: format!("{} {}", entry.at.date(), entry.at.time()),
+                actor: entry.actor.clone(),
+                action: entry.action.clone(),
+                case: entry.case,
+                detail: entry.detail.clone(),
+            })
+            .collect(),
+    };
+    html(StatusCode::OK, kentongan_templates::team_admin(lang, &view))
+}
+
+/// The newest audit entries the admin view shows (`kentongan audit list` has them all).
+const AUDIT_SHOWN: usize = 200;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddInvestigator {
+    name: String,
+    /// The pasted `age1…` public key.
+    recipient: String,
+    #[serde(default)]
+    admin: bool,
+}
+
+/// Registers a colleague by the public key they made with `kentongan-keytool generate`. New
+/// reports are sealed to them from the next one on (the team is re-read within seconds).
+async fn add_investigator(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Result<Json<AddInvestigator>, JsonRejection>,
+) -> Response {
+    let lang = q.lang();
+    let Json(request) = match checked_body(lang, &headers, body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let me = match state.signed_in(&headers).await {
+        Ok(me) if me.admin => me,
+        Ok(_) => return refuse(lang, StatusCode::FORBIDDEN, TeamError::NotAdmin),
+        Err(response) => return response(lang),
+    };
+    let Ok(name) = casework::check_name(&request.name) else {
+        return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadName);
+    };
+    let Ok(recipient) = request.recipient.trim().parse::<Recipient>() else {
+        return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadKey);
+    };
+    let event = audit::AuditEvent::new(
+        audit::investigator(me.id, &me.name),
+        audit::Action::InvestigatorAdd,
+    )
+    .detail("name", name)
+    .detail("recipient", recipient.to_string())
+    .detail("admin", request.admin);
+    match state
+        .0
+        .store
+        .add_investigator(name, &recipient, request.admin, state.today(), &event)
+        .await
+    {
+        Ok(added) => {
+            state.0.team.invalidate().await;
+            no_store((StatusCode::CREATED, Json(json!({ "id": added.id }))))
+        }
+        Err(StoreError::Duplicate) => refuse(lang, StatusCode::CONFLICT, TeamError::DuplicateKey),
+        Err(e) => store_refusal(lang, &e),
+    }
+}
+
+/// Disables a colleague: no new report is sealed to them, and their sessions end at once.
+/// Nobody disables themselves here (the last admin would lock the office out).
+async fn disable_investigator(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = q.lang();
+    if !csrf_ok(&headers) {
+        return refuse(lang, StatusCode::FORBIDDEN, TeamError::CsrfFailed);
+    }
+    let me = match state.signed_in(&headers).await {
+        Ok(me) if me.admin && me.id != id => me,
+        Ok(_) => return refuse(lang, StatusCode::FORBIDDEN, TeamError::NotAdmin),
+        Err(response) => return response(lang),
+    };
+    let event = audit::AuditEvent::new(
+        audit::investigator(me.id, &me.name),
+        audit::Action::InvestigatorDisable,
+    );
+    match state.0.store.disable_investigator(id, &event).await {
+        Ok(()) => {
+            state.0.team_sessions.end_all_of(id);
+            state.0.team.invalidate().await;
+            no_store(Json(json!({ "ok": true })))
+        }
+        Err(StoreError::NotFound) => refuse(lang, StatusCode::NOT_FOUND, TeamError::Colleague),
+        Err(e) => store_refusal(lang, &e),
+    }
+}
+
 fn store_refusal(lang: Lang, e: &StoreError) -> Response {
     match e {
         StoreError::NotFound => refuse(lang, StatusCode::NOT_FOUND, TeamError::NoCase),
@@ -821,6 +989,10 @@ fn refuse(lang: Lang, status: StatusCode, error: TeamError) -> Response {
         TeamError::NeedsMessage => "needs-message",
         TeamError::BadCiphertext => "bad-ciphertext",
         TeamError::Colleague => "colleague",
+        TeamError::NotAdmin => "not-admin",
+        TeamError::BadKey => "bad-key",
+        TeamError::DuplicateKey => "duplicate-key",
+        TeamError::BadName => "bad-name",
     };
     (
         status,

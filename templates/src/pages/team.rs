@@ -178,12 +178,15 @@ pub fn team_page(lang: Lang, office: &Office, csrf: &str) -> Markup {
 
 /// The case list: a fragment of the workspace page. Links and the filter form carry
 /// `data-view`: the page fetches them in place (the key must not die with a navigation).
-pub fn team_cases(lang: Lang, me: &str, list: &TeamCaseList) -> Markup {
+pub fn team_cases(lang: Lang, me: &str, admin: bool, list: &TeamCaseList) -> Markup {
     let t = &lang.texts().team;
     let f = &list.filter;
     let all: u64 = list.counts.iter().map(|(_, n)| n).sum();
     html! {
         div.team-cases data-me=(me) {
+            @if admin {
+                p { a href="/team/view/admin" data-view="" { (t.admin_link) } }
+            }
             h2 { (t.cases_heading) }
             nav.stages aria-label=(t.col_stage) {
                 a href=(f.url("", 1)) data-view="" aria-current=[f.stage.is_empty().then_some("page")] {
@@ -460,6 +463,137 @@ pub fn team_no_key(lang: Lang, case_id: i64) -> Markup {
             p { a href="/team/view/cases" data-view="" { (t.back_to_list) } }
             h2 { (t.case_heading) " " (case_id) }
             p.box.info { (t.no_key) }
+        }
+    }
+}
+
+/// One investigator, as the admin view lists them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TeamMember {
+    pub id: i64,
+    pub name: String,
+    pub admin: bool,
+    pub active: bool,
+    /// The key's short fingerprint.
+    pub fingerprint: String,
+    pub added_on: String,
+}
+
+/// One audit entry, as the admin view shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditLine {
+    pub seq: i64,
+    /// UTC, `YYYY-MM-DD HH:MM:SS`.
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub case: Option<i64>,
+    pub detail: String,
+}
+
+/// The admin view: the team, adding and disabling members, and the audit log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TeamAdmin {
+    pub me: i64,
+    pub members: Vec<TeamMember>,
+    /// The fingerprint of the active team's keys, as the public pages show it.
+    pub team_fingerprint: Option<String>,
+    /// `Ok((entries, head hex))` when the chain verifies, else why not.
+    pub audit_state: Result<(i64, String), String>,
+    /// The newest entries first.
+    pub audit: Vec<AuditLine>,
+}
+
+/// The admin view: a fragment of the workspace page.
+pub fn team_admin(lang: Lang, view: &TeamAdmin) -> Markup {
+    let t = &lang.texts().team;
+    html! {
+        section #team-admin aria-labelledby="team-admin-h" {
+            p { a href="/team/view/cases" data-view="" { (t.back_to_list) } }
+            h2 #team-admin-h { (t.admin_heading) }
+            @if let Some(fingerprint) = &view.team_fingerprint {
+                p { (t.team_key) ": " code #team-fingerprint { (fingerprint) } }
+            }
+            table.cases {
+                thead {
+                    tr {
+                        th scope="col" { (t.col_name) }
+                        th scope="col" { (t.col_role) }
+                        th scope="col" { (t.col_status) }
+                        th scope="col" { (t.col_key) }
+                        th scope="col" { (t.col_added) }
+                        th scope="col" {}
+                    }
+                }
+                tbody {
+                    @for m in &view.members {
+                        tr data-member=(m.id) {
+                            td { (m.name) }
+                            td { @if m.admin { (t.role_admin) } @else { (t.role_investigator) } }
+                            td { @if m.active { (t.active) } @else { (t.disabled) } }
+                            td { code { (m.fingerprint) } }
+                            td { (m.added_on) }
+                            td {
+                                @if m.active && m.id != view.me {
+                                    form data-action="disable" data-member=(m.id) {
+                                        button.btn.quiet type="submit" { (t.disable) }
+                                        span.status role="status" aria-live="polite" {}
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            form #team-add-form data-action="add" autocomplete="off" {
+                h3 { (t.add_heading) }
+                div.field {
+                    label for="team-add-name" { (t.col_name) }
+                    input #team-add-name type="text" maxlength="200" required;
+                }
+                div.field {
+                    label for="team-add-recipient" { (t.recipient_label) }
+                    p.hint { (t.recipient_hint) }
+                    input #team-add-recipient type="text" maxlength="100" required spellcheck="false"
+                        autocapitalize="none";
+                }
+                div.field {
+                    label { input #team-add-admin type="checkbox"; " " (t.admin_label) }
+                }
+                button.btn type="submit" { (t.add_submit) }
+                p.status role="status" aria-live="polite" {}
+            }
+            section aria-labelledby="team-audit-h" {
+                h3 #team-audit-h { (t.audit_heading) }
+                @match &view.audit_state {
+                    Ok((count, head)) => p #team-audit-state .box.info { ((t.audit_intact)(*count, head)) },
+                    Err(why) => p #team-audit-state .box.err role="alert" { (t.audit_broken) " " (why) },
+                }
+                table.audit {
+                    thead {
+                        tr {
+                            th scope="col" { "#" }
+                            th scope="col" { (t.col_when) }
+                            th scope="col" { (t.col_who) }
+                            th scope="col" { (t.col_what) }
+                            th scope="col" { (t.col_audit_case) }
+                            th scope="col" { (t.col_detail) }
+                        }
+                    }
+                    tbody {
+                        @for line in &view.audit {
+                            tr {
+                                td { (line.seq) }
+                                td { (line.at) }
+                                td { (line.actor) }
+                                td { (line.action) }
+                                td { @if let Some(case) = line.case { (case) } }
+                                td { code { (line.detail) } }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }

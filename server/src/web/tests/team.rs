@@ -282,3 +282,142 @@ async fn views_need_a_session_and_posts_need_the_csrf_header() {
         .await;
     assert_eq!(garbage.status(), StatusCode::BAD_REQUEST);
 }
+
+async fn admin_member(app: &App, name: &str) -> Member {
+    let identity = Identity::generate();
+    let added = app
+        .store
+        .add_investigator(
+            name,
+            &identity.to_public(),
+            true,
+            time::macros::date!(2026 - 01 - 02),
+            &operator_event(Action::InvestigatorAdd),
+        )
+        .await
+        .unwrap();
+    Member {
+        id: added.id,
+        identity,
+    }
+}
+
+async fn landing_fingerprint(app: &App) -> String {
+    let page = text(
+        app.send(Request::get("/").body(Body::empty()).unwrap())
+            .await,
+    )
+    .await;
+    page.split("<code")
+        .nth(1)
+        .and_then(|rest| rest.split('>').nth(1))
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_admin_adds_and_disables_colleagues_and_reads_the_audit_log() {
+    let app = app(0).await;
+    let ani = admin_member(&app, "Ani").await;
+    let budi = member(&app, "Budi").await;
+    let ani_session = app.team_login(&ani.identity).await;
+    let budi_session = app.team_login(&budi.identity).await;
+
+    // Not for investigators without the admin role.
+    assert_eq!(
+        app.team_view("/team/view/admin", &budi_session).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let citra = Identity::generate();
+    let refused = app
+        .team_api(
+            "/team/api/investigators",
+            json!({ "name": "Citra", "recipient": citra.to_public().to_string() }),
+            Some(&budi_session),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    // A pasted key that is not one, or one already registered: clear refusals.
+    for (recipient, status, code) in [
+        ("age1bukan-kunci", StatusCode::BAD_REQUEST, "bad-key"),
+        (
+            &budi.identity.to_public().to_string()[..],
+            StatusCode::CONFLICT,
+            "duplicate-key",
+        ),
+    ] {
+        let resp = app
+            .team_api(
+                "/team/api/investigators",
+                json!({ "name": "X", "recipient": recipient }),
+                Some(&ani_session),
+            )
+            .await;
+        assert_eq!(resp.status(), status);
+        let body: serde_json::Value = serde_json::from_str(&text(resp).await).unwrap();
+        assert_eq!(body["error"], code);
+    }
+
+    // Adding Citra changes the team fingerprint on the public page at once.
+    let before = landing_fingerprint(&app).await;
+    let added = app
+        .team_api(
+            "/team/api/investigators",
+            json!({ "name": "Citra", "recipient": format!("  {}\n", citra.to_public()) }),
+            Some(&ani_session),
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let after = landing_fingerprint(&app).await;
+    assert!(!before.is_empty() && before != after, "{before} → {after}");
+    let citra_session = app.team_login(&citra).await;
+
+    // Disabling Budi ends his session at once; Ani cannot disable herself.
+    let own = app
+        .team_api(
+            &format!("/team/api/investigators/{}/disable", ani.id),
+            json!({}),
+            Some(&ani_session),
+        )
+        .await;
+    assert_eq!(own.status(), StatusCode::FORBIDDEN);
+    let disabled = app
+        .team_api(
+            &format!("/team/api/investigators/{}/disable", budi.id),
+            json!({}),
+            Some(&ani_session),
+        )
+        .await;
+    assert_eq!(disabled.status(), StatusCode::OK);
+    assert_eq!(
+        app.team_view("/team/view/cases", &budi_session).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.team_view("/team/view/cases", &citra_session).await.0,
+        StatusCode::OK
+    );
+
+    // The admin view: the team, and the audit log with both actions under Ani, intact.
+    let (status, page) = app.team_view("/team/view/admin", &ani_session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Rantai utuh"), "{page}");
+    let ani_actor = format!("investigator:{}:Ani", ani.id);
+    assert!(page.contains(&ani_actor), "{page}");
+    assert!(page.contains("investigator-add") && page.contains("investigator-disable"));
+    assert!(page.contains("Nonaktif"), "{page}");
+    let log = app.store.audit_log().await.unwrap();
+    assert!(crate::audit::verify(&log).is_ok());
+    let actions: Vec<_> = log
+        .iter()
+        .filter(|e| e.actor == ani_actor)
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        ["login", "investigator-add", "investigator-disable"],
+        "one entry per action, none for the refusals"
+    );
+}
