@@ -208,10 +208,9 @@ async fn login(
         return refuse(lang, StatusCode::SERVICE_UNAVAILABLE, TeamError::Busy);
     };
     let mut response = no_store(Json(json!({ "name": investigator.name })));
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        session_cookie(Some(token), state.0.secure_cookies),
-    );
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, session_cookie(Some(token)));
     response
 }
 
@@ -229,10 +228,9 @@ async fn logout(
         state.0.team_sessions.end(&session);
     }
     let mut response = no_store(Json(json!({ "ok": true })));
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        session_cookie(None, state.0.secure_cookies),
-    );
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, session_cookie(None));
     response
 }
 
@@ -948,7 +946,7 @@ fn session_ended() -> Refuse {
         let mut response = refuse(lang, StatusCode::UNAUTHORIZED, TeamError::SessionEnded);
         response
             .headers_mut()
-            .append(header::SET_COOKIE, session_cookie(None, false));
+            .append(header::SET_COOKIE, session_cookie(None));
         response
     })
 }
@@ -957,16 +955,18 @@ fn session_of(headers: &HeaderMap) -> Option<Token> {
     cookies::value(headers, SESSION_COOKIE).and_then(|v| Token::parse(&v))
 }
 
-/// The session cookie: set to `token`, or cleared. Scoped to the workspace.
-fn session_cookie(token: Option<Token>, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
+/// The session cookie: set to `token`, or cleared. Scoped to the workspace, and always
+/// `Secure`: browsers accept it over HTTPS and from `localhost`/`127.0.0.1` (local
+/// development), and refuse it over plain HTTP elsewhere, so an investigator's session never
+/// travels unencrypted across a network, whatever `secure_cookies` says.
+fn session_cookie(token: Option<Token>) -> HeaderValue {
     let value = match token {
         Some(token) => format!(
-            "{SESSION_COOKIE}={}; Path=/team; HttpOnly; SameSite=Strict{secure}",
+            "{SESSION_COOKIE}={}; Path=/team; HttpOnly; SameSite=Strict; Secure",
             token.to_hex()
         ),
         None => {
-            format!("{SESSION_COOKIE}=; Path=/team; Max-Age=0; HttpOnly; SameSite=Strict{secure}")
+            format!("{SESSION_COOKIE}=; Path=/team; Max-Age=0; HttpOnly; SameSite=Strict; Secure")
         }
     };
     HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static(""))

@@ -115,7 +115,8 @@ fn team_session_from(resp: &axum::response::Response) -> String {
     assert!(
         cookie.contains("HttpOnly")
             && cookie.contains("SameSite=Strict")
-            && cookie.contains("Path=/team"),
+            && cookie.contains("Path=/team")
+            && cookie.contains("Secure"),
         "{cookie}"
     );
     cookie
