@@ -27,6 +27,10 @@ pub const IDLE: Duration = Duration::from_secs(30 * 60);
 pub const LIFETIME: Duration = Duration::from_secs(10 * 60 * 60);
 /// Open challenges and sessions at once (each); beyond this, a new one is refused as busy.
 const MAX_ENTRIES: usize = 10_000;
+/// Open challenges per investigator: a new one ends the oldest. Anyone may ask for a
+/// challenge to a registered key (keys are public), so without this a flood of requests could
+/// fill the table and lock every investigator out.
+pub const CHALLENGES_PER_INVESTIGATOR: usize = 3;
 /// How often expired entries are swept while any exist.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
@@ -103,6 +107,19 @@ impl TeamSessions {
         let now = Instant::now();
         let id = Token::generate();
         let mut inner = self.0.lock().ok()?;
+        let mut theirs: Vec<(Instant, Token)> = inner
+            .challenges
+            .iter()
+            .filter(|(_, c)| c.investigator_id == investigator_id)
+            .map(|(id, c)| (c.issued, *id))
+            .collect();
+        if theirs.len() >= CHALLENGES_PER_INVESTIGATOR {
+            theirs.sort_by_key(|(issued, _)| *issued);
+            let excess = theirs.len() + 1 - CHALLENGES_PER_INVESTIGATOR;
+            for (_, oldest) in theirs.into_iter().take(excess) {
+                inner.challenges.remove(&oldest);
+            }
+        }
         if inner.challenges.len() >= MAX_ENTRIES {
             inner.sweep(now);
             if inner.challenges.len() >= MAX_ENTRIES {
@@ -249,6 +266,26 @@ mod tests {
         let wrong = Answer::from_hex(&"00".repeat(32)).unwrap();
         assert_eq!(sessions.answer(&id, &wrong), None);
         assert_eq!(sessions.answer(&id, &answer), None);
+    }
+
+    #[test]
+    fn a_flood_of_challenges_keeps_only_the_newest_few_per_investigator() {
+        let sessions = TeamSessions::default();
+        let first = issued(&sessions, 7);
+        for _ in 0..1000 {
+            let _ = issued(&sessions, 7);
+        }
+        let other = issued(&sessions, 8);
+        let last = issued(&sessions, 7);
+        let count = sessions.0.lock().unwrap().challenges.len();
+        assert_eq!(count, CHALLENGES_PER_INVESTIGATOR + 1);
+        assert_eq!(sessions.answer(&first.0, &first.1), None, "the oldest went");
+        assert_eq!(
+            sessions.answer(&other.0, &other.1),
+            Some(8),
+            "others untouched"
+        );
+        assert_eq!(sessions.answer(&last.0, &last.1), Some(7));
     }
 
     #[test]

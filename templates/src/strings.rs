@@ -534,6 +534,7 @@ pub(crate) struct TeamErrorTexts {
     pub bad_key: &'static str,
     pub duplicate_key: &'static str,
     pub bad_name: &'static str,
+    pub no_key: &'static str,
 }
 
 /// Why the investigators' workspace refused a request, as the investigator is told it.
@@ -570,6 +571,8 @@ pub enum TeamError {
     DuplicateKey,
     /// A name that is empty, too long or has control characters.
     BadName,
+    /// The investigator holds no key to this case.
+    NoKey,
 }
 
 /// One short sentence about `e`, plain text.
@@ -594,6 +597,7 @@ pub fn team_error(lang: Lang, e: TeamError) -> &'static str {
         TeamError::BadKey => t.bad_key,
         TeamError::DuplicateKey => t.duplicate_key,
         TeamError::BadName => t.bad_name,
+        TeamError::NoKey => t.no_key,
     }
 }
 

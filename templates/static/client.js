@@ -131,6 +131,10 @@ export class CryptoWorker {
         }
         if (wasReady) {
             this.spawn();
+            // Whatever the old worker held (an unlocked key) is gone: tell the page.
+            if (typeof this.onReplaced === "function") {
+                this.onReplaced();
+            }
         }
     }
 

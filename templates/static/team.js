@@ -13,6 +13,10 @@ const LOGIN_URL = "/team/api/login";
 const LOGOUT_URL = "/team/api/logout";
 const CASES_URL = "/team/view/cases";
 const CASE_URL = (id) => `/team/api/cases/${encodeURIComponent(id)}`;
+// The server's session limits, kept by the page too: the key in the worker renews an ended
+// session only while the investigator is at work, and never past a working day.
+const IDLE_MS = 30 * 60 * 1000;
+const LIFETIME_MS = 10 * 60 * 60 * 1000;
 
 function start(form, client) {
     const { CryptoWorker, Refused, NetworkError, Timeout, request, errorOf, fill } = client;
@@ -26,12 +30,32 @@ function start(form, client) {
     };
     const lang = form.dataset.lang || "id";
     const csrf = form.dataset.csrf || "";
-    const worker = new CryptoWorker(form.dataset.worker, form.dataset.glue, form.dataset.wasm);
+    const newWorker = () => {
+        const fresh = new CryptoWorker(form.dataset.worker, form.dataset.glue, form.dataset.wasm);
+        // A worker replaced after an error took the unlocked key with it: log in again.
+        fresh.onReplaced = () => {
+            if (recipient !== null) {
+                backToLogin(new Refused(message("session-ended")));
+            }
+        };
+        return fresh;
+    };
+    let worker = newWorker();
     // The investigator's public key once unlocked: a session that ends is renewed with a
-    // fresh challenge, answered by the key still in the worker.
+    // fresh challenge, answered by the key still in the worker, within the limits above.
     let recipient = null;
+    let unlockedAt = 0;
+    let lastActivity = Date.now();
     let busy = false;
     loginSection.hidden = false;
+    for (const type of ["keydown", "pointerdown", "submit"]) {
+        document.addEventListener(type, () => {
+            lastActivity = Date.now();
+        }, true);
+    }
+    const mayRenew = () =>
+        recipient !== null && Date.now() - lastActivity < IDLE_MS && Date.now() - unlockedAt < LIFETIME_MS;
+    const viewStatus = document.getElementById("team-view-status");
 
     const explain = (error) => {
         if (error instanceof Refused) {
@@ -59,7 +83,7 @@ function start(form, client) {
             },
             body: typeof body === "string" ? body : JSON.stringify(body),
         });
-        if (response.status === 401 && !renewed && recipient !== null && url !== LOGIN_URL) {
+        if (response.status === 401 && !renewed && mayRenew() && url !== LOGIN_URL) {
             await signIn();
             return post(url, body, true);
         }
@@ -80,7 +104,7 @@ function start(form, client) {
     // Fetches a view; a session that ended meanwhile is renewed once with the key.
     const fetchView = async (url, accept, renewed = false) => {
         const response = await request(withLang(url), { headers: { Accept: accept } });
-        if (response.status === 401 && !renewed && recipient !== null) {
+        if (response.status === 401 && !renewed && mayRenew()) {
             await signIn();
             return fetchView(url, accept, true);
         }
@@ -99,6 +123,9 @@ function start(form, client) {
 
     const show = async (url) => {
         view.replaceChildren(...nodesOf(await fetchView(url, "text/html")));
+        if (viewStatus) {
+            viewStatus.textContent = "";
+        }
     };
 
     // One case: fetched sealed, opened in the worker with the investigator's key.
@@ -206,7 +233,13 @@ function start(form, client) {
         }
         busy = true;
         sayHere(message("sending"));
-        send.then(() => showCase(id))
+        // Once stored, the investigator is told so even if showing the case again fails: a
+        // reply sealed and sent twice would reach the reporter twice.
+        let saved = false;
+        send.then(() => {
+            saved = true;
+            return showCase(id);
+        })
             .then(() => {
                 const again = document.querySelector(`#team-case form[data-action="${action}"] .status`);
                 if (again) {
@@ -214,13 +247,20 @@ function start(form, client) {
                 }
             })
             .catch((error) => {
-                const hereError = (text) => sayHere(text);
-                if (error instanceof Refused) {
-                    hereError(error.message);
+                if (saved) {
+                    sayHere(message("saved"));
+                    if (textarea) {
+                        textarea.value = "";
+                    }
+                    showError(error);
+                } else if (isSessionEnd(error)) {
+                    backToLogin(error);
+                } else if (error instanceof Refused) {
+                    sayHere(error.message);
                 } else if (error instanceof NetworkError || error instanceof Timeout) {
-                    hereError(message("network"));
+                    sayHere(message("network"));
                 } else {
-                    hereError(message("failed"));
+                    sayHere(message("failed"));
                 }
             })
             .finally(() => {
@@ -228,13 +268,38 @@ function start(form, client) {
             });
     };
 
+    // Back to the key login, the unlocked key dropped with its worker.
     const backToLogin = (error) => {
         recipient = null;
+        worker.close();
+        worker = newWorker();
         workspace.hidden = true;
         loginSection.hidden = false;
         view.replaceChildren();
         explain(error);
     };
+
+    const isSessionEnd = (error) =>
+        error instanceof Refused && (error.code === "session" || error.code === "unknown-key");
+
+    // Any other failure of a view: said above the view, which stays as it was.
+    const showError = (error) => {
+        if (isSessionEnd(error)) {
+            backToLogin(error);
+        } else if (viewStatus) {
+            viewStatus.textContent =
+                error instanceof Refused
+                    ? error.message
+                    : message(error instanceof NetworkError || error instanceof Timeout ? "network" : "failed");
+        }
+    };
+
+    // An unattended workspace ends: the key is dropped after the idle time or a working day.
+    setInterval(() => {
+        if (recipient !== null && !mayRenew()) {
+            backToLogin(new Refused(message("session-ended")));
+        }
+    }, 60 * 1000);
 
     form.addEventListener("submit", (event) => {
         // Always first: nothing of the key or its passphrase is ever posted.
@@ -259,6 +324,7 @@ function start(form, client) {
             .then((bytes) => worker.call({ unlock: { file: new Uint8Array(bytes), passphrase: passphrase.value } }))
             .then(async (unlocked) => {
                 recipient = unlocked.recipient;
+                unlockedAt = Date.now();
                 passphrase.value = "";
                 fileInput.value = "";
                 say(message("checking"));
@@ -333,7 +399,7 @@ function start(form, client) {
         }
         event.preventDefault();
         const query = new URLSearchParams(new FormData(filter));
-        show(`${filter.getAttribute("action")}?${query}`).catch(backToLogin);
+        show(`${filter.getAttribute("action")}?${query}`).catch(showError);
     });
 
     view.addEventListener("click", (event) => {
@@ -342,10 +408,10 @@ function start(form, client) {
         const viewLink = target ? target.closest("a[data-view]") : null;
         if (caseLink) {
             event.preventDefault();
-            showCase(caseLink.dataset.case).catch(backToLogin);
+            showCase(caseLink.dataset.case).catch(showError);
         } else if (viewLink) {
             event.preventDefault();
-            show(viewLink.getAttribute("href")).catch(backToLogin);
+            show(viewLink.getAttribute("href")).catch(showError);
         }
     });
 }

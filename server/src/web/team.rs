@@ -7,11 +7,14 @@
 //!    server encrypts a fresh challenge to that key ([`kentongan_crypto::challenge`]);
 //! 3. the worker decrypts it, and `POST /team/api/login {challenge, answer}` starts a
 //!    session (cookie `kentongan_team`, `HttpOnly`, `SameSite=Strict`, `Path=/team`,
-//!    `Secure` outside local development).
+//!    always `Secure`).
 //!
 //! Every view and action checks the session and that its investigator is still active in the
 //! store, so disabling someone shuts them out at their next request, on every instance.
-//! POSTs carry the CSRF header like the reporter's API.
+//! What touches a case's content or workflow (reply, note, move, grant) also needs the
+//! investigator to hold the case's key: the server cannot check what is sealed, but it can
+//! keep colleagues without access from writing to a reporter or closing a case. POSTs carry
+//! the CSRF header like the reporter's API.
 
 // Helpers return the error response itself; it is built at most once per request.
 #![allow(clippy::result_large_err)]
@@ -50,6 +53,8 @@ const REPLY_LIMIT: usize = 256 * 1024;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/team", get(page))
+        // A case's link, opened in a new tab: the workspace, which asks for the key first.
+        .route("/team/cases/{id}", get(page))
         .route(
             "/team/api/challenge",
             post(challenge).layer(DefaultBodyLimit::max(API_LIMIT)),
@@ -193,20 +198,21 @@ async fn login(
         Ok(investigator) => investigator,
         Err(response) => return response(lang),
     };
-    // A login is an investigator's action like any other: recorded before it counts.
-    let event = audit::AuditEvent::new(
-        audit::investigator(investigator.id, &investigator.name),
-        audit::Action::Login,
-    );
-    if let Err(e) = state.0.store.append_audit(&event).await {
-        return store_refusal(lang, &e);
-    }
     if let Some(old) = session_of(&headers) {
         state.0.team_sessions.end(&old);
     }
     let Some(token) = state.0.team_sessions.start(investigator.id) else {
         return refuse(lang, StatusCode::SERVICE_UNAVAILABLE, TeamError::Busy);
     };
+    // A login is an investigator's action like any other: no session without its entry.
+    let event = audit::AuditEvent::new(
+        audit::investigator(investigator.id, &investigator.name),
+        audit::Action::Login,
+    );
+    if let Err(e) = state.0.store.append_audit(&event).await {
+        state.0.team_sessions.end(&token);
+        return store_refusal(lang, &e);
+    }
     let mut response = no_store(Json(json!({ "name": investigator.name })));
     response
         .headers_mut()
@@ -518,6 +524,9 @@ async fn reply(
         Ok(me) => me,
         Err(response) => return response(lang),
     };
+    if let Err(response) = must_hold(&state, lang, id, &me).await {
+        return response;
+    }
     let Ok(reply) = Reply::parse(&body) else {
         return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadCiphertext);
     };
@@ -556,6 +565,9 @@ async fn move_case(
         Ok(me) => me,
         Err(response) => return response(lang),
     };
+    if let Err(response) = must_hold(&state, lang, id, &me).await {
+        return response;
+    }
     let (Ok(from), Ok(to)) = (request.from.parse::<Stage>(), request.to.parse::<Stage>()) else {
         return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadMove);
     };
@@ -574,7 +586,12 @@ async fn move_case(
         Ok(_) => {}
         Err(e) => return store_refusal(lang, &e),
     }
-    let by = format!("{} (#{})", me.name, me.id);
+    // Within casework's name limit whatever the name's length: the id says who it was.
+    let by = format!(
+        "{} (#{})",
+        me.name.chars().take(150).collect::<String>(),
+        me.id
+    );
     let actor = audit::investigator(me.id, &me.name);
     match casework::move_case(
         &*state.0.store,
@@ -609,6 +626,9 @@ async fn note(
         Ok(me) => me,
         Err(response) => return response(lang),
     };
+    if let Err(response) = must_hold(&state, lang, id, &me).await {
+        return response;
+    }
     let Ok(note) = Note::parse(&body) else {
         return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadCiphertext);
     };
@@ -636,6 +656,9 @@ async fn grant(
         Ok(me) => me,
         Err(response) => return response(lang),
     };
+    if let Err(response) = must_hold(&state, lang, id, &me).await {
+        return response;
+    }
     let Ok(grant) = Grant::parse(&body) else {
         return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadCiphertext);
     };
@@ -902,6 +925,27 @@ fn case_refusal(lang: Lang, e: CaseError) -> Response {
     }
 }
 
+/// Refuses, unless `me` holds a key envelope for case `id`.
+async fn must_hold(
+    state: &AppState,
+    lang: Lang,
+    id: i64,
+    me: &Investigator,
+) -> Result<(), Response> {
+    match state.0.store.case(id).await {
+        Ok(case)
+            if case
+                .envelopes
+                .iter()
+                .any(|(holder, _)| holder.as_ref().is_some_and(|(h, _)| *h == me.id)) =>
+        {
+            Ok(())
+        }
+        Ok(_) => Err(refuse(lang, StatusCode::FORBIDDEN, TeamError::NoKey)),
+        Err(e) => Err(store_refusal(lang, &e)),
+    }
+}
+
 /// A refusal to build once the language is known.
 type Refuse = Box<dyn FnOnce(Lang) -> Response + Send>;
 
@@ -993,6 +1037,7 @@ fn refuse(lang: Lang, status: StatusCode, error: TeamError) -> Response {
         TeamError::BadKey => "bad-key",
         TeamError::DuplicateKey => "duplicate-key",
         TeamError::BadName => "bad-name",
+        TeamError::NoKey => "no-key",
     };
     (
         status,

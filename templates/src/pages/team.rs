@@ -160,6 +160,7 @@ pub fn team_page(lang: Lang, office: &Office, csrf: &str) -> Markup {
                 span { (t.signed_in_as) " " strong #team-me {} }
                 button #team-logout .btn.secondary type="button" { (t.logout) }
             }
+            p #team-view-status role="status" aria-live="polite" {}
             div #team-view {}
         }
     };
@@ -387,7 +388,7 @@ pub fn team_case(lang: Lang, case: &TeamCase) -> Markup {
                         div.field {
                             label for="team-move-message" { (t.move_message_label) }
                             p.hint #h-move-message { (t.move_message_hint) }
-                            textarea #team-move-message name="message" rows="3"
+                            textarea #team-move-message rows="3"
                                 maxlength=(MAX_MESSAGE_CHARS) aria-describedby="h-move-message" {}
                         }
                         button.btn type="submit" { (t.move_submit) }

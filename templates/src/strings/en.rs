@@ -327,6 +327,7 @@ pub(super) const TEXTS: Texts = Texts {
             bad_key: "Not a valid public key: it starts with age1 and must be copied whole.",
             duplicate_key: "This key is registered already.",
             bad_name: "A name is required, at most 200 characters.",
+            no_key: "You do not hold this case's key, so you cannot change it.",
         },
     },
 

@@ -322,6 +322,7 @@ pub(super) const TEXTS: Texts = Texts {
             bad_key: "Kunci publik tidak sah: harus diawali age1 dan disalin utuh.",
             duplicate_key: "Kunci ini sudah terdaftar.",
             bad_name: "Nama wajib diisi, paling banyak 200 karakter.",
+            no_key: "Anda belum memegang kunci kasus ini, jadi tidak bisa mengubahnya.",
         },
     },
 

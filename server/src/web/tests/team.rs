@@ -422,3 +422,52 @@ async fn an_admin_adds_and_disables_colleagues_and_reads_the_audit_log() {
         "one entry per action, none for the refusals"
     );
 }
+
+#[tokio::test]
+async fn only_a_holder_of_the_case_key_may_write_to_the_reporter_or_move_it() {
+    let app = app(1).await;
+    let (status, _) = app
+        .api_post(
+            serde_json::to_string(&super::sealed_for(&app.team)).unwrap(),
+            true,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    // Budi joined after the report: no envelope for case 1.
+    let budi = member(&app, "Budi").await;
+    let session = app.team_login(&budi.identity).await;
+    let case = app.store.case(1).await.unwrap();
+    let reply = kentongan_crypto::Reply::seal(
+        1,
+        &case.case_recipient,
+        &kentongan_crypto::Message::new("Dari orang tanpa kunci").unwrap(),
+    )
+    .unwrap();
+    let refused = app
+        .send(
+            Request::post("/team/api/cases/1/reply")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(
+                    header::COOKIE,
+                    format!("kentongan_csrf={TOKEN}; kentongan_team={session}"),
+                )
+                .header("x-csrf-token", TOKEN)
+                .body(Body::from(reply.to_json()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let moved = app
+        .team_api(
+            "/team/api/cases/1/move",
+            json!({ "from": "diterima", "to": "pemeriksaan" }),
+            Some(&session),
+        )
+        .await;
+    assert_eq!(moved.status(), StatusCode::FORBIDDEN);
+    let body: serde_json::Value = serde_json::from_str(&text(moved).await).unwrap();
+    assert_eq!(body["error"], "no-key");
+    let case = app.store.case(1).await.unwrap();
+    assert_eq!(case.items.len(), 1, "only the report");
+    assert_eq!(case.stage, "diterima");
+}
