@@ -304,9 +304,18 @@ impl Notifier {
         let Some(claim) = self.store.claim_notifications().await? else {
             return Ok(false);
         };
-        let mail = self.message(&claim.kinds())?;
-        // Dropping the claim on failure leaves the rows for the next try.
-        self.mailer.send(mail).await?;
+        let mail = match self.message(&claim.kinds()) {
+            Ok(mail) => mail,
+            Err(e) => {
+                let _ = claim.release().await;
+                return Err(e.into());
+            }
+        };
+        // A failed send gives the rows back, at once, for the next try.
+        if let Err(e) = self.mailer.send(mail).await {
+            let _ = claim.release().await;
+            return Err(e.into());
+        }
         claim.sent().await?;
         tracing::info!("notification e-mail sent to the team");
         Ok(true)

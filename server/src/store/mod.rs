@@ -309,6 +309,11 @@ pub trait NotificationClaim: Send {
     /// Deletes the claimed rows: call only after the mail was accepted. Rows queued after the
     /// claim stay.
     async fn sent(self: Box<Self>) -> Result<()>;
+    /// Gives the rows back for the next claim, now. (Dropping the claim does too, but on
+    /// PostgreSQL only once its connection is back in the pool, a moment later.)
+    async fn release(self: Box<Self>) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Opens the store a database URL names: `sqlite:…` or `postgres://…`, runs its migrations.

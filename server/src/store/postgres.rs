@@ -719,6 +719,11 @@ impl NotificationClaim for PostgresClaim {
         kinds_of(&self.rows)
     }
 
+    async fn release(self: Box<Self>) -> Result<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+
     async fn sent(self: Box<Self>) -> Result<()> {
         let PostgresClaim { mut tx, rows } = *self;
         let ids: Vec<i64> = rows.iter().map(|&(id, _)| id).collect();

@@ -1636,7 +1636,11 @@ fn embedded_migrations_match_their_directories() {
 /// The kinds a claim holds, and the claim released at once.
 async fn queued(store: &dyn Store) -> Vec<Notification> {
     match store.claim_notifications().await.unwrap() {
-        Some(claim) => claim.kinds(),
+        Some(claim) => {
+            let kinds = claim.kinds();
+            claim.release().await.unwrap();
+            kinds
+        }
         None => vec![],
     }
 }
@@ -1695,7 +1699,7 @@ async fn notifications_are_queued_with_their_event(backend: &Backend) {
         claim.kinds(),
         vec![Notification::NewReport, Notification::ReporterMessage]
     );
-    drop(claim);
+    claim.release().await.unwrap();
     assert_eq!(backend.count("notifications").await, 3);
     let claim = store.claim_notifications().await.unwrap().unwrap();
     store
@@ -1789,7 +1793,7 @@ async fn postgres_claims_skip_locked_rows() {
     assert_eq!(other.kinds(), vec![Notification::NewReport]);
     claim.sent().await.unwrap();
     assert_eq!(backend.count("notifications").await, 1);
-    drop(other);
+    other.release().await.unwrap();
     assert_eq!(queued(&*first).await, vec![Notification::NewReport]);
 }
 
