@@ -517,16 +517,10 @@ async fn reply(
     body: Bytes,
 ) -> Response {
     let lang = q.lang();
-    if !csrf_ok(&headers) {
-        return refuse(lang, StatusCode::FORBIDDEN, TeamError::CsrfFailed);
-    }
-    let me = match state.signed_in(&headers).await {
+    let me = match holder_posting(&state, lang, &headers, id).await {
         Ok(me) => me,
-        Err(response) => return response(lang),
+        Err(response) => return response,
     };
-    if let Err(response) = must_hold(&state, lang, id, &me).await {
-        return response;
-    }
     let Ok(reply) = Reply::parse(&body) else {
         return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadCiphertext);
     };
@@ -619,16 +613,10 @@ async fn note(
     body: Bytes,
 ) -> Response {
     let lang = q.lang();
-    if !csrf_ok(&headers) {
-        return refuse(lang, StatusCode::FORBIDDEN, TeamError::CsrfFailed);
-    }
-    let me = match state.signed_in(&headers).await {
+    let me = match holder_posting(&state, lang, &headers, id).await {
         Ok(me) => me,
-        Err(response) => return response(lang),
+        Err(response) => return response,
     };
-    if let Err(response) = must_hold(&state, lang, id, &me).await {
-        return response;
-    }
     let Ok(note) = Note::parse(&body) else {
         return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadCiphertext);
     };
@@ -649,16 +637,10 @@ async fn grant(
     body: Bytes,
 ) -> Response {
     let lang = q.lang();
-    if !csrf_ok(&headers) {
-        return refuse(lang, StatusCode::FORBIDDEN, TeamError::CsrfFailed);
-    }
-    let me = match state.signed_in(&headers).await {
+    let me = match holder_posting(&state, lang, &headers, id).await {
         Ok(me) => me,
-        Err(response) => return response(lang),
+        Err(response) => return response,
     };
-    if let Err(response) = must_hold(&state, lang, id, &me).await {
-        return response;
-    }
     let Ok(grant) = Grant::parse(&body) else {
         return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadCiphertext);
     };
@@ -923,6 +905,25 @@ fn case_refusal(lang: Lang, e: CaseError) -> Response {
             refuse(lang, StatusCode::INTERNAL_SERVER_ERROR, TeamError::Internal)
         }
     }
+}
+
+/// The checks of a POST that carries a sealed file for case `id` (reply, note, grant): the
+/// CSRF header, the session, and the investigator holding the case's key.
+async fn holder_posting(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    id: i64,
+) -> Result<Investigator, Response> {
+    if !csrf_ok(headers) {
+        return Err(refuse(lang, StatusCode::FORBIDDEN, TeamError::CsrfFailed));
+    }
+    let me = state
+        .signed_in(headers)
+        .await
+        .map_err(|refuse| refuse(lang))?;
+    must_hold(state, lang, id, &me).await?;
+    Ok(me)
 }
 
 /// Refuses, unless `me` holds a key envelope for case `id`.
