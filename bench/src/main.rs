@@ -6,9 +6,11 @@
 //! the targets require. It prints a Markdown report.
 //!
 //! `kentongan-bench case-list` instead measures the case list on a seeded database
-//! (`case_list.rs`).
+//! (`case_list.rs`); `kentongan-bench attachments` a large upload on each path, and the
+//! browser's encryption of files (`attachments.rs`).
 #![allow(clippy::print_stdout, clippy::indexing_slicing)]
 
+mod attachments;
 mod case_list;
 
 use std::path::PathBuf;
@@ -96,7 +98,7 @@ fn release_bin(name: &str) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-fn start_server(args: &Args, team: &[String]) -> anyhow::Result<Server> {
+fn start_server(database_url: Option<&str>, team: &[String]) -> anyhow::Result<Server> {
     let dir = tempfile::tempdir()?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -105,7 +107,7 @@ fn start_server(args: &Args, team: &[String]) -> anyhow::Result<Server> {
     let kentongan = release_bin("kentongan")?;
     let with_db = |cmd: &mut Command| {
         cmd.current_dir(dir.path()).env("KENTONGAN_LOG", "warn");
-        if let Some(url) = &args.database_url {
+        if let Some(url) = database_url {
             cmd.env("KENTONGAN_DATABASE_URL", url);
         }
     };
@@ -326,8 +328,10 @@ fn asset_urls(html: &str) -> Vec<String> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    if std::env::args().nth(1).as_deref() == Some("case-list") {
-        return case_list::run(std::env::args().skip(1)).await;
+    match std::env::args().nth(1).as_deref() {
+        Some("case-list") => return case_list::run(std::env::args().skip(1)).await,
+        Some("attachments") => return attachments::run(std::env::args().skip(1)).await,
+        _ => {}
     }
     let args = Args::parse();
     let identities: Vec<Identity> = (0..args.investigators)
@@ -422,7 +426,7 @@ async fn followup(
     team: &[kentongan_crypto::Recipient],
     team_strings: &[String],
 ) -> anyhow::Result<()> {
-    let server = start_server(args, team_strings)?;
+    let server = start_server(args.database_url.as_deref(), team_strings)?;
     let token = csrf(&server.addr).await?;
     // One case per client: logins for one receipt code are limited (a few at once count as
     // wrong until they succeed), as they should be; a real reporter logs in one at a time.
@@ -498,7 +502,7 @@ async fn followup(
 
     // A flood: 200 no-JS logins sent at once to a fresh server, each for a random receipt
     // code (the worst case: every one costs an Argon2id run).
-    let server = start_server(args, team_strings)?;
+    let server = start_server(args.database_url.as_deref(), team_strings)?;
     let token = csrf(&server.addr).await?;
     let before = server.rss_mib();
     let started = Instant::now();
@@ -549,7 +553,7 @@ async fn js_path(
     team_strings: &[String],
 ) -> anyhow::Result<()> {
     // JS path: the server receives ciphertext.
-    let server = start_server(args, team_strings)?;
+    let server = start_server(args.database_url.as_deref(), team_strings)?;
     let token = csrf(&server.addr).await?;
     let sealed = seal_report(&sample_report(), team, KdfParams::CURRENT)?.sealed;
     // Every request is the same sealed case under a fresh receipt code: the server's work
@@ -658,7 +662,7 @@ async fn no_js_path(
     cores: usize,
 ) -> anyhow::Result<()> {
     // No-JS path: the server seals in memory.
-    let server = start_server(args, team_strings)?;
+    let server = start_server(args.database_url.as_deref(), team_strings)?;
     let token = csrf(&server.addr).await?;
     let target = 0.8 * cores as f64 / (argon_ms / 1000.0);
     println!("### No-JS path: server-sealed reports (POST /report)\n");
@@ -700,6 +704,29 @@ async fn no_js_path(
 
 /// Times `deriveAuthToken` in the report page's own worker, in real headless Chromium.
 async fn chromium_argon2(addr: &str) -> anyhow::Result<Vec<f64>> {
+    let value = in_chromium(
+        &format!("http://{addr}/report"),
+        r#"const done = arguments[arguments.length - 1];
+        const form = document.getElementById("report-form");
+        const worker = new Worker(form.dataset.worker, { type: "module" });
+        const times = [];
+        const derive = (id) => worker.postMessage({ id, derive: {
+            receipt: "0123456789012345", passphrase: "rumah kopi meja hijau buku roda gaya" } });
+        worker.onmessage = (e) => {
+            if (e.data.ready) { derive(0); return; }
+            if (e.data.error) { done({ error: e.data.error }); return; }
+            times.push(e.data.ms);
+            if (times.length < 6) { derive(times.length); } else { done(times); }
+        };
+        worker.postMessage({ init: { glue: form.dataset.glue, wasm: form.dataset.wasm } });"#,
+    )
+    .await?;
+    serde_json::from_value(value.clone()).with_context(|| format!("unexpected answer {value}"))
+}
+
+/// Opens `url` in real headless Chromium and runs `script` there with WebDriver's
+/// execute_async (the script calls its last argument with the result), for up to 10 minutes.
+async fn in_chromium(url: &str, script: &str) -> anyhow::Result<serde_json::Value> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
@@ -733,34 +760,15 @@ async fn chromium_argon2(addr: &str) -> anyhow::Result<Vec<f64>> {
         .await?;
         browser
             .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
-                Some(Duration::from_secs(120)),
+                Some(Duration::from_secs(600)),
                 Some(Duration::from_secs(30)),
                 Some(Duration::from_secs(0)),
             ))
             .await?;
-        browser.goto(&format!("http://{addr}/report")).await?;
-        let value = browser
-            .execute_async(
-                r#"const done = arguments[arguments.length - 1];
-                const form = document.getElementById("report-form");
-                const worker = new Worker(form.dataset.worker, { type: "module" });
-                const times = [];
-                const derive = (id) => worker.postMessage({ id, derive: {
-                    receipt: "0123456789012345", passphrase: "rumah kopi meja hijau buku roda gaya" } });
-                worker.onmessage = (e) => {
-                    if (e.data.ready) { derive(0); return; }
-                    if (e.data.error) { done({ error: e.data.error }); return; }
-                    times.push(e.data.ms);
-                    if (times.length < 6) { derive(times.length); } else { done(times); }
-                };
-                worker.postMessage({ init: { glue: form.dataset.glue, wasm: form.dataset.wasm } });"#,
-                vec![],
-            )
-            .await?;
+        browser.goto(url).await?;
+        let value = browser.execute_async(script, vec![]).await;
         let _ = browser.close().await;
-        let times: Vec<f64> = serde_json::from_value(value.clone())
-            .with_context(|| format!("unexpected answer {value}"))?;
-        anyhow::Ok(times)
+        anyhow::Ok(value?)
     }
     .await;
     let _ = driver.kill();

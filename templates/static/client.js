@@ -54,7 +54,7 @@ export async function errorOf(response) {
 }
 
 // The crypto worker: one request at a time, each with an id and a timeout. A worker that
-// errs or times out is replaced: a stuck Argon2id run must not answer a later request, and
+// traps or times out is replaced: a stuck Argon2id run must not answer a later request, and
 // a WebAssembly instance that trapped (out of memory on a small phone) is not to be reused.
 export class CryptoWorker {
     constructor(workerUrl, glueUrl, wasmUrl) {
@@ -102,13 +102,24 @@ export class CryptoWorker {
             // An init failure (no id): stay not ready.
             return;
         }
+        if ("progress" in data) {
+            // A long job (a file being encrypted and sent) is alive: its time starts again.
+            clearTimeout(request.timer);
+            request.timer = setTimeout(() => this.fail(new Timeout("worker")), WORKER_TIMEOUT_MS);
+            if (typeof request.onProgress === "function") {
+                request.onProgress(data.progress);
+            }
+            return;
+        }
         this.pending.delete(data.id);
         clearTimeout(request.timer);
         if ("error" in data) {
-            const error = new Error("worker: operation failed");
-            error.code = String(data.error);
-            request.reject(error);
-            this.fail(new Error("worker: replaced after an error"));
+            request.reject(workerError(data));
+            // A refusal (by the crypto or the server) or a lost connection leaves the worker
+            // sound (`keep`); a trapped WebAssembly instance is not to be reused.
+            if (data.keep !== true) {
+                this.fail(new Error("worker: replaced after an error"));
+            }
         } else {
             request.resolve(data);
         }
@@ -147,18 +158,34 @@ export class CryptoWorker {
         }
     }
 
-    call(message) {
+    // `onProgress` gets the `progress` of each interim answer of a long job.
+    call(message, onProgress) {
         if (!this.worker || !this.ready) {
             return Promise.reject(new Error("worker not ready"));
         }
         const id = this.nextId++;
         return new Promise((resolve, reject) => {
             const timer = setTimeout(() => this.fail(new Timeout("worker")), WORKER_TIMEOUT_MS);
-            this.pending.set(id, { resolve, reject, timer });
+            this.pending.set(id, { resolve, reject, timer, onProgress });
             this.worker.postMessage({ id, ...message });
         });
     }
 
+}
+
+// The error a worker's answer describes: the server's own message when it refused, a
+// NetworkError when the connection failed, else the crypto's short code.
+function workerError(data) {
+    let error;
+    if (typeof data.message === "string" && data.message !== "") {
+        error = new Refused(data.message);
+    } else if (data.error === "network") {
+        error = new NetworkError("worker: network");
+    } else {
+        error = new Error("worker: operation failed");
+    }
+    error.code = String(data.error);
+    return error;
 }
 
 // Puts each decrypted item where its placeholder is.
@@ -206,4 +233,125 @@ function fillReport(list, report, unreadable) {
     if (opening) {
         opening.remove();
     }
+}
+
+// --- Attachments (report.js and followup.js) -------------------------------------------------
+
+// Encrypts and uploads each file in turn, with a progress bar. Resolves to what each one
+// became: `{name, upload, removed, cleaned}`.
+export async function attachAll(files, caseRecipient, { worker, csrf, lang, chunk, message, say, status }) {
+    const attached = [];
+    const bar = progressBar(status);
+    try {
+        for (const [index, file] of files.entries()) {
+            say(format(message("sending-file"), { name: file.name, n: index + 1, total: files.length }));
+            bar.value = 0;
+            bar.max = Math.max(file.size, 1);
+            const onProgress = ({ done, total }) => {
+                bar.max = Math.max(total, 1);
+                bar.value = done;
+            };
+            let done;
+            try {
+                done = await worker.call({ attach: { file, caseRecipient, csrf, lang, chunk } }, onProgress);
+            } catch (error) {
+                if (error.code === "malformed") {
+                    throw new Refused(format(message("damaged-photo"), { name: file.name }));
+                }
+                throw error;
+            }
+            attached.push({ name: file.name, upload: done.upload, removed: done.removed, cleaned: done.cleaned });
+        }
+    } finally {
+        bar.remove();
+    }
+    return attached;
+}
+
+function progressBar(status) {
+    const bar = document.createElement("progress");
+    bar.id = "file-progress";
+    if (status) {
+        status.after(bar);
+    }
+    return bar;
+}
+
+// `{name}`-style placeholders filled in with textContent later: never HTML.
+export function format(template, values) {
+    return template.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
+}
+
+// The server's limits for attachments: `{max_files, max_file_bytes, chunk}`.
+export async function fetchLimits() {
+    const response = await request("/api/team", { headers: { Accept: "application/json" }, cache: "no-store" });
+    if (!response.ok) {
+        throw await errorOf(response);
+    }
+    const limits = (await response.json()).limits;
+    if (!limits || !["max_files", "max_file_bytes", "chunk"].every((k) => Number.isSafeInteger(limits[k]) && limits[k] > 0)) {
+        throw new Error("unexpected limits");
+    }
+    return limits;
+}
+
+// The reporter's message if the files break the server's limits, else null.
+export function checkLimits(files, limits, message) {
+    if (files.length > limits.max_files) {
+        return format(message("too-many-files"), { max: limits.max_files });
+    }
+    const big = files.find((file) => file.size > limits.max_file_bytes);
+    if (big) {
+        return format(message("file-too-big"), { name: big.name, max: megabytes(limits.max_file_bytes) });
+    }
+    return null;
+}
+
+function megabytes(bytes) {
+    return Math.floor(bytes / 1_000_000);
+}
+
+// Under the file input: each chosen file, and what will happen to it.
+export function describeFiles(form, files, message) {
+    let list = document.getElementById("file-notes");
+    if (!list) {
+        list = document.createElement("ul");
+        list.id = "file-notes";
+        list.setAttribute("aria-live", "polite");
+        form.elements.namedItem("files").after(list);
+    }
+    list.replaceChildren();
+    for (const file of files) {
+        const item = document.createElement("li");
+        const photo = /^image\/(jpeg|png|webp)$/.test(file.type) || /\.(jpe?g|png|webp)$/i.test(file.name);
+        item.textContent = `${file.name}: ${message(photo ? "photo-will-be-cleaned" : "may-identify")}`;
+        list.append(item);
+    }
+}
+
+// On the receipt: for each file sent, what was removed from it, or that it could not be
+// cleaned and may identify its author.
+export function showFileNotes(section, attached, message) {
+    if (attached.length === 0) {
+        return;
+    }
+    const old = document.getElementById("sent-files");
+    if (old) {
+        old.remove();
+    }
+    const list = document.createElement("ul");
+    list.id = "sent-files";
+    for (const file of attached) {
+        const item = document.createElement("li");
+        if (!file.cleaned) {
+            item.textContent = `${file.name}: ${message("may-identify")}`;
+        } else if (file.removed.length === 0) {
+            item.textContent = `${file.name}: ${message("nothing-removed")}`;
+        } else {
+            const what = [...new Set(file.removed.map((slug) => message(`removed-${slug}`) || message("removed-other")))];
+            item.textContent = `${file.name}: ${format(message("removed"), { what: what.join(", ") })}`;
+        }
+        list.append(item);
+    }
+    section.append(list);
 }

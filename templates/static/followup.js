@@ -87,6 +87,10 @@ function start(form, client) {
         login.caseRecipient = opened.caseRecipient;
         const messageForm = document.getElementById("message-form");
         messageForm.addEventListener("submit", (event) => sendMessage(event, messageForm));
+        const files = messageForm.elements.namedItem("files");
+        if (files) {
+            files.addEventListener("change", () => client.describeFiles(messageForm, files.files, message));
+        }
         // A message written before a session ended came back in the login form: it goes
         // into the message box, for the reporter to send.
         const draft = form.elements.namedItem("message");
@@ -118,20 +122,46 @@ function start(form, client) {
         busy = true;
         setWorking(messageForm, true);
         sayHere(message("encrypting"));
-        worker
-            .call({ sealMessage: { recipient: login.caseRecipient, text: textarea.value } })
-            .then(({ ciphertext }) => post(MESSAGES_URL, { ...login.credentials, ciphertext }))
+        const chosen = messageForm.elements.namedItem("files");
+        const files = chosen && chosen.files ? [...chosen.files] : [];
+        // Files first, each encrypted to the case key and uploaded; the message that names
+        // them is posted last, so it is stored with all of them or not at all.
+        const attachFiles = async () => {
+            if (files.length === 0) {
+                return [];
+            }
+            const limits = await client.fetchLimits();
+            const tooMuch = client.checkLimits(files, limits, message);
+            if (tooMuch) {
+                throw new Refused(tooMuch);
+            }
+            return client.attachAll(files, login.caseRecipient, {
+                worker, csrf, lang, chunk: limits.chunk, message, say: sayHere,
+                status: document.getElementById("message-status"),
+            });
+        };
+        let attached = [];
+        attachFiles()
+            .then((done) => {
+                attached = done;
+                return worker.call({ sealMessage: { recipient: login.caseRecipient, text: textarea.value } });
+            })
+            .then(({ ciphertext }) =>
+                post(MESSAGES_URL, { ...login.credentials, ciphertext, attachments: attached.map((a) => a.upload) })
+            )
             .then((answer) => {
                 // Stored: whatever happens while refreshing, the reporter is told it was sent
                 // and the box is emptied, so nothing is sent twice.
                 const sent = (answer && answer.message) || "";
                 textarea.value = "";
                 sayHere(sent);
-                return showCase(sent).catch(() => {
+                const notes = () => client.showFileNotes(document.getElementById("case") || messageForm, attached, message);
+                return showCase(sent).then(notes, () => {
                     const status = document.getElementById("message-status");
                     if (status) {
                         status.textContent = sent;
                     }
+                    notes();
                 });
             })
             .catch((error) => explain(error, sayHere))

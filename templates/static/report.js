@@ -4,8 +4,10 @@
 // memory). With JavaScript, guard.js stops every submit until this module has its crypto
 // worker ready; from then on this module handles the submit: it seals the report to the
 // investigators' keys in worker.js (the WebAssembly build of kentongan-crypto), posts only
-// the sealed case, and shows the receipt. Every failure fails closed: the reporter is told,
-// and nothing is sent, never the plain form as a fallback.
+// the sealed case, and shows the receipt. Attached files are cleaned (photos), encrypted to
+// the case key and uploaded by the worker before the report is posted, so a case is only
+// stored with all of its files. Every failure fails closed: the reporter is told, and nothing
+// is sent, never the plain form as a fallback.
 //
 // Nothing here writes to the console: report content must never reach a log.
 
@@ -28,6 +30,10 @@ function start(form, client) {
 
     const sealer = new CryptoWorker(form.dataset.worker, form.dataset.glue, form.dataset.wasm);
     let busy = false;
+    const files = form.elements.namedItem("files");
+    if (files) {
+        files.addEventListener("change", () => client.describeFiles(form, files.files, message));
+    }
 
     form.addEventListener("submit", (event) => {
         // Always first: whatever happens below, the browser must not post the plain form.
@@ -54,7 +60,7 @@ function start(form, client) {
             .then((sent) => {
                 // The worker's memory held the report: let it go with the worker.
                 sealer.close();
-                showReceipt(form, sent);
+                showReceipt(form, sent, message, client);
                 say("");
             })
             .catch((error) => {
@@ -79,18 +85,29 @@ function start(form, client) {
 // it; rejects with Refused when the server said why not, with something else on any other
 // failure.
 async function send(form, sealer, client, message, say) {
-    const { request, errorOf } = client;
+    const { request, errorOf, Refused } = client;
     const report = readReport(form);
     const csrf = fieldValue(form, "csrf");
+    const chosen = form.elements.namedItem("files");
+    const files = chosen && chosen.files ? [...chosen.files] : [];
     // One automatic retry when the team changed between fetching the keys and posting, or when
     // the random receipt code happened to be taken ("retry"): sealing again fixes both.
     for (let attempt = 0; attempt < 2; attempt += 1) {
         say(message("encrypting"));
-        const team = await fetchTeam(client);
+        const { recipients: team, limits } = await fetchTeam(client);
+        // Before any work: a reporter must not wait for an upload the server would refuse.
+        const tooMuch = client.checkLimits(files, limits, message);
+        if (tooMuch) {
+            throw new Refused(tooMuch);
+        }
         const { sealed: result } = await sealer.call({ seal: { report, team } });
         if (!isSealResult(result)) {
             throw new Error("unexpected result from the worker");
         }
+        const attached = await client.attachAll(files, result.sealed.case_recipient, {
+            worker: sealer, csrf, lang: report.language, chunk: limits.chunk, message, say,
+            status: document.getElementById("report-status"),
+        });
         say(message("sending"));
         // The language is for the server's error messages; the report carries its own.
         const url = `${REPORTS_URL}?lang=${encodeURIComponent(report.language)}`;
@@ -101,10 +118,10 @@ async function send(form, sealer, client, message, say) {
                 Accept: "application/json",
                 "X-CSRF-Token": csrf,
             },
-            body: JSON.stringify(result.sealed),
+            body: JSON.stringify({ ...result.sealed, attachments: attached.map((a) => a.upload) }),
         });
         if (response.status === 201) {
-            return { receipt: result.receipt, passphrase: result.passphrase };
+            return { receipt: result.receipt, passphrase: result.passphrase, attached };
         }
         const error = await errorOf(response);
         const retryable = error.code === "team-changed" || error.code === "retry";
@@ -141,8 +158,10 @@ function fieldValue(form, name) {
     return control && typeof control.value === "string" ? control.value : "";
 }
 
-// The investigators' public keys, as the array of `age1…` strings the sealer takes.
-async function fetchTeam({ request, errorOf }) {
+// The investigators' public keys, as the array of `age1…` strings the sealer takes, and the
+// server's limits for attachments.
+async function fetchTeam(client) {
+    const { request, errorOf } = client;
     const response = await request(TEAM_URL, {
         headers: { Accept: "application/json" },
         cache: "no-store",
@@ -159,7 +178,7 @@ async function fetchTeam({ request, errorOf }) {
     ) {
         throw new Error("team: unexpected answer");
     }
-    return recipients;
+    return { recipients, limits: await client.fetchLimits() };
 }
 
 function isSealResult(result) {
@@ -182,7 +201,7 @@ function setWorking(form, working) {
     }
 }
 
-function showReceipt(form, sent) {
+function showReceipt(form, sent, message, client) {
     const section = document.getElementById("receipt");
     const code = document.getElementById("receipt-code");
     const passphrase = document.getElementById("passphrase");
@@ -196,6 +215,7 @@ function showReceipt(form, sent) {
     if (encryptedIn && browserText) {
         encryptedIn.textContent = browserText;
     }
+    client.showFileNotes(section, sent.attached, message);
     form.hidden = true;
     const jsNote = document.getElementById("js-note");
     if (jsNote) {
@@ -217,3 +237,4 @@ if (reportForm) {
     // form shut: fail closed.
     import(reportForm.dataset.client).then((client) => start(reportForm, client));
 }
+

@@ -154,10 +154,76 @@ function start(form, client) {
         for (const actionForm of section.querySelectorAll("form[data-action]")) {
             actionForm.addEventListener("submit", (event) => act(event, actionForm, id, section, keys));
         }
+        showAttachments(section, answer.items, keys.envelope);
         const heading = document.getElementById("team-case-h");
         if (heading) {
             heading.focus();
         }
+    };
+
+    // Under each item, a button per attached file. The file is fetched sealed, decrypted in
+    // the worker, and saved under its original (cleaned) name; it is never shown in the page.
+    const showAttachments = (section, items, envelope) => {
+        for (const item of items) {
+            const files = Array.isArray(item.attachments) ? item.attachments : [];
+            const anchor = section.querySelector(`[data-item="${CSS.escape(String(item.id))}"]`);
+            if (files.length === 0 || !anchor) {
+                continue;
+            }
+            const list = document.createElement("ul");
+            list.className = "attachments";
+            for (const [index, file] of files.entries()) {
+                const entry = document.createElement("li");
+                const button = document.createElement("button");
+                button.type = "button";
+                button.dataset.attachment = String(file.id);
+                button.textContent = client.format(message("attachment"), {
+                    n: index + 1,
+                    size: (file.size / 1_000_000).toFixed(1),
+                });
+                const note = document.createElement("span");
+                note.className = "status";
+                note.setAttribute("role", "status");
+                button.addEventListener("click", () => saveAttachment(file.id, envelope, button, note));
+                entry.append(button, " ", note);
+                list.append(entry);
+            }
+            anchor.after(list);
+        }
+    };
+
+    const saveAttachment = (attachmentId, envelope, button, note) => {
+        button.disabled = true;
+        note.textContent = message("decrypting");
+        const url = withLang(`/team/api/attachments/${encodeURIComponent(attachmentId)}`);
+        worker
+            .call({ download: { url, envelope } })
+            .then(({ file, name, removed }) => {
+                const link = document.createElement("a");
+                link.href = URL.createObjectURL(file);
+                link.download = typeof name === "string" && name !== "" ? name : "lampiran";
+                link.rel = "noopener";
+                document.body.append(link);
+                link.click();
+                link.remove();
+                // The browser has the blob by now; the URL is not needed after the click.
+                setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+                note.textContent = Array.isArray(removed) && removed.length > 0
+                    ? `${link.download} — ${message("cleaned")}`
+                    : link.download;
+            })
+            .catch((error) => {
+                if (error instanceof Refused) {
+                    note.textContent = error.message;
+                } else if (error instanceof NetworkError || error instanceof Timeout) {
+                    note.textContent = message("network");
+                } else {
+                    note.textContent = message("unreadable");
+                }
+            })
+            .finally(() => {
+                button.disabled = false;
+            });
     };
 
     // A form of the case view: what is written is sealed in the worker, only ciphertext is

@@ -82,6 +82,15 @@ impl Drop for ChromeDriver {
 }
 
 pub async fn chromium(profile: &std::path::Path) -> (ChromeDriver, fantoccini::Client) {
+    chromium_with(profile, serde_json::json!({})).await
+}
+
+/// Chromium with preferences, e.g. a download directory, or JavaScript off (a reporter in
+/// Tor Browser at "Safest").
+pub async fn chromium_with(
+    profile: &std::path::Path,
+    prefs: serde_json::Value,
+) -> (ChromeDriver, fantoccini::Client) {
     let driver = ChromeDriver::start();
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -94,6 +103,7 @@ pub async fn chromium(profile: &std::path::Path) -> (ChromeDriver, fantoccini::C
                 format!("--user-data-dir={}", profile.display()),
                 "--window-size=412,1600",
             ],
+            "prefs": prefs,
         }),
     );
     let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())

@@ -8,6 +8,7 @@
     clippy::print_stdout
 )]
 
+mod attachments;
 mod audit;
 mod browser;
 mod grant;

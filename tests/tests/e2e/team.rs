@@ -35,7 +35,7 @@ async fn status_says(browser: &Client, expected: &str) {
     }
 }
 
-async fn log_in(browser: &Client, key_file: &std::path::Path, passphrase: &str) {
+pub async fn log_in(browser: &Client, key_file: &std::path::Path, passphrase: &str) {
     let file = browser.find(Locator::Id("t-key")).await.unwrap();
     file.clear().await.ok();
     file.send_keys(&key_file.display().to_string())
@@ -54,7 +54,7 @@ async fn log_in(browser: &Client, key_file: &std::path::Path, passphrase: &str) 
 }
 
 /// Waits until the element's text contains `expected`.
-async fn wait_text(browser: &Client, css: &str, expected: &str) {
+pub async fn wait_text(browser: &Client, css: &str, expected: &str) {
     let deadline = std::time::Instant::now() + WAIT;
     loop {
         if let Ok(element) = browser.find(Locator::Css(css)).await {
