@@ -35,6 +35,8 @@ pub fn bundle_of(case: StoredCase) -> Bundle {
             kind: item.kind,
             created_on: item.created_on.to_string(),
             ciphertext: item.ciphertext,
+            // The store keeps no attachments yet (migration 0007 adds them).
+            attachments: Vec::new(),
         })
         .collect();
     let history = case
