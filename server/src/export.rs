@@ -144,6 +144,7 @@ mod tests {
                 kind,
                 created_on: date!(2026 - 12 - 01),
                 ciphertext: Ciphertext::from_bytes(vec![id as u8]),
+                attachments: vec![],
             })
             .collect();
         let case = StoredCase {

@@ -305,6 +305,7 @@ fn new_case(state: &AppState, team: &Team, sealed: SealedCase) -> Option<NewCase
         notes_recipient: sealed.notes_recipient,
         report: sealed.report,
         envelopes,
+        attachments: Vec::new(),
     })
 }
 
