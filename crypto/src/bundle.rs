@@ -129,6 +129,39 @@ pub struct Item {
     pub created_on: String,
     /// The age file.
     pub ciphertext: Ciphertext,
+    /// The files attached to this item, each an age file beside the bundle (absent from
+    /// bundles without attachments, and from those written before attachments existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentRef>,
+}
+
+/// One attachment of an item, as the export writes it: its ciphertext is not inside the
+/// bundle JSON (it may be hundreds of megabytes) but in its own file, a standard age file in
+/// the format of [`crate::attachment`], sealed to the case key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentRef {
+    /// The attachment's number within the server.
+    pub id: i64,
+    /// The ciphertext's length in bytes (what the server stored; the body is smaller).
+    pub size: u64,
+    /// Where the ciphertext is, relative to the bundle file's directory:
+    /// `attachments/ID.age` ([`AttachmentRef::file_for`]). A reader must not follow any
+    /// other path it finds here (see [`AttachmentRef::is_safe_path`]).
+    pub file: String,
+}
+
+impl AttachmentRef {
+    /// The path the export writes attachment `id` to, relative to the bundle.
+    pub fn file_for(id: i64) -> String {
+        format!("attachments/{id}.age")
+    }
+
+    /// Whether [`AttachmentRef::file`] is exactly what [`AttachmentRef::file_for`] makes for
+    /// this id. A bundle is a file anyone could have edited; a reader that opened whatever
+    /// path it names could be pointed at any file on the investigator's machine.
+    pub fn is_safe_path(&self) -> bool {
+        self.file == Self::file_for(self.id)
+    }
 }
 
 #[cfg(test)]
@@ -146,6 +179,45 @@ mod tests {
         }
         assert_eq!(ItemKind::from_slug("internal-note"), None);
         assert_eq!(ItemKind::from_slug("Note"), None);
+    }
+
+    #[test]
+    fn attachments_are_optional_and_paths_checked() {
+        let mut item = Item {
+            id: 3,
+            kind: ItemKind::Report,
+            created_on: "2026-11-28".into(),
+            ciphertext: Ciphertext::from_bytes(vec![1, 2, 3]),
+            attachments: vec![],
+        };
+        let json = serde_json::to_string(&item).unwrap();
+        assert!(!json.contains("attachments"));
+        assert_eq!(serde_json::from_str::<Item>(&json).unwrap(), item);
+
+        item.attachments.push(AttachmentRef {
+            id: 17,
+            size: 2048,
+            file: AttachmentRef::file_for(17),
+        });
+        let json = serde_json::to_string(&item).unwrap();
+        assert!(
+            json.contains(r#""attachments":[{"id":17,"size":2048,"file":"attachments/17.age"}]"#)
+        );
+        assert_eq!(serde_json::from_str::<Item>(&json).unwrap(), item);
+        assert!(item.attachments[0].is_safe_path());
+        for file in [
+            "../17.age",
+            "/etc/passwd",
+            "attachments/18.age",
+            "attachments/17.age/",
+        ] {
+            let bad = AttachmentRef {
+                id: 17,
+                size: 1,
+                file: file.into(),
+            };
+            assert!(!bad.is_safe_path(), "{file}");
+        }
     }
 
     #[test]

@@ -71,32 +71,7 @@ impl Ciphertext {
     /// key it is encrypted to — age deliberately hides that.
     pub fn inspect(&self, max_frame: usize) -> Result<usize, ShapeError> {
         let bytes = self.as_bytes();
-        // `new_buffered` parses the header once over the whole slice; `new` re-parses it as it
-        // reads, about 15 times slower (measured: 2 µs against 30 µs per item).
-        let decryptor = age::Decryptor::new_buffered(bytes).map_err(|_| ShapeError::NotAge)?;
-        if decryptor.is_scrypt() {
-            return Err(ShapeError::Recipients);
-        }
-        let header_end = header_len(bytes).ok_or(ShapeError::NotAge)?;
-        let header = bytes.get(..header_end).ok_or(ShapeError::NotAge)?;
-        // Stanza bodies are base64 (no '-' or '>'), so every line starting "-> " is a stanza.
-        // age adds random "…-grease" stanzas that no identity recognises, to keep parsers
-        // honest; those are allowed, any other second recipient is not.
-        let mut x25519 = 0;
-        for line in header.split(|b| *b == b'\n') {
-            let Some(stanza) = line.strip_prefix(b"-> ") else {
-                continue;
-            };
-            let tag = stanza.split(|b| *b == b' ').next().unwrap_or_default();
-            if tag == b"X25519" {
-                x25519 += 1;
-            } else if !tag.ends_with(b"-grease") {
-                return Err(ShapeError::Recipients);
-            }
-        }
-        if x25519 != 1 {
-            return Err(ShapeError::Recipients);
-        }
+        let header_end = check_header(bytes)?;
         let payload = bytes.len() - header_end;
         let frame = payload_plaintext_len(payload).ok_or(ShapeError::NotAge)?;
         if frame > max_frame {
@@ -127,8 +102,43 @@ pub enum ShapeError {
     NotPadded,
 }
 
+/// The checks [`Ciphertext::inspect`] runs on the age header, shared with
+/// [`crate::attachment::check_start`], which sees only the first bytes of a file: `bytes`
+/// starts with an age v1 header (not a passphrase one) holding exactly one X25519 stanza
+/// (and any number of age's `-grease` stanzas), followed by at least the payload nonce.
+/// Returns the header's length.
+pub(crate) fn check_header(bytes: &[u8]) -> Result<usize, ShapeError> {
+    // `new_buffered` parses the header once over the whole slice; `new` re-parses it as it
+    // reads, about 15 times slower (measured: 2 µs against 30 µs per item).
+    let decryptor = age::Decryptor::new_buffered(bytes).map_err(|_| ShapeError::NotAge)?;
+    if decryptor.is_scrypt() {
+        return Err(ShapeError::Recipients);
+    }
+    let header_end = header_len(bytes).ok_or(ShapeError::NotAge)?;
+    let header = bytes.get(..header_end).ok_or(ShapeError::NotAge)?;
+    // Stanza bodies are base64 (no '-' or '>'), so every line starting "-> " is a stanza.
+    // age adds random "…-grease" stanzas that no identity recognises, to keep parsers
+    // honest; those are allowed, any other second recipient is not.
+    let mut x25519 = 0;
+    for line in header.split(|b| *b == b'\n') {
+        let Some(stanza) = line.strip_prefix(b"-> ") else {
+            continue;
+        };
+        let tag = stanza.split(|b| *b == b' ').next().unwrap_or_default();
+        if tag == b"X25519" {
+            x25519 += 1;
+        } else if !tag.ends_with(b"-grease") {
+            return Err(ShapeError::Recipients);
+        }
+    }
+    if x25519 != 1 {
+        return Err(ShapeError::Recipients);
+    }
+    Ok(header_end)
+}
+
 /// Length of the age header, including the final `--- MAC` line.
-fn header_len(bytes: &[u8]) -> Option<usize> {
+pub(crate) fn header_len(bytes: &[u8]) -> Option<usize> {
     let mac_line = bytes.windows(5).position(|w| w == b"\n--- ")?;
     let end = bytes
         .get(mac_line + 1..)?
@@ -140,7 +150,7 @@ fn header_len(bytes: &[u8]) -> Option<usize> {
 /// The plaintext length for an age payload of `payload` bytes: a 16-byte nonce, then
 /// 64 KiB chunks each followed by a 16-byte Poly1305 tag (the STREAM construction in the age
 /// spec; an empty plaintext is one empty chunk).
-fn payload_plaintext_len(payload: usize) -> Option<usize> {
+pub(crate) fn payload_plaintext_len(payload: usize) -> Option<usize> {
     const NONCE: usize = 16;
     const TAG: usize = 16;
     const CHUNK: usize = 64 * 1024;

@@ -16,6 +16,9 @@
 //!   registered at the time, and the reporter;
 //! - [`reporter`] — the reporter's receipt code and passphrase, and the Argon2id/HKDF
 //!   derivation of their auth token and X25519 identity;
+//! - [`attachment`] — files added to a report or a message: one streamed age file each,
+//!   with the file's name and type sealed inside, padded like everything else;
+//! - [`metadata`] — identifying metadata removed from photos before they are sealed;
 //! - [`message`] — what both sides write afterwards, and the reply and internal-note files an
 //!   investigator makes (offline, or in the browser workspace);
 //! - [`grant`] — the grant file: a case's keys sealed to one more investigator;
@@ -30,6 +33,7 @@
 #![warn(missing_debug_implementations)]
 #![cfg_attr(not(test), deny(missing_docs))]
 
+pub mod attachment;
 pub mod bundle;
 pub mod challenge;
 pub mod ciphertext;

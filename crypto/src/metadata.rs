@@ -119,6 +119,62 @@ pub enum Removed {
     },
 }
 
+impl Removed {
+    /// Every slug [`Removed::slugs`] can return, in the order [`removed_slugs`] would list
+    /// them if everything were removed. The pages translate each into plain words.
+    pub const ALL_SLUGS: [&'static str; 9] = [
+        "gps",
+        "camera",
+        "time",
+        "xmp",
+        "comment",
+        "iptc",
+        "text",
+        "appended-data",
+        "other",
+    ];
+
+    /// The stable short names of what this removal took away, in the words a reporter
+    /// cares about rather than the container's: an EXIF block is the camera's make, model
+    /// and settings (`camera`), when the photo was taken (`time`) and, if it held one, where
+    /// (`gps`). These are what an attachment's header records in `cleaned`
+    /// ([`crate::attachment::AttachmentHeader`]) and what the pages explain, so they never
+    /// change meaning; new kinds get new slugs.
+    ///
+    /// - `gps`: a GPS position (inside EXIF);
+    /// - `camera`: camera make, model, serial and settings (EXIF);
+    /// - `time`: when the image was made or changed (EXIF, PNG `tIME`);
+    /// - `xmp`: an XMP packet (editing software, creator, sometimes location);
+    /// - `comment`: a JPEG comment;
+    /// - `iptc`: IPTC captions, bylines, locations (JPEG APP13);
+    /// - `text`: PNG text chunks (author, software, description);
+    /// - `appended-data`: pictures or bytes appended after the image (Multi-Picture
+    ///   previews, depth maps, vendor trailers) and their index;
+    /// - `other`: any other segment or chunk not on the keep-list.
+    pub fn slugs(&self) -> &'static [&'static str] {
+        match self {
+            Removed::Exif { gps: true } => &["gps", "camera", "time"],
+            Removed::Exif { gps: false } => &["camera", "time"],
+            Removed::Xmp => &["xmp"],
+            Removed::Comment => &["comment"],
+            Removed::Iptc => &["iptc"],
+            Removed::Text => &["text"],
+            Removed::Time => &["time"],
+            Removed::MultiPicture | Removed::TrailingData { .. } => &["appended-data"],
+            Removed::JpegSegment { .. } | Removed::Chunk { .. } => &["other"],
+        }
+    }
+}
+
+/// The slugs of everything in `removed` ([`Removed::slugs`]), each once, in the order of
+/// [`Removed::ALL_SLUGS`] so that the same kinds of removal always read the same way.
+pub fn removed_slugs(removed: &[Removed]) -> Vec<&'static str> {
+    Removed::ALL_SLUGS
+        .into_iter()
+        .filter(|slug| removed.iter().any(|r| r.slugs().contains(slug)))
+        .collect()
+}
+
 /// The result of [`clean`]: the rewritten image and what was taken out of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cleaned {
@@ -227,6 +283,33 @@ fn u32_le(bytes: &[u8], at: usize) -> Option<u32> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn slugs_are_known_deduplicated_and_ordered() {
+        let removed = [
+            Removed::TrailingData { len: 9 },
+            Removed::Time,
+            Removed::Exif { gps: true },
+            Removed::Chunk { kind: *b"iDOT" },
+            Removed::MultiPicture,
+            Removed::Xmp,
+        ];
+        assert_eq!(
+            removed_slugs(&removed),
+            ["gps", "camera", "time", "xmp", "appended-data", "other"]
+        );
+        assert_eq!(removed_slugs(&[]), Vec::<&str>::new());
+        for r in removed.iter().chain(&[
+            Removed::Comment,
+            Removed::Iptc,
+            Removed::Text,
+            Removed::JpegSegment { marker: 0xE5 },
+        ]) {
+            for slug in r.slugs() {
+                assert!(Removed::ALL_SLUGS.contains(slug));
+            }
+        }
+    }
 
     #[test]
     fn other_formats_are_unsupported() {

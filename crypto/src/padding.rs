@@ -36,6 +36,19 @@ pub fn padded_len(len: usize) -> usize {
     (len + mask) & !mask
 }
 
+/// [`padded_len`] over `u64`, for attachments: their sizes are counted in `u64` so that a
+/// file larger than 4 GiB is refused by a check rather than wrapped around on a 32-bit
+/// target (the browser's WebAssembly). Saturates instead of overflowing for lengths within
+/// 2^(log2 len) of `u64::MAX`, far beyond any size a caller accepts.
+pub fn padded_len_u64(len: u64) -> u64 {
+    let len = len.max(MIN_FRAME as u64);
+    let e = u64::BITS - 1 - len.leading_zeros();
+    let s = u32::BITS - e.leading_zeros();
+    let last_bits = e - s;
+    let mask = (1u64 << last_bits) - 1;
+    len.saturating_add(mask) & !mask
+}
+
 /// Is `len` a size that [`pad`] can produce? The server uses this to check that a browser
 /// padded what it encrypted.
 pub fn is_padded_len(len: usize) -> bool {
@@ -96,6 +109,11 @@ mod tests {
             let frame = pad(&content).unwrap();
             prop_assert!(is_padded_len(frame.len()));
             prop_assert_eq!(unpad(&frame).unwrap(), &content[..]);
+        }
+
+        #[test]
+        fn u64_agrees(len in 0usize..(1 << 40)) {
+            prop_assert_eq!(padded_len_u64(len as u64), padded_len(len) as u64);
         }
 
         #[test]

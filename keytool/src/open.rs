@@ -285,6 +285,7 @@ pub(crate) mod tests {
                 kind: ItemKind::Report,
                 created_on: "2026-11-28".into(),
                 ciphertext: sealed.report,
+                attachments: vec![],
             }],
         }
     }
@@ -382,6 +383,7 @@ pub(crate) mod tests {
             kind,
             created_on: day.into(),
             ciphertext: Message::new(text).unwrap().seal(&case).unwrap(),
+            attachments: vec![],
         };
         bundle.items.extend([
             message(
@@ -484,6 +486,7 @@ pub(crate) mod tests {
             kind: ItemKind::Note,
             created_on: "2026-12-02".into(),
             ciphertext: Message::new(text).unwrap().seal(&notes).unwrap(),
+            attachments: vec![],
         });
         bundle
     }

@@ -158,6 +158,7 @@ fn bundle_for(report: &Report, team: &[Recipient]) -> Bundle {
             kind: ItemKind::Report,
             created_on: "2026-11-28".into(),
             ciphertext: sealed.report,
+            attachments: vec![],
         }],
     }
 }
@@ -420,6 +421,7 @@ fn bundle_with_conversation(report: &Report, team: &[Recipient]) -> Bundle {
         kind,
         created_on: day.into(),
         ciphertext: Message::new(text).unwrap().seal(&case).unwrap(),
+        attachments: vec![],
     };
     bundle.items.extend([
         message(
@@ -765,6 +767,7 @@ fn a_note_is_sealed_to_the_notes_key_and_open_shows_it_as_internal() {
         kind: ItemKind::Note,
         created_on: "2026-12-03".into(),
         ciphertext: note.ciphertext,
+        attachments: vec![],
     });
     write_bundle(&s, "b.json", &bundle);
     let out = s.open("b.json", "alice.age", "case-7");
@@ -840,6 +843,7 @@ fn a_grant_lets_the_new_holder_open_the_case_and_its_notes() {
         kind: ItemKind::Note,
         created_on: "2026-12-03".into(),
         ciphertext: note,
+        attachments: vec![],
     });
     write_bundle(&s, "b.json", &bundle);
 
