@@ -53,6 +53,8 @@ pub enum Action {
     CaseClassify,
     /// A login to the workspace (by key).
     Login,
+    /// An attachment's ciphertext downloaded in the workspace.
+    AttachmentDownload,
 }
 
 impl Action {
@@ -69,6 +71,7 @@ impl Action {
             Action::CaseAssign => "case-assign",
             Action::CaseClassify => "case-classify",
             Action::Login => "login",
+            Action::AttachmentDownload => "attachment-download",
         }
     }
 }

@@ -55,6 +55,8 @@ pub struct FileConfig {
     pub cases: Option<CasesConfig>,
     /// E-mail notifications to the team; none without this table.
     pub notify: Option<crate::notify::NotifyFile>,
+    /// Limits on reporters' attachments (`KENTONGAN_MAX_FILE_BYTES`, `KENTONGAN_MAX_FILES`).
+    pub attachments: Option<crate::uploads::AttachmentLimits>,
 }
 
 /// The configuration in force.
@@ -71,6 +73,7 @@ pub struct Config {
     pub categories: Categories,
     /// `None`: notifications are off.
     pub notify: Option<crate::notify::NotifySettings>,
+    pub attachments: crate::uploads::AttachmentLimits,
 }
 
 /// A database URL, with any password masked in `Debug` and `Display`.
@@ -149,6 +152,11 @@ impl Config {
             office: file.office.unwrap_or_else(Office::jetis_example),
             categories: Categories::from_config(file.cases)?,
             notify,
+            attachments: file
+                .attachments
+                .unwrap_or_default()
+                .with_env()
+                .context("[attachments]")?,
         })
     }
 }
@@ -179,6 +187,10 @@ mod tests {
         assert_eq!(
             Categories::from_config(file.cases).unwrap(),
             Categories::default()
+        );
+        assert_eq!(
+            file.attachments,
+            Some(crate::uploads::AttachmentLimits::default())
         );
         assert!(
             file.notify.is_none(),

@@ -7,11 +7,11 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
-use kentongan_crypto::bundle::{self, Bundle, Item, Manifest, StageChange};
+use kentongan_crypto::bundle::{self, AttachmentRef, Bundle, Item, Manifest, StageChange};
 use kentongan_crypto::{Envelope, Holder};
 
 use crate::audit::{Action, AuditEvent};
-use crate::store::{Store, StoredCase};
+use crate::store::{Store, StoredAttachment, StoredCase};
 
 /// A stored case as a bundle: items with their kinds, the stage history with the items its
 /// messages are in, days as `YYYY-MM-DD`.
@@ -35,8 +35,15 @@ pub fn bundle_of(case: StoredCase) -> Bundle {
             kind: item.kind,
             created_on: item.created_on.to_string(),
             ciphertext: item.ciphertext,
-            // The store keeps no attachments yet (migration 0007 adds them).
-            attachments: Vec::new(),
+            attachments: item
+                .attachments
+                .iter()
+                .map(|attachment| AttachmentRef {
+                    id: attachment.id,
+                    size: attachment.size,
+                    file: AttachmentRef::file_for(attachment.id),
+                })
+                .collect(),
         })
         .collect();
     let history = case
@@ -79,10 +86,56 @@ pub async fn export_case(
         .append_audit(&AuditEvent::new(actor, Action::CaseExport).case(id))
         .await
         .context("cannot record the export in the audit log")?;
-    write_bundle(case, out)
+    write_bundle(store, case, out).await
 }
 
-fn write_bundle(case: StoredCase, out: &Path) -> anyhow::Result<()> {
+/// Writes the case's attachments beside `out` ([`AttachmentRef::file_for`]: the directory
+/// `attachments/` next to it), then the bundle, so a bundle never names a missing file.
+async fn write_bundle(store: &dyn Store, case: StoredCase, out: &Path) -> anyhow::Result<()> {
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    for attachment in case.items.iter().flat_map(|item| &item.attachments) {
+        write_attachment(store, attachment, dir).await?;
+    }
+    write_json(case, out)
+}
+
+/// One attachment's ciphertext, read from the store piece by piece (never whole), via a
+/// temporary file renamed into place.
+async fn write_attachment(
+    store: &dyn Store,
+    attachment: &StoredAttachment,
+    dir: &Path,
+) -> anyhow::Result<()> {
+    let out = dir.join(AttachmentRef::file_for(attachment.id));
+    let parent = out.parent().unwrap_or(dir);
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(parent)
+        .with_context(|| format!("cannot write in {}", parent.display()))?;
+    let mut written: u64 = 0;
+    for seq in 0.. {
+        let Some(piece) = store.attachment_chunk(attachment.id, seq).await? else {
+            break;
+        };
+        tmp.write_all(&piece)?;
+        written += piece.len() as u64;
+    }
+    anyhow::ensure!(
+        written == attachment.size,
+        "attachment {} is {written} bytes in the store, not {}",
+        attachment.id,
+        attachment.size
+    );
+    tmp.as_file().sync_all()?;
+    tmp.persist(&out)
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    Ok(())
+}
+
+fn write_json(case: StoredCase, out: &Path) -> anyhow::Result<()> {
     let json = serde_json::to_vec_pretty(&bundle_of(case))?;
     let dir = out
         .parent()
@@ -114,7 +167,7 @@ pub async fn export_all(store: &dyn Store, dir: &Path, actor: &str) -> anyhow::R
             .case(*id)
             .await
             .with_context(|| format!("case {id}"))?;
-        write_bundle(case, &dir.join(format!("case-{id}.json")))?;
+        write_bundle(store, case, &dir.join(format!("case-{id}.json"))).await?;
     }
     Ok(ids.len())
 }
@@ -146,6 +199,7 @@ mod tests {
                 kind,
                 created_on: date!(2026 - 12 - 01),
                 ciphertext: Ciphertext::from_bytes(vec![id as u8]),
+                attachments: vec![],
             })
             .collect();
         let case = StoredCase {
@@ -216,5 +270,50 @@ mod tests {
             Holder::Investigator(investigator.to_string())
         );
         assert_eq!(bundle.envelopes[1].holder, Holder::Reporter);
+    }
+
+    /// Attachments are written beside the bundle as `attachments/ID.age`, byte for byte, and
+    /// the bundle names them there.
+    #[tokio::test]
+    async fn attachments_go_beside_the_bundle() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.sqlite3").display());
+        let store = crate::store::SqliteStore::open(&url).await.unwrap();
+        let mut files = Vec::new();
+        for len in [3000, 10] {
+            let token: [u8; 32] = rand::random();
+            let id = store
+                .begin_attachment(&token, date!(2026 - 11 - 28))
+                .await
+                .unwrap();
+            let bytes: Vec<u8> = (0..len).map(|i| (i % 256) as u8).collect();
+            for (n, piece) in bytes.chunks(1024).enumerate() {
+                store
+                    .append_attachment(&token, n as u64 * 1024, piece, 1 << 20)
+                    .await
+                    .unwrap();
+            }
+            store.complete_attachment(&token).await.unwrap();
+            files.push((token, id, bytes));
+        }
+        let mut case = crate::store::tests::new_case(&[]);
+        case.attachments = files.iter().map(|(token, _, _)| *token).collect();
+        let id = store.create_case(case).await.unwrap();
+
+        let out = dir.path().join("out").join("kasus.json");
+        std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+        export_case(&store, id, &out, "operator:test")
+            .await
+            .unwrap();
+        let bundle: Bundle = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        let refs = &bundle.items[0].attachments;
+        assert_eq!(refs.len(), 2);
+        for ((_, id, bytes), reference) in files.iter().zip(refs) {
+            assert_eq!(reference.id, *id);
+            assert_eq!(reference.size, bytes.len() as u64);
+            assert!(reference.is_safe_path());
+            let written = std::fs::read(out.parent().unwrap().join(&reference.file)).unwrap();
+            assert!(&written == bytes);
+        }
     }
 }

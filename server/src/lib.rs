@@ -16,5 +16,6 @@ pub mod notify;
 pub mod store;
 pub mod team;
 pub mod team_sessions;
+pub mod uploads;
 pub mod web;
 pub mod workflow;

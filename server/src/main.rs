@@ -306,8 +306,10 @@ async fn serve(mut config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
             login_limits: config.login_limits,
             deadlines: config.deadlines,
             categories: config.categories.clone(),
+            attachments: config.attachments,
         },
     );
+    let _sweeper = kentongan_server::uploads::sweep_daily(store.clone(), config.utc_offset);
     let team = team::TeamCache::new(store).get().await?;
     if team.members.is_empty() {
         tracing::warn!(

@@ -326,6 +326,7 @@ pub(crate) struct Texts {
     pub before_submit: &'static str,
     pub submit: &'static str,
     pub js: JsTexts,
+    pub files: FileTexts,
 
     // Receipt.
     pub receipt_title: &'static str,
@@ -701,6 +702,30 @@ pub(crate) struct StageNames {
     pub dialihkan: &'static str,
 }
 
+/// Attachments: the file input, why a file was refused, and what the receipt says of each.
+#[derive(Debug)]
+pub(crate) struct FileTexts {
+    pub label: &'static str,
+    /// Given the most files and the largest size (e.g. "100 MB").
+    pub hint: fn(usize, &str) -> String,
+    /// Given the largest size.
+    pub too_large: fn(&str) -> String,
+    /// Given the most files.
+    pub too_many: fn(usize) -> String,
+    pub not_ready: &'static str,
+    pub interrupted: &'static str,
+    pub bad_file: &'static str,
+    pub unreadable_image: &'static str,
+    /// After a refusal on the no-JS form: the text is kept, files must be chosen again.
+    pub choose_again: &'static str,
+    pub receipt_heading: &'static str,
+    pub removed: &'static str,
+    pub nothing_found: &'static str,
+    pub not_cleaned: &'static str,
+    /// One per slug of `kentongan_crypto::metadata::Removed::ALL_SLUGS`, in that order.
+    pub removed_labels: [&'static str; 9],
+}
+
 #[derive(Debug)]
 pub(crate) struct CategoryTexts {
     pub penyalahgunaan_wewenang: &'static str,
@@ -710,6 +735,65 @@ pub(crate) struct CategoryTexts {
     pub benturan_kepentingan: &'static str,
     pub pelanggaran_disiplin: &'static str,
     pub lainnya: &'static str,
+}
+
+/// Why an attachment was refused, as a reporter is told it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileRefusal {
+    /// Larger than the office's limit.
+    TooLarge { max_bytes: u64 },
+    /// More files than the office allows with one report or message.
+    TooMany { max: usize },
+    /// A report or message named an upload that did not finish (or is not there).
+    NotReady,
+    /// An upload broke off or went out of step; the browser starts that file again.
+    Interrupted,
+    /// The upload is not an attachment encrypted the way this site does it.
+    BadFile,
+    /// A photo whose metadata could not be removed (damaged or unusual), so it was not sent.
+    UnreadableImage,
+}
+
+/// One or two short sentences about `r`, plain text.
+pub fn file_refusal(lang: Lang, r: FileRefusal) -> String {
+    let t = &lang.texts().files;
+    match r {
+        FileRefusal::TooLarge { max_bytes } => (t.too_large)(&file_size(lang, max_bytes)),
+        FileRefusal::TooMany { max } => (t.too_many)(max),
+        FileRefusal::NotReady => t.not_ready.to_owned(),
+        FileRefusal::Interrupted => t.interrupted.to_owned(),
+        FileRefusal::BadFile => t.bad_file.to_owned(),
+        FileRefusal::UnreadableImage => t.unreadable_image.to_owned(),
+    }
+}
+
+/// What the report form says under the file input: how many files, how large.
+pub fn files_hint(lang: Lang, max_files: usize, max_bytes: u64) -> String {
+    (lang.texts().files.hint)(max_files, &file_size(lang, max_bytes))
+}
+
+/// The plain words for one kind of removed metadata (a slug of
+/// `kentongan_crypto::metadata::Removed::slugs`), or `None` for one this version does not
+/// know.
+pub fn removed_label(lang: Lang, slug: &str) -> Option<&'static str> {
+    let t = &lang.texts().files;
+    kentongan_crypto::metadata::Removed::ALL_SLUGS
+        .iter()
+        .zip(t.removed_labels)
+        .find(|(known, _)| **known == slug)
+        .map(|(_, label)| label)
+}
+
+/// A size in whole MB (2²⁰ bytes) from 1 MB on, in KB below: `100 MB`, `512 KB`.
+pub fn file_size(lang: Lang, bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    let separator = lang.texts().thousands;
+    let grouped = |n: u64| group_digits(usize::try_from(n).unwrap_or(usize::MAX), separator);
+    if bytes >= MB {
+        format!("{} MB", grouped(bytes / MB))
+    } else {
+        format!("{} KB", grouped(bytes.div_ceil(1024)))
+    }
 }
 
 #[cfg(test)]
@@ -805,6 +889,35 @@ mod tests {
             field: Field::Language,
         };
         assert_ne!(field_error(Lang::Id, &lang), field_error(Lang::En, &lang));
+    }
+
+    #[test]
+    fn every_file_text_is_translated() {
+        let refusals = [
+            FileRefusal::TooLarge {
+                max_bytes: 100 * 1024 * 1024,
+            },
+            FileRefusal::TooMany { max: 10 },
+            FileRefusal::NotReady,
+            FileRefusal::Interrupted,
+            FileRefusal::BadFile,
+            FileRefusal::UnreadableImage,
+        ];
+        for r in refusals {
+            let (id, en) = (file_refusal(Lang::Id, r), file_refusal(Lang::En, r));
+            assert!(!id.trim().is_empty() && !en.trim().is_empty(), "{r:?}");
+            assert_ne!(id, en, "{r:?}");
+        }
+        assert!(file_refusal(Lang::Id, refusals[0]).contains("100 MB"));
+        assert!(file_refusal(Lang::En, refusals[1]).contains("10"));
+        for slug in kentongan_crypto::metadata::Removed::ALL_SLUGS {
+            let (id, en) = (removed_label(Lang::Id, slug), removed_label(Lang::En, slug));
+            assert!(id.is_some() && en.is_some() && id != en, "{slug}");
+        }
+        assert_eq!(removed_label(Lang::Id, "<b>"), None);
+        assert_eq!(file_size(Lang::Id, 1536 * 1024 * 1024), "1.536 MB");
+        assert_eq!(file_size(Lang::En, 1000), "1 KB");
+        assert!(files_hint(Lang::Id, 10, 100 * 1024 * 1024).contains("100 MB"));
     }
 
     #[test]

@@ -58,6 +58,7 @@ impl Office {
                 case_recipient: case,
                 notes_recipient: keys.notes.as_ref().unwrap().to_public(),
                 envelopes,
+                attachments: vec![],
             })
             .await
             .unwrap()

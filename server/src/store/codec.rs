@@ -9,7 +9,7 @@ use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
-use super::{Result, StoreError};
+use super::{Result, StoreError, StoredAttachment, StoredItem};
 
 const DAY: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
 
@@ -98,4 +98,39 @@ pub(super) fn hash32(bytes: Vec<u8>) -> Result<[u8; 32]> {
     bytes
         .try_into()
         .map_err(|_| StoreError::Corrupt("audit hash is not 32 bytes".into()))
+}
+
+// Attachments: lengths are BIGINT, pieces are numbered from 0.
+
+/// A stored length, never negative.
+pub(super) fn length(stored: i64) -> Result<u64> {
+    u64::try_from(stored).map_err(|_| StoreError::Corrupt("negative attachment length".into()))
+}
+
+/// A length to store: beyond `i64::MAX` nothing fits anyway.
+pub(super) fn to_stored(length: u64) -> Result<i64> {
+    i64::try_from(length).map_err(|_| StoreError::UploadTooLarge)
+}
+
+/// Whether a list of token hashes names one upload twice (a request that does is refused
+/// whole: attaching the same file twice is a mistake, not two files).
+pub(super) fn repeats(tokens: &[[u8; 32]]) -> bool {
+    let mut seen = std::collections::HashSet::with_capacity(tokens.len());
+    !tokens.iter().all(|token| seen.insert(token))
+}
+
+/// Puts each `(item id, attachment)` row, in attachment id order, with its item.
+pub(super) fn attach_to_items(
+    items: &mut [StoredItem],
+    rows: impl IntoIterator<Item = (i64, StoredAttachment)>,
+) -> Result<()> {
+    for (item_id, attachment) in rows {
+        items
+            .iter_mut()
+            .find(|item| item.id == item_id)
+            .ok_or_else(|| StoreError::Corrupt("attachment of an item of another case".into()))?
+            .attachments
+            .push(attachment);
+    }
+    Ok(())
 }

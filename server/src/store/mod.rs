@@ -48,6 +48,9 @@ pub struct NewCase {
     pub report: Ciphertext,
     /// One per active investigator (by id), and one with `None` for the reporter.
     pub envelopes: Vec<(Option<i64>, Ciphertext)>,
+    /// The token hashes of complete uploads to attach to the report (see
+    /// [`Store::begin_attachment`]); empty for none.
+    pub attachments: Vec<[u8; 32]>,
 }
 
 /// A case as stored, for export.
@@ -79,6 +82,34 @@ pub struct StoredItem {
     pub kind: ItemKind,
     pub created_on: Date,
     pub ciphertext: Ciphertext,
+    /// The files attached to the item, in the order they were uploaded.
+    pub attachments: Vec<StoredAttachment>,
+}
+
+/// An attachment as listed with its item: the file's id and its ciphertext length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredAttachment {
+    pub id: i64,
+    pub size: u64,
+}
+
+/// Where an upload stands, as [`Store::attachment_upload`] reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UploadState {
+    pub id: i64,
+    /// Bytes stored so far: the offset the next piece must start at.
+    pub received: u64,
+    pub complete: bool,
+    /// Attached to a report or message: it takes no more pieces.
+    pub attached: bool,
+}
+
+/// An attached file, for the download's access check: its case, and its length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttachedFile {
+    pub case_id: i64,
+    pub item_id: i64,
+    pub size: u64,
 }
 
 /// What the follow-up login needs: found by `ReceiptCode::lookup_key()`.
@@ -126,6 +157,16 @@ pub enum StoreError {
     /// `assign` named an investigator who is not registered or is disabled.
     #[error("no active investigator has that id")]
     NoActiveInvestigator,
+    /// A piece would make an upload longer than the limit it was given.
+    #[error("the upload would exceed its limit")]
+    UploadTooLarge,
+    /// A piece was sent to an upload that is complete or attached already.
+    #[error("the upload takes no more data")]
+    UploadClosed,
+    /// A report or message named an upload that is unknown, incomplete, attached already, or
+    /// named twice. Nothing was stored.
+    #[error("an attachment is not ready to be attached")]
+    UploadNotReady,
     /// The database could not be reached or refused the statement. The detail is for the log
     /// (it never contains ciphertext or tokens: statements are logged without arguments).
     #[error("database error: {0}")]
@@ -247,6 +288,59 @@ pub trait Store: Send + Sync + 'static {
     /// A page of the cases a query selects, with the counts per stage, read in one snapshot.
     /// A case in a stage this version does not know is `Corrupt`.
     async fn list_cases(&self, query: &CaseQuery) -> Result<CaseList>;
+
+    // --- Attachments (migration 0007) ---
+    //
+    // An upload is ciphertext (one age file) that arrives in pieces, each written in its own
+    // short transaction, found by the SHA-256 of a token only the uploader holds. Once
+    // complete it is attached to a report ([`NewCase::attachments`]) or a reporter's
+    // message ([`Store::add_reporter_message`]) in the transaction that stores that item.
+
+    /// Starts an empty upload on day `on`; returns its id. `Duplicate` if the token hash is
+    /// taken (a random collision: the caller draws a new token).
+    async fn begin_attachment(&self, token_hash: &[u8; 32], on: Date) -> Result<i64>;
+    /// Appends a piece of ciphertext at byte `offset`, only if exactly `offset` bytes have
+    /// arrived (compare-and-set: `Conflict` otherwise), the upload is neither complete nor
+    /// attached (`UploadClosed`), and it stays at most `max_len` bytes (`UploadTooLarge`).
+    /// `NotFound` for an unknown token. Any refusal writes nothing. Returns the new length.
+    async fn append_attachment(
+        &self,
+        token_hash: &[u8; 32],
+        offset: u64,
+        data: &[u8],
+        max_len: u64,
+    ) -> Result<u64>;
+    /// Where an upload stands, or `None` for an unknown token.
+    async fn attachment_upload(&self, token_hash: &[u8; 32]) -> Result<Option<UploadState>>;
+    /// Marks an upload complete: it takes no more pieces and may be attached. The caller
+    /// checks its start first. Completing a complete upload again is fine (a retried
+    /// request); `NotFound` for an unknown token.
+    async fn complete_attachment(&self, token_hash: &[u8; 32]) -> Result<()>;
+    /// Like [`Store::add_item`] for a reporter's message ([`ItemKind::ReporterMessage`],
+    /// never audited), attaching the complete uploads `attachments` names in the same
+    /// transaction: `UploadNotReady` and nothing stored if any is unknown, incomplete,
+    /// attached already or named twice.
+    async fn add_reporter_message(
+        &self,
+        case_id: i64,
+        ciphertext: Ciphertext,
+        on: Date,
+        attachments: &[[u8; 32]],
+    ) -> Result<i64>;
+    /// Piece `seq` (from 0) of an upload, or `None` past its end. A download reads one piece
+    /// at a time, so no request holds a whole file.
+    async fn attachment_chunk(&self, id: i64, seq: u32) -> Result<Option<Vec<u8>>>;
+    /// The case and item an attached file belongs to, and its length. `NotFound` if there is
+    /// no such file or it is not attached (an upload in progress is nobody's to read).
+    async fn attachment_case(&self, id: i64) -> Result<AttachedFile>;
+    /// Deletes an upload that is not attached, with its pieces: one a submission gave up on
+    /// (refused, or a temporary one of the no-JS path). `NotFound` if there is no such
+    /// unattached upload.
+    async fn discard_upload(&self, token_hash: &[u8; 32]) -> Result<()>;
+    /// Deletes the uploads started before day `before` that were never attached, with their
+    /// pieces; returns how many. The server runs it at start-up and daily with `before` =
+    /// yesterday, so an abandoned upload lives one to two days.
+    async fn delete_stale_uploads(&self, before: Date) -> Result<u64>;
 
     // --- E-mail notifications (the outbox, `notify.rs`) ---
 

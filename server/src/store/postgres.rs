@@ -12,6 +12,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{PgConnection, Row};
 use time::{Date, OffsetDateTime};
 
+use super::codec::attach_to_items;
 use super::codec::{
     StoredEnvelope, credential, envelope_holder, format_day, format_instant, hash32, parse_day,
     parse_instant, parse_kind, parse_optional_day, parse_recipient,
@@ -19,14 +20,16 @@ use super::codec::{
 use super::list::{self, Assignee, CaseList, CaseQuery, CaseRow, Dialect, Param, StageCounts};
 use super::sqlite::{EmbeddedMigrations, kinds_of};
 use super::{
-    CaseSummary, Investigator, NewCase, ReporterLogin, Result, StageEvent, Store, StoreError,
-    StoredCase, StoredItem,
+    AttachedFile, CaseSummary, Investigator, NewCase, ReporterLogin, Result, StageEvent, Store,
+    StoreError, StoredCase, StoredItem, UploadState,
 };
 use super::{NOTIFICATION_BATCH, Notification, NotificationClaim};
 use crate::audit::{AuditEntry, AuditEvent};
 use sqlx::{Postgres, Transaction};
 use std::sync::Arc;
 use tokio::sync::Notify;
+
+mod attachments;
 
 /// Connections per server instance. Several instances share the server's `max_connections`
 /// (100 by default); 16 keeps enough commits in flight for group commit to pay off.
@@ -68,6 +71,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_metadata",
         include_str!("../../migrations/postgres/0006_case_metadata.sql"),
     ),
+    (
+        7,
+        "attachments",
+        include_str!("../../migrations/postgres/0007_attachments.sql"),
+    ),
 ];
 
 /// Dates cross the wire as `YYYY-MM-DD` text (`to_char` on the way out, so the server's
@@ -83,6 +91,7 @@ WITH new_case AS (
 ), report AS (
     INSERT INTO case_items (case_id, kind, created_on, ciphertext)
     SELECT id, 'report', $1::date, $8 FROM new_case
+    RETURNING id
 ), envelopes AS (
     INSERT INTO key_envelopes (case_id, investigator_id, ciphertext)
     SELECT new_case.id, e.investigator_id, e.ciphertext
@@ -93,7 +102,7 @@ WITH new_case AS (
     INSERT INTO notifications (kind)
     SELECT 'new-report' FROM new_case WHERE $11::boolean
 )
-SELECT id FROM new_case";
+SELECT new_case.id, report.id FROM new_case, report";
 
 /// A move in one statement (in the transaction that records it in the audit log): the
 /// compare-and-set on `cases.stage`, the message item (only if there is a message, `$6` not
@@ -287,39 +296,107 @@ impl Store for PostgresStore {
 
     #[tracing::instrument(skip_all)]
     async fn create_case(&self, case: NewCase) -> Result<i64> {
-        let credential = &case.credential;
-        let (holders, envelopes): (Vec<Option<i64>>, Vec<&[u8]>) = case
-            .envelopes
-            .iter()
-            .map(|(holder, ciphertext)| (*holder, ciphertext.as_bytes()))
-            .unzip();
         let wake = self.wake();
-        let id = sqlx::query_scalar(INSERT_CASE)
-            .bind(format_day(case.created_on)?)
-            .bind(case.case_recipient.to_string())
-            .bind(case.notes_recipient.to_string())
-            .bind(case.receipt_lookup.as_slice())
-            .bind(credential.auth_hash.as_bytes().as_slice())
-            .bind(credential.recipient.to_string())
-            .bind(credential.kdf.to_string())
-            .bind(case.report.as_bytes())
-            .bind(holders)
-            .bind(envelopes)
-            .bind(wake.is_some())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|error| match &error {
-                // Only a taken receipt is a `Duplicate` (the caller retries with a fresh
-                // receipt); any other violation is an error, so a bug cannot loop forever.
-                sqlx::Error::Database(db) if db.constraint() == Some(RECEIPT_TAKEN) => {
-                    StoreError::Duplicate
-                }
-                _ => StoreError::Database(error),
-            })?;
+        let id = if case.attachments.is_empty() {
+            // One statement, no transaction to open.
+            insert_case(&mut *self.pool.acquire().await?, &case, wake.is_some())
+                .await?
+                .0
+        } else {
+            let mut tx = self.pool.begin().await?;
+            let uploads = attachments::lock_ready(&mut tx, &case.attachments)
+                .await?
+                .ok_or(StoreError::UploadNotReady)?;
+            let (id, report) = insert_case(&mut tx, &case, wake.is_some()).await?;
+            attachments::attach(&mut tx, report, &uploads).await?;
+            tx.commit().await?;
+            id
+        };
         if let Some(wake) = wake {
             wake.notify_one();
         }
         Ok(id)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn begin_attachment(&self, token_hash: &[u8; 32], on: Date) -> Result<i64> {
+        attachments::begin(&self.pool, token_hash, &format_day(on)?).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn append_attachment(
+        &self,
+        token_hash: &[u8; 32],
+        offset: u64,
+        data: &[u8],
+        max_len: u64,
+    ) -> Result<u64> {
+        attachments::append(&self.pool, token_hash, offset, data, max_len).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn attachment_upload(&self, token_hash: &[u8; 32]) -> Result<Option<UploadState>> {
+        attachments::upload(&self.pool, token_hash).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn complete_attachment(&self, token_hash: &[u8; 32]) -> Result<()> {
+        attachments::complete(&self.pool, token_hash).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_reporter_message(
+        &self,
+        case_id: i64,
+        ciphertext: Ciphertext,
+        on: Date,
+        attachments: &[[u8; 32]],
+    ) -> Result<i64> {
+        if attachments.is_empty() {
+            return self
+                .add_item(case_id, ItemKind::ReporterMessage, ciphertext, on, None)
+                .await;
+        }
+        let wake = self.wake();
+        let mut tx = self.pool.begin().await?;
+        let uploads = attachments::lock_ready(&mut tx, attachments)
+            .await?
+            .ok_or(StoreError::UploadNotReady)?;
+        let id = sqlx::query_scalar(ADD_ITEM)
+            .bind(case_id)
+            .bind(ItemKind::ReporterMessage.slug())
+            .bind(format_day(on)?)
+            .bind(ciphertext.as_bytes())
+            .bind(wake.is_some())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        attachments::attach(&mut tx, id, &uploads).await?;
+        tx.commit().await?;
+        if let Some(wake) = wake {
+            wake.notify_one();
+        }
+        Ok(id)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn attachment_chunk(&self, id: i64, seq: u32) -> Result<Option<Vec<u8>>> {
+        attachments::chunk(&self.pool, id, seq).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn attachment_case(&self, id: i64) -> Result<AttachedFile> {
+        attachments::case_of(&self.pool, id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn discard_upload(&self, token_hash: &[u8; 32]) -> Result<()> {
+        attachments::discard(&self.pool, token_hash).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_stale_uploads(&self, before: Date) -> Result<u64> {
+        attachments::delete_stale(&self.pool, &format_day(before)?).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -361,8 +438,14 @@ impl Store for PostgresStore {
         .fetch_all(&mut *tx)
         .await?;
         let history = sqlx::query(HISTORY).bind(id).fetch_all(&mut *tx).await?;
+        let attached = attachments::of_case(&mut tx, id).await?;
         tx.commit().await?;
 
+        let mut items = items
+            .iter()
+            .map(item_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        attach_to_items(&mut items, attached)?;
         Ok(StoredCase {
             id,
             created_on: parse_day(row.try_get("created_on")?)?,
@@ -375,7 +458,7 @@ impl Store for PostgresStore {
                 .iter()
                 .map(envelope_from_row)
                 .collect::<Result<_>>()?,
-            items: items.iter().map(item_from_row).collect::<Result<_>>()?,
+            items,
             history: history.iter().map(event_from_row).collect::<Result<_>>()?,
         })
     }
@@ -707,6 +790,39 @@ impl Store for PostgresStore {
     }
 }
 
+/// Runs [`INSERT_CASE`]: the case id and its report's item id. `Duplicate` for a taken
+/// receipt.
+async fn insert_case(conn: &mut PgConnection, case: &NewCase, notify: bool) -> Result<(i64, i64)> {
+    let credential = &case.credential;
+    let (holders, envelopes): (Vec<Option<i64>>, Vec<&[u8]>) = case
+        .envelopes
+        .iter()
+        .map(|(holder, ciphertext)| (*holder, ciphertext.as_bytes()))
+        .unzip();
+    sqlx::query_as(INSERT_CASE)
+        .bind(format_day(case.created_on)?)
+        .bind(case.case_recipient.to_string())
+        .bind(case.notes_recipient.to_string())
+        .bind(case.receipt_lookup.as_slice())
+        .bind(credential.auth_hash.as_bytes().as_slice())
+        .bind(credential.recipient.to_string())
+        .bind(credential.kdf.to_string())
+        .bind(case.report.as_bytes())
+        .bind(holders)
+        .bind(envelopes)
+        .bind(notify)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|error| match &error {
+            // Only a taken receipt is a `Duplicate` (the caller retries with a fresh
+            // receipt); any other violation is an error, so a bug cannot loop forever.
+            sqlx::Error::Database(db) if db.constraint() == Some(RECEIPT_TAKEN) => {
+                StoreError::Duplicate
+            }
+            _ => StoreError::Database(error),
+        })
+}
+
 /// Claimed rows, locked by `tx` until it ends.
 struct PostgresClaim {
     tx: Transaction<'static, Postgres>,
@@ -843,6 +959,7 @@ fn item_from_row(row: &PgRow) -> Result<StoredItem> {
         kind: parse_kind(row.try_get("kind")?)?,
         created_on: parse_day(row.try_get("created_on")?)?,
         ciphertext: Ciphertext::from_bytes(row.try_get("ciphertext")?),
+        attachments: Vec::new(),
     })
 }
 

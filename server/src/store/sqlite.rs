@@ -39,17 +39,20 @@ use time::{Date, OffsetDateTime};
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use super::codec::attach_to_items;
 use super::codec::{
     StoredEnvelope, credential, envelope_holder, format_day, format_instant, hash32, parse_day,
     parse_instant, parse_kind, parse_optional_day, parse_recipient,
 };
 use super::list::{self, Assignee, CaseList, CaseQuery, Dialect, Param, StageCounts};
 use super::{
-    CaseSummary, Investigator, NewCase, ReporterLogin, Result, StageEvent, Store, StoreError,
-    StoredCase, StoredItem,
+    AttachedFile, CaseSummary, Investigator, NewCase, ReporterLogin, Result, StageEvent, Store,
+    StoreError, StoredCase, StoredItem, UploadState,
 };
 use super::{NOTIFICATION_BATCH, Notification, NotificationClaim};
 use crate::audit::{AuditEntry, AuditEvent};
+
+mod attachments;
 
 /// The most jobs one transaction takes. Large enough that a burst shares a few fsyncs, small
 /// enough that one transaction never holds the writer for long.
@@ -93,6 +96,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "case_metadata",
         include_str!("../../migrations/sqlite/0006_case_metadata.sql"),
+    ),
+    (
+        7,
+        "attachments",
+        include_str!("../../migrations/sqlite/0007_attachments.sql"),
     ),
 ];
 
@@ -286,8 +294,14 @@ impl Store for SqliteStore {
         .fetch_all(&mut *tx)
         .await?;
         let history = sqlx::query(HISTORY).bind(id).fetch_all(&mut *tx).await?;
+        let attached = attachments::of_case(&mut tx, id).await?;
         tx.commit().await?;
 
+        let mut items = items
+            .iter()
+            .map(item_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        attach_to_items(&mut items, attached)?;
         Ok(StoredCase {
             id,
             created_on: parse_day(row.try_get("created_on")?)?,
@@ -300,7 +314,7 @@ impl Store for SqliteStore {
                 .iter()
                 .map(envelope_from_row)
                 .collect::<Result<_>>()?,
-            items: items.iter().map(item_from_row).collect::<Result<_>>()?,
+            items,
             history: history.iter().map(event_from_row).collect::<Result<_>>()?,
         })
     }
@@ -342,6 +356,7 @@ impl Store for SqliteStore {
             ciphertext,
             on,
             audit: audit.cloned(),
+            attachments: Vec::new(),
         };
         self.write(|reply| Job::AddItem(Pending::new(new, reply)))
             .await
@@ -532,6 +547,87 @@ impl Store for SqliteStore {
         self.write(|reply| Job::DeadlineCheck(Pending::new((today, near), reply)))
             .await
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn begin_attachment(&self, token_hash: &[u8; 32], on: Date) -> Result<i64> {
+        let new = (*token_hash, format_day(on)?);
+        self.write(|reply| Job::BeginAttachment(Pending::new(new, reply)))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn append_attachment(
+        &self,
+        token_hash: &[u8; 32],
+        offset: u64,
+        data: &[u8],
+        max_len: u64,
+    ) -> Result<u64> {
+        let piece = attachments::Append {
+            token_hash: *token_hash,
+            offset,
+            data: data.to_vec(),
+            max_len,
+        };
+        self.write(|reply| Job::AppendAttachment(Pending::new(piece, reply)))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn attachment_upload(&self, token_hash: &[u8; 32]) -> Result<Option<UploadState>> {
+        attachments::upload(&self.reads, token_hash).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn complete_attachment(&self, token_hash: &[u8; 32]) -> Result<()> {
+        let token_hash = *token_hash;
+        self.write(|reply| Job::CompleteAttachment(Pending::new(token_hash, reply)))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_reporter_message(
+        &self,
+        case_id: i64,
+        ciphertext: Ciphertext,
+        on: Date,
+        attachments: &[[u8; 32]],
+    ) -> Result<i64> {
+        let new = NewItem {
+            case_id,
+            kind: ItemKind::ReporterMessage,
+            ciphertext,
+            on,
+            audit: None,
+            attachments: attachments.to_vec(),
+        };
+        self.write(|reply| Job::AddItem(Pending::new(new, reply)))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn attachment_chunk(&self, id: i64, seq: u32) -> Result<Option<Vec<u8>>> {
+        attachments::chunk(&self.reads, id, seq).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn attachment_case(&self, id: i64) -> Result<AttachedFile> {
+        attachments::case_of(&self.reads, id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn discard_upload(&self, token_hash: &[u8; 32]) -> Result<()> {
+        let token_hash = *token_hash;
+        self.write(|reply| Job::DiscardUpload(Pending::new(token_hash, reply)))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_stale_uploads(&self, before: Date) -> Result<u64> {
+        let before = format_day(before)?;
+        self.write(|reply| Job::DeleteStaleUploads(Pending::new(before, reply)))
+            .await
+    }
 }
 
 /// Notifications read from the outbox; deleting them goes through the writer.
@@ -635,6 +731,8 @@ struct NewItem {
     ciphertext: Ciphertext,
     on: Date,
     audit: Option<AuditEvent>,
+    /// Token hashes of uploads to attach (a reporter's message only).
+    attachments: Vec<[u8; 32]>,
 }
 
 /// An envelope for the writer: see [`Store::add_envelope`].
@@ -661,6 +759,11 @@ enum Job {
     Classify(Pending<(i64, Option<String>, AuditEvent), ()>),
     DeleteNotifications(Pending<Vec<i64>, ()>),
     DeadlineCheck(Pending<(Date, bool), bool>),
+    BeginAttachment(Pending<([u8; 32], String), i64>),
+    AppendAttachment(Pending<attachments::Append, u64>),
+    CompleteAttachment(Pending<[u8; 32], ()>),
+    DiscardUpload(Pending<[u8; 32], ()>),
+    DeleteStaleUploads(Pending<String, u64>),
 }
 
 #[derive(Debug)]
@@ -754,6 +857,27 @@ impl Job {
                 let outcome = deadline_check(conn, today, near).await;
                 job.record(outcome)
             }
+            Job::BeginAttachment(job) => {
+                let (token_hash, on) = &job.input;
+                let outcome = attachments::begin(conn, token_hash, on).await;
+                job.record(outcome)
+            }
+            Job::AppendAttachment(job) => {
+                let outcome = attachments::append(conn, &job.input).await;
+                job.record(outcome)
+            }
+            Job::CompleteAttachment(job) => {
+                let outcome = attachments::complete(conn, &job.input).await;
+                job.record(outcome)
+            }
+            Job::DiscardUpload(job) => {
+                let outcome = attachments::discard(conn, &job.input).await;
+                job.record(outcome)
+            }
+            Job::DeleteStaleUploads(job) => {
+                let outcome = attachments::delete_stale(conn, &job.input).await;
+                job.record(outcome)
+            }
         };
         if !keep {
             sqlx::query("ROLLBACK TO job").execute(&mut *conn).await?;
@@ -775,6 +899,11 @@ impl Job {
             Job::Classify(job) => job.answer(batch),
             Job::DeleteNotifications(job) => job.answer(batch),
             Job::DeadlineCheck(job) => job.answer(batch),
+            Job::BeginAttachment(job) => job.answer(batch),
+            Job::AppendAttachment(job) => job.answer(batch),
+            Job::CompleteAttachment(job) => job.answer(batch),
+            Job::DiscardUpload(job) => job.answer(batch),
+            Job::DeleteStaleUploads(job) => job.answer(batch),
         }
     }
 
@@ -968,15 +1097,23 @@ async fn insert_cases(
         .await?;
     let mut outcomes = Vec::with_capacity(cases.len());
     let mut rows = Vec::with_capacity(cases.len());
+    // Uploads attached by an earlier case of this batch.
+    let mut claimed = HashSet::new();
     for case in cases.iter() {
         let case: &NewCase = &case.input;
-        // `insert` is also false for the second of two equal receipts in one batch.
-        if !receipts.insert(case.receipt_lookup.to_vec()) {
+        // Also true for the second of two equal receipts in one batch.
+        if receipts.contains(case.receipt_lookup.as_slice()) {
             outcomes.push(Err(StoreError::Duplicate));
+            continue;
+        }
+        if !attachments::ready(conn, &case.attachments, &claimed).await? {
+            outcomes.push(Err(StoreError::UploadNotReady));
             continue;
         }
         match format_day(case.created_on) {
             Ok(created_on) => {
+                receipts.insert(case.receipt_lookup.to_vec());
+                claimed.extend(case.attachments.iter().copied());
                 outcomes.push(Ok(next_id));
                 rows.push(CaseRow {
                     id: next_id,
@@ -990,6 +1127,10 @@ async fn insert_cases(
     }
     if !rows.is_empty() {
         insert_rows(conn, &rows).await?;
+    }
+    for row in rows.iter().filter(|row| !row.case.attachments.is_empty()) {
+        let report = attachments::report_item(conn, row.id).await?;
+        attachments::attach(conn, report, &row.case.attachments).await?;
     }
     for (case, outcome) in cases.iter_mut().zip(outcomes) {
         case.outcome = Some(outcome);
@@ -1150,9 +1291,13 @@ async fn insert_item(
 
 async fn add_item(conn: &mut SqliteConnection, new: &NewItem) -> Result<i64> {
     let on = format_day(new.on)?;
+    if !attachments::ready(conn, &new.attachments, &HashSet::new()).await? {
+        return Err(StoreError::UploadNotReady);
+    }
     let id = insert_item(conn, new.case_id, new.kind, &new.ciphertext, &on)
         .await?
         .ok_or(StoreError::NotFound)?;
+    attachments::attach(conn, id, &new.attachments).await?;
     sqlx::query("UPDATE cases SET last_activity_on = max(last_activity_on, ?) WHERE id = ?")
         .bind(&on)
         .bind(new.case_id)
@@ -1374,6 +1519,7 @@ fn item_from_row(row: &SqliteRow) -> Result<StoredItem> {
         kind: parse_kind(row.try_get("kind")?)?,
         created_on: parse_day(row.try_get("created_on")?)?,
         ciphertext: Ciphertext::from_bytes(row.try_get("ciphertext")?),
+        attachments: Vec::new(),
     })
 }
 

@@ -85,6 +85,7 @@ on_both_backends!(
     migration_fills_in_existing_cases,
 );
 
+mod attachments;
 mod audit;
 
 // E-mail notifications: the outbox.
@@ -404,6 +405,16 @@ async fn schema_holds_only_what_is_promised(backend: &Backend) {
         "notifications.kind",
         "notification_state.id",
         "notification_state.deadline_checked_on",
+        // Attachments: a day, lengths, a token's hash, ciphertext (migration 0007).
+        "attachments.id",
+        "attachments.token_hash",
+        "attachments.created_on",
+        "attachments.received",
+        "attachments.complete",
+        "attachments.item_id",
+        "attachment_chunks.attachment_id",
+        "attachment_chunks.seq",
+        "attachment_chunks.data",
     ]
     .into_iter()
     .map(str::to_owned)
@@ -2111,6 +2122,7 @@ pub(crate) fn new_case(investigators: &[i64]) -> NewCase {
         case_recipient,
         notes_recipient: recipient(),
         envelopes,
+        attachments: vec![],
     }
 }
 
@@ -2124,5 +2136,6 @@ fn copy(case: &NewCase) -> NewCase {
         notes_recipient: case.notes_recipient.clone(),
         report: case.report.clone(),
         envelopes: case.envelopes.clone(),
+        attachments: case.attachments.clone(),
     }
 }

@@ -36,7 +36,7 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::report::api_error;
-use super::{AppState, cookies, html};
+use super::{AppState, attachments, cookies, html};
 use crate::followup::{Refused, SessionId, check_token};
 use crate::kdf_pool::{Lane, Refusal};
 use crate::store::{StoreError, StoredCase};
@@ -352,6 +352,9 @@ struct SealedMessage {
     receipt: String,
     token: String,
     ciphertext: Ciphertext,
+    /// Tokens of complete uploads to attach (see `attachments.rs`).
+    #[serde(default)]
+    attachments: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -449,18 +452,17 @@ async fn api_message(
             Message::BadCiphertext,
         );
     }
+    let uploads = match attachments::named_uploads(&state, lang, &sent.attachments) {
+        Ok(uploads) => uploads,
+        Err(response) => return response,
+    };
     match state
         .0
         .store
-        .add_item(
-            case_id,
-            ItemKind::ReporterMessage,
-            sent.ciphertext,
-            state.today(),
-            None,
-        )
+        .add_reporter_message(case_id, sent.ciphertext, state.today(), &uploads)
         .await
     {
+        Err(StoreError::UploadNotReady) => attachments::not_ready(lang),
         Ok(_) => (
             StatusCode::CREATED,
             Json(json!({ "ok": true, "message": strings::notice(lang, Notice::MessageSent) })),

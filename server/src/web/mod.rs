@@ -1,6 +1,7 @@
 //! The web application: reporter pages, the JSON endpoint the browser's encryption posts to,
 //! and static assets. `router()` builds it; tests drive it in-process.
 
+mod attachments;
 mod cookies;
 pub(crate) mod followup;
 mod headers;
@@ -20,12 +21,14 @@ use kentongan_templates::strings::{Lang, Message};
 use kentongan_templates::{Markup, Office};
 use serde::Deserialize;
 use time::{Date, OffsetDateTime, UtcOffset};
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 
 use crate::followup::{Attempts, LoginLimits, Sessions};
 use crate::kdf_pool::KdfPool;
 use crate::store::Store;
 use crate::team::TeamCache;
 use crate::team_sessions::TeamSessions;
+use crate::uploads::AttachmentLimits;
 use crate::workflow::Deadlines;
 
 /// Everything a handler needs. Cheap to clone.
@@ -45,6 +48,7 @@ struct Inner {
     office: Office,
     secure_cookies: bool,
     utc_offset: UtcOffset,
+    attachments: AttachmentLimits,
 }
 
 /// What [`AppState::new`] needs besides the store.
@@ -57,6 +61,7 @@ pub struct Settings {
     pub login_limits: LoginLimits,
     pub deadlines: Deadlines,
     pub categories: crate::categories::Categories,
+    pub attachments: AttachmentLimits,
 }
 
 impl AppState {
@@ -76,6 +81,7 @@ impl AppState {
             office: settings.office,
             secure_cookies: settings.secure_cookies,
             utc_offset: settings.utc_offset,
+            attachments: settings.attachments,
         }))
     }
 
@@ -92,12 +98,19 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(landing))
         .merge(report::routes())
+        .merge(attachments::routes())
         .merge(followup::routes())
         .merge(team::routes())
         .route("/static/{*name}", get(static_asset))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(headers::security_headers))
-        .layer(tower_http::compression::CompressionLayer::new())
+        // Ciphertext (attachments) does not compress: sent as is, with its length.
+        .layer(
+            tower_http::compression::CompressionLayer::new().compress_when(
+                DefaultPredicate::new()
+                    .and(NotForContentType::const_new("application/octet-stream")),
+            ),
+        )
         .with_state(state)
 }
 

@@ -15,7 +15,7 @@ use kentongan_templates::strings::{self, Lang, Message};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{AppState, LangQuery, cookies, html};
+use super::{AppState, LangQuery, attachments, cookies, html};
 use crate::kdf_pool::{Lane, Refusal};
 use crate::store::{NewCase, StoreError};
 use crate::team::Team;
@@ -168,7 +168,13 @@ async fn team(State(state): State<AppState>) -> Response {
     match state.0.team.get().await {
         Ok(team) => (
             [(header::CACHE_CONTROL, "no-store")],
-            Json(json!({ "recipients": team.recipients() })),
+            Json(json!({
+                "recipients": team.recipients(),
+                "limits": {
+                    "max_file_bytes": state.0.attachments.max_file_bytes,
+                    "max_files": state.0.attachments.max_files,
+                },
+            })),
         )
             .into_response(),
         Err(e) => {
@@ -184,12 +190,13 @@ async fn team(State(state): State<AppState>) -> Response {
 }
 
 /// A case sealed in the browser. Only ciphertext and public values arrive; the checks are
-/// the ones [`SealedCase::check`] can make without keys.
+/// the ones [`SealedCase::check`] can make without keys. The body is a [`SealedCase`] plus
+/// `"attachments": [TOKEN, …]`, the complete uploads to attach (see `attachments.rs`).
 async fn submit_sealed(
     State(state): State<AppState>,
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
-    body: Result<Json<SealedCase>, JsonRejection>,
+    body: Result<Json<serde_json::Map<String, serde_json::Value>>, JsonRejection>,
 ) -> Response {
     let lang = q.lang();
     let token = headers
@@ -199,8 +206,16 @@ async fn submit_sealed(
     if !cookies::matches(&headers, token) {
         return api_error(lang, StatusCode::FORBIDDEN, "csrf", Message::CsrfFailed);
     }
-    let Json(sealed) = match body {
-        Ok(body) => body,
+    let (sealed, tokens) = match body.map(|Json(body)| sealed_post(body)) {
+        Ok(Some(post)) => post,
+        Ok(None) => {
+            return api_error(
+                lang,
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                Message::BadRequest,
+            );
+        }
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             return api_error(
                 lang,
@@ -258,7 +273,11 @@ async fn submit_sealed(
             );
         }
     }
-    let Some(case) = new_case(&state, &team, sealed) else {
+    let uploads = match attachments::named_uploads(&state, lang, &tokens) {
+        Ok(uploads) => uploads,
+        Err(response) => return response,
+    };
+    let Some(mut case) = new_case(&state, &team, sealed) else {
         return api_error(
             lang,
             StatusCode::CONFLICT,
@@ -266,8 +285,10 @@ async fn submit_sealed(
             Message::TeamChanged,
         );
     };
+    case.attachments = uploads;
     match state.0.store.create_case(case).await {
         Ok(_) => (StatusCode::CREATED, Json(json!({ "ok": true }))).into_response(),
+        Err(StoreError::UploadNotReady) => attachments::not_ready(lang),
         // The browser chose a receipt that exists: it retries with a fresh one.
         Err(StoreError::Duplicate) => {
             api_error(lang, StatusCode::CONFLICT, "retry", Message::Internal)
@@ -282,6 +303,19 @@ async fn submit_sealed(
             )
         }
     }
+}
+
+/// The sealed case and the upload tokens of a browser's post; `None` if it is neither. The
+/// case keeps its strict shape (`deny_unknown_fields`): only `attachments` is taken out first.
+fn sealed_post(
+    mut body: serde_json::Map<String, serde_json::Value>,
+) -> Option<(SealedCase, Vec<String>)> {
+    let tokens = match body.remove("attachments") {
+        Some(tokens) => serde_json::from_value(tokens).ok()?,
+        None => Vec::new(),
+    };
+    let sealed = serde_json::from_value(serde_json::Value::Object(body)).ok()?;
+    Some((sealed, tokens))
 }
 
 /// Files envelopes under investigator ids. `None` if an envelope names someone outside the
@@ -305,6 +339,7 @@ fn new_case(state: &AppState, team: &Team, sealed: SealedCase) -> Option<NewCase
         notes_recipient: sealed.notes_recipient,
         report: sealed.report,
         envelopes,
+        attachments: Vec::new(),
     })
 }
 

@@ -6,6 +6,8 @@ use super::{
     NoticeTexts, StageNames, TeamErrorTexts, TeamJsTexts, TeamTexts, Texts,
 };
 
+use super::FileTexts;
+
 pub(super) const TEXTS: Texts = Texts {
     wbs_name: "Whistleblowing System (WBS)",
     skip_to_content: "Skip to content",
@@ -160,6 +162,44 @@ pub(super) const TEXTS: Texts = Texts {
             or turn JavaScript off to send it through the server.",
         network: "Cannot reach the server. The report was NOT sent. \
             Check your connection, then try again.",
+    },
+    files: FileTexts {
+        label: "Attachments (several files allowed)",
+        hint: |max, size| {
+            format!(
+                "At most {max} files, each at most {size}. Hidden data in JPEG, PNG and WebP \
+                 photos (GPS position, camera, time) is removed before encryption. PDF, \
+                 Office documents and videos cannot be cleaned: such files may hold your name \
+                 or your device's."
+            )
+        },
+        too_large: |size| {
+            format!("The file is too large. The limit is {size} per file. Nothing was sent.")
+        },
+        too_many: |max| format!("Too many files. At most {max} files at once. Nothing was sent."),
+        not_ready: "An attachment did not finish uploading, so the report was NOT saved. \
+            Send it once more.",
+        interrupted: "Sending an attachment broke off. Try sending again.",
+        bad_file: "This attachment was not encrypted correctly and was refused. Try again.",
+        unreadable_image: "A photo is damaged or unusual, so its hidden data cannot be removed. \
+            That photo was NOT sent. Take a screenshot of it and attach the screenshot.",
+        choose_again: "Your text is still here. Choose the files to attach again.",
+        receipt_heading: "Attachments",
+        removed: "Hidden data removed:",
+        nothing_found: "No hidden data was found.",
+        not_cleaned: "This file cannot be cleaned. PDF, Office documents and videos often hold \
+            the author's name, the device's name or a location, and may reveal who you are.",
+        removed_labels: [
+            "GPS position",
+            "camera make and model",
+            "time taken",
+            "XMP data (editing software, creator)",
+            "comment",
+            "IPTC captions (author, place)",
+            "hidden text (author, software)",
+            "appended pictures or data",
+            "other data",
+        ],
     },
 
     receipt_title: "Your report has been received",

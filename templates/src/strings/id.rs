@@ -5,6 +5,8 @@ use super::{
     NoticeTexts, StageNames, TeamErrorTexts, TeamJsTexts, TeamTexts, Texts,
 };
 
+use super::FileTexts;
+
 pub(super) const TEXTS: Texts = Texts {
     wbs_name: "Pelaporan Pelanggaran (WBS)",
     skip_to_content: "Langsung ke isi",
@@ -161,6 +163,49 @@ pub(super) const TEXTS: Texts = Texts {
             atau matikan JavaScript untuk mengirim lewat server.",
         network: "Tidak bisa terhubung ke server. Laporan TIDAK terkirim. \
             Periksa koneksi Anda, lalu coba lagi.",
+    },
+    files: FileTexts {
+        label: "Lampiran (boleh beberapa berkas)",
+        hint: |max, size| {
+            format!(
+                "Paling banyak {max} berkas, masing-masing paling besar {size}. Data \
+                 tersembunyi di foto JPEG, PNG dan WebP (lokasi GPS, kamera, waktu) dihapus \
+                 sebelum dienkripsi. PDF, dokumen Office dan video tidak bisa dibersihkan: \
+                 berkas seperti itu bisa menyimpan nama Anda atau perangkat Anda."
+            )
+        },
+        too_large: |size| {
+            format!("Berkas terlalu besar. Batasnya {size} per berkas. Tidak ada yang terkirim.")
+        },
+        too_many: |max| {
+            format!(
+                "Terlalu banyak berkas. Paling banyak {max} berkas sekali kirim. Tidak ada yang terkirim."
+            )
+        },
+        not_ready: "Ada lampiran yang belum terkirim lengkap, jadi laporan TIDAK tersimpan. \
+            Kirim sekali lagi.",
+        interrupted: "Pengiriman lampiran terputus. Coba kirim lagi.",
+        bad_file: "Lampiran ini tidak terenkripsi dengan benar dan ditolak. Coba kirim lagi.",
+        unreadable_image: "Ada foto yang rusak atau tidak biasa, jadi data tersembunyinya tidak \
+            bisa dihapus. Foto itu TIDAK dikirim. Ambil tangkapan layar foto itu, lalu \
+            lampirkan tangkapan layarnya.",
+        choose_again: "Teks Anda masih ada. Pilih lagi berkas yang ingin dilampirkan.",
+        receipt_heading: "Lampiran",
+        removed: "Data tersembunyi yang dihapus:",
+        nothing_found: "Tidak ada data tersembunyi yang ditemukan.",
+        not_cleaned: "Berkas ini tidak bisa dibersihkan. PDF, dokumen Office dan video sering \
+            menyimpan nama penulis, nama perangkat atau lokasi, dan bisa mengungkap siapa Anda.",
+        removed_labels: [
+            "lokasi GPS",
+            "merek dan jenis kamera",
+            "waktu pengambilan",
+            "data XMP (program penyunting, pembuat)",
+            "komentar",
+            "keterangan IPTC (penulis, tempat)",
+            "teks tersembunyi (penulis, program)",
+            "gambar atau data tambahan",
+            "data lain",
+        ],
     },
 
     receipt_title: "Laporan Anda sudah diterima",

@@ -22,6 +22,7 @@ use crate::audit::{Action, AuditEvent};
 use crate::followup::LoginLimits;
 use crate::store::{SqliteStore, Store};
 
+mod attachments;
 mod followup;
 mod notify;
 mod team;
@@ -86,6 +87,10 @@ async fn with_store_limits(
             login_limits,
             deadlines: Default::default(),
             categories: Default::default(),
+            attachments: crate::uploads::AttachmentLimits {
+                max_file_bytes: 3 * 1024 * 1024,
+                max_files: 3,
+            },
         },
     );
     App {

@@ -14,12 +14,12 @@ fn operator_event(action: Action) -> AuditEvent {
     AuditEvent::new(operator("test"), action)
 }
 
-struct Member {
-    id: i64,
-    identity: Identity,
+pub(super) struct Member {
+    pub(super) id: i64,
+    pub(super) identity: Identity,
 }
 
-async fn member(app: &App, name: &str) -> Member {
+pub(super) async fn member(app: &App, name: &str) -> Member {
     let identity = Identity::generate();
     let added = app
         .store
@@ -74,7 +74,7 @@ impl App {
     }
 
     /// Logs in with the key, as the browser does; the session token.
-    async fn team_login(&self, identity: &Identity) -> String {
+    pub(super) async fn team_login(&self, identity: &Identity) -> String {
         let (status, body) = self.challenge_for(identity).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let sealed: kentongan_crypto::Ciphertext =
@@ -91,7 +91,7 @@ impl App {
         team_session_from(&resp)
     }
 
-    async fn team_view(&self, path: &str, session: &str) -> (StatusCode, String) {
+    pub(super) async fn team_view(&self, path: &str, session: &str) -> (StatusCode, String) {
         let resp = self
             .send(
                 Request::get(path)
