@@ -601,13 +601,14 @@ async fn investigator(
             }
         }
         InvestigatorCommand::List => {
-            println!("id\tactive\tadmin\tadded\tfingerprint\tname\trecipient");
+            println!("id\tactive\tadmin\ttotp\tadded\tfingerprint\tname\trecipient");
             for i in store.investigators().await? {
                 println!(
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     i.id,
                     if i.active { "yes" } else { "no" },
                     if i.admin { "yes" } else { "no" },
+                    if i.totp { "yes" } else { "no" },
                     i.added_on,
                     i.recipient.fingerprint(),
                     i.name,
