@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod casework;
 pub mod categories;
+pub mod clock;
 pub mod config;
 pub mod export;
 pub mod followup;
@@ -16,5 +17,6 @@ pub mod notify;
 pub mod store;
 pub mod team;
 pub mod team_sessions;
+pub mod totp;
 pub mod web;
 pub mod workflow;

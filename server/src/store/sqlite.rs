@@ -39,6 +39,8 @@ use time::{Date, OffsetDateTime};
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+mod access;
+
 use super::codec::{
     StoredEnvelope, credential, envelope_holder, format_day, format_instant, hash32, parse_day,
     parse_instant, parse_kind, parse_optional_day, parse_recipient,
@@ -46,10 +48,11 @@ use super::codec::{
 use super::list::{self, Assignee, CaseList, CaseQuery, Dialect, Param, StageCounts};
 use super::{
     CaseSummary, Investigator, NewCase, ReporterLogin, Result, StageEvent, Store, StoreError,
-    StoredCase, StoredItem,
+    StoredCase, StoredItem, StoredTotp,
 };
 use super::{NOTIFICATION_BATCH, Notification, NotificationClaim};
 use crate::audit::{AuditEntry, AuditEvent};
+use crate::totp::TotpSecret;
 
 /// The most jobs one transaction takes. Large enough that a burst shares a few fsyncs, small
 /// enough that one transaction never holds the writer for long.
@@ -93,6 +96,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "case_metadata",
         include_str!("../../migrations/sqlite/0006_case_metadata.sql"),
+    ),
+    (
+        8,
+        "totp",
+        include_str!("../../migrations/sqlite/0008_totp.sql"),
     ),
 ];
 
@@ -185,6 +193,11 @@ impl SqliteStore {
     async fn write<T>(&self, job: impl FnOnce(oneshot::Sender<Result<T>>) -> Job) -> Result<T> {
         write_to(&self.writes, job).await
     }
+
+    async fn access(&self, change: access::Change) -> Result<bool> {
+        self.write(|reply| Job::Access(Pending::new(change, reply)))
+            .await
+    }
 }
 
 /// Queues a job for the writer and waits for its answer, given after the commit.
@@ -220,6 +233,7 @@ impl Store for SqliteStore {
             admin,
             active: true,
             added_on: today,
+            totp: false,
         };
         let audit = audit.clone();
         self.write(|reply| Job::AddInvestigator(Pending::new((new, audit), reply)))
@@ -229,7 +243,9 @@ impl Store for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn investigators(&self) -> Result<Vec<Investigator>> {
         sqlx::query(
-            "SELECT id, name, recipient, admin, active, added_on FROM investigators ORDER BY id",
+            "SELECT id, name, recipient, admin, active, added_on, \
+                    totp_secret IS NOT NULL AS totp \
+             FROM investigators ORDER BY id",
         )
         .fetch_all(&self.reads)
         .await?
@@ -496,6 +512,64 @@ impl Store for SqliteStore {
         })
     }
 
+    #[tracing::instrument(skip_all)]
+    async fn totp(&self, id: i64) -> Result<Option<StoredTotp>> {
+        access::totp(&self.reads, id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn enable_totp(
+        &self,
+        id: i64,
+        secret: &TotpSecret,
+        step: i64,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let change = access::Change::EnableTotp {
+            id,
+            secret: TotpSecret::from_bytes(secret.expose_secret()).ok_or(StoreError::NotFound)?,
+            step,
+            audit: audit.clone(),
+        };
+        self.access(change).await.map(drop)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn disable_totp(&self, id: i64, audit: &AuditEvent) -> Result<()> {
+        let audit = audit.clone();
+        self.access(access::Change::DisableTotp { id, audit })
+            .await
+            .map(drop)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn use_totp_step(&self, id: i64, secret: &TotpSecret, step: i64) -> Result<bool> {
+        let secret = TotpSecret::from_bytes(secret.expose_secret()).ok_or(StoreError::NotFound)?;
+        self.access(access::Change::UseStep { id, secret, step })
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn totp_required(&self) -> Result<bool> {
+        access::totp_required(&self.reads).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_totp_required(&self, required: bool, audit: &AuditEvent) -> Result<()> {
+        let audit = audit.clone();
+        self.access(access::Change::Required { required, audit })
+            .await
+            .map(drop)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_admin(&self, id: i64, admin: bool, audit: &AuditEvent) -> Result<()> {
+        let audit = audit.clone();
+        self.access(access::Change::Admin { id, admin, audit })
+            .await
+            .map(drop)
+    }
+
     fn queue_notifications(&self, wake: Arc<Notify>) {
         *self
             .notify
@@ -661,6 +735,7 @@ enum Job {
     Classify(Pending<(i64, Option<String>, AuditEvent), ()>),
     DeleteNotifications(Pending<Vec<i64>, ()>),
     DeadlineCheck(Pending<(Date, bool), bool>),
+    Access(Pending<access::Change, bool>),
 }
 
 #[derive(Debug)]
@@ -754,6 +829,10 @@ impl Job {
                 let outcome = deadline_check(conn, today, near).await;
                 job.record(outcome)
             }
+            Job::Access(job) => {
+                let outcome = access::run(conn, &job.input).await;
+                job.record(outcome)
+            }
         };
         if !keep {
             sqlx::query("ROLLBACK TO job").execute(&mut *conn).await?;
@@ -775,6 +854,7 @@ impl Job {
             Job::Classify(job) => job.answer(batch),
             Job::DeleteNotifications(job) => job.answer(batch),
             Job::DeadlineCheck(job) => job.answer(batch),
+            Job::Access(job) => job.answer(batch),
         }
     }
 
@@ -1360,6 +1440,7 @@ fn investigator_from_row(row: &SqliteRow) -> Result<Investigator> {
         admin: row.try_get("admin")?,
         active: row.try_get("active")?,
         added_on: parse_day(row.try_get("added_on")?)?,
+        totp: row.try_get("totp")?,
     })
 }
 

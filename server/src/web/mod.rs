@@ -19,8 +19,9 @@ use axum::routing::get;
 use kentongan_templates::strings::{Lang, Message};
 use kentongan_templates::{Markup, Office};
 use serde::Deserialize;
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{Date, UtcOffset};
 
+use crate::clock::Clock;
 use crate::followup::{Attempts, LoginLimits, Sessions};
 use crate::kdf_pool::KdfPool;
 use crate::store::Store;
@@ -45,6 +46,7 @@ struct Inner {
     office: Office,
     secure_cookies: bool,
     utc_offset: UtcOffset,
+    clock: Clock,
 }
 
 /// What [`AppState::new`] needs besides the store.
@@ -61,6 +63,11 @@ pub struct Settings {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
+        Self::with_clock(store, settings, Clock::system())
+    }
+
+    /// The state with the time taken from `clock` (tests set it).
+    pub fn with_clock(store: Arc<dyn Store>, settings: Settings, clock: Clock) -> Self {
         AppState(Arc::new(Inner {
             team: TeamCache::new(store.clone()),
             store,
@@ -76,15 +83,14 @@ impl AppState {
             office: settings.office,
             secure_cookies: settings.secure_cookies,
             utc_offset: settings.utc_offset,
+            clock,
         }))
     }
 
     /// Today in the office's calendar. Cases are dated by day only: a precise time would help
     /// tie a report to a person.
     fn today(&self) -> Date {
-        OffsetDateTime::now_utc()
-            .to_offset(self.0.utc_offset)
-            .date()
+        self.0.clock.now().to_offset(self.0.utc_offset).date()
     }
 }
 

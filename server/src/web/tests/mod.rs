@@ -25,6 +25,7 @@ use crate::store::{SqliteStore, Store};
 mod followup;
 mod notify;
 mod team;
+mod team_access;
 
 const HOSTILE: &str = "test \" ' & < > </textarea><script>alert(1)</script>";
 const TOKEN: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
@@ -33,6 +34,8 @@ struct App {
     state: AppState,
     store: Arc<dyn Store>,
     team: Vec<Recipient>,
+    /// The app's clock: the system's while `None`, else this Unix time (`App::set_time`).
+    time: Arc<std::sync::Mutex<Option<i64>>>,
     _dir: tempfile::TempDir,
 }
 
@@ -75,7 +78,13 @@ async fn with_store_limits(
             .unwrap();
         team.push(r);
     }
-    let state = AppState::new(
+    let time = Arc::new(std::sync::Mutex::new(None));
+    let read = time.clone();
+    let clock = crate::clock::Clock::from_fn(move || match *read.lock().unwrap() {
+        Some(unix) => time::OffsetDateTime::from_unix_timestamp(unix).unwrap(),
+        None => time::OffsetDateTime::now_utc(),
+    });
+    let state = AppState::with_clock(
         store.clone(),
         Settings {
             office: Office::jetis_example(),
@@ -87,11 +96,13 @@ async fn with_store_limits(
             deadlines: Default::default(),
             categories: Default::default(),
         },
+        clock,
     );
     App {
         state,
         store,
         team,
+        time,
         _dir: dir,
     }
 }
