@@ -14,6 +14,7 @@
     )
 )]
 
+mod attachments;
 mod grant;
 mod identity_file;
 mod open;
@@ -59,10 +60,12 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         passphrase_file: Option<PathBuf>,
     },
-    /// Decrypt an exported case bundle into a new directory (report.txt, conversation.txt
-    /// and case.json) and show the conversation and stage history.
+    /// Decrypt an exported case bundle into a new directory (report.txt, conversation.txt,
+    /// case.json, and each attachment under attachments/ by its original name, made safe)
+    /// and show the conversation and stage history.
     Open {
-        /// The bundle file exported by `kentongan export`.
+        /// The bundle file exported by `kentongan export`; its attachments are read from the
+        /// attachments/ directory beside it.
         bundle: PathBuf,
         /// Your key file.
         #[arg(long, short)]
@@ -226,18 +229,31 @@ fn open(
 
     let identity =
         key_file.unlock(|| passphrase::existing_passphrase(passphrase_file, key_path))?;
-    let case = open::open_case(&bundle, &identity)?;
+    let mut case = open::open_case(&bundle, &identity)?;
+
+    // Attachments are streamed into the staging directory first (they may be large); the
+    // summaries that list them are written after.
+    let staging = output::Staging::new(out)?;
+    let bundle_dir = match bundle_path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let keys = open::open_keys(&bundle, &identity)?;
+    for (item_id, opened) in
+        attachments::open_all(&bundle, &bundle_dir, &keys.case, staging.path())?
+    {
+        if let Some(item) = case.items.iter_mut().find(|item| item.id == item_id) {
+            item.attachments = opened;
+        }
+    }
+    drop(keys);
     let report = render::report_txt(&case);
     let conversation = render::conversation_txt(&case);
     let json = render::case_json(&case)?;
-    output::write_all_or_nothing(
-        out,
-        &[
-            ("report.txt", report.as_bytes()),
-            ("conversation.txt", conversation.as_bytes()),
-            ("case.json", &json),
-        ],
-    )?;
+    staging.write("report.txt", report.as_bytes())?;
+    staging.write("conversation.txt", conversation.as_bytes())?;
+    staging.write("case.json", &json)?;
+    staging.commit()?;
     if !quiet {
         let mut stdout = std::io::stdout().lock();
         stdout
@@ -251,21 +267,60 @@ fn open(
              public keys on the server; what the server encrypts to this case later may not open"
         );
     }
+    let mut saved = 0;
+    let mut damaged = Vec::new();
+    for item in &case.items {
+        for attachment in &item.attachments {
+            match attachment.outcome {
+                Ok(_) => saved += 1,
+                Err(problem) => {
+                    eprintln!(
+                        "kentongan-keytool: warning: attachment {} of item {} was not written: {}",
+                        attachment.id,
+                        item.id,
+                        problem.reason()
+                    );
+                    if problem != attachments::Problem::Missing {
+                        damaged.push(attachment.id.to_string());
+                    }
+                }
+            }
+        }
+    }
     let unreadable = case.unreadable();
-    if !unreadable.is_empty() {
-        let ids: Vec<String> = unreadable.iter().map(i64::to_string).collect();
+    if !unreadable.is_empty() || !damaged.is_empty() {
+        let mut what = Vec::new();
+        if !unreadable.is_empty() {
+            let ids: Vec<String> = unreadable.iter().map(i64::to_string).collect();
+            what.push(format!(
+                "{} of its items could not be read (item {})",
+                unreadable.len(),
+                ids.join(", ")
+            ));
+        }
+        if !damaged.is_empty() {
+            what.push(format!(
+                "{} of its attachments could not be opened (attachment {})",
+                damaged.len(),
+                damaged.join(", ")
+            ));
+        }
         anyhow::bail!(
-            "case {} was opened into {}, but {} of its items could not be read (item {}): \
-             they are damaged or were encrypted to another key; conversation.txt marks them",
+            "case {} was opened into {}, but {}: they are damaged or were encrypted to another \
+             key; conversation.txt marks them",
             case.manifest.id,
             out.display(),
-            unreadable.len(),
-            ids.join(", ")
+            what.join(", and ")
         );
     }
+    let written = if saved > 0 {
+        format!(", and {saved} attachment(s) in {}/", attachments::DIR)
+    } else {
+        String::new()
+    };
     eprintln!(
-        "Opened case {} into {} (conversation.txt, report.txt, case.json). These files are not \
-         encrypted: delete them when you are done.",
+        "Opened case {} into {} (conversation.txt, report.txt, case.json{written}). These files \
+         are not encrypted: delete them when you are done.",
         case.manifest.id,
         out.display()
     );

@@ -42,6 +42,9 @@ pub struct OpenedItem {
     pub created_on: String,
     /// What it says.
     pub content: Content,
+    /// Its attachments, once [`crate::attachments::open_all`] has written them (empty
+    /// until then, and for items without any).
+    pub attachments: Vec<crate::attachments::OpenedAttachment>,
 }
 
 /// What an item says, once decrypted.
@@ -158,6 +161,7 @@ pub fn open_case(bundle: &Bundle, identity: &Identity) -> Result<OpenedCase> {
             kind: item.kind,
             created_on: item.created_on.clone(),
             content: open_item(item, &keys),
+            attachments: Vec::new(),
         })
         .collect();
     items.sort_by_key(|item| item.id);

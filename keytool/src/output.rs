@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 
 /// Refuses a target that exists and is not an empty directory. Called before any work, so
-/// the investigator learns early; [`write_all_or_nothing`] checks again at the end.
+/// the investigator learns early; [`Staging::new`] checks again, and `rename` at the end
+/// refuses a directory that filled up meanwhile.
 pub fn check_target(dir: &Path) -> Result<()> {
     match fs::symlink_metadata(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -41,42 +42,80 @@ pub fn check_target(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes `files` (name, contents) into `dir`, each readable by the owner only, so that
-/// either all of them appear at once or nothing does.
-pub fn write_all_or_nothing(dir: &Path, files: &[(&str, &[u8])]) -> Result<()> {
-    check_target(dir)?;
-    let parent = parent_of(dir);
-    // Removed on drop, i.e. on any error before `keep`.
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".kentongan-open-");
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
-    let staging = builder
-        .tempdir_in(&parent)
-        .with_context(|| format!("cannot create a directory in {}", parent.display()))?;
-    for (name, contents) in files {
-        write_private(&staging.path().join(name), contents)?;
-    }
-    sync_dir(staging.path());
-    let staged = staging.keep();
-    // rename(2) replaces an empty directory and refuses a non-empty one, so a directory that
-    // appeared or filled up in the meantime is not touched.
-    if let Err(e) = fs::rename(&staged, dir) {
-        let _ = fs::remove_dir_all(&staged);
-        bail!("cannot create {}: {e}", dir.display());
-    }
-    sync_dir(&parent);
-    Ok(())
+/// A private directory beside the target, filled and then renamed to it: until
+/// [`Staging::commit`], the target does not exist, and dropping the staging removes
+/// everything written into it.
+pub struct Staging {
+    dir: tempfile::TempDir,
+    target: PathBuf,
 }
 
-fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
+impl Staging {
+    /// Checks the target ([`check_target`]) and creates the staging directory beside it.
+    pub fn new(target: &Path) -> Result<Self> {
+        check_target(target)?;
+        let parent = parent_of(target);
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".kentongan-open-");
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+        let dir = builder
+            .tempdir_in(&parent)
+            .with_context(|| format!("cannot create a directory in {}", parent.display()))?;
+        Ok(Staging {
+            dir,
+            target: target.to_path_buf(),
+        })
+    }
+
+    /// Where to write; files go in with [`Staging::write`] or [`create_private`].
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes one file, readable by the owner only.
+    pub fn write(&self, name: &str, contents: &[u8]) -> Result<()> {
+        write_private(&self.dir.path().join(name), contents)
+    }
+
+    /// Renames the staging directory to the target.
+    pub fn commit(self) -> Result<()> {
+        sync_dir(self.dir.path());
+        let staged = self.dir.keep();
+        // rename(2) replaces an empty directory and refuses a non-empty one, so a directory
+        // that appeared or filled up in the meantime is not touched.
+        if let Err(e) = fs::rename(&staged, &self.target) {
+            let _ = fs::remove_dir_all(&staged);
+            bail!("cannot create {}: {e}", self.target.display());
+        }
+        sync_dir(&parent_of(&self.target));
+        Ok(())
+    }
+}
+
+/// Creates a new file (never an existing one) readable by the owner only.
+pub fn create_private(path: &Path) -> Result<fs::File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
+    options
         .open(path)
-        .map_err(|e| anyhow!("cannot create {}: {e}", path.display()))?;
+        .map_err(|e| anyhow!("cannot create {}: {e}", path.display()))
+}
+
+/// Creates a new directory that only the owner can enter.
+pub fn create_private_dir(path: &Path) -> Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(path)
+        .map_err(|e| anyhow!("cannot create {}: {e}", path.display()))
+}
+
+fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
+    let mut file = create_private(path)?;
     file.write_all(contents)
         .and_then(|()| file.sync_all())
         .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))
@@ -99,6 +138,16 @@ fn parent_of(dir: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Writes `files` (name, contents) into `dir`, each readable by the owner only, so that
+    /// either all of them appear at once or nothing does.
+    pub fn write_all_or_nothing(dir: &Path, files: &[(&str, &[u8])]) -> Result<()> {
+        let staging = Staging::new(dir)?;
+        for (name, contents) in files {
+            staging.write(name, contents)?;
+        }
+        staging.commit()
+    }
 
     fn names(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(dir)

@@ -20,6 +20,7 @@ use kentongan_crypto::{Message, Report};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use crate::attachments::{self, AttachmentJson};
 use crate::open::{Content, OpenedCase, OpenedItem, Unreadable};
 
 /// The `format` of `case.json`.
@@ -201,10 +202,11 @@ fn conversation_entry(
     }
     writeln!(out, ", item {}:", item.id)?;
     match &item.content {
-        Content::Message(message) => text(out, "    ", &message.text),
-        Content::Unreadable(why) => writeln!(out, "    {}", unreadable_text(*why)),
-        Content::Report(_) => writeln!(out, "    (laporan; lihat di atas / a report, see above)"),
+        Content::Message(message) => text(out, "    ", &message.text)?,
+        Content::Unreadable(why) => writeln!(out, "    {}", unreadable_text(*why))?,
+        Content::Report(_) => writeln!(out, "    (laporan; lihat di atas / a report, see above)")?,
     }
+    attachments::summary(out, "    ", &item.attachments)
 }
 
 fn unreadable_text(why: Unreadable) -> &'static str {
@@ -250,7 +252,8 @@ fn report_body(out: &mut dyn fmt::Write, item: &OpenedItem) -> fmt::Result {
         out,
         "Dienkripsi di (encrypted in)",
         encrypted_in_name(r.encrypted_in),
-    )
+    )?;
+    attachments::summary(out, "", &item.attachments)
 }
 
 /// `case.json`: the manifest (with the stage history) and every item, decrypted:
@@ -276,6 +279,8 @@ pub fn case_json(case: &OpenedCase) -> Result<Zeroizing<Vec<u8>>> {
         message: Option<&'a Message>,
         #[serde(skip_serializing_if = "Option::is_none")]
         unreadable: Option<&'static str>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<AttachmentJson<'a>>,
     }
     let doc = CaseJson {
         format: CASE_JSON_FORMAT,
@@ -299,6 +304,7 @@ pub fn case_json(case: &OpenedCase) -> Result<Zeroizing<Vec<u8>>> {
                     report,
                     message,
                     unreadable,
+                    attachments: item.attachments.iter().map(AttachmentJson::from).collect(),
                 }
             })
             .collect(),
@@ -372,7 +378,7 @@ fn text(out: &mut dyn fmt::Write, indent: &str, value: &str) -> fmt::Result {
 
 /// Writes `text` with control characters (other than tab) and bidirectional controls
 /// escaped as `\u{…}`: they would otherwise reach the terminal that shows the file.
-fn put(out: &mut dyn fmt::Write, text: &str) -> fmt::Result {
+pub(crate) fn put(out: &mut dyn fmt::Write, text: &str) -> fmt::Result {
     for c in text.chars() {
         let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
         if (c.is_control() && c != '\t') || bidi {
@@ -453,6 +459,7 @@ mod tests {
                 kind: ItemKind::Report,
                 created_on: "2026-11-28".into(),
                 content: Content::Report(Box::new(report)),
+                attachments: vec![],
             }],
             keys_match_manifest: true,
         }

@@ -18,6 +18,9 @@ use kentongan_crypto::{
     submission,
 };
 
+#[path = "cli/attachments.rs"]
+mod attachments;
+
 const PASSPHRASE: &str = "pisang goreng \" ' & < > hangat";
 
 fn keytool(args: &[&Path]) -> Output {

@@ -51,10 +51,21 @@ pub enum Action {
     CaseAssign,
     /// The office's category of a case.
     CaseClassify,
-    /// A login to the workspace (by key).
+    /// A login to the workspace (by key; `"totp": true` in the detail when a second-factor
+    /// code was given too).
     Login,
     /// An attachment's ciphertext downloaded in the workspace.
     AttachmentDownload,
+    /// An investigator turned on their second factor (TOTP). Never the secret.
+    TotpEnable,
+    /// An investigator turned off their own second factor.
+    TotpDisable,
+    /// An admin or operator removed a colleague's second factor (a lost phone).
+    TotpReset,
+    /// The second factor made mandatory for the whole team, or optional again.
+    TotpRequired,
+    /// A colleague given the admin role or relieved of it.
+    InvestigatorRole,
 }
 
 impl Action {
@@ -72,6 +83,11 @@ impl Action {
             Action::CaseClassify => "case-classify",
             Action::Login => "login",
             Action::AttachmentDownload => "attachment-download",
+            Action::TotpEnable => "totp-enable",
+            Action::TotpDisable => "totp-disable",
+            Action::TotpReset => "totp-reset",
+            Action::TotpRequired => "totp-required",
+            Action::InvestigatorRole => "investigator-role",
         }
     }
 }

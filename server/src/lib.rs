@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod casework;
 pub mod categories;
+pub mod clock;
 pub mod config;
 pub mod export;
 pub mod followup;
@@ -17,5 +18,6 @@ pub mod store;
 pub mod team;
 pub mod team_sessions;
 pub mod uploads;
+pub mod totp;
 pub mod web;
 pub mod workflow;

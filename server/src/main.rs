@@ -205,6 +205,24 @@ enum InvestigatorCommand {
     List,
     /// Stop sealing new cases to an investigator.
     Disable { id: i64 },
+    /// Give an investigator the admin role (`--admin`) or take it away (`--no-admin`). At
+    /// least one active admin always remains.
+    Role {
+        id: i64,
+        /// Make them an admin.
+        #[arg(
+            long,
+            conflicts_with = "no_admin",
+            required_unless_present = "no_admin"
+        )]
+        admin: bool,
+        /// Make them an investigator without the admin role.
+        #[arg(long)]
+        no_admin: bool,
+    },
+    /// Remove an investigator's second factor (TOTP), for a lost phone: they log in with
+    /// their key alone, or enrol again if the team requires it.
+    TotpReset { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -585,13 +603,14 @@ async fn investigator(
             }
         }
         InvestigatorCommand::List => {
-            println!("id\tactive\tadmin\tadded\tfingerprint\tname\trecipient");
+            println!("id\tactive\tadmin\ttotp\tadded\tfingerprint\tname\trecipient");
             for i in store.investigators().await? {
                 println!(
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     i.id,
                     if i.active { "yes" } else { "no" },
                     if i.admin { "yes" } else { "no" },
+                    if i.totp { "yes" } else { "no" },
                     i.added_on,
                     i.recipient.fingerprint(),
                     i.name,
@@ -606,6 +625,31 @@ async fn investigator(
                 Ok(()) => {
                     println!("investigator {id} disabled: new cases are no longer sealed to them")
                 }
+                Err(StoreError::NotFound) => bail!("there is no investigator {id}"),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        InvestigatorCommand::Role { id, admin, .. } => {
+            let audit = AuditEvent::new(actor, Action::InvestigatorRole)
+                .detail("investigator", id)
+                .detail("admin", admin);
+            match store.set_admin(id, admin, &audit).await {
+                Ok(()) if admin => println!("investigator {id} is now an admin"),
+                Ok(()) => println!("investigator {id} is no longer an admin"),
+                Err(StoreError::NotFound) => bail!("there is no investigator {id}"),
+                Err(StoreError::LastAdmin) => bail!(
+                    "investigator {id} is the last active admin: make someone else admin first"
+                ),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        InvestigatorCommand::TotpReset { id } => {
+            let audit = AuditEvent::new(actor, Action::TotpReset).detail("investigator", id);
+            match store.disable_totp(id, &audit).await {
+                Ok(()) => println!(
+                    "investigator {id} has no second factor now (their open sessions end \
+                     at the server's next restart or within a working day)"
+                ),
                 Err(StoreError::NotFound) => bail!("there is no investigator {id}"),
                 Err(e) => return Err(e.into()),
             }

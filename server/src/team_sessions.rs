@@ -11,6 +11,9 @@
 //! request (`web::team`), so disabling one takes effect at once, from any server instance.
 //! The sessions themselves belong to the instance that made them: several instances need
 //! sticky sessions for `/team` (or the investigator logs in again), as for the no-JS follow-up.
+//!
+//! An investigator with a second factor gets no session for the key's answer alone, but a
+//! pending login that a code must complete ([`second_factor`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -18,6 +21,12 @@ use std::time::{Duration, Instant};
 
 use kentongan_crypto::challenge::Answer;
 use rand::RngCore;
+
+mod second_factor;
+pub use second_factor::{
+    CODE_TTL, CODES_PER_LOGIN, CodeAttempt, ENROL_TTL, WRONG_CODE_WINDOW, WRONG_CODES,
+};
+use second_factor::{Enrolment, PendingLogin};
 
 /// How long a challenge may be answered.
 pub const CHALLENGE_TTL: Duration = Duration::from_secs(120);
@@ -73,6 +82,8 @@ struct Session {
     investigator_id: i64,
     started: Instant,
     last_seen: Instant,
+    /// A second-factor secret shown to the investigator, waiting for its first code.
+    enrolment: Option<Enrolment>,
 }
 
 impl Session {
@@ -89,6 +100,10 @@ pub struct TeamSessions(Arc<Mutex<Inner>>);
 struct Inner {
     challenges: HashMap<Token, Challenge>,
     sessions: HashMap<Token, Session>,
+    /// Key logins waiting for a second-factor code.
+    pending: HashMap<Token, PendingLogin>,
+    /// Each investigator's recent wrong codes.
+    wrong_codes: HashMap<i64, Vec<Instant>>,
     sweeping: bool,
 }
 
@@ -97,6 +112,7 @@ impl Inner {
         self.challenges
             .retain(|_, c| now.saturating_duration_since(c.issued) < CHALLENGE_TTL);
         self.sessions.retain(|_, s| !s.expired(now));
+        self.sweep_second_factor(now);
     }
 }
 
@@ -164,6 +180,7 @@ impl TeamSessions {
                 investigator_id,
                 started: now,
                 last_seen: now,
+                enrolment: None,
             },
         );
         self.start_sweeping(&mut inner);
@@ -208,8 +225,9 @@ impl TeamSessions {
         }
     }
 
+    /// Makes every challenge, session, pending login and wrong code `by` older (tests).
     #[cfg(test)]
-    fn age_everything(&self, by: Duration) {
+    pub(crate) fn age_everything(&self, by: Duration) {
         if let Ok(mut inner) = self.0.lock() {
             for c in inner.challenges.values_mut() {
                 c.issued = c.issued.checked_sub(by).unwrap_or(c.issued);
@@ -217,6 +235,17 @@ impl TeamSessions {
             for s in inner.sessions.values_mut() {
                 s.started = s.started.checked_sub(by).unwrap_or(s.started);
                 s.last_seen = s.last_seen.checked_sub(by).unwrap_or(s.last_seen);
+                if let Some(e) = s.enrolment.as_mut() {
+                    e.started = e.started.checked_sub(by).unwrap_or(e.started);
+                }
+            }
+            for p in inner.pending.values_mut() {
+                p.issued = p.issued.checked_sub(by).unwrap_or(p.issued);
+            }
+            for times in inner.wrong_codes.values_mut() {
+                for t in times.iter_mut() {
+                    *t = t.checked_sub(by).unwrap_or(*t);
+                }
             }
         }
     }
@@ -230,7 +259,11 @@ async fn sweep(inner: Weak<Mutex<Inner>>) {
         let Some(inner) = inner.upgrade() else { return };
         let Ok(mut inner) = inner.lock() else { return };
         inner.sweep(Instant::now());
-        if inner.challenges.is_empty() && inner.sessions.is_empty() {
+        if inner.challenges.is_empty()
+            && inner.sessions.is_empty()
+            && inner.pending.is_empty()
+            && inner.wrong_codes.is_empty()
+        {
             inner.sweeping = false;
             return;
         }

@@ -14,6 +14,7 @@ mod office;
 mod receipt;
 mod report;
 mod team;
+mod team_access;
 #[cfg(test)]
 mod tests;
 
@@ -31,3 +32,4 @@ pub use team::{
     AuditLine, DueView, TeamAdmin, TeamCase, TeamCaseList, TeamCaseRow, TeamFilter, TeamMember,
     TeamStep, team_admin, team_case, team_cases, team_no_key, team_page,
 };
+pub use team_access::{TeamSecurity, team_enrol, team_security};

@@ -512,6 +512,43 @@ pub(crate) struct TeamTexts {
     pub col_detail: &'static str,
     pub js: TeamJsTexts,
     pub errors: TeamErrorTexts,
+    pub totp: TeamTotpTexts,
+}
+
+/// The second factor (TOTP) and roles in the workspace.
+#[derive(Debug)]
+pub(crate) struct TeamTotpTexts {
+    pub security_link: &'static str,
+    pub heading: &'static str,
+    pub intro: &'static str,
+    pub is_on: &'static str,
+    pub is_off: &'static str,
+    pub required_note: &'static str,
+    pub required_cannot_off: &'static str,
+    pub turn_on: &'static str,
+    pub turn_off: &'static str,
+    pub off_label: &'static str,
+    pub scan: &'static str,
+    pub qr_label: &'static str,
+    pub or_type: &'static str,
+    pub keep_secret: &'static str,
+    pub confirm_label: &'static str,
+    pub confirm_submit: &'static str,
+    pub code_label: &'static str,
+    pub code_hint: &'static str,
+    pub code_submit: &'static str,
+    pub turned_on: &'static str,
+    pub turned_off: &'static str,
+    pub col_second_factor: &'static str,
+    pub on: &'static str,
+    pub off: &'static str,
+    pub reset: &'static str,
+    pub make_admin: &'static str,
+    pub remove_admin: &'static str,
+    pub required_heading: &'static str,
+    pub required_label: &'static str,
+    pub required_hint: &'static str,
+    pub required_submit: &'static str,
 }
 
 /// Why the workspace refused a request; see [`TeamError`].
@@ -536,6 +573,15 @@ pub(crate) struct TeamErrorTexts {
     pub duplicate_key: &'static str,
     pub bad_name: &'static str,
     pub no_key: &'static str,
+    pub needs_second_factor: &'static str,
+    pub wrong_code: &'static str,
+    pub code_expired: &'static str,
+    pub too_many_codes: &'static str,
+    pub second_factor_mandatory: &'static str,
+    pub second_factor_on: &'static str,
+    pub last_admin: &'static str,
+    pub own_account: &'static str,
+    pub enrol_first: &'static str,
 }
 
 /// Why the investigators' workspace refused a request, as the investigator is told it.
@@ -574,6 +620,24 @@ pub enum TeamError {
     BadName,
     /// The investigator holds no key to this case.
     NoKey,
+    /// The team requires a second factor and this investigator has none yet.
+    NeedsSecondFactor,
+    /// A second-factor code that is wrong, or was used already.
+    WrongCode,
+    /// The login waiting for a code is gone (too late, or too many tries): start over.
+    CodeExpired,
+    /// Too many wrong codes lately.
+    TooManyCodes,
+    /// The second factor cannot be turned off: the team requires it.
+    SecondFactorMandatory,
+    /// The second factor is on already.
+    SecondFactorOn,
+    /// That would leave the team without an active admin.
+    LastAdmin,
+    /// Not on one's own account (role, reset, disable).
+    OwnAccount,
+    /// An admin must have a second factor before requiring one of everyone.
+    EnrolFirst,
 }
 
 /// One short sentence about `e`, plain text.
@@ -599,6 +663,15 @@ pub fn team_error(lang: Lang, e: TeamError) -> &'static str {
         TeamError::DuplicateKey => t.duplicate_key,
         TeamError::BadName => t.bad_name,
         TeamError::NoKey => t.no_key,
+        TeamError::NeedsSecondFactor => t.needs_second_factor,
+        TeamError::WrongCode => t.wrong_code,
+        TeamError::CodeExpired => t.code_expired,
+        TeamError::TooManyCodes => t.too_many_codes,
+        TeamError::SecondFactorMandatory => t.second_factor_mandatory,
+        TeamError::SecondFactorOn => t.second_factor_on,
+        TeamError::LastAdmin => t.last_admin,
+        TeamError::OwnAccount => t.own_account,
+        TeamError::EnrolFirst => t.enrol_first,
     }
 }
 

@@ -12,6 +12,11 @@ const CHALLENGE_URL = "/team/api/challenge";
 const LOGIN_URL = "/team/api/login";
 const LOGOUT_URL = "/team/api/logout";
 const CASES_URL = "/team/view/cases";
+// The second factor: the code that completes a login, and the investigator's own settings.
+const CODE_URL = "/team/api/login/code";
+const SECURITY_URL = "/team/view/security";
+// A refusal of these is the answer itself, never a session to renew.
+const NO_RENEW = [CHALLENGE_URL, LOGIN_URL, CODE_URL];
 const CASE_URL = (id) => `/team/api/cases/${encodeURIComponent(id)}`;
 // The server's session limits, kept by the page too: the key in the worker renews an ended
 // session only while the investigator is at work, and never past a working day.
@@ -47,6 +52,8 @@ function start(form, client) {
     let unlockedAt = 0;
     let lastActivity = Date.now();
     let busy = false;
+    // The team requires a second factor this investigator does not have yet.
+    let mustEnrol = false;
     loginSection.hidden = false;
     for (const type of ["keydown", "pointerdown", "submit"]) {
         document.addEventListener(type, () => {
@@ -83,7 +90,7 @@ function start(form, client) {
             },
             body: typeof body === "string" ? body : JSON.stringify(body),
         });
-        if (response.status === 401 && !renewed && mayRenew() && url !== LOGIN_URL) {
+        if (response.status === 401 && !renewed && mayRenew() && !NO_RENEW.includes(url)) {
             await signIn();
             return post(url, body, true);
         }
@@ -93,12 +100,59 @@ function start(form, client) {
         return response.json();
     };
 
-    // Challenge and answer: a session for the key in the worker.
+    // The code from the authenticator app, asked for when a login needs one.
+    const codeSection = document.getElementById("team-code");
+    const codeInput = document.getElementById("t-code");
+    const codeStatus = document.getElementById("team-code-status");
+    let codeWaiter = null;
+    document.getElementById("team-code-form").addEventListener("submit", (event) => {
+        event.preventDefault();
+        if (codeWaiter) {
+            const give = codeWaiter;
+            codeWaiter = null;
+            give(codeInput.value);
+            codeInput.value = "";
+        }
+    });
+    const askCode = (said) =>
+        new Promise((resolve) => {
+            codeStatus.textContent = said;
+            loginSection.hidden = true;
+            codeSection.hidden = false;
+            codeWaiter = resolve;
+            codeInput.focus();
+        });
+    const hideCode = () => {
+        codeWaiter = null;
+        codeStatus.textContent = "";
+        codeSection.hidden = true;
+    };
+
+    // Challenge and answer, and the code if the investigator has a second factor: a session
+    // for the key in the worker.
     const signIn = async () => {
         const { id, challenge } = await post(CHALLENGE_URL, { recipient });
         const { answer } = await worker.call({ answer: { challenge } });
-        const { name } = await post(LOGIN_URL, { id, answer });
-        document.getElementById("team-me").textContent = name;
+        let done = await post(LOGIN_URL, { id, answer });
+        if (done.pending) {
+            let said = "";
+            for (;;) {
+                const code = await askCode(said);
+                try {
+                    done = await post(CODE_URL, { pending: done.pending, code });
+                    break;
+                } catch (error) {
+                    if (!(error instanceof Refused && error.code === "wrong-code")) {
+                        hideCode();
+                        throw error;
+                    }
+                    said = error.message;
+                }
+            }
+            hideCode();
+        }
+        document.getElementById("team-me").textContent = done.name;
+        mustEnrol = done.enrol === true;
     };
 
     // Fetches a view; a session that ended meanwhile is renewed once with the key.
@@ -346,12 +400,22 @@ function start(form, client) {
     };
 
     const isSessionEnd = (error) =>
-        error instanceof Refused && (error.code === "session" || error.code === "unknown-key");
+        error instanceof Refused &&
+        (error.code === "session" || error.code === "unknown-key" || error.code === "code-expired");
 
     // Any other failure of a view: said above the view, which stays as it was.
     const showError = (error) => {
         if (isSessionEnd(error)) {
             backToLogin(error);
+        } else if (error instanceof Refused && error.code === "totp-required") {
+            // The team now requires a second factor: nothing else until it is on.
+            show(SECURITY_URL)
+                .then(() => {
+                    viewStatus.textContent = error.message;
+                })
+                .catch(() => {
+                    viewStatus.textContent = error.message;
+                });
         } else if (viewStatus) {
             viewStatus.textContent =
                 error instanceof Refused
@@ -385,6 +449,7 @@ function start(form, client) {
             return;
         }
         busy = true;
+        hideCode();
         say(message("unlocking"));
         file.arrayBuffer()
             .then((bytes) => worker.call({ unlock: { file: new Uint8Array(bytes), passphrase: passphrase.value } }))
@@ -396,13 +461,15 @@ function start(form, client) {
                 say(message("checking"));
                 await signIn();
                 say(message("loading"));
-                await show(CASES_URL);
+                await show(mustEnrol ? SECURITY_URL : CASES_URL);
                 say("");
                 loginSection.hidden = true;
                 workspace.hidden = false;
             })
             .catch((error) => {
                 recipient = null;
+                hideCode();
+                loginSection.hidden = false;
                 explain(error);
             })
             .finally(() => {
@@ -441,20 +508,81 @@ function start(form, client) {
                 recipient: document.getElementById("team-add-recipient").value,
                 admin: document.getElementById("team-add-admin").checked,
             });
-        } else if (adminForm.dataset.action === "disable") {
-            send = post(`/team/api/investigators/${encodeURIComponent(adminForm.dataset.member)}/disable`, {});
+        } else if (["disable", "role", "totp-reset"].includes(adminForm.dataset.action)) {
+            const member = `/team/api/investigators/${encodeURIComponent(adminForm.dataset.member)}`;
+            const body = adminForm.dataset.action === "role" ? { admin: adminForm.dataset.admin === "true" } : {};
+            send = post(`${member}/${adminForm.dataset.action}`, body);
+        } else if (adminForm.dataset.action === "totp-required") {
+            send = post("/team/api/settings/totp", {
+                required: document.getElementById("team-totp-required-box").checked,
+            });
+        } else {
+            return;
+        }
+        const action = adminForm.dataset.action;
+        sayHere(message("sending"));
+        send.then(() => show("/team/view/admin"))
+            .then(() => {
+                if (action === "add") {
+                    const again = document.querySelector("#team-add-form .status");
+                    if (again) {
+                        again.textContent = message("saved");
+                    }
+                } else if (viewStatus) {
+                    viewStatus.textContent = message("saved");
+                }
+            })
+            .catch((error) => sayHere(error instanceof Refused ? error.message : message("failed")));
+    });
+
+    // The investigator's own second factor: show a new secret, confirm it with a code, or
+    // turn it off with a code.
+    view.addEventListener("submit", (event) => {
+        const own =
+            event.target instanceof HTMLFormElement && event.target.closest("#team-security") ? event.target : null;
+        if (!own || !own.dataset.action) {
+            return;
+        }
+        event.preventDefault();
+        const status = own.querySelector(".status");
+        const sayHere = (text) => {
+            if (status) {
+                status.textContent = text;
+            }
+        };
+        const input = own.querySelector("input");
+        const code = input ? input.value : "";
+        let send;
+        if (own.dataset.action === "totp-start") {
+            send = post("/team/api/totp/start", {}).then((answer) => {
+                view.replaceChildren(...nodesOf(answer.html));
+                const field = document.getElementById("team-totp-code");
+                if (field) {
+                    field.focus();
+                }
+            });
+        } else if (own.dataset.action === "totp-confirm") {
+            send = post("/team/api/totp/confirm", { code }).then(async () => {
+                mustEnrol = false;
+                await show(SECURITY_URL);
+                viewStatus.textContent = message("totp-on");
+            });
+        } else if (own.dataset.action === "totp-off") {
+            send = post("/team/api/totp/off", { code }).then(async () => {
+                await show(SECURITY_URL);
+                viewStatus.textContent = message("totp-off");
+            });
         } else {
             return;
         }
         sayHere(message("sending"));
-        send.then(() => show("/team/view/admin"))
-            .then(() => {
-                const again = document.querySelector("#team-add-form .status");
-                if (again) {
-                    again.textContent = message("saved");
-                }
-            })
-            .catch((error) => sayHere(error instanceof Refused ? error.message : message("failed")));
+        send.catch((error) => {
+            if (isSessionEnd(error)) {
+                backToLogin(error);
+            } else {
+                sayHere(error instanceof Refused ? error.message : message("failed"));
+            }
+        });
     });
 
     // The list's filter form: fetched in place, like a link.

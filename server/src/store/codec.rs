@@ -9,7 +9,8 @@ use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
-use super::{Result, StoreError, StoredAttachment, StoredItem};
+use super::{Result, StoreError, StoredAttachment, StoredItem, StoredTotp};
+use crate::totp::TotpSecret;
 
 const DAY: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
 
@@ -133,4 +134,18 @@ pub(super) fn attach_to_items(
             .push(attachment);
     }
     Ok(())
+}
+
+/// An investigator's `totp_secret` and `totp_last_step` as read; `NotFound` without a row.
+pub(super) fn stored_totp(
+    row: Option<(Option<Vec<u8>>, Option<i64>)>,
+) -> Result<Option<StoredTotp>> {
+    let (secret, last_step) = row.ok_or(StoreError::NotFound)?;
+    let Some(secret) = secret else {
+        return Ok(None);
+    };
+    let secret = zeroize::Zeroizing::new(secret);
+    let secret = TotpSecret::from_bytes(&secret)
+        .ok_or_else(|| StoreError::Corrupt("a second-factor secret of the wrong size".into()))?;
+    Ok(Some(StoredTotp { secret, last_step }))
 }

@@ -21,6 +21,7 @@ pub use list::{
 };
 
 use crate::audit::{AuditEntry, AuditEvent};
+use crate::totp::TotpSecret;
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -34,6 +35,17 @@ pub struct Investigator {
     pub admin: bool,
     pub active: bool,
     pub added_on: Date,
+    /// Whether they log in with a second factor (TOTP) besides their key (migration 0008).
+    pub totp: bool,
+}
+
+/// An investigator's second factor as stored (migration 0008).
+#[derive(Debug)]
+pub struct StoredTotp {
+    pub secret: TotpSecret,
+    /// The time step of the last code accepted: no code of it or an earlier one is accepted
+    /// again.
+    pub last_step: Option<i64>,
 }
 
 /// A new case, sealed by a browser or by the no-JS path. Only public values and ciphertext.
@@ -167,6 +179,9 @@ pub enum StoreError {
     /// named twice. Nothing was stored.
     #[error("an attachment is not ready to be attached")]
     UploadNotReady,
+    /// `set_admin` would leave the team without an active admin.
+    #[error("the team would have no active admin left")]
+    LastAdmin,
     /// The database could not be reached or refused the statement. The detail is for the log
     /// (it never contains ciphertext or tokens: statements are logged without arguments).
     #[error("database error: {0}")]
@@ -341,6 +356,38 @@ pub trait Store: Send + Sync + 'static {
     /// pieces; returns how many. The server runs it at start-up and daily with `before` =
     /// yesterday, so an abandoned upload lives one to two days.
     async fn delete_stale_uploads(&self, before: Date) -> Result<u64>;
+
+    // --- Who may log in and manage the team (migration 0008) ---
+
+    /// Investigator `id`'s second factor, or `None` if they have none. `NotFound` if there is
+    /// no such investigator.
+    async fn totp(&self, id: i64) -> Result<Option<StoredTotp>>;
+    /// Turns on `id`'s second factor with `secret`; `step`, the time step of the code that
+    /// confirmed it, counts as used. Records `audit`. `Duplicate` if they have one already,
+    /// `NotFound` if there is no such investigator.
+    async fn enable_totp(
+        &self,
+        id: i64,
+        secret: &TotpSecret,
+        step: i64,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// Turns off `id`'s second factor (their own choice, or an admin's reset after a lost
+    /// phone), if they have one, and records `audit`. `NotFound` if there is no such
+    /// investigator.
+    async fn disable_totp(&self, id: i64, audit: &AuditEvent) -> Result<()>;
+    /// Records that a code of time step `step` was accepted, only if `id` still has `secret`
+    /// and no code of `step` or a later step was accepted before (compare-and-set, so a code
+    /// is never accepted twice, on any instance). Tells whether this call did.
+    async fn use_totp_step(&self, id: i64, secret: &TotpSecret, step: i64) -> Result<bool>;
+    /// Whether every investigator must log in with a second factor.
+    async fn totp_required(&self) -> Result<bool>;
+    /// Makes the second factor mandatory for the whole team, or optional; records `audit`.
+    async fn set_totp_required(&self, required: bool, audit: &AuditEvent) -> Result<()>;
+    /// Gives investigator `id` the admin role or takes it away, and records `audit`, in one
+    /// transaction that also checks that an active admin remains: `LastAdmin` if none would,
+    /// `NotFound` if there is no such investigator.
+    async fn set_admin(&self, id: i64, admin: bool, audit: &AuditEvent) -> Result<()>;
 
     // --- E-mail notifications (the outbox, `notify.rs`) ---
 

@@ -13,6 +13,8 @@ use sqlx::{PgConnection, Row};
 use time::{Date, OffsetDateTime};
 
 use super::codec::attach_to_items;
+mod access;
+
 use super::codec::{
     StoredEnvelope, credential, envelope_holder, format_day, format_instant, hash32, parse_day,
     parse_instant, parse_kind, parse_optional_day, parse_recipient,
@@ -21,10 +23,11 @@ use super::list::{self, Assignee, CaseList, CaseQuery, CaseRow, Dialect, Param, 
 use super::sqlite::{EmbeddedMigrations, kinds_of};
 use super::{
     AttachedFile, CaseSummary, Investigator, NewCase, ReporterLogin, Result, StageEvent, Store,
-    StoreError, StoredCase, StoredItem, UploadState,
+    StoreError, StoredCase, StoredItem, StoredTotp, UploadState,
 };
 use super::{NOTIFICATION_BATCH, Notification, NotificationClaim};
 use crate::audit::{AuditEntry, AuditEvent};
+use crate::totp::TotpSecret;
 use sqlx::{Postgres, Transaction};
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -75,6 +78,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "attachments",
         include_str!("../../migrations/postgres/0007_attachments.sql"),
+    ),
+    (
+        8,
+        "totp",
+        include_str!("../../migrations/postgres/0008_totp.sql"),
     ),
 ];
 
@@ -262,6 +270,7 @@ impl Store for PostgresStore {
             admin,
             active: true,
             added_on: today,
+            totp: false,
         })
     }
 
@@ -269,7 +278,8 @@ impl Store for PostgresStore {
     async fn investigators(&self) -> Result<Vec<Investigator>> {
         sqlx::query(
             "SELECT id, name, recipient, admin, active, \
-                    to_char(added_on, 'YYYY-MM-DD') AS added_on \
+                    to_char(added_on, 'YYYY-MM-DD') AS added_on, \
+                    totp_secret IS NOT NULL AS totp \
              FROM investigators ORDER BY id",
         )
         .fetch_all(&self.pool)
@@ -746,6 +756,47 @@ impl Store for PostgresStore {
         })
     }
 
+    #[tracing::instrument(skip_all)]
+    async fn totp(&self, id: i64) -> Result<Option<StoredTotp>> {
+        access::totp(&self.pool, id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn enable_totp(
+        &self,
+        id: i64,
+        secret: &TotpSecret,
+        step: i64,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        access::enable_totp(&self.pool, id, secret, step, audit).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn disable_totp(&self, id: i64, audit: &AuditEvent) -> Result<()> {
+        access::disable_totp(&self.pool, id, audit).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn use_totp_step(&self, id: i64, secret: &TotpSecret, step: i64) -> Result<bool> {
+        access::use_totp_step(&self.pool, id, secret, step).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn totp_required(&self) -> Result<bool> {
+        access::totp_required(&self.pool).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_totp_required(&self, required: bool, audit: &AuditEvent) -> Result<()> {
+        access::set_totp_required(&self.pool, required, audit).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_admin(&self, id: i64, admin: bool, audit: &AuditEvent) -> Result<()> {
+        access::set_admin(&self.pool, id, admin, audit).await
+    }
+
     fn queue_notifications(&self, wake: Arc<Notify>) {
         *self
             .notify
@@ -945,6 +996,7 @@ fn investigator_from_row(row: &PgRow) -> Result<Investigator> {
         admin: row.try_get("admin")?,
         active: row.try_get("active")?,
         added_on: parse_day(row.try_get("added_on")?)?,
+        totp: row.try_get("totp")?,
     })
 }
 

@@ -40,6 +40,8 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::codec::attach_to_items;
+mod access;
+
 use super::codec::{
     StoredEnvelope, credential, envelope_holder, format_day, format_instant, hash32, parse_day,
     parse_instant, parse_kind, parse_optional_day, parse_recipient,
@@ -47,10 +49,11 @@ use super::codec::{
 use super::list::{self, Assignee, CaseList, CaseQuery, Dialect, Param, StageCounts};
 use super::{
     AttachedFile, CaseSummary, Investigator, NewCase, ReporterLogin, Result, StageEvent, Store,
-    StoreError, StoredCase, StoredItem, UploadState,
+    StoreError, StoredCase, StoredItem, StoredTotp, UploadState,
 };
 use super::{NOTIFICATION_BATCH, Notification, NotificationClaim};
 use crate::audit::{AuditEntry, AuditEvent};
+use crate::totp::TotpSecret;
 
 mod attachments;
 
@@ -101,6 +104,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "attachments",
         include_str!("../../migrations/sqlite/0007_attachments.sql"),
+    ),
+    (
+        8,
+        "totp",
+        include_str!("../../migrations/sqlite/0008_totp.sql"),
     ),
 ];
 
@@ -193,6 +201,11 @@ impl SqliteStore {
     async fn write<T>(&self, job: impl FnOnce(oneshot::Sender<Result<T>>) -> Job) -> Result<T> {
         write_to(&self.writes, job).await
     }
+
+    async fn access(&self, change: access::Change) -> Result<bool> {
+        self.write(|reply| Job::Access(Pending::new(change, reply)))
+            .await
+    }
 }
 
 /// Queues a job for the writer and waits for its answer, given after the commit.
@@ -228,6 +241,7 @@ impl Store for SqliteStore {
             admin,
             active: true,
             added_on: today,
+            totp: false,
         };
         let audit = audit.clone();
         self.write(|reply| Job::AddInvestigator(Pending::new((new, audit), reply)))
@@ -237,7 +251,9 @@ impl Store for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn investigators(&self) -> Result<Vec<Investigator>> {
         sqlx::query(
-            "SELECT id, name, recipient, admin, active, added_on FROM investigators ORDER BY id",
+            "SELECT id, name, recipient, admin, active, added_on, \
+                    totp_secret IS NOT NULL AS totp \
+             FROM investigators ORDER BY id",
         )
         .fetch_all(&self.reads)
         .await?
@@ -511,6 +527,64 @@ impl Store for SqliteStore {
         })
     }
 
+    #[tracing::instrument(skip_all)]
+    async fn totp(&self, id: i64) -> Result<Option<StoredTotp>> {
+        access::totp(&self.reads, id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn enable_totp(
+        &self,
+        id: i64,
+        secret: &TotpSecret,
+        step: i64,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let change = access::Change::EnableTotp {
+            id,
+            secret: TotpSecret::from_bytes(secret.expose_secret()).ok_or(StoreError::NotFound)?,
+            step,
+            audit: audit.clone(),
+        };
+        self.access(change).await.map(drop)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn disable_totp(&self, id: i64, audit: &AuditEvent) -> Result<()> {
+        let audit = audit.clone();
+        self.access(access::Change::DisableTotp { id, audit })
+            .await
+            .map(drop)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn use_totp_step(&self, id: i64, secret: &TotpSecret, step: i64) -> Result<bool> {
+        let secret = TotpSecret::from_bytes(secret.expose_secret()).ok_or(StoreError::NotFound)?;
+        self.access(access::Change::UseStep { id, secret, step })
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn totp_required(&self) -> Result<bool> {
+        access::totp_required(&self.reads).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_totp_required(&self, required: bool, audit: &AuditEvent) -> Result<()> {
+        let audit = audit.clone();
+        self.access(access::Change::Required { required, audit })
+            .await
+            .map(drop)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_admin(&self, id: i64, admin: bool, audit: &AuditEvent) -> Result<()> {
+        let audit = audit.clone();
+        self.access(access::Change::Admin { id, admin, audit })
+            .await
+            .map(drop)
+    }
+
     fn queue_notifications(&self, wake: Arc<Notify>) {
         *self
             .notify
@@ -764,6 +838,7 @@ enum Job {
     CompleteAttachment(Pending<[u8; 32], ()>),
     DiscardUpload(Pending<[u8; 32], ()>),
     DeleteStaleUploads(Pending<String, u64>),
+    Access(Pending<access::Change, bool>),
 }
 
 #[derive(Debug)]
@@ -878,6 +953,10 @@ impl Job {
                 let outcome = attachments::delete_stale(conn, &job.input).await;
                 job.record(outcome)
             }
+            Job::Access(job) => {
+                let outcome = access::run(conn, &job.input).await;
+                job.record(outcome)
+            }
         };
         if !keep {
             sqlx::query("ROLLBACK TO job").execute(&mut *conn).await?;
@@ -904,6 +983,7 @@ impl Job {
             Job::CompleteAttachment(job) => job.answer(batch),
             Job::DiscardUpload(job) => job.answer(batch),
             Job::DeleteStaleUploads(job) => job.answer(batch),
+            Job::Access(job) => job.answer(batch),
         }
     }
 
@@ -1505,6 +1585,7 @@ fn investigator_from_row(row: &SqliteRow) -> Result<Investigator> {
         admin: row.try_get("admin")?,
         active: row.try_get("active")?,
         added_on: parse_day(row.try_get("added_on")?)?,
+        totp: row.try_get("totp")?,
     })
 }
 

@@ -20,9 +20,10 @@ use axum::routing::get;
 use kentongan_templates::strings::{Lang, Message};
 use kentongan_templates::{Markup, Office};
 use serde::Deserialize;
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{Date, UtcOffset};
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 
+use crate::clock::Clock;
 use crate::followup::{Attempts, LoginLimits, Sessions};
 use crate::kdf_pool::KdfPool;
 use crate::store::Store;
@@ -49,6 +50,7 @@ struct Inner {
     secure_cookies: bool,
     utc_offset: UtcOffset,
     attachments: AttachmentLimits,
+    clock: Clock,
 }
 
 /// What [`AppState::new`] needs besides the store.
@@ -66,6 +68,11 @@ pub struct Settings {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
+        Self::with_clock(store, settings, Clock::system())
+    }
+
+    /// The state with the time taken from `clock` (tests set it).
+    pub fn with_clock(store: Arc<dyn Store>, settings: Settings, clock: Clock) -> Self {
         AppState(Arc::new(Inner {
             team: TeamCache::new(store.clone()),
             store,
@@ -82,15 +89,14 @@ impl AppState {
             secure_cookies: settings.secure_cookies,
             utc_offset: settings.utc_offset,
             attachments: settings.attachments,
+            clock,
         }))
     }
 
     /// Today in the office's calendar. Cases are dated by day only: a precise time would help
     /// tie a report to a person.
     fn today(&self) -> Date {
-        OffsetDateTime::now_utc()
-            .to_offset(self.0.utc_offset)
-            .date()
+        self.0.clock.now().to_offset(self.0.utc_offset).date()
     }
 }
 

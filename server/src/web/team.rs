@@ -9,6 +9,10 @@
 //!    session (cookie `kentongan_team`, `HttpOnly`, `SameSite=Strict`, `Path=/team`,
 //!    always `Secure`).
 //!
+//! An investigator with a second factor (TOTP) must also give a code before the session
+//! starts (`access`); when the team requires one and they have none yet, their session may
+//! do nothing but enrol.
+//!
 //! Every view and action checks the session and that its investigator is still active in the
 //! store, so disabling someone shuts them out at their next request, on every instance.
 //! What touches a case's content or workflow (reply, note, move, grant) also needs the
@@ -43,6 +47,8 @@ use crate::casework::{self, CaseError};
 use crate::store::{Investigator, StoreError, StoredCase};
 use crate::team_sessions::Token;
 use crate::workflow::{Due, Stage};
+
+mod access;
 
 const SESSION_COOKIE: &str = "kentongan_team";
 /// Logins and small actions: a public key, a challenge answer.
@@ -101,6 +107,7 @@ pub fn routes() -> Router<AppState> {
             "/team/api/investigators/{id}/disable",
             post(disable_investigator),
         )
+        .merge(access::routes())
 }
 
 /// The workspace page. It always starts at the key login: a session alone cannot open a
@@ -199,22 +206,50 @@ async fn login(
         Ok(investigator) => investigator,
         Err(response) => return response(lang),
     };
-    if let Some(old) = session_of(&headers) {
+    if investigator.totp {
+        // The key is right; the session waits for a code.
+        let Some(pending) = state.0.team_sessions.add_pending(investigator.id) else {
+            return refuse(lang, StatusCode::SERVICE_UNAVAILABLE, TeamError::Busy);
+        };
+        return no_store(Json(json!({ "pending": pending.to_hex() })));
+    }
+    start_session(&state, lang, &headers, &investigator, false).await
+}
+
+/// Starts a session for an investigator who has proved who they are, with its audit entry.
+/// The answer tells the page whether they must enrol a second factor first.
+async fn start_session(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    investigator: &Investigator,
+    with_code: bool,
+) -> Response {
+    let must_enrol = match state.must_enrol(investigator).await {
+        Ok(must) => must,
+        Err(refuse) => return refuse(lang),
+    };
+    if let Some(old) = session_of(headers) {
         state.0.team_sessions.end(&old);
     }
     let Some(token) = state.0.team_sessions.start(investigator.id) else {
         return refuse(lang, StatusCode::SERVICE_UNAVAILABLE, TeamError::Busy);
     };
     // A login is an investigator's action like any other: no session without its entry.
-    let event = audit::AuditEvent::new(
+    let mut event = audit::AuditEvent::new(
         audit::investigator(investigator.id, &investigator.name),
         audit::Action::Login,
     );
+    if with_code {
+        event = event.detail("totp", true);
+    }
     if let Err(e) = state.0.store.append_audit(&event).await {
         state.0.team_sessions.end(&token);
         return store_refusal(lang, &e);
     }
-    let mut response = no_store(Json(json!({ "name": investigator.name })));
+    let mut response = no_store(Json(
+        json!({ "name": investigator.name, "enrol": must_enrol }),
+    ));
     response
         .headers_mut()
         .append(header::SET_COOKIE, session_cookie(Some(token)));
@@ -798,12 +833,13 @@ async fn admin(
         Ok(_) => return refuse(lang, StatusCode::FORBIDDEN, TeamError::NotAdmin),
         Err(response) => return response(lang),
     };
-    let (investigators, log) = match (
+    let (investigators, log, totp_required) = match (
         state.0.store.investigators().await,
         state.0.store.audit_log().await,
+        state.0.store.totp_required().await,
     ) {
-        (Ok(investigators), Ok(log)) => (investigators, log),
-        (Err(e), _) | (_, Err(e)) => return store_refusal(lang, &e),
+        (Ok(investigators), Ok(log), Ok(required)) => (investigators, log, required),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return store_refusal(lang, &e),
     };
     let audit_state = audit::verify(&log)
         .map(|intact| (intact.count, hex::encode(intact.head)))
@@ -825,6 +861,7 @@ async fn admin(
                 active: i.active,
                 fingerprint: i.recipient.fingerprint(),
                 added_on: i.added_on.to_string(),
+                totp: i.totp,
             })
             .collect(),
         audit_state,
@@ -841,6 +878,7 @@ async fn admin(
                 detail: entry.detail.clone(),
             })
             .collect(),
+        totp_required,
     };
     html(StatusCode::OK, kentongan_templates::team_admin(lang, &view))
 }
@@ -1026,8 +1064,34 @@ type Refuse = Box<dyn FnOnce(Lang) -> Response + Send>;
 
 impl AppState {
     /// The investigator this request's session belongs to, if the session is open and the
-    /// investigator still active. Otherwise 401 (the page asks for the key again).
+    /// investigator still active. Otherwise 401 (the page asks for the key again). When the
+    /// team requires a second factor and they have none, 403: only enrolling is allowed
+    /// ([`AppState::signed_in_to_enrol`]).
     async fn signed_in(&self, headers: &HeaderMap) -> Result<Investigator, Refuse> {
+        let me = self.signed_in_to_enrol(headers).await?;
+        if self.must_enrol(&me).await? {
+            return Err(Box::new(|lang| {
+                refuse(lang, StatusCode::FORBIDDEN, TeamError::NeedsSecondFactor)
+            }));
+        }
+        Ok(me)
+    }
+
+    /// Whether the team requires a second factor that `investigator` does not have yet.
+    async fn must_enrol(&self, investigator: &Investigator) -> Result<bool, Refuse> {
+        if investigator.totp {
+            return Ok(false);
+        }
+        self.0.store.totp_required().await.map_err(|e| {
+            tracing::error!("team: cannot read the team's settings: {e}");
+            Box::new(|lang| refuse(lang, StatusCode::SERVICE_UNAVAILABLE, TeamError::StoreDown))
+                as Refuse
+        })
+    }
+
+    /// [`AppState::signed_in`] without the second-factor requirement: for the views and
+    /// actions that enrol one.
+    async fn signed_in_to_enrol(&self, headers: &HeaderMap) -> Result<Investigator, Refuse> {
         let session = session_of(headers).ok_or_else(session_ended)?;
         let id = self
             .0
@@ -1113,6 +1177,15 @@ fn refuse(lang: Lang, status: StatusCode, error: TeamError) -> Response {
         TeamError::DuplicateKey => "duplicate-key",
         TeamError::BadName => "bad-name",
         TeamError::NoKey => "no-key",
+        TeamError::NeedsSecondFactor => "totp-required",
+        TeamError::WrongCode => "wrong-code",
+        TeamError::CodeExpired => "code-expired",
+        TeamError::TooManyCodes => "too-many-codes",
+        TeamError::SecondFactorMandatory => "totp-mandatory",
+        TeamError::SecondFactorOn => "totp-on",
+        TeamError::LastAdmin => "last-admin",
+        TeamError::OwnAccount => "own-account",
+        TeamError::EnrolFirst => "enrol-first",
     };
     (
         status,

@@ -141,6 +141,8 @@ pub fn team_page(lang: Lang, office: &Office, csrf: &str) -> Markup {
                 data-msg-saved=(js.saved)
                 data-msg-empty=(js.empty)
                 data-msg-needs-message=(t.errors.needs_message)
+                data-msg-totp-on=(t.totp.turned_on)
+                data-msg-totp-off=(t.totp.turned_off)
             {
                 div.field {
                     label for="t-key" { (t.key_file_label) }
@@ -153,6 +155,18 @@ pub fn team_page(lang: Lang, office: &Office, csrf: &str) -> Markup {
                 }
                 button.btn type="submit" { (t.login_submit) }
                 p #team-status role="status" aria-live="polite" {}
+            }
+        }
+        // The second step of a login with a second factor: the code from the app.
+        section #team-code hidden {
+            form #team-code-form autocomplete="off" {
+                div.field {
+                    label for="t-code" { (t.totp.code_label) }
+                    p.hint #h-code { (t.totp.code_hint) }
+                    (super::team_access::code_input("t-code"))
+                }
+                button.btn type="submit" { (t.totp.code_submit) }
+                p #team-code-status role="status" aria-live="polite" {}
             }
         }
         section #team-workspace hidden {
@@ -185,8 +199,11 @@ pub fn team_cases(lang: Lang, me: &str, admin: bool, list: &TeamCaseList) -> Mar
     let all: u64 = list.counts.iter().map(|(_, n)| n).sum();
     html! {
         div.team-cases data-me=(me) {
-            @if admin {
-                p { a href="/team/view/admin" data-view="" { (t.admin_link) } }
+            p {
+                @if admin {
+                    a href="/team/view/admin" data-view="" { (t.admin_link) } " · "
+                }
+                a href="/team/view/security" data-view="" { (t.totp.security_link) }
             }
             h2 { (t.cases_heading) }
             nav.stages aria-label=(t.col_stage) {
@@ -478,6 +495,8 @@ pub struct TeamMember {
     /// The key's short fingerprint.
     pub fingerprint: String,
     pub added_on: String,
+    /// They log in with a second factor.
+    pub totp: bool,
 }
 
 /// One audit entry, as the admin view shows it.
@@ -503,6 +522,8 @@ pub struct TeamAdmin {
     pub audit_state: Result<(i64, String), String>,
     /// The newest entries first.
     pub audit: Vec<AuditLine>,
+    /// Every investigator must log in with a second factor.
+    pub totp_required: bool,
 }
 
 /// The admin view: a fragment of the workspace page.
@@ -523,6 +544,7 @@ pub fn team_admin(lang: Lang, view: &TeamAdmin) -> Markup {
                         th scope="col" { (t.col_status) }
                         th scope="col" { (t.col_key) }
                         th scope="col" { (t.col_added) }
+                        th scope="col" { (t.totp.col_second_factor) }
                         th scope="col" {}
                     }
                 }
@@ -535,7 +557,22 @@ pub fn team_admin(lang: Lang, view: &TeamAdmin) -> Markup {
                             td { code { (m.fingerprint) } }
                             td { (m.added_on) }
                             td {
+                                @if m.totp { (t.totp.on) } @else { (t.totp.off) }
+                                @if m.totp && m.id != view.me {
+                                    form data-action="totp-reset" data-member=(m.id) {
+                                        button.btn.quiet type="submit" { (t.totp.reset) }
+                                        span.status role="status" aria-live="polite" {}
+                                    }
+                                }
+                            }
+                            td {
                                 @if m.active && m.id != view.me {
+                                    form data-action="role" data-member=(m.id) data-admin=(if m.admin { "false" } else { "true" }) {
+                                        button.btn.quiet type="submit" {
+                                            @if m.admin { (t.totp.remove_admin) } @else { (t.totp.make_admin) }
+                                        }
+                                        span.status role="status" aria-live="polite" {}
+                                    }
                                     form data-action="disable" data-member=(m.id) {
                                         button.btn.quiet type="submit" { (t.disable) }
                                         span.status role="status" aria-live="polite" {}
@@ -545,6 +582,15 @@ pub fn team_admin(lang: Lang, view: &TeamAdmin) -> Markup {
                         }
                     }
                 }
+            }
+            form #team-totp-required data-action="totp-required" {
+                h3 { (t.totp.required_heading) }
+                div.field {
+                    label { input #team-totp-required-box type="checkbox" checked[view.totp_required]; " " (t.totp.required_label) }
+                    p.hint { (t.totp.required_hint) }
+                }
+                button.btn.secondary type="submit" { (t.totp.required_submit) }
+                p.status role="status" aria-live="polite" {}
             }
             form #team-add-form data-action="add" autocomplete="off" {
                 h3 { (t.add_heading) }

@@ -3,7 +3,7 @@
 
 use super::{
     CategoryTexts, FieldText, FieldTexts, FollowupJsTexts, FollowupTexts, JsTexts, MessageTexts,
-    NoticeTexts, StageNames, TeamErrorTexts, TeamJsTexts, TeamTexts, Texts,
+    NoticeTexts, StageNames, TeamErrorTexts, TeamJsTexts, TeamTexts, TeamTotpTexts, Texts,
 };
 
 use super::FileTexts;
@@ -368,6 +368,52 @@ pub(super) const TEXTS: Texts = Texts {
             duplicate_key: "This key is registered already.",
             bad_name: "A name is required, at most 200 characters.",
             no_key: "You do not hold this case's key, so you cannot change it.",
+            needs_second_factor: "Your team requires a second factor. Turn it on first, then you can work.",
+            wrong_code: "Wrong code, or one already used. Type the code the app shows now.",
+            code_expired: "The time for the code has run out. Log in again with your key file.",
+            too_many_codes: "Too many wrong codes. Wait 15 minutes, then try again.",
+            second_factor_mandatory: "Your team requires a second factor, so it cannot be turned off.",
+            second_factor_on: "The second factor is on already.",
+            last_admin: "There must always be at least one active admin. Make another colleague admin first.",
+            own_account: "You cannot do this to your own account.",
+            enrol_first: "Turn on your own second factor first, then require it of the whole team.",
+        },
+        totp: TeamTotpTexts {
+            security_link: "Second factor (phone codes)",
+            heading: "Second factor",
+            intro: "Besides your key file, you can be asked for a 6-digit code from an authenticator \
+                app on your phone (for example Aegis, FreeOTP or Google Authenticator) each time you \
+                log in. Someone who steals your key file and its passphrase still cannot log in \
+                without your phone.",
+            is_on: "The second factor is on: you are asked for a code each time you log in.",
+            is_off: "The second factor is off.",
+            required_note: "Your team requires a second factor. Turn it on first, then you can work.",
+            required_cannot_off: "Your team requires a second factor, so it cannot be turned off.",
+            turn_on: "Turn on the second factor",
+            turn_off: "Turn off the second factor",
+            off_label: "The code the app shows now",
+            scan: "1. Scan this QR code with the authenticator app on your phone.",
+            qr_label: "QR code for the authenticator app",
+            or_type: "Cannot scan? Type this key into the app:",
+            keep_secret: "Do not share or photograph this QR code and key: anyone who has them can \
+                make your codes.",
+            confirm_label: "2. Type the 6-digit code the app shows",
+            confirm_submit: "Confirm",
+            code_label: "Code from your authenticator app",
+            code_hint: "6 digits. The code changes every 30 seconds.",
+            code_submit: "Log in",
+            turned_on: "The second factor is on. From now on you are asked for a code each time you log in.",
+            turned_off: "The second factor is off.",
+            col_second_factor: "Second factor",
+            on: "On",
+            off: "Off",
+            reset: "Reset (lost phone)",
+            make_admin: "Make admin",
+            remove_admin: "Remove admin",
+            required_heading: "Second factor for the whole team",
+            required_label: "Require a second factor of every team member",
+            required_hint: "Members who have none can do nothing but turn it on until they do.",
+            required_submit: "Save",
         },
     },
 

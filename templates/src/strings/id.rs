@@ -2,7 +2,7 @@
 
 use super::{
     CategoryTexts, FieldText, FieldTexts, FollowupJsTexts, FollowupTexts, JsTexts, MessageTexts,
-    NoticeTexts, StageNames, TeamErrorTexts, TeamJsTexts, TeamTexts, Texts,
+    NoticeTexts, StageNames, TeamErrorTexts, TeamJsTexts, TeamTexts, TeamTotpTexts, Texts,
 };
 
 use super::FileTexts;
@@ -368,6 +368,52 @@ pub(super) const TEXTS: Texts = Texts {
             duplicate_key: "Kunci ini sudah terdaftar.",
             bad_name: "Nama wajib diisi, paling banyak 200 karakter.",
             no_key: "Anda belum memegang kunci kasus ini, jadi tidak bisa mengubahnya.",
+            needs_second_factor: "Tim Anda mewajibkan faktor kedua. Aktifkan dulu, baru bisa bekerja.",
+            wrong_code: "Kode salah atau sudah dipakai. Ketik kode yang sedang tampil di aplikasi.",
+            code_expired: "Waktu untuk kode sudah habis. Masuk lagi dengan berkas kunci.",
+            too_many_codes: "Terlalu banyak kode salah. Tunggu 15 menit, lalu coba lagi.",
+            second_factor_mandatory: "Tim Anda mewajibkan faktor kedua, jadi tidak bisa dimatikan.",
+            second_factor_on: "Faktor kedua sudah aktif.",
+            last_admin: "Harus selalu ada minimal satu admin aktif. Jadikan rekan lain admin dulu.",
+            own_account: "Anda tidak bisa melakukan ini pada akun Anda sendiri.",
+            enrol_first: "Aktifkan dulu faktor kedua Anda sendiri, baru wajibkan untuk seluruh tim.",
+        },
+        totp: TeamTotpTexts {
+            security_link: "Faktor kedua (kode dari ponsel)",
+            heading: "Faktor kedua",
+            intro: "Selain berkas kunci, Anda bisa diminta kode 6 angka dari aplikasi autentikator \
+                di ponsel (misalnya Aegis, FreeOTP atau Google Authenticator) setiap kali masuk. \
+                Orang yang mencuri berkas kunci dan kata sandinya tetap tidak bisa masuk tanpa ponsel Anda.",
+            is_on: "Faktor kedua aktif: Anda diminta kode setiap kali masuk.",
+            is_off: "Faktor kedua belum aktif.",
+            required_note: "Tim Anda mewajibkan faktor kedua. Aktifkan dulu, baru bisa bekerja.",
+            required_cannot_off: "Tim Anda mewajibkan faktor kedua, jadi tidak bisa dimatikan.",
+            turn_on: "Aktifkan faktor kedua",
+            turn_off: "Matikan faktor kedua",
+            off_label: "Kode yang sedang tampil di aplikasi",
+            scan: "1. Pindai kode QR ini dengan aplikasi autentikator di ponsel.",
+            qr_label: "Kode QR untuk aplikasi autentikator",
+            or_type: "Tidak bisa memindai? Ketik kunci ini di aplikasi:",
+            keep_secret: "Jangan bagikan atau memotret kode QR dan kunci ini: siapa pun yang memilikinya \
+                bisa membuat kode Anda.",
+            confirm_label: "2. Ketik kode 6 angka yang tampil di aplikasi",
+            confirm_submit: "Simpan",
+            code_label: "Kode dari aplikasi autentikator",
+            code_hint: "6 angka. Kode berganti setiap 30 detik.",
+            code_submit: "Masuk",
+            turned_on: "Faktor kedua aktif. Mulai sekarang Anda diminta kode setiap kali masuk.",
+            turned_off: "Faktor kedua sudah dimatikan.",
+            col_second_factor: "Faktor kedua",
+            on: "Aktif",
+            off: "Belum",
+            reset: "Hapus (ponsel hilang)",
+            make_admin: "Jadikan admin",
+            remove_admin: "Cabut admin",
+            required_heading: "Faktor kedua untuk seluruh tim",
+            required_label: "Wajibkan faktor kedua untuk semua anggota tim",
+            required_hint: "Anggota yang belum punya hanya bisa mengaktifkannya, tidak bisa bekerja, \
+                sampai mereka mengaktifkannya.",
+            required_submit: "Simpan",
         },
     },
 

@@ -408,3 +408,181 @@ async fn fill_and_submit(browser: &Client, form: &str, text: Option<&str>, selec
         .await
         .unwrap();
 }
+
+/// RFC 6238 (SHA-1, 6 digits, 30 s), computed here on its own, as an authenticator app does.
+fn totp(secret: &[u8], step: u64) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(secret).unwrap();
+    mac.update(&step.to_be_bytes());
+    let digest = mac.finalize().into_bytes();
+    let offset = usize::from(digest[19] & 0x0f);
+    let word = u32::from_be_bytes(digest[offset..offset + 4].try_into().unwrap()) & 0x7fff_ffff;
+    format!("{:06}", word % 1_000_000)
+}
+
+fn step_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 30
+}
+
+async fn wait_ready(browser: &Client) {
+    browser
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#team-login:not([hidden])"))
+        .await
+        .expect("the login shows with JavaScript");
+    let deadline = std::time::Instant::now() + WAIT;
+    while browser
+        .execute("return window.kentonganReady === true;", vec![])
+        .await
+        .unwrap()
+        != serde_json::Value::Bool(true)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker never got ready"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn type_and_submit(browser: &Client, input: &str, form: &str, text: &str) {
+    let field = browser.find(Locator::Id(input)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+    browser
+        .find(Locator::Css(&format!("#{form} [type=submit]")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_second_factor_is_turned_on_in_the_browser_and_asked_at_the_next_login() {
+    let (server, key) = server_with_investigator(None, "Citra");
+    let passphrase = std::fs::read_to_string(&key.passphrase_file)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let profile = tempfile::tempdir().unwrap();
+    let (_driver, browser) = chromium(profile.path()).await;
+    browser.goto(&format!("{}/team", server.url)).await.unwrap();
+    wait_ready(&browser).await;
+    log_in(&browser, &key.key_file, &passphrase).await;
+    browser
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(
+            "#team-workspace:not([hidden]) a[href='/team/view/security']",
+        ))
+        .await
+        .expect("the case list after logging in with the key alone");
+
+    // Turn it on: the page shows a QR code and the key as text; the "app" reads the key.
+    browser
+        .find(Locator::Css("a[href='/team/view/security']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&browser, "#team-totp-state", "belum aktif").await;
+    browser
+        .find(Locator::Css("#team-totp-start [type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#team-security svg.qr"))
+        .await
+        .expect("a QR code");
+    let shown = browser
+        .find(Locator::Id("team-totp-secret"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let base32: String = shown.chars().filter(|c| !c.is_whitespace()).collect();
+    let secret = data_encoding::BASE32_NOPAD
+        .decode(base32.as_bytes())
+        .unwrap();
+    assert_eq!(secret.len(), 20);
+    let confirmed = step_now();
+    type_and_submit(
+        &browser,
+        "team-totp-code",
+        "team-totp-confirm",
+        &totp(&secret, confirmed),
+    )
+    .await;
+    wait_text(&browser, "#team-view-status", "Faktor kedua aktif").await;
+    wait_text(&browser, "#team-totp-state", "Faktor kedua aktif").await;
+
+    // Log out; the key alone no longer opens the workspace.
+    browser
+        .find(Locator::Id("team-logout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_ready(&browser).await;
+    log_in(&browser, &key.key_file, &passphrase).await;
+    browser
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#team-code:not([hidden])"))
+        .await
+        .expect("the code is asked for after the key");
+    assert!(
+        browser
+            .find(Locator::Css("#team-workspace[hidden]"))
+            .await
+            .is_ok(),
+        "no workspace before the code"
+    );
+    // The code used to confirm is spent; a code of a later step (the current one, or the
+    // next if the clock has not moved on: a phone a little ahead) opens it.
+    type_and_submit(
+        &browser,
+        "t-code",
+        "team-code-form",
+        &totp(&secret, confirmed),
+    )
+    .await;
+    wait_text(&browser, "#team-code-status", "Kode salah").await;
+    let next = step_now().max(confirmed + 1);
+    type_and_submit(&browser, "t-code", "team-code-form", &totp(&secret, next)).await;
+    browser
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#team-workspace:not([hidden]) .team-cases"))
+        .await
+        .expect("the case list after the code");
+    wait_text(&browser, "#team-me", "Citra").await;
+
+    let log = stdout(&server.kentongan(&["audit", "list"]));
+    assert!(
+        log.lines()
+            .any(|l| l.contains("totp-enable") && l.contains("investigator:1:Citra")),
+        "{log}"
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("login") && l.contains("\"totp\":true")),
+        "{log}"
+    );
+    assert!(!log.contains(&base32), "the secret is not in the audit log");
+    assert!(!server.log().contains(&base32), "nor in the server's log");
+}

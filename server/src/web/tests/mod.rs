@@ -26,6 +26,7 @@ mod attachments;
 mod followup;
 mod notify;
 mod team;
+mod team_access;
 
 const HOSTILE: &str = "test \" ' & < > </textarea><script>alert(1)</script>";
 const TOKEN: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
@@ -34,6 +35,8 @@ struct App {
     state: AppState,
     store: Arc<dyn Store>,
     team: Vec<Recipient>,
+    /// The app's clock: the system's while `None`, else this Unix time (`App::set_time`).
+    time: Arc<std::sync::Mutex<Option<i64>>>,
     _dir: tempfile::TempDir,
 }
 
@@ -76,7 +79,13 @@ async fn with_store_limits(
             .unwrap();
         team.push(r);
     }
-    let state = AppState::new(
+    let time = Arc::new(std::sync::Mutex::new(None));
+    let read = time.clone();
+    let clock = crate::clock::Clock::from_fn(move || match *read.lock().unwrap() {
+        Some(unix) => time::OffsetDateTime::from_unix_timestamp(unix).unwrap(),
+        None => time::OffsetDateTime::now_utc(),
+    });
+    let state = AppState::with_clock(
         store.clone(),
         Settings {
             office: Office::jetis_example(),
@@ -92,11 +101,13 @@ async fn with_store_limits(
                 max_files: 3,
             },
         },
+        clock,
     );
     App {
         state,
         store,
         team,
+        time,
         _dir: dir,
     }
 }

@@ -39,7 +39,7 @@ pub(super) async fn member(app: &App, name: &str) -> Member {
 }
 
 impl App {
-    async fn team_api(
+    pub(super) async fn team_api(
         &self,
         path: &str,
         body: serde_json::Value,
@@ -61,7 +61,10 @@ impl App {
     }
 
     /// The challenge for `identity`'s public key: (id, ciphertext in base64).
-    async fn challenge_for(&self, identity: &Identity) -> (StatusCode, serde_json::Value) {
+    pub(super) async fn challenge_for(
+        &self,
+        identity: &Identity,
+    ) -> (StatusCode, serde_json::Value) {
         let resp = self
             .team_api(
                 "/team/api/challenge",
@@ -104,7 +107,7 @@ impl App {
     }
 }
 
-fn team_session_from(resp: &axum::response::Response) -> String {
+pub(super) fn team_session_from(resp: &axum::response::Response) -> String {
     let cookie = resp
         .headers()
         .get_all(header::SET_COOKIE)
@@ -284,7 +287,7 @@ async fn views_need_a_session_and_posts_need_the_csrf_header() {
     assert_eq!(garbage.status(), StatusCode::BAD_REQUEST);
 }
 
-async fn admin_member(app: &App, name: &str) -> Member {
+pub(super) async fn admin_member(app: &App, name: &str) -> Member {
     let identity = Identity::generate();
     let added = app
         .store
