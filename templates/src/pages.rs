@@ -5,6 +5,7 @@
 //! `PreEscaped` is not used: every text, including the office's configuration and what a
 //! reporter typed, is escaped by maud.
 
+mod attachments;
 mod draft;
 mod error;
 mod followup;

@@ -797,6 +797,15 @@ pub(crate) struct FileTexts {
     pub not_cleaned: &'static str,
     /// One per slug of `kentongan_crypto::metadata::Removed::ALL_SLUGS`, in that order.
     pub removed_labels: [&'static str; 9],
+    // With JavaScript ({name}, {n}, {total} and {size} are filled in by the page script).
+    /// While a file is encrypted and sent.
+    pub sending: &'static str,
+    /// Under the file input, for a photo that will be cleaned.
+    pub will_be_cleaned: &'static str,
+    /// The workspace's button for one attachment.
+    pub download: &'static str,
+    pub opening: &'static str,
+    pub unreadable: &'static str,
 }
 
 #[derive(Debug)]

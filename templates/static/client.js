@@ -235,16 +235,66 @@ function fillReport(list, report, unreadable) {
     }
 }
 
-// --- Attachments (report.js and followup.js) -------------------------------------------------
+// --- Attachments (report.js, followup.js, team.js) ------------------------------------------
+//
+// Their words are in the page's hidden #file-texts element (server-rendered, in the page's
+// language); the limits and the words for breaking them come from /api/team.
 
-// Encrypts and uploads each file in turn, with a progress bar. Resolves to what each one
-// became: `{name, upload, removed, cleaned}`.
-export async function attachAll(files, caseRecipient, { worker, csrf, lang, chunk, message, say, status }) {
+// A text from #file-texts, with `{name}`-style placeholders filled in. Shown with
+// textContent only, never as HTML.
+export function fileText(name, values = {}) {
+    const texts = document.getElementById("file-texts");
+    const template = (texts && texts.getAttribute(`data-msg-${name}`)) || "";
+    return template.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
+}
+
+// The plain words for the kinds of metadata removed from a photo (slugs).
+function removedLabels(slugs) {
+    const labels = new Map(
+        [...document.querySelectorAll("#file-texts li[data-slug]")].map((li) => [li.dataset.slug, li.textContent])
+    );
+    return slugs.map((slug) => labels.get(slug)).filter((label) => label);
+}
+
+// The server's limits for attachments: `{max_files, max_file_bytes, chunk, too_many,
+// too_large}` (the last two are the reporter's messages).
+export async function fetchLimits(lang) {
+    const response = await request(`/api/team?lang=${encodeURIComponent(lang)}`, {
+        headers: { Accept: "application/json" },
+        cache: "no-store",
+    });
+    if (!response.ok) {
+        throw await errorOf(response);
+    }
+    const limits = (await response.json()).limits;
+    if (!limits || !["max_files", "max_file_bytes", "chunk"].every((k) => Number.isSafeInteger(limits[k]) && limits[k] > 0)) {
+        throw new Error("unexpected limits");
+    }
+    return limits;
+}
+
+// The reporter's message if the files break the server's limits, else null: checked before
+// anything is encrypted or sent.
+export function checkLimits(files, limits) {
+    if (files.length > limits.max_files) {
+        return limits.too_many;
+    }
+    const big = files.find((file) => file.size > limits.max_file_bytes);
+    return big ? `${big.name}: ${limits.too_large}` : null;
+}
+
+// Encrypts and uploads each file in turn, with a progress bar after `status`. Resolves to
+// what each one became: `{name, upload, removed, cleaned}`.
+export async function attachAll(files, caseRecipient, { worker, csrf, lang, chunk, say, status }) {
     const attached = [];
-    const bar = progressBar(status);
+    const bar = document.createElement("progress");
+    bar.id = "file-progress";
+    if (status) {
+        status.after(bar);
+    }
     try {
         for (const [index, file] of files.entries()) {
-            say(format(message("sending-file"), { name: file.name, n: index + 1, total: files.length }));
+            say(fileText("sending", { name: file.name, n: index + 1, total: files.length }));
             bar.value = 0;
             bar.max = Math.max(file.size, 1);
             const onProgress = ({ done, total }) => {
@@ -256,7 +306,7 @@ export async function attachAll(files, caseRecipient, { worker, csrf, lang, chun
                 done = await worker.call({ attach: { file, caseRecipient, csrf, lang, chunk } }, onProgress);
             } catch (error) {
                 if (error.code === "malformed") {
-                    throw new Refused(format(message("damaged-photo"), { name: file.name }));
+                    throw new Refused(`${file.name}: ${fileText("damaged-photo")}`);
                 }
                 throw error;
             }
@@ -268,90 +318,49 @@ export async function attachAll(files, caseRecipient, { worker, csrf, lang, chun
     return attached;
 }
 
-function progressBar(status) {
-    const bar = document.createElement("progress");
-    bar.id = "file-progress";
-    if (status) {
-        status.after(bar);
-    }
-    return bar;
-}
-
-// `{name}`-style placeholders filled in with textContent later: never HTML.
-export function format(template, values) {
-    return template.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
-}
-
-// The server's limits for attachments: `{max_files, max_file_bytes, chunk}`.
-export async function fetchLimits() {
-    const response = await request("/api/team", { headers: { Accept: "application/json" }, cache: "no-store" });
-    if (!response.ok) {
-        throw await errorOf(response);
-    }
-    const limits = (await response.json()).limits;
-    if (!limits || !["max_files", "max_file_bytes", "chunk"].every((k) => Number.isSafeInteger(limits[k]) && limits[k] > 0)) {
-        throw new Error("unexpected limits");
-    }
-    return limits;
-}
-
-// The reporter's message if the files break the server's limits, else null.
-export function checkLimits(files, limits, message) {
-    if (files.length > limits.max_files) {
-        return format(message("too-many-files"), { max: limits.max_files });
-    }
-    const big = files.find((file) => file.size > limits.max_file_bytes);
-    if (big) {
-        return format(message("file-too-big"), { name: big.name, max: megabytes(limits.max_file_bytes) });
-    }
-    return null;
-}
-
-function megabytes(bytes) {
-    return Math.floor(bytes / 1_000_000);
-}
-
 // Under the file input: each chosen file, and what will happen to it.
-export function describeFiles(form, files, message) {
+export function describeFiles(input) {
     let list = document.getElementById("file-notes");
     if (!list) {
         list = document.createElement("ul");
         list.id = "file-notes";
         list.setAttribute("aria-live", "polite");
-        form.elements.namedItem("files").after(list);
+        input.after(list);
     }
     list.replaceChildren();
-    for (const file of files) {
+    for (const file of input.files) {
         const item = document.createElement("li");
         const photo = /^image\/(jpeg|png|webp)$/.test(file.type) || /\.(jpe?g|png|webp)$/i.test(file.name);
-        item.textContent = `${file.name}: ${message(photo ? "photo-will-be-cleaned" : "may-identify")}`;
+        item.textContent = `${file.name}: ${fileText(photo ? "will-be-cleaned" : "may-identify")}`;
         list.append(item);
     }
 }
 
-// On the receipt: for each file sent, what was removed from it, or that it could not be
-// cleaned and may identify its author.
-export function showFileNotes(section, attached, message) {
-    if (attached.length === 0) {
-        return;
-    }
+// After sending: for each file, what was removed from it, or that it could not be cleaned
+// and may identify its author.
+export function showFileNotes(place, attached) {
     const old = document.getElementById("sent-files");
     if (old) {
         old.remove();
     }
+    if (attached.length === 0) {
+        return;
+    }
     const list = document.createElement("ul");
     list.id = "sent-files";
+    list.setAttribute("aria-label", fileText("heading"));
     for (const file of attached) {
         const item = document.createElement("li");
+        let note;
         if (!file.cleaned) {
-            item.textContent = `${file.name}: ${message("may-identify")}`;
+            note = fileText("may-identify");
         } else if (file.removed.length === 0) {
-            item.textContent = `${file.name}: ${message("nothing-removed")}`;
+            note = fileText("nothing-removed");
         } else {
-            const what = [...new Set(file.removed.map((slug) => message(`removed-${slug}`) || message("removed-other")))];
-            item.textContent = `${file.name}: ${format(message("removed"), { what: what.join(", ") })}`;
+            note = `${fileText("removed")} ${removedLabels(file.removed).join(", ")}.`;
         }
+        item.textContent = `${file.name}: ${note}`;
         list.append(item);
     }
-    section.append(list);
+    place.append(list);
 }

@@ -89,7 +89,7 @@ function start(form, client) {
         messageForm.addEventListener("submit", (event) => sendMessage(event, messageForm));
         const files = messageForm.elements.namedItem("files");
         if (files) {
-            files.addEventListener("change", () => client.describeFiles(messageForm, files.files, message));
+            files.addEventListener("change", () => client.describeFiles(files));
         }
         // A message written before a session ended came back in the login form: it goes
         // into the message box, for the reporter to send.
@@ -130,13 +130,13 @@ function start(form, client) {
             if (files.length === 0) {
                 return [];
             }
-            const limits = await client.fetchLimits();
-            const tooMuch = client.checkLimits(files, limits, message);
+            const limits = await client.fetchLimits(lang);
+            const tooMuch = client.checkLimits(files, limits);
             if (tooMuch) {
                 throw new Refused(tooMuch);
             }
             return client.attachAll(files, login.caseRecipient, {
-                worker, csrf, lang, chunk: limits.chunk, message, say: sayHere,
+                worker, csrf, lang, chunk: limits.chunk, say: sayHere,
                 status: document.getElementById("message-status"),
             });
         };
@@ -155,7 +155,12 @@ function start(form, client) {
                 const sent = (answer && answer.message) || "";
                 textarea.value = "";
                 sayHere(sent);
-                const notes = () => client.showFileNotes(document.getElementById("case") || messageForm, attached, message);
+                const notes = () => {
+                    const status = document.getElementById("message-status");
+                    if (status) {
+                        client.showFileNotes(status.parentElement, attached);
+                    }
+                };
                 return showCase(sent).then(notes, () => {
                     const status = document.getElementById("message-status");
                     if (status) {

@@ -32,7 +32,7 @@ function start(form, client) {
     let busy = false;
     const files = form.elements.namedItem("files");
     if (files) {
-        files.addEventListener("change", () => client.describeFiles(form, files.files, message));
+        files.addEventListener("change", () => client.describeFiles(files));
     }
 
     form.addEventListener("submit", (event) => {
@@ -60,7 +60,7 @@ function start(form, client) {
             .then((sent) => {
                 // The worker's memory held the report: let it go with the worker.
                 sealer.close();
-                showReceipt(form, sent, message, client);
+                showReceipt(form, sent, client);
                 say("");
             })
             .catch((error) => {
@@ -94,9 +94,9 @@ async function send(form, sealer, client, message, say) {
     // the random receipt code happened to be taken ("retry"): sealing again fixes both.
     for (let attempt = 0; attempt < 2; attempt += 1) {
         say(message("encrypting"));
-        const { recipients: team, limits } = await fetchTeam(client);
+        const { recipients: team, limits } = await fetchTeam(client, report.language);
         // Before any work: a reporter must not wait for an upload the server would refuse.
-        const tooMuch = client.checkLimits(files, limits, message);
+        const tooMuch = client.checkLimits(files, limits);
         if (tooMuch) {
             throw new Refused(tooMuch);
         }
@@ -105,7 +105,7 @@ async function send(form, sealer, client, message, say) {
             throw new Error("unexpected result from the worker");
         }
         const attached = await client.attachAll(files, result.sealed.case_recipient, {
-            worker: sealer, csrf, lang: report.language, chunk: limits.chunk, message, say,
+            worker: sealer, csrf, lang: report.language, chunk: limits.chunk, say,
             status: document.getElementById("report-status"),
         });
         say(message("sending"));
@@ -160,7 +160,7 @@ function fieldValue(form, name) {
 
 // The investigators' public keys, as the array of `age1…` strings the sealer takes, and the
 // server's limits for attachments.
-async function fetchTeam(client) {
+async function fetchTeam(client, lang) {
     const { request, errorOf } = client;
     const response = await request(TEAM_URL, {
         headers: { Accept: "application/json" },
@@ -178,7 +178,7 @@ async function fetchTeam(client) {
     ) {
         throw new Error("team: unexpected answer");
     }
-    return { recipients, limits: await client.fetchLimits() };
+    return { recipients, limits: await client.fetchLimits(lang) };
 }
 
 function isSealResult(result) {
@@ -201,7 +201,7 @@ function setWorking(form, working) {
     }
 }
 
-function showReceipt(form, sent, message, client) {
+function showReceipt(form, sent, client) {
     const section = document.getElementById("receipt");
     const code = document.getElementById("receipt-code");
     const passphrase = document.getElementById("passphrase");
@@ -215,7 +215,7 @@ function showReceipt(form, sent, message, client) {
     if (encryptedIn && browserText) {
         encryptedIn.textContent = browserText;
     }
-    client.showFileNotes(section, sent.attached, message);
+    client.showFileNotes(section, sent.attached);
     form.hidden = true;
     const jsNote = document.getElementById("js-note");
     if (jsNote) {

@@ -231,9 +231,12 @@ function start(form, client) {
                 const button = document.createElement("button");
                 button.type = "button";
                 button.dataset.attachment = String(file.id);
-                button.textContent = client.format(message("attachment"), {
+                button.textContent = client.fileText("download", {
                     n: index + 1,
-                    size: (file.size / 1_000_000).toFixed(1),
+                    // The stored size (encrypted and padded): near enough to tell files apart.
+                    size: file.size >= 1 << 20
+                        ? `${Math.round(file.size / (1 << 20))} MB`
+                        : `${Math.max(1, Math.round(file.size / 1024))} KB`,
                 });
                 const note = document.createElement("span");
                 note.className = "status";
@@ -248,11 +251,11 @@ function start(form, client) {
 
     const saveAttachment = (attachmentId, envelope, button, note) => {
         button.disabled = true;
-        note.textContent = message("decrypting");
+        note.textContent = client.fileText("opening");
         const url = withLang(`/team/api/attachments/${encodeURIComponent(attachmentId)}`);
         worker
             .call({ download: { url, envelope } })
-            .then(({ file, name, removed }) => {
+            .then(({ file, name }) => {
                 const link = document.createElement("a");
                 link.href = URL.createObjectURL(file);
                 link.download = typeof name === "string" && name !== "" ? name : "lampiran";
@@ -262,9 +265,7 @@ function start(form, client) {
                 link.remove();
                 // The browser has the blob by now; the URL is not needed after the click.
                 setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
-                note.textContent = Array.isArray(removed) && removed.length > 0
-                    ? `${link.download} — ${message("cleaned")}`
-                    : link.download;
+                note.textContent = link.download;
             })
             .catch((error) => {
                 if (error instanceof Refused) {
@@ -272,7 +273,7 @@ function start(form, client) {
                 } else if (error instanceof NetworkError || error instanceof Timeout) {
                     note.textContent = message("network");
                 } else {
-                    note.textContent = message("unreadable");
+                    note.textContent = client.fileText("unreadable");
                 }
             })
             .finally(() => {

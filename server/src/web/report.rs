@@ -11,7 +11,7 @@ use kentongan_crypto::report::{EncryptedIn, FieldError};
 use kentongan_crypto::reporter::KdfParams;
 use kentongan_crypto::submission::{CheckError, SealError, SealedCase, seal_report_in};
 use kentongan_templates::ReportDraft;
-use kentongan_templates::strings::{self, Lang, Message};
+use kentongan_templates::strings::{self, FileRefusal, Lang, Message};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -163,16 +163,23 @@ async fn submit_form(
     refuse(StatusCode::INTERNAL_SERVER_ERROR, Message::Internal).await
 }
 
-/// The current team's public keys, for the browser to seal a new case to.
-async fn team(State(state): State<AppState>) -> Response {
+/// The current team's public keys, for the browser to seal a new case to, and the limits
+/// for attachments with the words that tell a reporter about them (in `lang`), so the page
+/// refuses a file before encrypting it, as the server would.
+async fn team(State(state): State<AppState>, Query(q): Query<LangQuery>) -> Response {
+    let lang = q.lang();
+    let limits = state.0.attachments;
     match state.0.team.get().await {
         Ok(team) => (
             [(header::CACHE_CONTROL, "no-store")],
             Json(json!({
                 "recipients": team.recipients(),
                 "limits": {
-                    "max_file_bytes": state.0.attachments.max_file_bytes,
-                    "max_files": state.0.attachments.max_files,
+                    "max_file_bytes": limits.max_file_bytes,
+                    "max_files": limits.max_files,
+                    "chunk": kentongan_crypto::attachment::CHUNK,
+                    "too_large": strings::file_refusal(lang, FileRefusal::TooLarge { max_bytes: limits.max_file_bytes }),
+                    "too_many": strings::file_refusal(lang, FileRefusal::TooMany { max: limits.max_files }),
                 },
             })),
         )

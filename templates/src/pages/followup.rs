@@ -131,6 +131,7 @@ pub fn followup_login(
             p.small { (f.no_receipt) " " a href=(href(lang, "/report")) { (t.form_title) } }
         }
         (category_names(lang))
+        (super::attachments::file_texts(lang))
     };
     page(
         Frame {

@@ -34,6 +34,7 @@ pub fn report_form(
             section #receipt .receipt data-msg-browser=(t.encrypted_in_browser) hidden {
                 (receipt_panel(lang, "", "", EncryptedIn::Browser, Heading::Section))
             }
+            (super::attachments::file_texts(lang))
         } @else {
             p.box.warn role="alert" { (message(lang, Message::NoInvestigators)) }
             (channels(lang, office))

@@ -177,6 +177,7 @@ pub fn team_page(lang: Lang, office: &Office, csrf: &str) -> Markup {
             p #team-view-status role="status" aria-live="polite" {}
             div #team-view {}
         }
+        (super::attachments::file_texts(lang))
     };
     page(
         Frame {

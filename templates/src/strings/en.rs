@@ -200,6 +200,11 @@ pub(super) const TEXTS: Texts = Texts {
             "appended pictures or data",
             "other data",
         ],
+        sending: "Encrypting and sending attachment {n} of {total}: {name}",
+        will_be_cleaned: "Hidden data in this photo will be removed before it is sent.",
+        download: "Attachment {n} ({size})",
+        opening: "Opening the attachment…",
+        unreadable: "This attachment cannot be opened with your key.",
     },
 
     receipt_title: "Your report has been received",

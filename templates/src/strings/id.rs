@@ -206,6 +206,11 @@ pub(super) const TEXTS: Texts = Texts {
             "gambar atau data tambahan",
             "data lain",
         ],
+        sending: "Mengenkripsi dan mengirim lampiran {n} dari {total}: {name}",
+        will_be_cleaned: "Data tersembunyi di foto ini akan dihapus sebelum dikirim.",
+        download: "Lampiran {n} ({size})",
+        opening: "Membuka lampiran…",
+        unreadable: "Lampiran ini tidak bisa dibuka dengan kunci Anda.",
     },
 
     receipt_title: "Laporan Anda sudah diterima",
