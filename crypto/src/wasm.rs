@@ -4,9 +4,14 @@
 //! Only the crypto worker (`templates/static/worker.js`) calls these. Secrets it is handed
 //! back (the reporter's identity) stay in the worker and die with it.
 //!
+//! Attachments (cleaning photos, sealing and opening files) are in `wasm/attachment.rs`,
+//! with a worked example of the calls.
+//!
 //! The follow-up page's functions (feature `followup`) go into a second module: decrypting
 //! pulls in age's reader and its localised error messages, which the report form, the page
 //! a new reporter loads first, does not need.
+
+mod attachment;
 
 #[cfg(feature = "followup")]
 use serde::{Deserialize, Serialize};
