@@ -28,6 +28,10 @@
 //! padded attachment can have. Which key it is sealed to, it cannot know (age hides that);
 //! the case page simply cannot open an attachment sealed to the wrong key.
 //!
+//! The server's no-JavaScript path does not know a file's size until its last byte has
+//! arrived; it first streams the file into a [`spool`] (encrypted to a key that exists only
+//! in its memory), then from the spool into a [`Sealer`].
+//!
 //! Uploads travel in pieces of [`CHUNK`] bytes of *ciphertext* (unrelated to age's 64 KiB
 //! chunks), one database row each, so neither side ever holds a whole file.
 
@@ -45,7 +49,9 @@ use crate::keys::{Identity, Recipient};
 use crate::padding;
 
 mod file_name;
+mod spool;
 pub use file_name::{FALLBACK_NAME, MAX_FILE_NAME_BYTES, numbered_file_name, sanitize_file_name};
+pub use spool::{SpoolKey, SpoolReader, SpoolWriter, spool};
 
 /// The `format` value of the headers this version writes and reads.
 pub const FORMAT: &str = "kentongan-attachment/1";
