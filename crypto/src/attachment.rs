@@ -2,9 +2,9 @@
 //!
 //! One attachment is **one standard age file** (<https://c2sp.org/age>, the STREAM payload in
 //! 64 KiB chunks) encrypted to the case recipient, the key the report itself is sealed to.
-//! `age -d -i case-keys.txt 17.age` therefore opens it with the reference tools, and the
-//! case keys open every attachment of the case, in the browser and offline alike. Its
-//! plaintext is
+//! `age -d -i case-keys.txt 17.age` therefore decrypts it with the reference tools (to the
+//! frame below, not the bare file), and the case keys open every attachment of the case, in
+//! the browser and offline alike. Its plaintext is
 //!
 //! ```text
 //! u32 big-endian header length ‖ header JSON ‖ body (exactly header.size bytes) ‖ zero bytes
