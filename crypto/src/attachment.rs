@@ -2,9 +2,9 @@
 //!
 //! One attachment is **one standard age file** (<https://c2sp.org/age>, the STREAM payload in
 //! 64 KiB chunks) encrypted to the case recipient, the key the report itself is sealed to.
-//! `age -d -i case-keys.txt 17.age` therefore opens it with the reference tools, and the
-//! case keys open every attachment of the case, in the browser and offline alike. Its
-//! plaintext is
+//! `age -d -i case-keys.txt 17.age` therefore decrypts it with the reference tools (to the
+//! frame below, not the bare file), and the case keys open every attachment of the case, in
+//! the browser and offline alike. Its plaintext is
 //!
 //! ```text
 //! u32 big-endian header length ‖ header JSON ‖ body (exactly header.size bytes) ‖ zero bytes
@@ -28,6 +28,10 @@
 //! padded attachment can have. Which key it is sealed to, it cannot know (age hides that);
 //! the case page simply cannot open an attachment sealed to the wrong key.
 //!
+//! The server's no-JavaScript path does not know a file's size until its last byte has
+//! arrived; it first streams the file into a [`spool`] (encrypted to a key that exists only
+//! in its memory), then from the spool into a [`Sealer`].
+//!
 //! Uploads travel in pieces of [`CHUNK`] bytes of *ciphertext* (unrelated to age's 64 KiB
 //! chunks), one database row each, so neither side ever holds a whole file.
 
@@ -45,7 +49,9 @@ use crate::keys::{Identity, Recipient};
 use crate::padding;
 
 mod file_name;
+mod spool;
 pub use file_name::{FALLBACK_NAME, MAX_FILE_NAME_BYTES, numbered_file_name, sanitize_file_name};
+pub use spool::{SpoolKey, SpoolReader, SpoolWriter, spool};
 
 /// The `format` value of the headers this version writes and reads.
 pub const FORMAT: &str = "kentongan-attachment/1";
