@@ -213,7 +213,8 @@ async function attach(kentongan, { file, caseRecipient, csrf, lang, chunk }, pro
         }
     };
 
-    const sealer = new kentongan.AttachmentSealer(caseRecipient, file.name, file.type || "", body.size);
+    // The header records what was removed, for the investigator.
+    const sealer = new kentongan.AttachmentSealer(caseRecipient, file.name, file.type || "", body.size, removed);
     try {
         for (let from = 0; from < body.size; from += READ_SLICE) {
             keep(sealer.push(read(body, from, from + READ_SLICE)));
@@ -361,7 +362,7 @@ async function download(kentongan, { url, envelope }) {
         }
         return {
             file: new Blob(parts, { type: "application/octet-stream" }),
-            name: header.name,
+            name: header.safeName,
             removed: header.cleaned,
         };
     } finally {

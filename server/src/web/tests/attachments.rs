@@ -251,10 +251,16 @@ async fn an_oversize_upload_is_refused_clearly() {
         .upload_api(Method::GET, "/api/team", Body::empty())
         .await;
     assert_eq!(status, StatusCode::OK);
+    let limits = &team["limits"];
+    assert_eq!(limits["max_file_bytes"], 3 * 1024 * 1024);
+    assert_eq!(limits["max_files"], 3);
+    assert_eq!(limits["chunk"], CHUNK);
+    // The page refuses with the server's own words, before encrypting anything.
     assert_eq!(
-        team["limits"],
-        json!({ "max_file_bytes": 3 * 1024 * 1024, "max_files": 3 })
+        limits["too_large"],
+        "Berkas terlalu besar. Batasnya 3 MB per berkas. Tidak ada yang terkirim."
     );
+    assert!(limits["too_many"].as_str().unwrap().contains('3'), "{limits}");
     let token = app.begin_upload().await;
     let piece = vec![0u8; CHUNK];
     for n in 0..3 {
