@@ -25,8 +25,8 @@ pub use followup::{
 };
 pub use landing::landing;
 pub use office::{Office, Team};
-pub use receipt::receipt;
-pub use report::report_form;
+pub use receipt::{FileOutcome, FileReport, receipt, receipt_with_files};
+pub use report::{FileInput, report_form, report_form_with_files};
 pub use team::{
     AuditLine, DueView, TeamAdmin, TeamCase, TeamCaseList, TeamCaseRow, TeamFilter, TeamMember,
     TeamStep, team_admin, team_case, team_cases, team_no_key, team_page,
