@@ -22,6 +22,8 @@ use crate::team::Team;
 
 mod multipart;
 
+pub(super) use multipart::is_multipart;
+
 /// A form post: every field at its limit, percent-encoded at up to 12 bytes per character.
 const FORM_LIMIT: usize = 512 * 1024;
 /// A sealed case: the largest padded report in base64, plus envelopes for a large team.

@@ -20,7 +20,7 @@ use super::{FORM_LIMIT, FormPost, new_case};
 use crate::kdf_pool::{Lane, Refusal};
 use crate::store::{NewCase, StoreError};
 
-pub(super) fn is_multipart(headers: &HeaderMap) -> bool {
+pub(in crate::web) fn is_multipart(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

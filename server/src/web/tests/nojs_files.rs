@@ -271,3 +271,101 @@ async fn a_multipart_form_without_files_or_with_a_bad_token() {
     assert!(!page.contains("id=\"files\""));
     assert_eq!((app.cases().await, app.uploads().await), (1, 0));
 }
+
+impl App {
+    async fn message_post(&self, session: &str, body: Vec<u8>) -> (StatusCode, String) {
+        let resp = self
+            .send(
+                Request::post("/followup/message")
+                    .header(
+                        header::CONTENT_TYPE,
+                        format!("multipart/form-data; boundary={BOUNDARY}"),
+                    )
+                    .header(
+                        header::COOKIE,
+                        format!("kentongan_csrf={TOKEN}; kentongan_session={session}"),
+                    )
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        (resp.status(), text(resp).await)
+    }
+}
+
+#[tokio::test]
+async fn a_no_js_message_takes_files_all_or_nothing() {
+    use kentongan_crypto::bundle::ItemKind;
+    use kentongan_crypto::reporter::{KdfParams, Passphrase, ReporterKey};
+
+    let app = app(1).await;
+    let (session, filed) = super::followup::logged_in(&app).await;
+    let case_id = app.store.case_ids().await.unwrap()[0];
+    let fields = [
+        ("csrf", TOKEN),
+        ("lang", "en"),
+        ("message", "Ini fotonya <i>"),
+    ];
+    let small = document(100);
+
+    // Too many files: the message stays in its box, nothing is stored.
+    let four: Vec<(&str, &str, &[u8])> = (0..4)
+        .map(|_| ("a.pdf", "application/pdf", &small[..]))
+        .collect();
+    let (status, page) = app.message_post(&session, multipart(&fields, &four)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    assert!(page.contains("Too many files") && page.contains("Ini fotonya &lt;i&gt;"));
+    assert_eq!(app.store.case(case_id).await.unwrap().items.len(), 1);
+    assert_eq!(app.uploads().await, 0);
+
+    let photo = photo_with_gps();
+    let (status, page) = app
+        .message_post(
+            &session,
+            multipart(
+                &fields,
+                &[
+                    ("foto.jpg", "image/jpeg", &photo),
+                    ("catatan.docx", "application/msword", &small),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("GPS position") && page.contains("may reveal who you are"));
+    let case = app.store.case(case_id).await.unwrap();
+    let message = case.items.last().unwrap();
+    assert_eq!(message.kind, ItemKind::ReporterMessage);
+    assert_eq!(message.attachments.len(), 2);
+
+    let key = ReporterKey::derive(
+        &filed.sealed.receipt,
+        &Passphrase::parse(filed.passphrase.expose_secret()),
+        KdfParams::CURRENT,
+    )
+    .unwrap();
+    let reporter_envelope = &case
+        .envelopes
+        .iter()
+        .find(|(holder, _)| holder.is_none())
+        .unwrap()
+        .1;
+    let keys = envelope::open(reporter_envelope, key.identity()).unwrap();
+    let mut sealed = Vec::new();
+    for seq in 0.. {
+        match app
+            .store
+            .attachment_chunk(message.attachments[0].id, seq)
+            .await
+            .unwrap()
+        {
+            Some(piece) => sealed.extend(piece),
+            None => break,
+        }
+    }
+    let mut opener = Opener::new(&keys.case, &sealed[..]).unwrap();
+    assert!(opener.header().cleaned.contains(&"gps".to_owned()));
+    let mut body = Vec::new();
+    opener.read_to_end(&mut body).unwrap();
+    assert!(body == metadata::clean(&photo).unwrap().bytes);
+}
