@@ -21,14 +21,15 @@ mod tests;
 
 pub use draft::ReportDraft;
 pub use error::error_page;
+pub use followup::followup_case_with_files;
 pub use followup::{
     FollowupCase, Said, Shown, Side, StageStep, case_section, followup_case, followup_login,
     followup_unavailable,
 };
 pub use landing::landing;
 pub use office::{Office, Team};
-pub use receipt::receipt;
-pub use report::report_form;
+pub use receipt::{FileOutcome, FileReport, receipt, receipt_with_files};
+pub use report::{FileInput, report_form, report_form_with_files};
 pub use team::{
     AuditLine, DueView, TeamAdmin, TeamCase, TeamCaseList, TeamCaseRow, TeamFilter, TeamMember,
     TeamStep, team_admin, team_case, team_cases, team_no_key, team_page,

@@ -13,6 +13,9 @@
 //! in the same transaction. Every request carries the CSRF header; errors are
 //! `{"error": slug, "message": text}` in `?lang=`. Nothing here logs a token.
 
+// Helpers return the error response itself; it is built at most once per request.
+#![allow(clippy::result_large_err)]
+
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;

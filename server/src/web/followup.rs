@@ -19,7 +19,7 @@
 use std::time::Instant;
 
 use axum::extract::rejection::{FormRejection, JsonRejection};
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -41,6 +41,8 @@ use crate::followup::{Refused, SessionId, check_token};
 use crate::kdf_pool::{Lane, Refusal};
 use crate::store::{StoreError, StoredCase};
 
+mod multipart;
+
 const SESSION_COOKIE: &str = "kentongan_session";
 /// Messages a reporter may send per case and day.
 pub const MAX_MESSAGES_PER_DAY: usize = 20;
@@ -57,9 +59,11 @@ pub fn routes() -> Router<AppState> {
                 .post(login)
                 .layer(DefaultBodyLimit::max(FORM_LIMIT)),
         )
+        // Multipart posts carry files, checked while streaming (`multipart.rs`); a
+        // urlencoded post is limited to FORM_LIMIT in the handler.
         .route(
             "/followup/message",
-            post(send_message).layer(DefaultBodyLimit::max(FORM_LIMIT)),
+            post(send_message).layer(DefaultBodyLimit::disable()),
         )
         .route("/followup/logout", post(logout))
         .route(
@@ -256,7 +260,7 @@ async fn login(
     response
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 struct MessageForm {
     #[serde(default)]
     message: Zeroizing<String>,
@@ -266,13 +270,19 @@ struct MessageForm {
     lang: String,
 }
 
-/// A message from the no-JS case page, encrypted here to the case key.
+/// A message from the no-JS case page, encrypted here to the case key: multipart with files
+/// (`multipart.rs`), or urlencoded without.
 async fn send_message(
     State(state): State<AppState>,
     headers: HeaderMap,
-    form: Result<Form<MessageForm>, FormRejection>,
+    request: Request,
 ) -> Response {
-    let Form(form) = match form {
+    if super::report::is_multipart(&headers) {
+        return multipart::send(state, headers, request).await;
+    }
+    let request =
+        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, FORM_LIMIT)));
+    let Form(form) = match Form::<MessageForm>::from_request(request, &state).await {
         Ok(form) => form,
         Err(rejection) => return state.form_rejected(&rejection),
     };
@@ -691,17 +701,53 @@ impl AppState {
         draft: &str,
         notice: Option<Notice>,
     ) -> Response {
+        self.case_page_files(
+            lang,
+            headers,
+            status,
+            case_id,
+            keys,
+            draft,
+            notice,
+            None,
+            &[],
+        )
+        .await
+    }
+
+    /// [`AppState::case_page`], saying why files were refused, or what became of those sent.
+    #[allow(clippy::too_many_arguments)]
+    async fn case_page_files(
+        &self,
+        lang: Lang,
+        headers: &HeaderMap,
+        status: StatusCode,
+        case_id: i64,
+        keys: &CaseKeys,
+        draft: &str,
+        notice: Option<Notice>,
+        refused: Option<kentongan_templates::strings::FileRefusal>,
+        sent: &[kentongan_templates::FileReport],
+    ) -> Response {
+        let limits = self.0.attachments;
+        let files = kentongan_templates::FileInput {
+            max_files: limits.max_files,
+            max_file_bytes: limits.max_file_bytes,
+            refused,
+        };
         let token = cookies::csrf_token(headers).unwrap_or_else(cookies::new_token);
         let (status, page) = match self.0.store.case(case_id).await {
             Ok(case) => {
                 let view = reporter_view(&case, Some(keys));
-                let page = kentongan_templates::followup_case(
+                let page = kentongan_templates::followup_case_with_files(
                     lang,
                     &self.0.office,
                     &view,
                     &token,
                     draft,
                     notice,
+                    &files,
+                    sent,
                 );
                 (status, page)
             }

@@ -5,6 +5,7 @@ mod attachments;
 mod cookies;
 pub(crate) mod followup;
 mod headers;
+mod nojs_files;
 mod report;
 mod team;
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! Filing a report: the form, its no-JS submission (sealed here, in memory), and the JSON
 //! endpoint the browser's own encryption posts to.
 
-use axum::extract::rejection::{FormRejection, JsonRejection};
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,6 +20,10 @@ use crate::kdf_pool::{Lane, Refusal};
 use crate::store::{NewCase, StoreError};
 use crate::team::Team;
 
+mod multipart;
+
+pub(super) use multipart::is_multipart;
+
 /// A form post: every field at its limit, percent-encoded at up to 12 bytes per character.
 const FORM_LIMIT: usize = 512 * 1024;
 /// A sealed case: the largest padded report in base64, plus envelopes for a large team.
@@ -29,9 +33,11 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/report",
+            // Multipart posts carry files: their limits are checked while streaming
+            // (`multipart.rs`); a urlencoded post is limited to FORM_LIMIT below.
             get(form)
                 .post(submit_form)
-                .layer(DefaultBodyLimit::max(FORM_LIMIT)),
+                .layer(DefaultBodyLimit::disable()),
         )
         .route("/api/team", get(team))
         .route(
@@ -53,12 +59,13 @@ async fn form(
             &ReportDraft::default(),
             &[],
             None,
+            None,
         )
         .await
 }
 
 /// The no-JS form: the report fields plus the CSRF token and the page's language.
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 struct FormPost {
     #[serde(flatten)]
     draft: ReportDraft,
@@ -68,19 +75,26 @@ struct FormPost {
     lang: String,
 }
 
+/// The no-JS form. Sent as `multipart/form-data` (the page's form, which may carry files:
+/// `multipart.rs`), or urlencoded (without files; older pages and simple clients).
 async fn submit_form(
     State(state): State<AppState>,
     headers: HeaderMap,
-    post: Result<Form<FormPost>, FormRejection>,
+    request: Request,
 ) -> Response {
-    let Form(post) = match post {
+    if multipart::is_multipart(&headers) {
+        return multipart::submit(state, headers, request).await;
+    }
+    let request =
+        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, FORM_LIMIT)));
+    let Form(post) = match Form::<FormPost>::from_request(request, &state).await {
         Ok(post) => post,
         Err(rejection) => return state.form_rejected(&rejection),
     };
     let lang = Lang::parse(&post.lang).unwrap_or_default();
     let draft = &post.draft;
     let refuse =
-        |status, message| state.form_page(lang, &headers, status, draft, &[], Some(message));
+        |status, message| state.form_page(lang, &headers, status, draft, &[], Some(message), None);
 
     if !cookies::matches(&headers, &post.csrf) {
         return refuse(StatusCode::FORBIDDEN, Message::CsrfFailed).await;
@@ -103,6 +117,7 @@ async fn submit_form(
                     draft,
                     &errors,
                     Some(Message::InvalidForm),
+                    None,
                 )
                 .await;
         }
@@ -364,8 +379,9 @@ pub(super) fn api_error(
 }
 
 impl AppState {
-    /// The report form, refilled with `draft`, with field errors and a notice, and a CSRF
-    /// cookie (reused if the browser has one).
+    /// The report form, refilled with `draft`, with field errors, a notice and why files
+    /// were refused, and a CSRF cookie (reused if the browser has one).
+    #[allow(clippy::too_many_arguments)] // each is one part of the page
     async fn form_page(
         &self,
         lang: Lang,
@@ -374,6 +390,7 @@ impl AppState {
         draft: &ReportDraft,
         errors: &[FieldError],
         notice: Option<Message>,
+        refused: Option<FileRefusal>,
     ) -> Response {
         let team = match self.0.team.get().await {
             Ok(team) => team.view(),
@@ -383,7 +400,8 @@ impl AppState {
             }
         };
         let token = cookies::csrf_token(headers).unwrap_or_else(cookies::new_token);
-        let page = kentongan_templates::report_form(
+        let limits = self.0.attachments;
+        let page = kentongan_templates::report_form_with_files(
             lang,
             &self.0.office,
             &team,
@@ -391,6 +409,11 @@ impl AppState {
             errors,
             &token,
             notice,
+            &kentongan_templates::FileInput {
+                max_files: limits.max_files,
+                max_file_bytes: limits.max_file_bytes,
+                refused,
+            },
         );
         let mut response = html(status, page);
         response.headers_mut().insert(

@@ -15,6 +15,10 @@ use super::layout::{Frame, href, page};
 use super::office::Office;
 use crate::assets;
 use crate::strings::{Lang, Notice, category_label, notice, stage_name};
+use crate::strings::{file_refusal, files_hint};
+
+use super::receipt::{FileReport, file_list};
+use super::report::FileInput;
 
 /// A case as the reporter sees it.
 #[derive(Debug)]
@@ -158,7 +162,33 @@ pub fn followup_case(
     draft: &str,
     note: Option<Notice>,
 ) -> Markup {
-    let f = &lang.texts().followup;
+    followup_case_with_files(
+        lang,
+        office,
+        case,
+        csrf,
+        draft,
+        note,
+        &FileInput::default(),
+        &[],
+    )
+}
+
+/// [`followup_case`] with the office's attachment limits and why files were refused, if
+/// they were, or what became of the files just sent with a message.
+#[allow(clippy::too_many_arguments)] // followup_case's, and the files
+pub fn followup_case_with_files(
+    lang: Lang,
+    office: &Office,
+    case: &FollowupCase,
+    csrf: &str,
+    draft: &str,
+    note: Option<Notice>,
+    files: &FileInput,
+    sent: &[FileReport],
+) -> Markup {
+    let t = lang.texts();
+    let f = &t.followup;
     page(
         Frame {
             lang,
@@ -170,7 +200,13 @@ pub fn followup_case(
         },
         html! {
             (notice_box(lang, note))
-            (case_section(lang, case, csrf, draft))
+            @if let Some(refused) = files.refused {
+                p #files-notice .box.err role="alert" {
+                    (file_refusal(lang, refused)) " " (t.files.choose_again)
+                }
+            }
+            (file_list(lang, sent))
+            (section_with_files(lang, case, csrf, draft, files))
         },
     )
 }
@@ -179,6 +215,16 @@ pub fn followup_case(
 /// logging in (then with [`Shown::Sealed`] texts to fill). `draft` refills the message box
 /// when a message could not be sent.
 pub fn case_section(lang: Lang, case: &FollowupCase, csrf: &str, draft: &str) -> Markup {
+    section_with_files(lang, case, csrf, draft, &FileInput::default())
+}
+
+fn section_with_files(
+    lang: Lang,
+    case: &FollowupCase,
+    csrf: &str,
+    draft: &str,
+    files: &FileInput,
+) -> Markup {
     let t = lang.texts();
     let f = &t.followup;
     let stage = stage_name(lang, &case.stage).unwrap_or(&case.stage);
@@ -226,7 +272,7 @@ pub fn case_section(lang: Lang, case: &FollowupCase, csrf: &str, draft: &str) ->
                     }
                 }
             }
-            (message_form(lang, csrf, draft))
+            (message_form(lang, csrf, draft, files))
             section #report aria-labelledby="report-h" {
                 h2 #report-h { (f.report_heading) }
                 (report(lang, &case.report))
@@ -258,17 +304,19 @@ pub fn followup_unavailable(
         html! {
             h1 { (f.case_title) }
             (notice_box(lang, Some(note)))
-            (message_form(lang, csrf, draft))
+            (message_form(lang, csrf, draft, &FileInput::default()))
             (logout_form(lang, csrf))
         },
     )
 }
 
-fn message_form(lang: Lang, csrf: &str, draft: &str) -> Markup {
-    let f = &lang.texts().followup;
+fn message_form(lang: Lang, csrf: &str, draft: &str, files: &FileInput) -> Markup {
+    let t = lang.texts();
+    let f = &t.followup;
     html! {
+        // Multipart: files stream to the server, which encrypts them as they arrive.
         form #message-form method="post" action="/followup/message" accept-charset="utf-8"
-            autocomplete="off" spellcheck="false"
+            enctype="multipart/form-data" autocomplete="off" spellcheck="false"
         {
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="lang" value=(lang.code());
@@ -279,6 +327,12 @@ fn message_form(lang: Lang, csrf: &str, draft: &str) -> Markup {
                 // one after `<textarea>`.
                 textarea #f-message name="message" rows="5" required
                     maxlength=(MAX_MESSAGE_CHARS) aria-describedby="h-message" { "\n" (draft) }
+            }
+            // After the text: the server reads (and checks) it before any file.
+            div.field {
+                label for="f-files" { (t.files.label) }
+                p.hint #h-files { (files_hint(lang, files.max_files, files.max_file_bytes)) }
+                input #f-files type="file" name="files" multiple aria-describedby="h-files";
             }
             button.btn type="submit" { (f.message_submit) }
             p #message-status role="status" aria-live="polite" {}

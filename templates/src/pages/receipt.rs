@@ -5,7 +5,23 @@ use maud::{Markup, html};
 
 use super::layout::{Frame, href, page};
 use super::office::Office;
-use crate::strings::Lang;
+use crate::strings::{Lang, removed_label};
+
+/// What became of one attached file on the way in, for the receipt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileReport {
+    /// The name the reporter's device gave (shown escaped, never used as a path).
+    pub name: String,
+    pub outcome: FileOutcome,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileOutcome {
+    /// An image, cleaned: the slugs of what was removed (none: nothing was found).
+    Cleaned(Vec<String>),
+    /// A file that cannot be cleaned (PDF, Office, video, …): it may identify its author.
+    NotCleaned,
+}
 
 /// The page after a report sent without JavaScript. `receipt` and `passphrase` are shown as
 /// given (`1234 5678 9012 3456`, words separated by spaces).
@@ -16,11 +32,25 @@ pub fn receipt(
     passphrase: &str,
     encrypted_in: EncryptedIn,
 ) -> Markup {
+    receipt_with_files(lang, office, receipt, passphrase, encrypted_in, &[])
+}
+
+/// [`receipt`], saying for each attached file what metadata was removed, or warning that
+/// it could not be cleaned.
+pub fn receipt_with_files(
+    lang: Lang,
+    office: &Office,
+    receipt: &str,
+    passphrase: &str,
+    encrypted_in: EncryptedIn,
+    files: &[FileReport],
+) -> Markup {
     let t = lang.texts();
     let main = html! {
         section #receipt .receipt {
             (receipt_panel(lang, receipt, passphrase, encrypted_in, Heading::Page))
         }
+        (file_list(lang, files))
         p.np { a href=(href(lang, "/")) { (t.home_link) } }
     };
     page(
@@ -35,6 +65,41 @@ pub fn receipt(
         },
         main,
     )
+}
+
+/// Per file: what was removed, or the warning. Nothing without files.
+pub(super) fn file_list(lang: Lang, files: &[FileReport]) -> Markup {
+    let t = &lang.texts().files;
+    html! {
+        @if !files.is_empty() {
+            section #files {
+                h2 { (t.receipt_heading) }
+                ul.files {
+                    @for file in files {
+                        li {
+                            strong { (file.name) }
+                            @match &file.outcome {
+                                FileOutcome::Cleaned(removed) if removed.is_empty() => {
+                                    p { (t.nothing_found) }
+                                }
+                                FileOutcome::Cleaned(removed) => {
+                                    p {
+                                        (t.removed) " "
+                                        (removed
+                                            .iter()
+                                            .map(|slug| removed_label(lang, slug).unwrap_or(slug))
+                                            .collect::<Vec<_>>()
+                                            .join(", "))
+                                    }
+                                }
+                                FileOutcome::NotCleaned => p.box.warn { (t.not_cleaned) },
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Whether the panel is the page's main heading or a part of a bigger page.

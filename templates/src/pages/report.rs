@@ -11,7 +11,29 @@ use super::layout::{Frame, channels, page};
 use super::office::{Office, Team};
 use super::receipt::{Heading, receipt_panel};
 use crate::assets;
-use crate::strings::{FieldText, Lang, Message, category_label, field_error, message};
+use crate::strings::{
+    FieldText, FileRefusal, Lang, Message, category_label, field_error, file_refusal, files_hint,
+    message,
+};
+
+/// The form's file input: the office's limits, and why the files of the last post were
+/// refused, if they were (the text is kept; files must be chosen again).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileInput {
+    pub max_files: usize,
+    pub max_file_bytes: u64,
+    pub refused: Option<FileRefusal>,
+}
+
+impl Default for FileInput {
+    fn default() -> Self {
+        FileInput {
+            max_files: 10,
+            max_file_bytes: 100 * 1024 * 1024,
+            refused: None,
+        }
+    }
+}
 
 /// The form (`/report`). When a post comes back it is refilled with `draft`, marked with
 /// `errors` beside their fields, and `notice` says why nothing was sent (busy, expired form,
@@ -25,12 +47,36 @@ pub fn report_form(
     csrf: &str,
     notice: Option<Message>,
 ) -> Markup {
+    report_form_with_files(
+        lang,
+        office,
+        team,
+        draft,
+        errors,
+        csrf,
+        notice,
+        &FileInput::default(),
+    )
+}
+
+/// [`report_form`] with the office's attachment limits and a refusal of files, if any.
+#[allow(clippy::too_many_arguments)] // report_form's, and the file input
+pub fn report_form_with_files(
+    lang: Lang,
+    office: &Office,
+    team: &Team,
+    draft: &ReportDraft,
+    errors: &[FieldError],
+    csrf: &str,
+    notice: Option<Message>,
+    files: &FileInput,
+) -> Markup {
     let t = lang.texts();
     let can_report = team.can_receive();
     let main = html! {
         h1 { (t.form_title) }
         @if can_report {
-            (form(lang, draft, errors, csrf, notice))
+            (form(lang, draft, errors, csrf, notice, files))
             section #receipt .receipt data-msg-browser=(t.encrypted_in_browser) hidden {
                 (receipt_panel(lang, "", "", EncryptedIn::Browser, Heading::Section))
             }
@@ -86,6 +132,7 @@ fn form(
     errors: &[FieldError],
     csrf: &str,
     notice: Option<Message>,
+    files: &FileInput,
 ) -> Markup {
     let t = lang.texts();
     let f = &t.fields;
@@ -142,6 +189,11 @@ fn form(
         @if let Some(m) = notice.filter(|m| *m != Message::InvalidForm || errors.is_empty()) {
             p #notice .box.err role="alert" { (message(lang, m)) }
         }
+        @if let Some(refused) = files.refused {
+            p #files-notice .box.err role="alert" {
+                (file_refusal(lang, refused)) " " (t.files.choose_again)
+            }
+        }
         @if !errors.is_empty() {
             div #errors .box.err role="alert" tabindex="-1" {
                 p { strong { (t.errors_heading) } }
@@ -159,7 +211,9 @@ fn form(
         }
         // Autocomplete off: a shared computer must not remember what was typed. Spellcheck
         // off: some browsers send the text to an online spelling service.
+        // Multipart: the files stream to the server, which encrypts them as they arrive.
         form #report-form .np method="post" action="/report" accept-charset="utf-8"
+            enctype="multipart/form-data"
             autocomplete="off" spellcheck="false"
             data-client=(assets::url("client.js"))
             data-worker=(assets::url("worker.js"))
@@ -187,6 +241,12 @@ fn form(
                 (text_field(lang, &name, value(name.field), errors))
                 (text_field(lang, &contact, value(contact.field), errors))
                 p.hint { (t.identity_hint) }
+            }
+            // After the text fields: the server reads (and checks) them before any file.
+            div.field {
+                label for="f-files" { (t.files.label) }
+                p.hint #h-files { (files_hint(lang, files.max_files, files.max_file_bytes)) }
+                input #f-files type="file" name="files" multiple aria-describedby="h-files";
             }
             p.hint { (t.before_submit) }
             button.btn type="submit" { (t.submit) }

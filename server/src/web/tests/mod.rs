@@ -24,6 +24,7 @@ use crate::store::{SqliteStore, Store};
 
 mod attachments;
 mod followup;
+mod nojs_files;
 mod notify;
 mod team;
 mod team_access;

@@ -1,0 +1,274 @@
+//! A no-JS message with files (`multipart/form-data`): the message, the CSRF token and the
+//! language first, then the `files` parts. The session, the token, the message and the
+//! day's limit are checked before the first file byte is read; each file is encrypted to the
+//! case key as it streams in ([`super::super::nojs_files`]), and the message is stored with
+//! all of them attached in one transaction. A refusal shows the case page again with the
+//! message kept, and deletes whatever files of the post were stored.
+
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use std::sync::Arc;
+
+use kentongan_crypto::CaseKeys;
+use kentongan_crypto::message::{Message as Said, MessageError};
+use kentongan_templates::strings::{FileRefusal, Lang, Message, Notice};
+
+use super::super::nojs_files::{self, FileError, Stored};
+use super::super::{AppState, cookies};
+use super::{FORM_LIMIT, MessageForm, session_of};
+
+/// What comes of a post.
+enum Failed {
+    /// The session ended while they wrote: the message goes along with the login.
+    SessionEnded,
+    /// The case page again, with a notice or why the files were refused.
+    Page(StatusCode, Option<Notice>, Option<FileRefusal>),
+    /// Not a form at all.
+    Malformed,
+}
+
+pub(super) async fn send(state: AppState, headers: HeaderMap, request: Request) -> Response {
+    let Ok(mut multipart) = Multipart::from_request(request, &state).await else {
+        return state.error_page(
+            Lang::default(),
+            StatusCode::BAD_REQUEST,
+            Message::BadRequest,
+        );
+    };
+    let session = session_of(&headers).and_then(|id| state.0.sessions.get(&id));
+    let mut text = serde_json::Map::new();
+    let mut budget = FORM_LIMIT;
+    let mut checked = false;
+    let mut stored = Stored::default();
+    let outcome: Result<(), Failed> = async {
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => return Ok(()),
+                Err(_) => return Err(Failed::Malformed),
+            };
+            if field.name() == Some("files") {
+                if !nojs_files::has_file(&field) {
+                    continue;
+                }
+                if !checked {
+                    check(&state, &headers, session.as_ref(), &form_of(&text)).await?;
+                    checked = true;
+                }
+                let Some((_, keys)) = &session else {
+                    return Err(Failed::SessionEnded);
+                };
+                nojs_files::store_file(&state, field, &keys.case.to_public(), &mut stored)
+                    .await
+                    .map_err(failed)?;
+            } else if !checked {
+                let name = field.name().unwrap_or_default().to_owned();
+                let value = read_text(field, &mut budget).await?;
+                text.insert(name, serde_json::Value::String(value));
+            }
+        }
+    }
+    .await;
+    let form = form_of(&text);
+    let outcome = match outcome {
+        Ok(()) if !checked => check(&state, &headers, session.as_ref(), &form).await,
+        other => other,
+    };
+    if let Err(failed) = outcome {
+        return refuse(&state, &headers, session.as_ref(), &form, stored, failed).await;
+    }
+    let Some((case_id, keys)) = &session else {
+        return refuse(&state, &headers, None, &form, stored, Failed::SessionEnded).await;
+    };
+    let lang = Lang::parse(&form.lang).unwrap_or_default();
+    let sealed = Said::new(&form.message)
+        .ok()
+        .and_then(|said| said.seal(&keys.case.to_public()).ok());
+    let Some(sealed) = sealed else {
+        tracing::error!("encrypting a no-JS message failed");
+        let failed = Failed::Page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Some(Notice::MessageNotSaved),
+            None,
+        );
+        return refuse(&state, &headers, session.as_ref(), &form, stored, failed).await;
+    };
+    match state
+        .0
+        .store
+        .add_reporter_message(*case_id, sealed, state.today(), &stored.hashes)
+        .await
+    {
+        Ok(_) if stored.reports.is_empty() => {
+            Redirect::to(&format!("/followup?lang={}&done=sent", lang.code())).into_response()
+        }
+        // With files: what became of each is told here, not after a redirect.
+        Ok(_) => {
+            state
+                .case_page_files(
+                    lang,
+                    &headers,
+                    StatusCode::OK,
+                    *case_id,
+                    keys,
+                    "",
+                    Some(Notice::MessageSent),
+                    None,
+                    &stored.reports,
+                )
+                .await
+        }
+        Err(e) => {
+            tracing::error!("storing a reporter's message failed: {e}");
+            let failed = Failed::Page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some(Notice::MessageNotSaved),
+                None,
+            );
+            refuse(&state, &headers, session.as_ref(), &form, stored, failed).await
+        }
+    }
+}
+
+/// What the urlencoded path checks, before any file is read.
+async fn check(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: Option<&(i64, Arc<CaseKeys>)>,
+    form: &MessageForm,
+) -> Result<(), Failed> {
+    let Some((case_id, _)) = session else {
+        return Err(Failed::SessionEnded);
+    };
+    if !cookies::matches(headers, &form.csrf) {
+        return Err(Failed::Page(
+            StatusCode::FORBIDDEN,
+            Some(Notice::CsrfFailed),
+            None,
+        ));
+    }
+    match Said::new(&form.message) {
+        Ok(_) => {}
+        Err(MessageError::TooLong) => {
+            return Err(Failed::Page(
+                StatusCode::BAD_REQUEST,
+                Some(Notice::MessageTooLong),
+                None,
+            ));
+        }
+        Err(_) => {
+            return Err(Failed::Page(
+                StatusCode::BAD_REQUEST,
+                Some(Notice::MessageEmpty),
+                None,
+            ));
+        }
+    }
+    match state.may_add_message(*case_id).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Failed::Page(
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(Notice::TooManyMessages),
+            None,
+        )),
+        Err(e) => {
+            tracing::error!("follow-up: cannot read the case: {e}");
+            Err(Failed::Page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some(Notice::MessageNotSaved),
+                None,
+            ))
+        }
+    }
+}
+
+/// Deletes the post's files, and shows the case page again with the message kept (or the
+/// login, if the session ended).
+async fn refuse(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: Option<&(i64, Arc<CaseKeys>)>,
+    form: &MessageForm,
+    stored: Stored,
+    failed: Failed,
+) -> Response {
+    stored.discard(state).await;
+    let lang = Lang::parse(&form.lang).unwrap_or_default();
+    match (failed, session) {
+        (Failed::Malformed, _) => {
+            state.error_page(lang, StatusCode::BAD_REQUEST, Message::BadRequest)
+        }
+        (Failed::Page(status, notice, refused), Some((case_id, keys))) => {
+            state
+                .case_page_files(
+                    lang,
+                    headers,
+                    status,
+                    *case_id,
+                    keys,
+                    &form.message,
+                    notice,
+                    refused,
+                    &[],
+                )
+                .await
+        }
+        (Failed::SessionEnded, _) | (Failed::Page(..), None) => state.login_page(
+            lang,
+            headers,
+            StatusCode::UNAUTHORIZED,
+            "",
+            &form.message,
+            Some(Notice::SessionEnded),
+            true,
+        ),
+    }
+}
+
+/// The text fields as the urlencoded form's struct.
+fn form_of(text: &serde_json::Map<String, serde_json::Value>) -> MessageForm {
+    serde_json::from_value(serde_json::Value::Object(text.clone())).unwrap_or_default()
+}
+
+/// One text field, within what is left of the form's budget.
+async fn read_text(
+    mut field: axum::extract::multipart::Field<'_>,
+    budget: &mut usize,
+) -> Result<String, Failed> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|_| Failed::Malformed)? {
+        *budget = budget.checked_sub(chunk.len()).ok_or(Failed::Malformed)?;
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| Failed::Malformed)
+}
+
+fn failed(e: FileError) -> Failed {
+    match e {
+        FileError::Refused(refused) => {
+            let status = match refused {
+                FileRefusal::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            Failed::Page(status, None, Some(refused))
+        }
+        FileError::Malformed => Failed::Malformed,
+        FileError::Store(e) => {
+            tracing::error!("storing a no-JS attachment failed: {e}");
+            Failed::Page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some(Notice::MessageNotSaved),
+                None,
+            )
+        }
+        FileError::Internal => {
+            tracing::error!("encrypting a no-JS attachment failed");
+            Failed::Page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Some(Notice::MessageNotSaved),
+                None,
+            )
+        }
+    }
+}
