@@ -52,7 +52,9 @@ pub async fn run(args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     println!("## Attachments: one {} MiB file\n", args.mib);
     println!(
         "- database: {}\n",
-        args.database_url.as_deref().unwrap_or("SQLite (fresh file)")
+        args.database_url
+            .as_deref()
+            .unwrap_or("SQLite (fresh file)")
     );
     println!("| path | time | throughput | server RSS before → peak |");
     println!("|---|---|---|---|");
@@ -109,8 +111,17 @@ fn filler(at: usize, len: usize) -> Vec<u8> {
 }
 
 /// Returns the seconds the upload and the report took, and the ciphertext bytes sent.
-async fn js_path(server: &Server, identity: &Identity, bytes: usize) -> anyhow::Result<(f64, usize)> {
-    let sealed_case = seal_report(&sample_report(), &[identity.to_public()], KdfParams::CURRENT)?.sealed;
+async fn js_path(
+    server: &Server,
+    identity: &Identity,
+    bytes: usize,
+) -> anyhow::Result<(f64, usize)> {
+    let sealed_case = seal_report(
+        &sample_report(),
+        &[identity.to_public()],
+        KdfParams::CURRENT,
+    )?
+    .sealed;
     let header = AttachmentHeader {
         name: "rekaman.mp4".into(),
         media_type: "video/mp4".into(),
@@ -139,14 +150,25 @@ async fn js_path(server: &Server, identity: &Identity, bytes: usize) -> anyhow::
     let mut sender = connect(&server.addr).await?;
     let (status, body) = send(
         &mut sender,
-        request("POST", "/api/attachments".into(), Vec::new(), "application/json")?,
+        request(
+            "POST",
+            "/api/attachments".into(),
+            Vec::new(),
+            "application/json",
+        )?,
     )
     .await?;
     if !status.is_success() {
-        bail!("POST /api/attachments: {status} {}", String::from_utf8_lossy(&body));
+        bail!(
+            "POST /api/attachments: {status} {}",
+            String::from_utf8_lossy(&body)
+        );
     }
     let upload: serde_json::Value = serde_json::from_slice(&body)?;
-    let upload = upload["upload"].as_str().context("no upload token")?.to_owned();
+    let upload = upload["upload"]
+        .as_str()
+        .context("no upload token")?
+        .to_owned();
     for (i, piece) in ciphertext.chunks(CHUNK).enumerate() {
         let path = format!("/api/attachments/{upload}?offset={}", i * CHUNK);
         let (status, body) = send(
@@ -159,7 +181,11 @@ async fn js_path(server: &Server, identity: &Identity, bytes: usize) -> anyhow::
         }
     }
     let path = format!("/api/attachments/{upload}/complete");
-    let (status, body) = send(&mut sender, request("POST", path, Vec::new(), "application/json")?).await?;
+    let (status, body) = send(
+        &mut sender,
+        request("POST", path, Vec::new(), "application/json")?,
+    )
+    .await?;
     if !status.is_success() {
         bail!("complete: {status} {}", String::from_utf8_lossy(&body));
     }
@@ -167,11 +193,19 @@ async fn js_path(server: &Server, identity: &Identity, bytes: usize) -> anyhow::
     report["attachments"] = serde_json::json!([upload]);
     let (status, body) = send(
         &mut sender,
-        request("POST", "/api/reports".into(), serde_json::to_vec(&report)?, "application/json")?,
+        request(
+            "POST",
+            "/api/reports".into(),
+            serde_json::to_vec(&report)?,
+            "application/json",
+        )?,
     )
     .await?;
     if status.as_u16() != 201 {
-        bail!("POST /api/reports: {status} {}", String::from_utf8_lossy(&body));
+        bail!(
+            "POST /api/reports: {status} {}",
+            String::from_utf8_lossy(&body)
+        );
     }
     Ok((start.elapsed().as_secs_f64(), ciphertext.len()))
 }
@@ -198,7 +232,11 @@ async fn no_js_path(server: &Server, bytes: usize) -> anyhow::Result<f64> {
     let length = head.len() + bytes + tail.len();
     // The file is made while it is sent: this process never holds it either.
     let pieces = std::iter::once(Bytes::from(head))
-        .chain((0..bytes).step_by(1 << 20).map(move |at| Bytes::from(filler(at, (1 << 20).min(bytes - at)))))
+        .chain(
+            (0..bytes)
+                .step_by(1 << 20)
+                .map(move |at| Bytes::from(filler(at, (1 << 20).min(bytes - at)))),
+        )
         .chain(std::iter::once(Bytes::from(tail)))
         .map(|b| Ok::<_, Infallible>(Frame::data(b)));
     let body = StreamBody::new(futures_util::stream::iter(pieces));
@@ -207,7 +245,10 @@ async fn no_js_path(server: &Server, bytes: usize) -> anyhow::Result<f64> {
     tokio::spawn(conn);
     let request = Request::post("/report")
         .header("host", &server.addr)
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
         .header("content-length", length)
         .header("cookie", format!("kentongan_csrf={token}"))
         .body(body)?;
@@ -217,7 +258,13 @@ async fn no_js_path(server: &Server, bytes: usize) -> anyhow::Result<f64> {
     let page = response.into_body().collect().await?.to_bytes();
     let seconds = start.elapsed().as_secs_f64();
     if !status.is_success() || !String::from_utf8_lossy(&page).contains("receipt-code") {
-        bail!("POST /report: {status} {}", String::from_utf8_lossy(&page).chars().take(400).collect::<String>());
+        bail!(
+            "POST /report: {status} {}",
+            String::from_utf8_lossy(&page)
+                .chars()
+                .take(400)
+                .collect::<String>()
+        );
     }
     Ok(seconds)
 }

@@ -17,7 +17,7 @@ pub mod notify;
 pub mod store;
 pub mod team;
 pub mod team_sessions;
-pub mod uploads;
 pub mod totp;
+pub mod uploads;
 pub mod web;
 pub mod workflow;

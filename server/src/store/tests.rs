@@ -85,8 +85,8 @@ on_both_backends!(
     migration_fills_in_existing_cases,
 );
 
-mod attachments;
 mod access;
+mod attachments;
 mod audit;
 
 // E-mail notifications: the outbox.

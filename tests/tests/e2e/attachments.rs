@@ -104,7 +104,11 @@ fn photo_has_metadata() {
 /// The files `kentongan-keytool open` wrote for case `id`, by name.
 fn opened_attachments(server: &Server, key: &InvestigatorKey, id: i64) -> Vec<(String, Vec<u8>)> {
     let (_text, _json) = export_and_open(server, key, id);
-    let dir = server.dir.path().join(format!("opened-{id}")).join("attachments");
+    let dir = server
+        .dir
+        .path()
+        .join(format!("opened-{id}"))
+        .join("attachments");
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| {
@@ -225,7 +229,10 @@ async fn evidence_with_javascript_is_encrypted_in_the_browser_and_opened_by_the_
     )
     .await;
 
-    browser.goto(&format!("{}/report", recorder.url)).await.unwrap();
+    browser
+        .goto(&format!("{}/report", recorder.url))
+        .await
+        .unwrap();
     let what = "Nota pembelian fiktif untuk pengadaan laptop kantor";
     fill_report(&browser, what, &evidence.paths()).await;
     let notes = text_of(&browser, "#file-notes").await;
@@ -241,12 +248,21 @@ async fn evidence_with_javascript_is_encrypted_in_the_browser_and_opened_by_the_
     assert_eq!(sent_files.lines().count(), 3, "{sent_files}");
 
     let sent = recorder.sent.lock().unwrap().clone();
-    assert!(contains(&sent, "PUT /api/attachments/"), "files went up in pieces");
-    assert!(!contains(&sent, "POST /report "), "the plain form was not used");
+    assert!(
+        contains(&sent, "PUT /api/attachments/"),
+        "files went up in pieces"
+    );
+    assert!(
+        !contains(&sent, "POST /report "),
+        "the plain form was not used"
+    );
     let mut secrets = evidence.secrets();
     secrets.push(what);
     for secret in &secrets {
-        assert!(!contains(&sent, secret), "{secret:?} left the browser in plaintext");
+        assert!(
+            !contains(&sent, secret),
+            "{secret:?} left the browser in plaintext"
+        );
     }
     assert!(!contains(&sent, "Xiaomi"), "the camera left the browser");
     assert_nothing_stored_or_logged(&server, &secrets);
@@ -254,13 +270,24 @@ async fn evidence_with_javascript_is_encrypted_in_the_browser_and_opened_by_the_
     assert_same_files(opened_attachments(&server, &key, 1), evidence.expected());
 
     // The investigator downloads each file in the workspace, decrypted in the browser.
-    browser.goto(&format!("{}/team", recorder.url)).await.unwrap();
+    browser
+        .goto(&format!("{}/team", recorder.url))
+        .await
+        .unwrap();
     let passphrase = std::fs::read_to_string(&key.passphrase_file).unwrap();
     log_in(&browser, &key.key_file, passphrase.trim()).await;
-    wait_text(&browser, "#team-view", "1").await;
-    browser.goto(&format!("{}/team/cases/1", recorder.url)).await.unwrap();
-    log_in(&browser, &key.key_file, passphrase.trim()).await;
-    wait_text(&browser, "#team-view", what).await;
+    browser
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(
+            "#team-workspace:not([hidden]) a[data-case='1']",
+        ))
+        .await
+        .expect("the case list after logging in")
+        .click()
+        .await
+        .unwrap();
+    wait_text(&browser, "#team-case dl.report", what).await;
     let buttons = browser
         .find_all(Locator::Css("button[data-attachment]"))
         .await
@@ -270,7 +297,10 @@ async fn evidence_with_javascript_is_encrypted_in_the_browser_and_opened_by_the_
         button.click().await.unwrap();
     }
     for (name, bytes) in evidence.expected() {
-        assert!(downloaded(downloads.path(), &name).await == bytes, "{name} as downloaded");
+        assert!(
+            downloaded(downloads.path(), &name).await == bytes,
+            "{name} as downloaded"
+        );
     }
     browser.close().await.unwrap();
     assert_nothing_stored_or_logged(&server, &secrets);
@@ -287,14 +317,26 @@ async fn evidence_without_javascript_is_encrypted_by_the_server() {
     )
     .await;
 
-    browser.goto(&format!("{}/report", server.url)).await.unwrap();
+    browser
+        .goto(&format!("{}/report", server.url))
+        .await
+        .unwrap();
     let what = "Nota pembelian fiktif, dikirim tanpa JavaScript";
     fill_report(&browser, what, &evidence.paths()).await;
     submit(&browser).await;
     let receipt = text_of(&browser, "#receipt-code").await;
     assert_eq!(receipt.replace(' ', "").len(), 16, "{receipt}");
-    let page = browser.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
-    assert!(page.contains("foto-ZKW-8814.jpg") && page.contains("GPS"), "{page}");
+    let page = browser
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("foto-ZKW-8814.jpg") && page.contains("GPS"),
+        "{page}"
+    );
     assert!(page.contains("nota-ZKW-8812.pdf"), "{page}");
     browser.close().await.unwrap();
 
@@ -310,14 +352,21 @@ async fn the_limits_refuse_before_anything_is_stored() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("kentongan.toml"),
-        "[attachments]\nmax_files = 2\nmax_file_bytes = 1000000\n",
+        "[attachments]\nmax_files = 2\nmax_file_bytes = 1048576\n",
     )
     .unwrap();
     let key = make_investigator(dir.path(), "citra");
     let out = kentongan(
         dir.path(),
         None,
-        &["investigator", "add", "--name", "Citra", "--recipient", &key.recipient],
+        &[
+            "investigator",
+            "add",
+            "--name",
+            "Citra",
+            "--recipient",
+            &key.recipient,
+        ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let server = Server::start(dir, None);
@@ -326,14 +375,17 @@ async fn the_limits_refuse_before_anything_is_stored() {
     // With JavaScript: three files, and one over 1 MB: refused before encrypting anything.
     let profile = tempfile::tempdir().unwrap();
     let (_driver, browser) = chromium_with(profile.path(), serde_json::json!({})).await;
-    browser.goto(&format!("{}/report", recorder.url)).await.unwrap();
+    browser
+        .goto(&format!("{}/report", recorder.url))
+        .await
+        .unwrap();
     let what = "Laporan dengan terlalu banyak berkas";
     fill_report(&browser, what, &evidence.paths()).await;
     submit(&browser).await;
     let deadline = std::time::Instant::now() + WAIT;
     let status = loop {
         let said = text_of(&browser, "#report-status").await;
-        if !said.is_empty() && said.contains('2') {
+        if said.contains("Paling banyak 2 berkas") {
             break said;
         }
         assert!(std::time::Instant::now() < deadline, "no refusal: {said:?}");
@@ -349,7 +401,10 @@ async fn the_limits_refuse_before_anything_is_stored() {
     assert_eq!(kept.as_deref(), Some(what), "the text stays: {status}");
     let sent = recorder.sent.lock().unwrap().clone();
     assert!(!contains(&sent, "/api/attachments"), "nothing was uploaded");
-    assert!(!contains(&sent, "POST /api/reports"), "no report was posted");
+    assert!(
+        !contains(&sent, "POST /api/reports"),
+        "no report was posted"
+    );
     browser.close().await.unwrap();
 
     // Without JavaScript: the video is over 1 MB: the form comes back, text kept, no case.
@@ -359,7 +414,10 @@ async fn the_limits_refuse_before_anything_is_stored() {
         serde_json::json!({ "profile.managed_default_content_settings.javascript": 2 }),
     )
     .await;
-    browser.goto(&format!("{}/report", server.url)).await.unwrap();
+    browser
+        .goto(&format!("{}/report", server.url))
+        .await
+        .unwrap();
     let video = evidence.files[2].0.display().to_string();
     fill_report(&browser, what, &video).await;
     submit(&browser).await;
@@ -373,12 +431,22 @@ async fn the_limits_refuse_before_anything_is_stored() {
         .await
         .unwrap();
     assert_eq!(kept, what);
-    let page = browser.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
-    assert!(page.contains("MB"), "the limit is named: {page}");
+    let page = browser
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("1 MB"), "the limit is named: {page}");
     browser.close().await.unwrap();
 
     let out = server.kentongan(&["case", "list"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(!stdout(&out).contains("diterima"), "no case: {}", stdout(&out));
+    assert!(
+        !stdout(&out).contains("diterima"),
+        "no case: {}",
+        stdout(&out)
+    );
     assert_nothing_stored_or_logged(&server, &evidence.secrets());
 }

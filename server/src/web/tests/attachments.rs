@@ -260,7 +260,10 @@ async fn an_oversize_upload_is_refused_clearly() {
         limits["too_large"],
         "Berkas terlalu besar. Batasnya 3 MB per berkas. Tidak ada yang terkirim."
     );
-    assert!(limits["too_many"].as_str().unwrap().contains('3'), "{limits}");
+    assert!(
+        limits["too_many"].as_str().unwrap().contains('3'),
+        "{limits}"
+    );
     let token = app.begin_upload().await;
     let piece = vec![0u8; CHUNK];
     for n in 0..3 {
