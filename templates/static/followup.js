@@ -152,9 +152,9 @@ function start(form, client) {
             .then((answer) => {
                 // Stored: whatever happens while refreshing, the reporter is told it was sent
                 // and the box is emptied, so nothing is sent twice.
+                // Said once the case is shown again, so "sent" appears beside the message.
                 const sent = (answer && answer.message) || "";
                 textarea.value = "";
-                sayHere(sent);
                 const notes = () => {
                     const status = document.getElementById("message-status");
                     if (status) {

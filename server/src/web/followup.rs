@@ -406,7 +406,14 @@ async fn api_case(
         );
     };
     let csrf = cookies::csrf_token(&headers).unwrap_or_default();
-    let section = kentongan_templates::case_section(lang, &reporter_view(&case, None), &csrf, "");
+    let limits = state.0.attachments;
+    let files = kentongan_templates::FileInput {
+        max_files: limits.max_files,
+        max_file_bytes: limits.max_file_bytes,
+        refused: None,
+    };
+    let section =
+        kentongan_templates::case_section(lang, &reporter_view(&case, None), &csrf, "", &files);
     let items: Vec<_> = case
         .items
         .iter()

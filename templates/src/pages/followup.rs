@@ -213,9 +213,15 @@ pub fn followup_case_with_files(
 
 /// The case itself: what [`followup_case`] shows, and what the browser asks for after
 /// logging in (then with [`Shown::Sealed`] texts to fill). `draft` refills the message box
-/// when a message could not be sent.
-pub fn case_section(lang: Lang, case: &FollowupCase, csrf: &str, draft: &str) -> Markup {
-    section_with_files(lang, case, csrf, draft, &FileInput::default())
+/// when a message could not be sent; `files` gives the office's limits for attachments.
+pub fn case_section(
+    lang: Lang,
+    case: &FollowupCase,
+    csrf: &str,
+    draft: &str,
+    files: &FileInput,
+) -> Markup {
+    section_with_files(lang, case, csrf, draft, files)
 }
 
 fn section_with_files(

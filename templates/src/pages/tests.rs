@@ -605,7 +605,14 @@ fn the_case_page_shows_stage_history_and_who_wrote_what() {
             "the no-JS case page runs no script"
         );
 
-        let sealed = case_section(lang, &sealed_case(), "tok", "").into_string();
+        let sealed = case_section(
+            lang,
+            &sealed_case(),
+            "tok",
+            "",
+            &crate::FileInput::default(),
+        )
+        .into_string();
         for id in ["data-item=\"1\"", "data-item=\"2\"", "data-item=\"3\""] {
             assert!(sealed.contains(id), "{id} placeholder");
         }

@@ -21,7 +21,7 @@ const WAIT: Duration = Duration::from_secs(120);
 
 /// Three files as a reporter would attach them; names and contents carry markers to look for.
 struct Evidence {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     files: Vec<(PathBuf, Vec<u8>)>,
 }
 
@@ -51,7 +51,7 @@ impl Evidence {
             (path, bytes)
         })
         .collect();
-        Evidence { _dir: dir, files }
+        Evidence { dir, files }
     }
 
     /// What the investigator must get back for each file name: the photo cleaned, the rest
@@ -181,32 +181,42 @@ async fn submit(browser: &Client) {
         .unwrap();
 }
 
+/// The visible text of the first element `css` finds, once it has some. Read again after a
+/// page load replaced the element (the no-JS form's post).
 async fn text_of(browser: &Client, css: &str) -> String {
-    browser
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css} never appeared"))
-        .text()
-        .await
-        .unwrap()
-}
-
-/// Waits for a download to finish in `dir` and returns its bytes.
-async fn downloaded(dir: &Path, name: &str) -> Vec<u8> {
-    let path = dir.join(name);
     let deadline = std::time::Instant::now() + WAIT;
     loop {
-        // Chromium writes to NAME.crdownload and renames it when done.
-        if path.exists() {
-            return std::fs::read(&path).unwrap();
+        if let Ok(element) = browser.find(Locator::Css(css)).await {
+            if let Ok(text) = element.text().await {
+                if !text.trim().is_empty() {
+                    return text;
+                }
+            }
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "{name} was not downloaded; {} holds {:?}",
-            dir.display(),
-            std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
+            "{css} never showed any text"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until `dir` holds `count` finished downloads (Chromium writes NAME.crdownload and
+/// renames it when done).
+async fn wait_for_downloads(dir: &Path, count: usize) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_str().unwrap().to_owned())
+            .collect();
+        if names.len() == count && !names.iter().any(|n| n.ends_with(".crdownload")) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{count} downloads expected in {}: {names:?}",
+            dir.display()
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -225,6 +235,7 @@ async fn evidence_with_javascript_is_encrypted_in_the_browser_and_opened_by_the_
         serde_json::json!({
             "download.default_directory": downloads.path(),
             "download.prompt_for_download": false,
+            "profile.default_content_setting_values.automatic_downloads": 1,
         }),
     )
     .await;
@@ -238,7 +249,8 @@ async fn evidence_with_javascript_is_encrypted_in_the_browser_and_opened_by_the_
     let notes = text_of(&browser, "#file-notes").await;
     assert!(notes.contains("foto-ZKW-8814.jpg"), "{notes}");
     submit(&browser).await;
-    text_of(&browser, "section#receipt:not([hidden]) #receipt-code").await;
+    let receipt = text_of(&browser, "section#receipt:not([hidden]) #receipt-code").await;
+    let reporter_passphrase = text_of(&browser, "#passphrase").await;
     let sent_files = text_of(&browser, "#sent-files").await;
     let photo_line = sent_files
         .lines()
@@ -256,8 +268,59 @@ async fn evidence_with_javascript_is_encrypted_in_the_browser_and_opened_by_the_
         !contains(&sent, "POST /report "),
         "the plain form was not used"
     );
+
+    // The reporter comes back and sends one more file with a message.
+    let later = evidence.dir.path().join("catatan-ZKW-8815.txt");
+    std::fs::write(&later, "CATATAN-RAHASIA-5150: jadwal penyerahan uang").unwrap();
+    browser
+        .goto(&format!("{}/followup", recorder.url))
+        .await
+        .unwrap();
+    let field = |css: &'static str| browser.find(Locator::Css(css));
+    field("#f-receipt")
+        .await
+        .unwrap()
+        .send_keys(&receipt)
+        .await
+        .unwrap();
+    field("#f-passphrase")
+        .await
+        .unwrap()
+        .send_keys(&reporter_passphrase)
+        .await
+        .unwrap();
+    field("form#followup-form [type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    text_of(&browser, "#case #stage").await;
+    field("#f-message")
+        .await
+        .unwrap()
+        .send_keys("Ini jadwalnya.")
+        .await
+        .unwrap();
+    field("#message-form input[type=file]")
+        .await
+        .unwrap()
+        .send_keys(&later.display().to_string())
+        .await
+        .unwrap();
+    field("form#message-form [type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let noted = text_of(&browser, "#sent-files").await;
+    assert!(noted.contains("catatan-ZKW-8815.txt"), "{noted}");
+
+    let sent = recorder.sent.lock().unwrap().clone();
+    assert!(contains(&sent, "POST /api/followup/messages"));
     let mut secrets = evidence.secrets();
-    secrets.push(what);
+    secrets.extend([what, "ZKW-8815", "CATATAN-RAHASIA-5150"]);
     for secret in &secrets {
         assert!(
             !contains(&sent, secret),
@@ -267,7 +330,12 @@ async fn evidence_with_javascript_is_encrypted_in_the_browser_and_opened_by_the_
     assert!(!contains(&sent, "Xiaomi"), "the camera left the browser");
     assert_nothing_stored_or_logged(&server, &secrets);
 
-    assert_same_files(opened_attachments(&server, &key, 1), evidence.expected());
+    let mut expected = evidence.expected();
+    expected.push((
+        "catatan-ZKW-8815.txt".to_owned(),
+        std::fs::read(&later).unwrap(),
+    ));
+    assert_same_files(opened_attachments(&server, &key, 1), expected.clone());
 
     // The investigator downloads each file in the workspace, decrypted in the browser.
     browser
@@ -292,16 +360,24 @@ async fn evidence_with_javascript_is_encrypted_in_the_browser_and_opened_by_the_
         .find_all(Locator::Css("button[data-attachment]"))
         .await
         .unwrap();
-    assert_eq!(buttons.len(), 3);
-    for button in buttons {
+    assert_eq!(buttons.len(), 4);
+    // In item order: the report's three files, then the message's.
+    // One at a time, each saved before the next is asked for.
+    for (done, button) in buttons.into_iter().enumerate() {
         button.click().await.unwrap();
+        wait_for_downloads(downloads.path(), done + 1).await;
     }
-    for (name, bytes) in evidence.expected() {
-        assert!(
-            downloaded(downloads.path(), &name).await == bytes,
-            "{name} as downloaded"
-        );
-    }
+    let saved = std::fs::read_dir(downloads.path())
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            (
+                entry.file_name().to_str().unwrap().to_owned(),
+                std::fs::read(entry.path()).unwrap(),
+            )
+        })
+        .collect();
+    assert_same_files(saved, expected);
     browser.close().await.unwrap();
     assert_nothing_stored_or_logged(&server, &secrets);
 }
