@@ -98,7 +98,12 @@ fn release_bin(name: &str) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-fn start_server(database_url: Option<&str>, team: &[String]) -> anyhow::Result<Server> {
+/// Starts the release server on a fresh database with `team` registered, and `env` set for it.
+fn start_server(
+    database_url: Option<&str>,
+    team: &[String],
+    env: &[(&str, String)],
+) -> anyhow::Result<Server> {
     let dir = tempfile::tempdir()?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -131,6 +136,7 @@ fn start_server(database_url: Option<&str>, team: &[String]) -> anyhow::Result<S
     }
     let mut cmd = Command::new(&kentongan);
     with_db(&mut cmd);
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     let child = cmd
         .args(["serve", "--listen", &addr])
         .stdout(Stdio::null())
@@ -426,7 +432,7 @@ async fn followup(
     team: &[kentongan_crypto::Recipient],
     team_strings: &[String],
 ) -> anyhow::Result<()> {
-    let server = start_server(args.database_url.as_deref(), team_strings)?;
+    let server = start_server(args.database_url.as_deref(), team_strings, &[])?;
     let token = csrf(&server.addr).await?;
     // One case per client: logins for one receipt code are limited (a few at once count as
     // wrong until they succeed), as they should be; a real reporter logs in one at a time.
@@ -502,7 +508,7 @@ async fn followup(
 
     // A flood: 200 no-JS logins sent at once to a fresh server, each for a random receipt
     // code (the worst case: every one costs an Argon2id run).
-    let server = start_server(args.database_url.as_deref(), team_strings)?;
+    let server = start_server(args.database_url.as_deref(), team_strings, &[])?;
     let token = csrf(&server.addr).await?;
     let before = server.rss_mib();
     let started = Instant::now();
@@ -553,7 +559,7 @@ async fn js_path(
     team_strings: &[String],
 ) -> anyhow::Result<()> {
     // JS path: the server receives ciphertext.
-    let server = start_server(args.database_url.as_deref(), team_strings)?;
+    let server = start_server(args.database_url.as_deref(), team_strings, &[])?;
     let token = csrf(&server.addr).await?;
     let sealed = seal_report(&sample_report(), team, KdfParams::CURRENT)?.sealed;
     // Every request is the same sealed case under a fresh receipt code: the server's work
@@ -662,7 +668,7 @@ async fn no_js_path(
     cores: usize,
 ) -> anyhow::Result<()> {
     // No-JS path: the server seals in memory.
-    let server = start_server(args.database_url.as_deref(), team_strings)?;
+    let server = start_server(args.database_url.as_deref(), team_strings, &[])?;
     let token = csrf(&server.addr).await?;
     let target = 0.8 * cores as f64 / (argon_ms / 1000.0);
     println!("### No-JS path: server-sealed reports (POST /report)\n");
