@@ -785,6 +785,8 @@ pub(crate) struct FileTexts {
     pub too_large: fn(&str) -> String,
     /// Given the most files.
     pub too_many: fn(usize) -> String,
+    /// Given the largest photo the server cleans.
+    pub photo_too_large: fn(&str) -> String,
     pub not_ready: &'static str,
     pub interrupted: &'static str,
     pub bad_file: &'static str,
@@ -834,6 +836,8 @@ pub enum FileRefusal {
     BadFile,
     /// A photo whose metadata could not be removed (damaged or unusual), so it was not sent.
     UnreadableImage,
+    /// A photo larger than the server cleans in memory (no-JS path).
+    PhotoTooLarge { max_bytes: u64 },
 }
 
 /// One or two short sentences about `r`, plain text.
@@ -846,6 +850,9 @@ pub fn file_refusal(lang: Lang, r: FileRefusal) -> String {
         FileRefusal::Interrupted => t.interrupted.to_owned(),
         FileRefusal::BadFile => t.bad_file.to_owned(),
         FileRefusal::UnreadableImage => t.unreadable_image.to_owned(),
+        FileRefusal::PhotoTooLarge { max_bytes } => {
+            (t.photo_too_large)(&file_size(lang, max_bytes))
+        }
     }
 }
 
@@ -984,6 +991,9 @@ mod tests {
             FileRefusal::Interrupted,
             FileRefusal::BadFile,
             FileRefusal::UnreadableImage,
+            FileRefusal::PhotoTooLarge {
+                max_bytes: 32 * 1024 * 1024,
+            },
         ];
         for r in refusals {
             let (id, en) = (file_refusal(Lang::Id, r), file_refusal(Lang::En, r));

@@ -318,8 +318,19 @@ export async function attachAll(files, caseRecipient, { worker, csrf, lang, chun
     return attached;
 }
 
+// JPEG, PNG and WebP by their first bytes: the worker's test (worker.js), so what the page
+// promises is what will happen, whatever the file's name or type says.
+function isPhoto(head) {
+    const starts = (...bytes) => bytes.every((b, i) => head[i] === b);
+    return (
+        starts(0xff, 0xd8, 0xff) ||
+        starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a) ||
+        (starts(0x52, 0x49, 0x46, 0x46) && head[8] === 0x57 && head[9] === 0x45 && head[10] === 0x42 && head[11] === 0x50)
+    );
+}
+
 // Under the file input: each chosen file, and what will happen to it.
-export function describeFiles(input) {
+export async function describeFiles(input) {
     let list = document.getElementById("file-notes");
     if (!list) {
         list = document.createElement("ul");
@@ -327,13 +338,14 @@ export function describeFiles(input) {
         list.setAttribute("aria-live", "polite");
         input.after(list);
     }
-    list.replaceChildren();
+    const items = [];
     for (const file of input.files) {
+        const head = new Uint8Array(await file.slice(0, 12).arrayBuffer());
         const item = document.createElement("li");
-        const photo = /^image\/(jpeg|png|webp)$/.test(file.type) || /\.(jpe?g|png|webp)$/i.test(file.name);
-        item.textContent = `${file.name}: ${fileText(photo ? "will-be-cleaned" : "may-identify")}`;
-        list.append(item);
+        item.textContent = `${file.name}: ${fileText(isPhoto(head) ? "will-be-cleaned" : "may-identify")}`;
+        items.push(item);
     }
+    list.replaceChildren(...items);
 }
 
 // After sending: for each file, what was removed from it, or that it could not be cleaned

@@ -104,8 +104,19 @@ self.addEventListener("message", async (event) => {
             const { envelope, case: caseId, recipient } = message.sealGrant;
             self.postMessage({ id, grant: kentongan.sealGrant(investigatorIdentity, envelope, caseId, recipient) });
         } else if (message.attach) {
-            const progress = (done, total) => self.postMessage({ id, progress: { done, total } });
-            self.postMessage({ id, ...(await attach(kentongan, message.attach, progress)) });
+            // Progress after each piece, and every few seconds meanwhile: on slow mobile data
+            // one piece can take longer than the page waits for a silent worker.
+            let last = { done: 0, total: message.attach.file.size };
+            const progress = (done, total) => {
+                last = { done, total };
+                self.postMessage({ id, progress: last });
+            };
+            const heartbeat = setInterval(() => self.postMessage({ id, progress: last }), HEARTBEAT_MS);
+            try {
+                self.postMessage({ id, ...(await attach(kentongan, message.attach, progress)) });
+            } finally {
+                clearInterval(heartbeat);
+            }
         } else if (message.download) {
             if (investigatorIdentity === null) {
                 throw new Error("not logged in");
@@ -137,6 +148,9 @@ self.addEventListener("message", async (event) => {
 // have used it is never posted, so no case is stored that looks complete and is not.
 
 const UPLOADS_URL = "/api/attachments";
+const HEARTBEAT_MS = 10_000;
+// One piece of 1 MiB at 30 kbit/s; a connection silent for longer is given up and retried.
+const PIECE_TIMEOUT_MS = 5 * 60_000;
 // Slices read from the file: small enough to keep memory flat on a phone.
 const READ_SLICE = 256 * 1024;
 const RETRIES = 4;
@@ -315,15 +329,22 @@ async function refusal(response) {
     return new Transfer(response.status >= 500 ? "network" : "refused");
 }
 
-function fetchSameOrigin(url, init) {
-    return fetch(url, {
-        ...init,
-        credentials: "same-origin",
-        mode: "same-origin",
-        redirect: "error",
-        referrerPolicy: "no-referrer",
-        cache: "no-store",
-    });
+async function fetchSameOrigin(url, init) {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), PIECE_TIMEOUT_MS);
+    try {
+        return await fetch(url, {
+            ...init,
+            credentials: "same-origin",
+            mode: "same-origin",
+            redirect: "error",
+            referrerPolicy: "no-referrer",
+            cache: "no-store",
+            signal: abort.signal,
+        });
+    } finally {
+        clearTimeout(timer);
+    }
 }
 
 function sleep(ms) {

@@ -66,6 +66,13 @@ impl Inner {
         }
     }
 
+    /// Takes back the latest try counted for the investigator.
+    fn refund(&mut self, investigator_id: i64) {
+        if let Some(times) = self.wrong_codes.get_mut(&investigator_id) {
+            times.pop();
+        }
+    }
+
     fn locked(&mut self, investigator_id: i64, now: Instant) -> bool {
         self.wrong_codes
             .get_mut(&investigator_id)
@@ -104,7 +111,10 @@ impl TeamSessions {
         Some(id)
     }
 
-    /// Whether a code may be tried for the pending login `id`.
+    /// Whether a code may be tried for the pending login `id`; if so, the try is counted now,
+    /// as a wrong one, before the code is checked: requests sent in parallel cannot all pass
+    /// the check before any of them is counted. [`TeamSessions::finish_pending`] takes the
+    /// count back for a right code.
     pub fn code_attempt(&self, id: &Token) -> CodeAttempt {
         let now = Instant::now();
         let Ok(mut inner) = self.0.lock() else {
@@ -114,63 +124,78 @@ impl TeamSessions {
             return CodeAttempt::Gone;
         };
         let investigator_id = pending.investigator_id;
-        if now.saturating_duration_since(pending.issued) >= CODE_TTL {
+        if now.saturating_duration_since(pending.issued) >= CODE_TTL
+            || pending.tries >= CODES_PER_LOGIN
+        {
             inner.pending.remove(id);
             return CodeAttempt::Gone;
         }
         if inner.locked(investigator_id, now) {
             return CodeAttempt::Locked;
         }
-        CodeAttempt::Go(investigator_id)
-    }
-
-    /// The pending login `id` is done: a right code was given.
-    pub fn finish_pending(&self, id: &Token) {
-        if let Ok(mut inner) = self.0.lock() {
-            inner.pending.remove(id);
-        }
-    }
-
-    /// A wrong (or replayed) code for the pending login `id`: counted against it and against
-    /// its investigator. Tells whether the pending login may still be tried.
-    pub fn wrong_login_code(&self, id: &Token) -> bool {
-        let Ok(mut inner) = self.0.lock() else {
-            return false;
-        };
-        let Some(pending) = inner.pending.get_mut(id) else {
-            return false;
-        };
-        pending.tries = pending.tries.saturating_add(1);
-        let (investigator_id, spent) = (pending.investigator_id, pending.tries >= CODES_PER_LOGIN);
-        if spent {
-            inner.pending.remove(id);
+        if let Some(pending) = inner.pending.get_mut(id) {
+            pending.tries = pending.tries.saturating_add(1);
         }
         inner
             .wrong_codes
             .entry(investigator_id)
             .or_default()
-            .push(Instant::now());
-        !spent
+            .push(now);
+        self.start_sweeping(&mut inner);
+        CodeAttempt::Go(investigator_id)
     }
 
-    /// A wrong code given inside a session (turning the second factor off).
-    pub fn wrong_code(&self, investigator_id: i64) {
+    /// The pending login `id` is done: a right code was given, and its try is not counted
+    /// as a wrong one after all.
+    pub fn finish_pending(&self, id: &Token) {
         if let Ok(mut inner) = self.0.lock() {
-            inner
-                .wrong_codes
-                .entry(investigator_id)
-                .or_default()
-                .push(Instant::now());
-            self.start_sweeping(&mut inner);
+            if let Some(pending) = inner.pending.remove(id) {
+                inner.refund(pending.investigator_id);
+            }
         }
     }
 
-    /// Whether the investigator gave too many wrong codes lately.
-    pub fn codes_locked(&self, investigator_id: i64) -> bool {
-        self.0
-            .lock()
-            .map(|mut inner| inner.locked(investigator_id, Instant::now()))
-            .unwrap_or(true)
+    /// After a wrong (or replayed) code for the pending login `id` (already counted by
+    /// [`TeamSessions::code_attempt`]): whether it may still be tried.
+    pub fn wrong_login_code(&self, id: &Token) -> bool {
+        let Ok(mut inner) = self.0.lock() else {
+            return false;
+        };
+        let Some(pending) = inner.pending.get(id) else {
+            return false;
+        };
+        if pending.tries >= CODES_PER_LOGIN {
+            inner.pending.remove(id);
+            return false;
+        }
+        true
+    }
+
+    /// Whether the investigator may try a code inside a session (turning the second factor
+    /// off); if so, the try is counted now, as a wrong one, for the same reason as in
+    /// [`TeamSessions::code_attempt`]. [`TeamSessions::right_code`] takes it back.
+    pub fn charge_code(&self, investigator_id: i64) -> bool {
+        let now = Instant::now();
+        let Ok(mut inner) = self.0.lock() else {
+            return false;
+        };
+        if inner.locked(investigator_id, now) {
+            return false;
+        }
+        inner
+            .wrong_codes
+            .entry(investigator_id)
+            .or_default()
+            .push(now);
+        self.start_sweeping(&mut inner);
+        true
+    }
+
+    /// A code counted by [`TeamSessions::charge_code`] was right.
+    pub fn right_code(&self, investigator_id: i64) {
+        if let Ok(mut inner) = self.0.lock() {
+            inner.refund(investigator_id);
+        }
     }
 
     /// Keeps a secret just shown to the session's investigator until they confirm it (a new
@@ -222,12 +247,41 @@ mod tests {
     fn a_pending_login_takes_a_few_codes_then_is_gone() {
         let sessions = TeamSessions::default();
         let id = sessions.add_pending(7).unwrap();
-        assert_eq!(sessions.code_attempt(&id), CodeAttempt::Go(7));
         for _ in 1..CODES_PER_LOGIN {
+            assert_eq!(sessions.code_attempt(&id), CodeAttempt::Go(7));
             assert!(sessions.wrong_login_code(&id));
         }
+        assert_eq!(sessions.code_attempt(&id), CodeAttempt::Go(7));
         assert!(!sessions.wrong_login_code(&id));
         assert_eq!(sessions.code_attempt(&id), CodeAttempt::Gone);
+    }
+
+    #[test]
+    fn codes_sent_at_once_are_counted_before_any_is_checked() {
+        let sessions = TeamSessions::default();
+        let id = sessions.add_pending(7).unwrap();
+        // Ten requests in flight, none answered yet: only the allowed tries get through.
+        let through = (0..10)
+            .filter(|_| sessions.code_attempt(&id) == CodeAttempt::Go(7))
+            .count();
+        assert_eq!(through, usize::from(CODES_PER_LOGIN));
+        // The same inside a session (turning the second factor off).
+        let allowed = WRONG_CODES - usize::from(CODES_PER_LOGIN);
+        let through = (0..10).filter(|_| sessions.charge_code(7)).count();
+        assert_eq!(through, allowed);
+    }
+
+    #[test]
+    fn a_right_code_is_not_counted_as_wrong() {
+        let sessions = TeamSessions::default();
+        for _ in 0..2 * WRONG_CODES {
+            let id = sessions.add_pending(7).unwrap();
+            assert_eq!(sessions.code_attempt(&id), CodeAttempt::Go(7));
+            sessions.finish_pending(&id);
+            assert!(sessions.charge_code(7));
+            sessions.right_code(7);
+        }
+        assert!(sessions.charge_code(7));
     }
 
     #[test]
@@ -235,11 +289,12 @@ mod tests {
         let sessions = TeamSessions::default();
         for _ in 0..WRONG_CODES {
             let id = sessions.add_pending(7).unwrap();
+            assert_eq!(sessions.code_attempt(&id), CodeAttempt::Go(7));
             sessions.wrong_login_code(&id);
         }
         let id = sessions.add_pending(7).unwrap();
         assert_eq!(sessions.code_attempt(&id), CodeAttempt::Locked);
-        assert!(sessions.codes_locked(7));
+        assert!(!sessions.charge_code(7));
         let other = sessions.add_pending(8).unwrap();
         assert_eq!(sessions.code_attempt(&other), CodeAttempt::Go(8));
         sessions.age_everything(WRONG_CODE_WINDOW);

@@ -103,12 +103,9 @@ async fn append(
         return no_upload(lang);
     };
     let limits = state.0.attachments;
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return bad_request(lang);
-        }
-        Err(_) => return bad_request(lang),
+    // A piece over CHUNK is not something the page sends: a bad request, not "too large".
+    let Ok(body) = body else {
+        return bad_request(lang);
     };
     // Pieces are exactly CHUNK bytes, the last one shorter: each starts at a multiple of
     // CHUNK, so piece `n` is stored row `n` and nothing follows a short piece.

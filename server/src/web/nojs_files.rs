@@ -149,6 +149,13 @@ impl PartReader {
     }
 }
 
+/// The largest photo cleaned in memory on this path (phones make photos of a few MB; a
+/// screenshot PNG can reach a few tens), and how many are held at once: cleaning holds about
+/// three copies of a photo, so together these bound what anonymous posts can make the
+/// server hold (2 × 3 × 32 MiB) however many arrive.
+const MAX_PHOTO_BYTES: u64 = 32 * 1024 * 1024;
+static CLEANING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// An image: read whole (zeroized), cleaned, sealed.
 async fn store_image(
     state: &AppState,
@@ -159,7 +166,14 @@ async fn store_image(
     name: String,
     media_type: String,
 ) -> Result<([u8; 32], FileOutcome), FileError> {
+    let _permit = CLEANING.acquire().await.map_err(|_| FileError::Internal)?;
+    let max_photo = MAX_PHOTO_BYTES.min(reader.max);
     while let Some(bytes) = reader.next(&mut field).await? {
+        if reader.read > max_photo {
+            return Err(FileError::Refused(FileRefusal::PhotoTooLarge {
+                max_bytes: max_photo,
+            }));
+        }
         extend_zeroized(&mut image, &bytes);
     }
     let cleaned =

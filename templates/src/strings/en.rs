@@ -176,6 +176,12 @@ pub(super) const TEXTS: Texts = Texts {
         too_large: |size| {
             format!("The file is too large. The limit is {size} per file. Nothing was sent.")
         },
+        photo_too_large: |size| {
+            format!(
+                "The photo is too large to be cleaned on the server. The limit is {size} per \
+                 photo. Nothing was sent. Send a smaller photo, or turn JavaScript on."
+            )
+        },
         too_many: |max| format!("Too many files. At most {max} files at once. Nothing was sent."),
         not_ready: "An attachment did not finish uploading, so the report was NOT saved. \
             Send it once more.",

@@ -177,6 +177,12 @@ pub(super) const TEXTS: Texts = Texts {
         too_large: |size| {
             format!("Berkas terlalu besar. Batasnya {size} per berkas. Tidak ada yang terkirim.")
         },
+        photo_too_large: |size| {
+            format!(
+                "Foto terlalu besar untuk dibersihkan di server. Batasnya {size} per foto. \
+                 Tidak ada yang terkirim. Kirim foto yang lebih kecil, atau aktifkan JavaScript."
+            )
+        },
         too_many: |max| {
             format!(
                 "Terlalu banyak berkas. Paling banyak {max} berkas sekali kirim. Tidak ada yang terkirim."

@@ -64,6 +64,11 @@ pub(super) async fn send(state: AppState, headers: HeaderMap, request: Request) 
                     .map_err(failed)?;
             } else if !checked {
                 let name = field.name().unwrap_or_default().to_owned();
+                // Every part costs its name and a little more: many empty parts with new
+                // names must not grow the map without bound.
+                budget = budget
+                    .checked_sub(name.len() + PART_COST)
+                    .ok_or(Failed::Malformed)?;
                 let value = read_text(field, &mut budget).await?;
                 text.insert(name, serde_json::Value::String(value));
             }
@@ -230,6 +235,10 @@ async fn refuse(
 fn form_of(text: &serde_json::Map<String, serde_json::Value>) -> MessageForm {
     serde_json::from_value(serde_json::Value::Object(text.clone())).unwrap_or_default()
 }
+
+/// What a text part costs the form's budget besides its name and value (what storing it
+/// takes, roughly).
+const PART_COST: usize = 64;
 
 /// One text field, within what is left of the form's budget.
 async fn read_text(

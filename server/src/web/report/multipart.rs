@@ -77,6 +77,11 @@ pub(super) async fn submit(state: AppState, headers: HeaderMap, request: Request
             } else if sealed.is_none() {
                 // Text after the first file is not read: the form never sends any.
                 let name = field.name().unwrap_or_default().to_owned();
+                // Every part costs its name and a little more: many empty parts with new
+                // names must not grow the map without bound.
+                budget = budget
+                    .checked_sub(name.len() + PART_COST)
+                    .ok_or(Failed::Malformed)?;
                 let value = read_text(field, &mut budget).await?;
                 text.insert(name, serde_json::Value::String(value));
             }
@@ -166,6 +171,10 @@ async fn refuse(
 fn post_of(text: &serde_json::Map<String, serde_json::Value>) -> FormPost {
     serde_json::from_value(serde_json::Value::Object(text.clone())).unwrap_or_default()
 }
+
+/// What a text part costs the form's budget besides its name and value (what storing it
+/// takes, roughly).
+const PART_COST: usize = 64;
 
 /// One text field, within what is left of the form's budget.
 async fn read_text(

@@ -279,7 +279,7 @@ async fn off(
         }
         Err(e) => return store_refusal(lang, &e),
     }
-    if state.0.team_sessions.codes_locked(me.id) {
+    if !state.0.team_sessions.charge_code(me.id) {
         return refuse(lang, StatusCode::TOO_MANY_REQUESTS, TeamError::TooManyCodes);
     }
     let stored = match state.0.store.totp(me.id).await {
@@ -305,9 +305,9 @@ async fn off(
         None => false,
     };
     if !accepted {
-        state.0.team_sessions.wrong_code(me.id);
         return refuse(lang, StatusCode::BAD_REQUEST, TeamError::WrongCode);
     }
+    state.0.team_sessions.right_code(me.id);
     let event = AuditEvent::new(audit::investigator(me.id, &me.name), Action::TotpDisable)
         .detail("investigator", me.id);
     match state.0.store.disable_totp(me.id, &event).await {
