@@ -403,3 +403,24 @@ impl Upload {
         }
     }
 }
+
+/// Reads and discards what is left of a refused post, up to `max` bytes, before the refusal is
+/// sent: a server that answers while the browser is still sending makes most browsers show
+/// "connection reset" instead of the answer, and the reporter's text (which the refusal page
+/// keeps) would be lost. Beyond `max` (more than an allowed post can hold) it stops.
+pub(super) async fn drain(multipart: &mut axum::extract::Multipart, max: u64) {
+    let mut left = max;
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        while let Ok(Some(bytes)) = field.chunk().await {
+            let Some(rest) = left.checked_sub(bytes.len() as u64) else {
+                return;
+            };
+            left = rest;
+        }
+    }
+}
+
+/// What a post with files may hold at most: every file at its limit, and the form.
+pub(super) fn post_bound(limits: crate::uploads::AttachmentLimits) -> u64 {
+    (limits.max_files as u64 + 1).saturating_mul(limits.max_file_bytes)
+}

@@ -75,6 +75,9 @@ pub(super) async fn send(state: AppState, headers: HeaderMap, request: Request) 
         }
     }
     .await;
+    if outcome.is_err() {
+        nojs_files::drain(&mut multipart, nojs_files::post_bound(state.0.attachments)).await;
+    }
     let form = form_of(&text);
     let outcome = match outcome {
         Ok(()) if !checked => check(&state, &headers, session.as_ref(), &form).await,

@@ -91,6 +91,7 @@ pub(super) async fn submit(state: AppState, headers: HeaderMap, request: Request
     let post = post_of(&text);
     let lang = Lang::parse(&post.lang).unwrap_or_default();
     if let Err(failed) = outcome {
+        nojs_files::drain(&mut multipart, nojs_files::post_bound(state.0.attachments)).await;
         return refuse(&state, &headers, &post, stored, failed).await;
     }
     let (submission, mut case) = match sealed {
