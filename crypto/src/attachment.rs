@@ -29,8 +29,9 @@
 //! the case page simply cannot open an attachment sealed to the wrong key.
 //!
 //! The server's no-JavaScript path does not know a file's size until its last byte has
-//! arrived; it first streams the file into a [`spool`] (encrypted to a key that exists only
-//! in its memory), then from the spool into a [`Sealer`].
+//! arrived, and [`Sealer::new`] needs it: the server first stores the file in blocks sealed
+//! to a key that exists only in its memory, then reads them back into a [`Sealer`]
+//! (`server/src/web/nojs_files.rs`).
 //!
 //! Uploads travel in pieces of [`CHUNK`] bytes of *ciphertext* (unrelated to age's 64 KiB
 //! chunks), one database row each, so neither side ever holds a whole file.
@@ -49,9 +50,7 @@ use crate::keys::{Identity, Recipient};
 use crate::padding;
 
 mod file_name;
-mod spool;
 pub use file_name::{FALLBACK_NAME, MAX_FILE_NAME_BYTES, numbered_file_name, sanitize_file_name};
-pub use spool::{SpoolKey, SpoolReader, SpoolWriter, spool};
 
 /// The `format` value of the headers this version writes and reads.
 pub const FORMAT: &str = "kentongan-attachment/1";
