@@ -266,7 +266,12 @@ export async function fetchLimits(lang) {
     if (!response.ok) {
         throw await errorOf(response);
     }
-    const limits = (await response.json()).limits;
+    return limitsOf(await response.json());
+}
+
+// The limits in an /api/team answer, checked.
+export function limitsOf(team) {
+    const limits = team && team.limits;
     if (!limits || !["max_files", "max_file_bytes", "chunk"].every((k) => Number.isSafeInteger(limits[k]) && limits[k] > 0)) {
         throw new Error("unexpected limits");
     }

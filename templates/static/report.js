@@ -162,7 +162,7 @@ function fieldValue(form, name) {
 // server's limits for attachments.
 async function fetchTeam(client, lang) {
     const { request, errorOf } = client;
-    const response = await request(TEAM_URL, {
+    const response = await request(`${TEAM_URL}?lang=${encodeURIComponent(lang)}`, {
         headers: { Accept: "application/json" },
         cache: "no-store",
     });
@@ -178,7 +178,7 @@ async function fetchTeam(client, lang) {
     ) {
         throw new Error("team: unexpected answer");
     }
-    return { recipients, limits: await client.fetchLimits(lang) };
+    return { recipients, limits: client.limitsOf(team) };
 }
 
 function isSealResult(result) {

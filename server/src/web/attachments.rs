@@ -56,7 +56,7 @@ async fn begin(
     headers: HeaderMap,
 ) -> Response {
     let lang = q.lang();
-    if !csrf_ok(&headers) {
+    if !cookies::header_matches(&headers) {
         return api_error(lang, StatusCode::FORBIDDEN, "csrf", Message::CsrfFailed);
     }
     // A taken token hash is a random collision: draw again.
@@ -96,7 +96,7 @@ async fn append(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let lang = q.lang.as_deref().and_then(Lang::parse).unwrap_or_default();
-    if !csrf_ok(&headers) {
+    if !cookies::header_matches(&headers) {
         return api_error(lang, StatusCode::FORBIDDEN, "csrf", Message::CsrfFailed);
     }
     let Some(token) = UploadToken::parse(&token) else {
@@ -163,7 +163,7 @@ async fn status(
     headers: HeaderMap,
 ) -> Response {
     let lang = q.lang();
-    if !csrf_ok(&headers) {
+    if !cookies::header_matches(&headers) {
         return api_error(lang, StatusCode::FORBIDDEN, "csrf", Message::CsrfFailed);
     }
     let Some(token) = UploadToken::parse(&token) else {
@@ -187,7 +187,7 @@ async fn complete(
     headers: HeaderMap,
 ) -> Response {
     let lang = q.lang();
-    if !csrf_ok(&headers) {
+    if !cookies::header_matches(&headers) {
         return api_error(lang, StatusCode::FORBIDDEN, "csrf", Message::CsrfFailed);
     }
     let Some(token) = UploadToken::parse(&token) else {
@@ -304,14 +304,6 @@ fn store_down(lang: Lang, e: &StoreError) -> Response {
         "store-down",
         Message::StoreDown,
     )
-}
-
-fn csrf_ok(headers: &HeaderMap) -> bool {
-    let token = headers
-        .get(cookies::CSRF_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    cookies::matches(headers, token)
 }
 
 fn no_store() -> [(axum::http::HeaderName, &'static str); 1] {

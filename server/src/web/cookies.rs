@@ -43,6 +43,15 @@ pub fn set_cookie(token: &str, secure: bool) -> HeaderValue {
     .unwrap_or(HeaderValue::from_static(""))
 }
 
+/// Does the copy a script sends in the [`CSRF_HEADER`] match the cookie?
+pub fn header_matches(headers: &HeaderMap) -> bool {
+    let submitted = headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    matches(headers, submitted)
+}
+
 /// Does the submitted copy match the cookie?
 pub fn matches(headers: &HeaderMap, submitted: &str) -> bool {
     csrf_token(headers)

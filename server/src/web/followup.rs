@@ -503,11 +503,7 @@ fn api_body<T>(
     headers: &HeaderMap,
     body: Result<Json<T>, JsonRejection>,
 ) -> Result<Json<T>, Response> {
-    let token = headers
-        .get(cookies::CSRF_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !cookies::matches(headers, token) {
+    if !cookies::header_matches(headers) {
         return Err(api_error(
             lang,
             StatusCode::FORBIDDEN,

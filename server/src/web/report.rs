@@ -221,11 +221,7 @@ async fn submit_sealed(
     body: Result<Json<serde_json::Map<String, serde_json::Value>>, JsonRejection>,
 ) -> Response {
     let lang = q.lang();
-    let token = headers
-        .get(cookies::CSRF_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !cookies::matches(&headers, token) {
+    if !cookies::header_matches(&headers) {
         return api_error(lang, StatusCode::FORBIDDEN, "csrf", Message::CsrfFailed);
     }
     let (sealed, tokens) = match body.map(|Json(body)| sealed_post(body)) {

@@ -263,7 +263,7 @@ async fn logout(
     headers: HeaderMap,
 ) -> Response {
     let lang = q.lang();
-    if !csrf_ok(&headers) {
+    if !cookies::header_matches(&headers) {
         return refuse(lang, StatusCode::FORBIDDEN, TeamError::CsrfFailed);
     }
     if let Some(session) = session_of(&headers) {
@@ -951,7 +951,7 @@ async fn disable_investigator(
     headers: HeaderMap,
 ) -> Response {
     let lang = q.lang();
-    if !csrf_ok(&headers) {
+    if !cookies::header_matches(&headers) {
         return refuse(lang, StatusCode::FORBIDDEN, TeamError::CsrfFailed);
     }
     let me = match state.signed_in(&headers).await {
@@ -1027,7 +1027,7 @@ async fn holder_posting(
     headers: &HeaderMap,
     id: i64,
 ) -> Result<Investigator, Response> {
-    if !csrf_ok(headers) {
+    if !cookies::header_matches(headers) {
         return Err(refuse(lang, StatusCode::FORBIDDEN, TeamError::CsrfFailed));
     }
     let me = state
@@ -1201,18 +1201,10 @@ fn checked_body<T>(
     headers: &HeaderMap,
     body: Result<Json<T>, JsonRejection>,
 ) -> Result<Json<T>, Response> {
-    if !csrf_ok(headers) {
+    if !cookies::header_matches(headers) {
         return Err(refuse(lang, StatusCode::FORBIDDEN, TeamError::CsrfFailed));
     }
     body.map_err(|_| refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadRequest))
-}
-
-fn csrf_ok(headers: &HeaderMap) -> bool {
-    let token = headers
-        .get(cookies::CSRF_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    cookies::matches(headers, token)
 }
 
 fn no_store(body: impl IntoResponse) -> Response {

@@ -24,7 +24,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{
-    API_LIMIT, AppState, LangQuery, checked_body, csrf_ok, html, no_store, refuse, session_of,
+    API_LIMIT, AppState, LangQuery, checked_body, html, no_store, refuse, session_of,
     start_session, store_refusal,
 };
 use crate::audit::{self, Action, AuditEvent};
@@ -233,7 +233,7 @@ async fn enrolling(
     lang: Lang,
     headers: &HeaderMap,
 ) -> Result<(Investigator, Token), Response> {
-    if !csrf_ok(headers) {
+    if !super::cookies::header_matches(headers) {
         return Err(refuse(lang, StatusCode::FORBIDDEN, TeamError::CsrfFailed));
     }
     let me = state
@@ -325,7 +325,7 @@ async fn admin_on_colleague(
     id: i64,
     own: TeamError,
 ) -> Result<Investigator, Response> {
-    if !csrf_ok(headers) {
+    if !super::cookies::header_matches(headers) {
         return Err(refuse(lang, StatusCode::FORBIDDEN, TeamError::CsrfFailed));
     }
     match state.signed_in(headers).await {
