@@ -1,6 +1,7 @@
 //! The JavaScript path in real headless Chromium: the report is encrypted in the browser,
 //! and neither the bytes the browser sends nor the stored rows contain its text.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -54,6 +55,9 @@ pub async fn record(upstream: String) -> Recorder {
     Recorder { url, sent }
 }
 
+/// chromedriver and every Chromium it starts, in a process group of their own that is
+/// killed as a whole when this is dropped: also when a test fails before closing its
+/// browser, nothing outlives the test.
 pub struct ChromeDriver(Child, u16);
 
 impl ChromeDriver {
@@ -61,6 +65,7 @@ impl ChromeDriver {
         let port = free_port();
         let child = Command::new("chromedriver")
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -76,7 +81,8 @@ impl ChromeDriver {
 
 impl Drop for ChromeDriver {
     fn drop(&mut self) {
-        let _ = self.0.kill();
+        let group = rustix::process::Pid::from_child(&self.0);
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
         let _ = self.0.wait();
     }
 }

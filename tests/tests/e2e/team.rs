@@ -292,6 +292,7 @@ async fn an_investigator_works_a_case_in_the_browser() {
         .for_element(Locator::Css("#team-login:not([hidden])"))
         .await
         .unwrap();
+    browser.close().await.unwrap();
 
     let sent = recorder.sent.lock().unwrap().clone();
     assert!(contains(&sent, "POST /team/api/login"));
@@ -571,6 +572,7 @@ async fn a_second_factor_is_turned_on_in_the_browser_and_asked_at_the_next_login
         .await
         .expect("the case list after the code");
     wait_text(&browser, "#team-me", "Citra").await;
+    browser.close().await.unwrap();
 
     let log = stdout(&server.kentongan(&["audit", "list"]));
     assert!(
