@@ -57,6 +57,8 @@ pub struct FileConfig {
     pub notify: Option<crate::notify::NotifyFile>,
     /// Limits on reporters' attachments (`KENTONGAN_MAX_FILE_BYTES`, `KENTONGAN_MAX_FILES`).
     pub attachments: Option<crate::uploads::AttachmentLimits>,
+    /// Limits on connections: how many, and how long a client may stall.
+    pub connections: Option<crate::serve::ConnectionLimits>,
 }
 
 /// The configuration in force.
@@ -74,6 +76,7 @@ pub struct Config {
     /// `None`: notifications are off.
     pub notify: Option<crate::notify::NotifySettings>,
     pub attachments: crate::uploads::AttachmentLimits,
+    pub connections: crate::serve::ConnectionLimits,
 }
 
 /// A database URL, with any password masked in `Debug` and `Display`.
@@ -157,6 +160,7 @@ impl Config {
                 .unwrap_or_default()
                 .with_env()
                 .context("[attachments]")?,
+            connections: file.connections.unwrap_or_default(),
         })
     }
 }

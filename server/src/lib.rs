@@ -14,6 +14,7 @@ pub mod export;
 pub mod followup;
 pub mod kdf_pool;
 pub mod notify;
+pub mod serve;
 pub mod store;
 pub mod team;
 pub mod team_sessions;

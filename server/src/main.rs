@@ -343,11 +343,13 @@ async fn serve(mut config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
         config.listen,
         config.database_url
     );
-    axum::serve(listener, web::router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    kentongan_server::serve::serve(
+        listener,
+        web::router(state),
+        config.connections,
+        kentongan_server::serve::stop_signal(),
+    )
+    .await;
     Ok(())
 }
 

@@ -1,0 +1,346 @@
+//! Serving connections: the accept loop and the limits that keep slow or many clients cheap.
+//!
+//! Kentongan must hold without a reverse proxy in front: an onion service forwards every
+//! circuit straight to the process. So the server itself bounds what a connection may cost:
+//!
+//! - a request's head must arrive whole within `header_timeout`, which is also how long an
+//!   idle keep-alive connection stays open (hyper starts that timer whenever it waits for a
+//!   head);
+//! - a request body may pause at most `body_timeout` between two pieces: a phone uploading
+//!   100 MB over a slow link is fine, a client that stops sending is cut off;
+//! - a response may wait at most `write_timeout` for the client to take more of it;
+//! - at most `max` connections are open at once; beyond that, new ones wait in the kernel's
+//!   queue until one closes, so a flood cannot use up file descriptors (the soft limit is
+//!   raised to the hard one at start).
+//!
+//! On shutdown the listener closes, each connection finishes the request it is in, and the
+//! loop waits at most `shutdown_grace` for that.
+//!
+//! No client address is kept or logged: the accepted address is dropped at once.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::serve::Listener;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use serde::Deserialize;
+use tokio::sync::Semaphore;
+use tokio_io_timeout::TimeoutStream;
+use tower_http::timeout::RequestBodyTimeoutLayer;
+
+/// `[connections]` in the configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConnectionLimits {
+    /// Connections open at once. 512 unless set.
+    pub max: usize,
+    /// Seconds for a request's head to arrive whole, and for an idle connection to stay
+    /// open. 20 unless set.
+    pub header_timeout_seconds: u64,
+    /// Longest pause, in seconds, while a request body arrives. 30 unless set.
+    pub body_timeout_seconds: u64,
+    /// Longest wait, in seconds, for a client to take more of a response. 30 unless set.
+    pub write_timeout_seconds: u64,
+    /// Seconds that requests in progress get to finish when the server stops. 20 unless set.
+    pub shutdown_grace_seconds: u64,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            max: 512,
+            header_timeout_seconds: 20,
+            body_timeout_seconds: 30,
+            write_timeout_seconds: 30,
+            shutdown_grace_seconds: 20,
+        }
+    }
+}
+
+impl ConnectionLimits {
+    fn header_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_timeout_seconds.max(1))
+    }
+    fn body_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_timeout_seconds.max(1))
+    }
+    fn write_timeout(&self) -> Duration {
+        Duration::from_secs(self.write_timeout_seconds.max(1))
+    }
+    fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_seconds)
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets the requests in progress
+/// finish (for at most `shutdown_grace`).
+pub async fn serve<L>(
+    mut listener: L,
+    app: Router,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()>,
+) where
+    L: Listener,
+{
+    raise_file_limit();
+    let service = tower::ServiceBuilder::new()
+        .layer(RequestBodyTimeoutLayer::new(limits.body_timeout()))
+        .service(app);
+    let service = TowerToHyperService::new(service);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout());
+    let open = Arc::new(Semaphore::new(limits.max.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = open.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let io = tokio::select! {
+            (io, _address) = listener.accept() => io,
+            () = &mut shutdown => break,
+        };
+        let mut io = TimeoutStream::new(io);
+        io.set_write_timeout(Some(limits.write_timeout()));
+        let connection = http.serve_connection(TokioIo::new(Box::pin(io)), service.clone());
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A client that went away or timed out: nothing worth a log line.
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    let open_now = graceful.count();
+    if open_now > 0 {
+        tracing::info!("stopping: waiting for {open_now} connection(s) to finish");
+    }
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(limits.shutdown_grace()) => {
+            tracing::warn!("stopping: requests still running after the grace period were cut off");
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM (what systemd and `kill` send).
+pub async fn stop_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}
+
+/// Raises the soft limit on open files to the hard one, so that the connection cap, not
+/// the default soft limit (often 1024), is what bounds connections.
+fn raise_file_limit() {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current != limit.maximum {
+        let raised = rustix::process::Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        };
+        if let Err(e) = setrlimit(Resource::Nofile, raised) {
+            tracing::warn!("cannot raise the limit on open files: {e}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use std::time::Duration;
+
+    use axum::routing::{get, post};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio::sync::oneshot;
+
+    use super::*;
+
+    const LIMITS: ConnectionLimits = ConnectionLimits {
+        max: 512,
+        header_timeout_seconds: 1,
+        body_timeout_seconds: 1,
+        write_timeout_seconds: 1,
+        shutdown_grace_seconds: 5,
+    };
+
+    fn app() -> Router {
+        Router::new()
+            .route("/", get(|| async { "ok" }))
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    "done"
+                }),
+            )
+            .route(
+                "/echo",
+                post(|body: axum::body::Bytes| async move { body.len().to_string() }),
+            )
+    }
+
+    /// A server on a free port; dropping the sender stops it.
+    async fn start(
+        limits: ConnectionLimits,
+    ) -> (String, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, app(), limits, async {
+            let _ = stopped.await;
+        }));
+        (address, stop, server)
+    }
+
+    /// Whether the server closes the connection (or answers) within `within`.
+    async fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
+        let mut buf = [0u8; 1024];
+        loop {
+            match tokio::time::timeout(within, stream.read(&mut buf)).await {
+                Err(_) => return false,
+                Ok(Ok(0)) | Ok(Err(_)) => return true,
+                Ok(Ok(_)) => continue,
+            }
+        }
+    }
+
+    async fn get_path(address: &str, path: &str) -> String {
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(
+                format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+            )
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        answer
+    }
+
+    #[tokio::test]
+    async fn half_sent_heads_are_cut_off() {
+        let (address, _stop, _server) = start(LIMITS).await;
+        let mut held = Vec::new();
+        for _ in 0..50 {
+            let mut stream = TcpStream::connect(&address).await.unwrap();
+            stream
+                .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+                .await
+                .unwrap();
+            held.push(stream);
+        }
+        for stream in &mut held {
+            assert!(
+                closed_within(stream, Duration::from_secs(10)).await,
+                "a connection that never finished its head is still open"
+            );
+        }
+        assert!(get_path(&address, "/").await.ends_with("ok"));
+    }
+
+    #[tokio::test]
+    async fn an_idle_connection_is_closed() {
+        let (address, _stop, _server) = start(LIMITS).await;
+        let mut stream = TcpStream::connect(&address).await.unwrap();
+        assert!(closed_within(&mut stream, Duration::from_secs(10)).await);
+    }
+
+    #[tokio::test]
+    async fn a_stalled_body_is_cut_off() {
+        let (address, _stop, _server) = start(LIMITS).await;
+        let mut stream = TcpStream::connect(&address).await.unwrap();
+        stream
+            .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789")
+            .await
+            .unwrap();
+        assert!(closed_within(&mut stream, Duration::from_secs(10)).await);
+
+        // A slow but steady body is fine.
+        let mut stream = TcpStream::connect(&address).await.unwrap();
+        stream
+            .write_all(
+                b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nConnection: close\r\n\r\n",
+            )
+            .await
+            .unwrap();
+        for piece in [b"ab", b"cd", b"ef"] {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            stream.write_all(piece).await.unwrap();
+        }
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        assert!(
+            answer.starts_with("HTTP/1.1 200") && answer.ends_with("\r\n\r\n6"),
+            "{answer}"
+        );
+    }
+
+    #[tokio::test]
+    async fn connections_beyond_the_cap_wait_their_turn() {
+        let limits = ConnectionLimits {
+            max: 2,
+            header_timeout_seconds: 30,
+            ..LIMITS
+        };
+        let (address, _stop, _server) = start(limits).await;
+        let held = [
+            TcpStream::connect(&address).await.unwrap(),
+            TcpStream::connect(&address).await.unwrap(),
+        ];
+        // Accepted by the kernel, but not served while two are open.
+        let third = tokio::spawn({
+            let address = address.clone();
+            async move { get_path(&address, "/").await }
+        });
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(!third.is_finished(), "served a connection beyond the cap");
+        drop(held);
+        let answer = tokio::time::timeout(Duration::from_secs(10), third)
+            .await
+            .expect("served once a connection closed")
+            .unwrap();
+        assert!(answer.ends_with("ok"), "{answer}");
+    }
+
+    #[tokio::test]
+    async fn stopping_lets_requests_in_progress_finish() {
+        let (address, stop, server) = start(LIMITS).await;
+        let slow = tokio::spawn({
+            let address = address.clone();
+            async move { get_path(&address, "/slow").await }
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        stop.send(()).unwrap();
+        let answer = slow.await.unwrap();
+        assert!(answer.ends_with("done"), "{answer}");
+        tokio::time::timeout(Duration::from_secs(10), server)
+            .await
+            .expect("the server stops")
+            .unwrap();
+        assert!(
+            TcpStream::connect(&address).await.is_err(),
+            "still listening"
+        );
+    }
+}
