@@ -11,11 +11,18 @@
 //! Everything here lives in memory only: a record of when someone tried to log in is a time
 //! of day tied to a case, which is never written down. The cost is that a restart clears the
 //! counts, and that each server instance counts on its own.
+//!
+//! Memory is bounded without ever refusing a receipt code the limiter has not seen fail:
+//! counts live in two generations. New and touched codes go to the current one; when it is
+//! full, or older than half of [`FORGET_AFTER`], it becomes the previous one and the old
+//! previous one is forgotten whole. A flood of made-up codes therefore pushes out old
+//! counts (a code's count survives at least [`GENERATION`] other codes) but never locks
+//! anyone out, and a real reporter with the right passphrase still gets in.
 
 mod sessions;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use kentongan_crypto::reporter::AuthHash;
@@ -27,12 +34,12 @@ use crate::store::ReporterLogin;
 /// The longest wait between attempts, however many went wrong.
 pub const MAX_DELAY: Duration = Duration::from_secs(60 * 60);
 
-/// How long a receipt code's count is kept after its last attempt.
-const FORGET_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+/// How long a receipt code's count is kept after its last attempt, at most.
+pub const FORGET_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// Receipt codes counted at once. Beyond this, attempts on codes not yet counted are refused
-/// as busy rather than counted by nobody.
-const MAX_TRACKED: usize = 100_000;
+/// Receipt codes counted in one generation: two generations hold at most twice this
+/// (about 100 bytes each).
+pub const GENERATION: usize = 50_000;
 
 /// How many wrong logins are free, and the first wait after them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,21 +57,19 @@ impl Default for LoginLimits {
     }
 }
 
-/// Why an attempt may not be made now.
+/// Why an attempt may not be made now: too many wrong attempts for this receipt code; try
+/// again after this long.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Refused {
-    /// Too many wrong attempts for this receipt code: try again after this long.
-    Wait(Duration),
-    /// Too many receipt codes are being counted (a flood): try again later.
-    Busy,
-}
+pub struct Refused(pub Duration);
 
 /// Attempts per receipt code, keyed by its lookup key (never the code itself).
 pub struct Attempts {
     limits: LoginLimits,
-    records: Mutex<HashMap<[u8; 32], Record>>,
+    generation: usize,
+    records: Mutex<Generations>,
 }
 
+#[derive(Clone, Copy)]
 struct Record {
     /// Attempts not followed by a success, including any in flight.
     failures: u32,
@@ -85,12 +90,60 @@ impl Record {
     }
 }
 
+struct Generations {
+    current: HashMap<[u8; 32], Record>,
+    previous: HashMap<[u8; 32], Record>,
+    /// When `current` began.
+    started: Instant,
+}
+
+impl Generations {
+    /// The record of `receipt`, moved into the current generation if it was in the previous
+    /// one.
+    fn take(&mut self, receipt: &[u8; 32], now: Instant) -> Option<&mut Record> {
+        let record = match self.current.remove(receipt) {
+            Some(record) => record,
+            None => self.previous.remove(receipt)?,
+        };
+        if now.saturating_duration_since(record.last) >= FORGET_AFTER {
+            return None;
+        }
+        Some(self.current.entry(*receipt).or_insert(record))
+    }
+
+    /// Starts a new generation if the current one is full or old.
+    fn rotate_if_due(&mut self, capacity: usize, now: Instant) {
+        if self.current.len() >= capacity
+            || now.saturating_duration_since(self.started) >= FORGET_AFTER / 2
+        {
+            self.previous = std::mem::take(&mut self.current);
+            self.started = now;
+        }
+    }
+}
+
 impl Attempts {
     pub fn new(limits: LoginLimits) -> Self {
+        Self::with_generation(limits, GENERATION)
+    }
+
+    /// With generations of `generation` codes (tests use small ones).
+    pub fn with_generation(limits: LoginLimits, generation: usize) -> Self {
         Attempts {
             limits,
-            records: Mutex::new(HashMap::new()),
+            generation: generation.max(1),
+            records: Mutex::new(Generations {
+                current: HashMap::new(),
+                previous: HashMap::new(),
+                started: Instant::now(),
+            }),
         }
+    }
+
+    /// The counts, even if a thread panicked while holding them: they are plain numbers,
+    /// and a limiter that stopped counting would be worse than one that lost a count.
+    fn records(&self) -> MutexGuard<'_, Generations> {
+        self.records.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Starts an attempt for `receipt` (its lookup key), or refuses it. The attempt counts as
@@ -98,35 +151,19 @@ impl Attempts {
     /// the first one is counted. An attempt dropped unsettled (the database was down, the
     /// server busy, the reporter's connection closed while waiting) is taken back.
     pub fn begin(&self, receipt: &[u8; 32], now: Instant) -> Result<Attempt<'_>, Refused> {
-        let Ok(mut records) = self.records.lock() else {
-            return Err(Refused::Busy);
-        };
-        if let Some(record) = records.get_mut(receipt) {
+        let mut records = self.records();
+        records.rotate_if_due(self.generation, now);
+        if let Some(record) = records.take(receipt, now) {
             let allowed_at = record.allowed_at(&self.limits);
             if allowed_at > now {
-                return Err(Refused::Wait(allowed_at - now));
+                return Err(Refused(allowed_at - now));
             }
-            let previous = Some(record.last);
+            let previous = Some(*record);
             record.failures = record.failures.saturating_add(1);
             record.last = now;
             return Ok(Attempt::new(self, receipt, previous));
         }
-        if records.len() >= MAX_TRACKED {
-            let limits = self.limits;
-            // Forget first what holds nobody back and never did: codes typed a few times.
-            records.retain(|_, r| {
-                now.saturating_duration_since(r.last) < FORGET_AFTER
-                    && (r.failures >= limits.free_attempts || r.allowed_at(&limits) > now)
-            });
-            if records.len() >= MAX_TRACKED {
-                // Then what holds nobody back now, though it did.
-                records.retain(|_, r| r.allowed_at(&limits) > now);
-            }
-            if records.len() >= MAX_TRACKED {
-                return Err(Refused::Busy);
-            }
-        }
-        records.insert(
+        records.current.insert(
             *receipt,
             Record {
                 failures: 1,
@@ -136,28 +173,26 @@ impl Attempts {
         Ok(Attempt::new(self, receipt, None))
     }
 
-    /// Takes an unsettled attempt back: one failure less, and the previous time.
-    fn take_back(&self, receipt: &[u8; 32], previous: Option<Instant>) {
-        let Ok(mut records) = self.records.lock() else {
-            return;
-        };
+    /// Takes an unsettled attempt back: the record as it was before.
+    fn take_back(&self, receipt: &[u8; 32], previous: Option<Record>) {
+        let mut records = self.records();
         match previous {
             None => {
-                records.remove(receipt);
+                records.current.remove(receipt);
             }
-            Some(last) => {
-                if let Some(record) = records.get_mut(receipt) {
+            Some(before) => {
+                if let Some(record) = records.take(receipt, Instant::now()) {
                     record.failures = record.failures.saturating_sub(1);
-                    record.last = last;
+                    record.last = before.last;
                 }
             }
         }
     }
 
     fn reset(&self, receipt: &[u8; 32]) {
-        if let Ok(mut records) = self.records.lock() {
-            records.remove(receipt);
-        }
+        let mut records = self.records();
+        records.current.remove(receipt);
+        records.previous.remove(receipt);
     }
 }
 
@@ -166,13 +201,13 @@ impl Attempts {
 pub struct Attempt<'a> {
     attempts: &'a Attempts,
     receipt: [u8; 32],
-    /// When the previous attempt was, to restore if this one is taken back.
-    previous: Option<Instant>,
+    /// The record before this attempt, to restore if it is taken back.
+    previous: Option<Record>,
     settled: bool,
 }
 
 impl<'a> Attempt<'a> {
-    fn new(attempts: &'a Attempts, receipt: &[u8; 32], previous: Option<Instant>) -> Self {
+    fn new(attempts: &'a Attempts, receipt: &[u8; 32], previous: Option<Record>) -> Self {
         Attempt {
             attempts,
             receipt: *receipt,
@@ -226,7 +261,7 @@ mod tests {
 
     fn wait(attempt: Result<Attempt<'_>, Refused>) -> Option<Duration> {
         match attempt {
-            Err(Refused::Wait(d)) => Some(d),
+            Err(Refused(d)) => Some(d),
             _ => None,
         }
     }
@@ -300,7 +335,60 @@ mod tests {
         );
         // A first attempt taken back leaves no record.
         drop(attempts.begin(&[9; 32], t0).unwrap());
-        assert!(attempts.records.lock().unwrap().get(&[9; 32]).is_none());
+        assert!(!attempts.records().current.contains_key(&[9; 32]));
+    }
+
+    #[test]
+    fn a_flood_of_made_up_codes_never_locks_out_a_code_it_has_not_seen_fail() {
+        // The attack: 4 and then 1 more wrong tries for each of many made-up codes, more
+        // than the limiter holds. Before, a full table answered every new code "busy".
+        let attempts = Attempts::new(LIMITS);
+        let t0 = Instant::now();
+        for n in 0..(2 * GENERATION as u32 + 10) {
+            let mut code = [0u8; 32];
+            code[..4].copy_from_slice(&n.to_be_bytes());
+            for _ in 0..4 {
+                if let Ok(attempt) = attempts.begin(&code, t0) {
+                    attempt.failed();
+                }
+            }
+        }
+        let reporter = [0xee; 32];
+        attempts.begin(&reporter, t0).unwrap().succeeded();
+        let records = attempts.records();
+        assert!(records.current.len() + records.previous.len() <= 2 * GENERATION);
+    }
+
+    #[test]
+    fn a_count_outlives_a_generation_of_other_codes() {
+        let attempts = Attempts::with_generation(LIMITS, 100);
+        let t0 = Instant::now();
+        let target = [1; 32];
+        for _ in 0..3 {
+            attempts.begin(&target, t0).unwrap().failed();
+        }
+        for n in 0..150u32 {
+            let mut code = [0u8; 32];
+            code[..4].copy_from_slice(&n.to_be_bytes());
+            code[31] = 9;
+            attempts.begin(&code, t0).unwrap().failed();
+        }
+        assert!(wait(attempts.begin(&target, t0)).is_some(), "still counted");
+    }
+
+    #[test]
+    fn counts_are_forgotten_a_day_after_the_last_attempt() {
+        let attempts = Attempts::new(LIMITS);
+        let t0 = Instant::now();
+        let receipt = [1; 32];
+        for _ in 0..3 {
+            attempts.begin(&receipt, t0).unwrap().failed();
+        }
+        let later = t0 + FORGET_AFTER;
+        for _ in 0..3 {
+            attempts.begin(&receipt, later).unwrap().failed();
+        }
+        assert!(wait(attempts.begin(&receipt, later)).is_some());
     }
 
     #[test]

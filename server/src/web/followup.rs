@@ -856,16 +856,13 @@ fn reporter_envelope(case: &StoredCase) -> Option<&Ciphertext> {
         .map(|(_, sealed)| sealed)
 }
 
-fn refusal(refused: Refused) -> (StatusCode, Notice) {
-    match refused {
-        Refused::Wait(wait) => (
-            StatusCode::TOO_MANY_REQUESTS,
-            Notice::Wait {
-                minutes: wait.as_secs().div_ceil(60),
-            },
-        ),
-        Refused::Busy => (StatusCode::SERVICE_UNAVAILABLE, Notice::Busy),
-    }
+fn refusal(Refused(wait): Refused) -> (StatusCode, Notice) {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        Notice::Wait {
+            minutes: wait.as_secs().div_ceil(60),
+        },
+    )
 }
 
 fn store_down(lang: Lang, e: &StoreError) -> Response {
