@@ -45,7 +45,7 @@ use super::{AppState, LangQuery, cookies, html};
 use crate::audit;
 use crate::casework::{self, CaseError};
 use crate::store::{Investigator, StoreError, StoredCase};
-use crate::team_sessions::Token;
+use crate::team_sessions::{ChallengeId, Token};
 use crate::workflow::{Due, Stage};
 
 mod access;
@@ -169,9 +169,11 @@ async fn challenge(
     let Ok((answer, sealed)) = challenge::issue(&investigator.recipient) else {
         return refuse(lang, StatusCode::INTERNAL_SERVER_ERROR, TeamError::Internal);
     };
-    let Some(id) = state.0.team_sessions.add_challenge(investigator.id, answer) else {
-        return refuse(lang, StatusCode::SERVICE_UNAVAILABLE, TeamError::Busy);
-    };
+    let browser = cookies::csrf_token(&headers).unwrap_or_default();
+    let id = state
+        .0
+        .team_sessions
+        .add_challenge(investigator.id, &answer, &browser);
     no_store(Json(json!({ "id": id.to_hex(), "challenge": sealed })))
 }
 
@@ -194,11 +196,14 @@ async fn login(
         Ok(body) => body,
         Err(response) => return response,
     };
-    let (Some(id), Some(answer)) = (Token::parse(&request.id), Answer::from_hex(&request.answer))
-    else {
+    let (Some(id), Some(answer)) = (
+        ChallengeId::parse(&request.id),
+        Answer::from_hex(&request.answer),
+    ) else {
         return refuse(lang, StatusCode::BAD_REQUEST, TeamError::BadRequest);
     };
-    let Some(investigator_id) = state.0.team_sessions.answer(&id, &answer) else {
+    let browser = cookies::csrf_token(&headers).unwrap_or_default();
+    let Some(investigator_id) = state.0.team_sessions.answer(&id, &answer, &browser) else {
         return refuse(lang, StatusCode::UNAUTHORIZED, TeamError::WrongAnswer);
     };
     // Disabled between the challenge and the answer: still out.

@@ -182,7 +182,7 @@ async fn an_unknown_or_disabled_key_gets_no_challenge() {
 }
 
 #[tokio::test]
-async fn a_wrong_answer_is_refused_and_spends_the_challenge() {
+async fn a_wrong_answer_is_refused_and_the_right_one_works_once() {
     let app = app(0).await;
     let ani = member(&app, "Ani").await;
     let (_, body) = app.challenge_for(&ani.identity).await;
@@ -205,15 +205,66 @@ async fn a_wrong_answer_is_refused_and_spends_the_challenge() {
             .starts_with("kentongan_team=")
             && !c.to_str().unwrap().contains("Max-Age=0"))
     );
+    // A wrong answer spends nothing (the answer is 256 random bits); the right one works
+    // once.
     let right = challenge::answer(&ani.identity, &sealed).unwrap();
-    let late = app
+    let login = json!({ "id": body["id"], "answer": right.to_hex() });
+    let first = app.team_api("/team/api/login", login.clone(), None).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let again = app.team_api("/team/api/login", login, None).await;
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED, "single use");
+}
+
+#[tokio::test]
+async fn a_flood_of_challenges_from_a_stranger_does_not_keep_an_investigator_out() {
+    let app = app(0).await;
+    let ani = member(&app, "Ani").await;
+    let (_, mine) = app.challenge_for(&ani.identity).await;
+    // A stranger, with a CSRF cookie of their own, asks for many challenges to Ani's public
+    // key (before, three were kept per key and each new one pushed out the oldest).
+    let stranger = "ab".repeat(32);
+    let mut theirs = serde_json::Value::Null;
+    for _ in 0..200 {
+        let resp = app
+            .send(
+                Request::post("/team/api/challenge")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header(header::COOKIE, format!("kentongan_csrf={stranger}"))
+                    .header("x-csrf-token", &stranger)
+                    .body(Body::from(
+                        json!({ "recipient": ani.identity.to_public().to_string() }).to_string(),
+                    ))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        theirs = serde_json::from_str(&text(resp).await).unwrap();
+    }
+    let sealed: kentongan_crypto::Ciphertext =
+        serde_json::from_value(mine["challenge"].clone()).unwrap();
+    let answer = challenge::answer(&ani.identity, &sealed).unwrap();
+    let login = app
         .team_api(
             "/team/api/login",
-            json!({ "id": body["id"], "answer": right.to_hex() }),
+            json!({ "id": mine["id"], "answer": answer.to_hex() }),
             None,
         )
         .await;
-    assert_eq!(late.status(), StatusCode::UNAUTHORIZED, "single use");
+    assert_eq!(login.status(), StatusCode::OK, "Ani still logs in");
+
+    // A challenge is bound to the browser that asked: the stranger's, answered (by someone
+    // holding the key) from Ani's browser, does not log in.
+    let sealed: kentongan_crypto::Ciphertext =
+        serde_json::from_value(theirs["challenge"].clone()).unwrap();
+    let answer = challenge::answer(&ani.identity, &sealed).unwrap();
+    let relayed = app
+        .team_api(
+            "/team/api/login",
+            json!({ "id": theirs["id"], "answer": answer.to_hex() }),
+            None,
+        )
+        .await;
+    assert_eq!(relayed.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
