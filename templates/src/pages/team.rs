@@ -347,7 +347,7 @@ pub fn team_case(lang: Lang, case: &TeamCase) -> Markup {
             p { (t.received_on) " " (case.created_on) " · " (t.current_stage) ": " strong #team-stage { (stage) } }
             section aria-labelledby="team-report-h" {
                 h3 #team-report-h { (t.report_heading) }
-                (report(lang, &case.report))
+                (report(lang, &case.report, t.reporter_identity))
             }
             section aria-labelledby="team-conv-h" {
                 h3 #team-conv-h { (t.conversation_heading) }

@@ -3,7 +3,8 @@
 
 use super::{
     CategoryTexts, FieldText, FieldTexts, FollowupJsTexts, FollowupTexts, JsTexts, MessageTexts,
-    NoticeTexts, StageNames, TeamErrorTexts, TeamJsTexts, TeamTexts, TeamTotpTexts, Texts,
+    NoticeTexts, StageNames, StatsTexts, TeamErrorTexts, TeamJsTexts, TeamTexts, TeamTotpTexts,
+    Texts,
 };
 
 use super::FileTexts;
@@ -149,6 +150,9 @@ pub(super) const TEXTS: Texts = Texts {
         reach you, but it is your choice.",
     identify_label: "I want to give my name and contact",
     identity_hint: "Your name and contact are sent only if the box above is ticked.",
+    identity_unticked: "You filled in a name or contact but did not tick \
+        “I want to include my name and contact”. Tick it to send them with the report, \
+        or clear both fields to stay anonymous.",
     before_submit: "After sending, you get a receipt code and a passphrase. \
         Have pen and paper ready to write them down.",
     submit: "Send report",
@@ -230,8 +234,9 @@ pub(super) const TEXTS: Texts = Texts {
     encrypted_in_server: "JavaScript was off: your report was encrypted on the server, \
         in memory, and is stored only in encrypted form.",
     followup_heading: "Follow-up page",
-    followup_before: "Later, open the follow-up page on this site (",
-    followup_after: "). With both codes you can see the stage of your report \
+    followup_before: "Later, open the ",
+    followup_link: "follow-up page",
+    followup_after: " on this site. With both codes you can see the stage of your report \
         and read messages from the investigation team.",
 
     team: TeamTexts {
@@ -340,6 +345,14 @@ pub(super) const TEXTS: Texts = Texts {
         col_what: "Action",
         col_audit_case: "Case",
         col_detail: "Detail",
+        reporter_identity: "The reporter's identity",
+        dashboard_heading: "At a glance",
+        dash_new: "New, not yet acknowledged",
+        dash_overdue: "Overdue",
+        dash_unassigned: "Unassigned",
+        dash_mine: "Assigned to me",
+        due_soon_badge: "soon",
+        statistics_link: "Statistics",
         js: TeamJsTexts {
             not_ready: "Encryption is not ready yet. Wait a moment.",
             unlocking: "Unlocking the key…",
@@ -465,6 +478,32 @@ pub(super) const TEXTS: Texts = Texts {
         logout_hint: "Log out when you are done, especially on a shared device.",
         opening: "Opening…",
         unreadable: "This part could not be opened.",
+        progress_heading: "Where your report stands",
+        step_of: |n, total, name| format!("Step {n} of {total}: {name}"),
+        step_done: "done",
+        step_now: "now",
+        step_later: "not yet",
+        check_back: |day| format!("Check back by {day} at the latest."),
+        check_back_acknowledge: "By that day the team confirms that your report arrived and starts \
+            examining it. The day follows the deadlines the office has set.",
+        check_back_feedback: "By that day the team tells you what has been done. The day follows \
+            the deadlines the office has set.",
+        check_back_passed: |day| {
+            format!(
+                "The office's deadline to give you word ({day}) has passed. Check this page \
+                 again from time to time, or send the team a message below."
+            )
+        },
+        closed_done: "Your report has been dealt with and the case is closed.",
+        not_actionable_title: "The report cannot be acted on",
+        not_actionable_text: "The team found that this report cannot be acted on, and closed the \
+            case. The team's message says why. If you have new evidence or information, you can \
+            make a new report.",
+        forwarded_title: "The report was forwarded",
+        forwarded_text: "This report was passed to another body that is competent for it (such as \
+            the Inspektorat, APIP, KPK or the Ombudsman), and the case is closed at this office. \
+            The team's message says where it went and what you can do.",
+        exit_message: "The team's message:",
         js: FollowupJsTexts {
             not_ready: "One moment, encryption is being prepared…",
             deriving: "Making your key on this device…",
@@ -537,4 +576,75 @@ pub(super) const TEXTS: Texts = Texts {
     missing: |field| format!("“{field}” is required."),
     too_long: |field, max| format!("“{field}” is too long: at most {max} characters."),
     thousands: ',',
+    months: [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    months_short: [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ],
+    weekdays: [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ],
+    stats: StatsTexts {
+        title: "Report handling statistics",
+        period: |from, to| format!("Period {from} to {to}"),
+        content_note: "Only what the server records without opening any report: the day a \
+            report arrived and the days it changed stage, its stage, and the office's \
+            category. No report content and no reporter's identity is used.",
+        received: "Reports received",
+        closed: "Cases closed",
+        by_category: "Reports received by the office's category",
+        unclassified: "Not classified",
+        by_stage: "Reports received, by stage at the end of the period",
+        deadlines: "The office's deadlines",
+        acknowledged: |days| {
+            format!("Acknowledged (moved on from Received) within {days} working days")
+        },
+        feedback: |days| format!("Closed with word to the reporter within {days} working days"),
+        on_time: "On time",
+        late: "Late",
+        pending: "Not yet due",
+        share: "On time (%)",
+        median: "Median working days per stage (stages finished within the period)",
+        col_stage: "Stage",
+        col_median: "Median (working days)",
+        col_count: "Count",
+        open_by_age: "Open cases at the end of the period, by age",
+        ages: ["0–30 days", "31–90 days", "91–180 days", "over 180 days"],
+        from_label: "From",
+        to_label: "To",
+        show: "Show",
+        download_csv: "Download CSV",
+        download_json: "Download JSON",
+        download_html: "Download HTML to print (A4)",
+        print_hint: "For the quarterly report to the Inspektorat, download the HTML and print it (A4).",
+        bad_period: "Invalid dates. Use YYYY-MM-DD; the first day may not be after the last.",
+        public_title: "Transparency: how reports are handled",
+        public_intro: "Figures per quarter about the reports received through this site and \
+            how they were handled. Only quarters that have ended are shown.",
+        few_note: "Counts under 5 are written “< 5” so that no report can be recognised. \
+            Percentages are shown only where there are at least 5 cases.",
+        quarter: |year, q| format!("Q{q} {year}"),
+        chart_counts: "Reports received and cases closed per quarter",
+        chart_shares: "Share on time per quarter",
+        public_none: "No quarter has ended since the first report.",
+        link: "Transparency",
+    },
 };

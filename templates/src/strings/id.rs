@@ -2,7 +2,8 @@
 
 use super::{
     CategoryTexts, FieldText, FieldTexts, FollowupJsTexts, FollowupTexts, JsTexts, MessageTexts,
-    NoticeTexts, StageNames, TeamErrorTexts, TeamJsTexts, TeamTexts, TeamTotpTexts, Texts,
+    NoticeTexts, StageNames, StatsTexts, TeamErrorTexts, TeamJsTexts, TeamTexts, TeamTotpTexts,
+    Texts,
 };
 
 use super::FileTexts;
@@ -150,6 +151,9 @@ pub(super) const TEXTS: Texts = Texts {
         tetapi itu pilihan Anda.",
     identify_label: "Saya ingin mencantumkan nama dan kontak saya",
     identity_hint: "Nama dan kontak hanya dikirim jika kotak di atas dicentang.",
+    identity_unticked: "Anda mengisi nama atau kontak, tetapi belum mencentang \
+        “Saya ingin mencantumkan nama dan kontak saya”. Centang kotak itu agar nama dan kontak \
+        ikut dikirim, atau kosongkan kedua kolom agar laporan tetap tanpa nama.",
     before_submit: "Setelah mengirim, Anda akan mendapat kode tanda terima dan kata sandi. \
         Siapkan kertas dan pena untuk mencatatnya.",
     submit: "Kirim laporan",
@@ -236,8 +240,9 @@ pub(super) const TEXTS: Texts = Texts {
     encrypted_in_server: "JavaScript mati: laporan dienkripsi di server, di memori, \
         lalu disimpan hanya dalam bentuk terenkripsi.",
     followup_heading: "Halaman tindak lanjut",
-    followup_before: "Nanti, buka halaman tindak lanjut di situs ini (",
-    followup_after: "). Dengan kedua kode tadi, Anda bisa melihat tahap laporan \
+    followup_before: "Nanti, buka ",
+    followup_link: "halaman tindak lanjut",
+    followup_after: " di situs ini. Dengan kedua kode tadi, Anda bisa melihat tahap laporan \
         dan membaca pesan dari tim pemeriksa.",
 
     team: TeamTexts {
@@ -340,6 +345,14 @@ pub(super) const TEXTS: Texts = Texts {
         col_what: "Tindakan",
         col_audit_case: "Kasus",
         col_detail: "Rincian",
+        reporter_identity: "Identitas pelapor",
+        dashboard_heading: "Ringkasan",
+        dash_new: "Baru, belum dikonfirmasi",
+        dash_overdue: "Lewat tenggat",
+        dash_unassigned: "Belum ditugaskan",
+        dash_mine: "Ditugaskan kepada saya",
+        due_soon_badge: "segera",
+        statistics_link: "Statistik",
         js: TeamJsTexts {
             not_ready: "Enkripsi belum siap. Tunggu sebentar.",
             unlocking: "Membuka kunci…",
@@ -464,6 +477,32 @@ pub(super) const TEXTS: Texts = Texts {
         logout_hint: "Keluar jika sudah selesai, terutama di perangkat yang dipakai bersama.",
         opening: "Membuka…",
         unreadable: "Bagian ini tidak bisa dibuka.",
+        progress_heading: "Tahap laporan",
+        step_of: |n, total, name| format!("Langkah {n} dari {total}: {name}"),
+        step_done: "sudah",
+        step_now: "sekarang",
+        step_later: "belum",
+        check_back: |day| format!("Periksa kembali paling lambat {day}."),
+        check_back_acknowledge: "Paling lambat tanggal itu tim pemeriksa memastikan laporan Anda \
+            diterima dan mulai memeriksanya. Tanggal ini mengikuti tenggat yang ditetapkan kantor.",
+        check_back_feedback: "Paling lambat tanggal itu tim pemeriksa memberi tahu Anda apa yang \
+            sudah dilakukan. Tanggal ini mengikuti tenggat yang ditetapkan kantor.",
+        check_back_passed: |day| {
+            format!(
+                "Tenggat kantor untuk memberi kabar ({day}) sudah lewat. Periksa kembali halaman \
+                 ini secara berkala, atau kirim pesan kepada tim pemeriksa di bawah."
+            )
+        },
+        closed_done: "Penanganan laporan ini sudah selesai dan kasusnya ditutup.",
+        not_actionable_title: "Laporan tidak dapat ditindaklanjuti",
+        not_actionable_text: "Tim pemeriksa menilai laporan ini tidak bisa ditindaklanjuti, dan \
+            kasusnya ditutup. Alasannya ada di pesan tim. Jika Anda punya bukti atau keterangan \
+            baru, Anda bisa membuat laporan baru.",
+        forwarded_title: "Laporan dialihkan",
+        forwarded_text: "Laporan ini diteruskan ke lembaga lain yang berwenang (misalnya \
+            Inspektorat, APIP, KPK atau Ombudsman), dan kasusnya di kantor ini ditutup. Pesan tim \
+            menyebut ke mana laporan dikirim dan apa yang bisa Anda lakukan.",
+        exit_message: "Pesan dari tim pemeriksa:",
         js: FollowupJsTexts {
             not_ready: "Tunggu sebentar, enkripsi sedang disiapkan…",
             deriving: "Membuat kunci di perangkat Anda…",
@@ -540,4 +579,76 @@ pub(super) const TEXTS: Texts = Texts {
         format!("Kolom “{field}” terlalu panjang: paling banyak {max} karakter.")
     },
     thousands: '.',
+    months: [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ],
+    months_short: [
+        "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des",
+    ],
+    weekdays: [
+        "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu",
+    ],
+    stats: StatsTexts {
+        title: "Statistik penanganan laporan",
+        period: |from, to| format!("Periode {from} sampai {to}"),
+        content_note: "Hanya data yang dicatat server tanpa membuka laporan: tanggal diterima \
+            dan tanggal pindah tahap (per hari), tahap, dan kategori kantor. Isi laporan dan \
+            identitas pelapor tidak dipakai.",
+        received: "Laporan diterima",
+        closed: "Kasus ditutup",
+        by_category: "Laporan diterima menurut kategori kantor",
+        unclassified: "Belum dikategorikan",
+        by_stage: "Laporan diterima menurut tahap pada akhir periode",
+        deadlines: "Tenggat kantor",
+        acknowledged: |days| {
+            format!("Laporan dikonfirmasi (pindah dari Diterima) dalam {days} hari kerja")
+        },
+        feedback: |days| {
+            format!("Kasus ditutup dengan kabar kepada pelapor dalam {days} hari kerja")
+        },
+        on_time: "Tepat waktu",
+        late: "Terlambat",
+        pending: "Belum jatuh tempo",
+        share: "Tepat waktu (%)",
+        median: "Median hari kerja per tahap (tahap yang selesai dalam periode)",
+        col_stage: "Tahap",
+        col_median: "Median (hari kerja)",
+        col_count: "Jumlah",
+        open_by_age: "Kasus terbuka pada akhir periode, menurut umur",
+        ages: [
+            "0–30 hari",
+            "31–90 hari",
+            "91–180 hari",
+            "lebih dari 180 hari",
+        ],
+        from_label: "Dari tanggal",
+        to_label: "Sampai tanggal",
+        show: "Tampilkan",
+        download_csv: "Unduh CSV",
+        download_json: "Unduh JSON",
+        download_html: "Unduh HTML untuk dicetak (A4)",
+        print_hint: "Untuk laporan triwulan ke Inspektorat, unduh HTML lalu cetak (A4).",
+        bad_period: "Tanggal tidak sah. Pakai format TTTT-BB-HH; tanggal awal tidak boleh setelah tanggal akhir.",
+        public_title: "Transparansi penanganan laporan",
+        public_intro: "Angka per triwulan tentang laporan yang masuk lewat situs ini dan \
+            penanganannya. Hanya triwulan yang sudah selesai yang ditampilkan.",
+        few_note: "Jumlah di bawah 5 ditulis “< 5” agar tidak ada laporan yang bisa dikenali. \
+            Persentase hanya ditampilkan jika ada paling sedikit 5 kasus.",
+        quarter: |year, q| format!("Triwulan {q} {year}"),
+        chart_counts: "Laporan diterima dan kasus ditutup per triwulan",
+        chart_shares: "Persentase tepat waktu per triwulan",
+        public_none: "Belum ada triwulan yang selesai sejak laporan pertama.",
+        link: "Transparansi",
+    },
 };

@@ -260,7 +260,7 @@ async fn an_investigator_works_a_case_in_the_browser() {
         .click()
         .await
         .unwrap();
-    wait_text(&browser, "table.cases", "Korupsi, kolusi dan nepotisme").await;
+    wait_text(&browser, "table.cases", "KKN (korupsi, kolusi, nepotisme)").await;
     wait_text(&browser, "table.cases", "Citra").await;
     browser
         .find(Locator::Css("#team-filter select[name=category]"))

@@ -115,7 +115,7 @@ fn team_view(case: &StoredCase) -> TeamCase {
         }
     }
     let stage = case.stage.parse::<Stage>().ok();
-    let moves: Vec<Stage> = stage.map(|s| s.moves().collect()).unwrap_or_default();
+    let moves: Vec<Stage> = stage.map(Stage::moves_offered).unwrap_or_default();
     TeamCase {
         case_id: case.id,
         stage: case.stage.clone(),
