@@ -425,9 +425,6 @@ pub(crate) struct Texts {
     // The investigators' workspace.
     pub team: TeamTexts,
 
-    // Statistics: the workspace, `kentongan statistics --format html`, the public page.
-    pub stats: StatsTexts,
-
     // Error page.
     pub error_title: &'static str,
     pub back_hint: &'static str,
@@ -513,7 +510,6 @@ pub(crate) struct TeamTexts {
     pub col_stage: &'static str,
     pub col_received: &'static str,
     pub col_due: &'static str,
-    pub due_on: &'static str,
     pub due_today: &'static str,
     /// "N working days late", given N.
     pub overdue: fn(u32) -> String,
@@ -596,63 +592,11 @@ pub(crate) struct TeamTexts {
     pub col_audit_case: &'static str,
     pub col_detail: &'static str,
     pub reporter_identity: &'static str,
-    pub dashboard_heading: &'static str,
-    pub dash_new: &'static str,
-    pub dash_overdue: &'static str,
-    pub dash_unassigned: &'static str,
-    pub dash_mine: &'static str,
     /// The badge of a deadline within 2 working days.
     pub due_soon_badge: &'static str,
-    pub statistics_link: &'static str,
     pub js: TeamJsTexts,
     pub errors: TeamErrorTexts,
     pub totp: TeamTotpTexts,
-}
-
-/// Statistics of the office's handling of reports: counts and shares, never content.
-#[derive(Debug)]
-pub(crate) struct StatsTexts {
-    pub title: &'static str,
-    /// Given the first and the last day.
-    pub period: fn(&str, &str) -> String,
-    pub content_note: &'static str,
-    pub received: &'static str,
-    pub closed: &'static str,
-    pub by_category: &'static str,
-    pub unclassified: &'static str,
-    pub by_stage: &'static str,
-    pub deadlines: &'static str,
-    /// Given the office's working days.
-    pub acknowledged: fn(u32) -> String,
-    pub feedback: fn(u32) -> String,
-    pub on_time: &'static str,
-    pub late: &'static str,
-    pub pending: &'static str,
-    pub share: &'static str,
-    pub median: &'static str,
-    pub col_stage: &'static str,
-    pub col_median: &'static str,
-    pub col_count: &'static str,
-    pub open_by_age: &'static str,
-    /// The age groups of open cases, in calendar days.
-    pub ages: [&'static str; 4],
-    pub from_label: &'static str,
-    pub to_label: &'static str,
-    pub show: &'static str,
-    pub download_csv: &'static str,
-    pub download_json: &'static str,
-    pub download_html: &'static str,
-    pub print_hint: &'static str,
-    pub bad_period: &'static str,
-    pub public_title: &'static str,
-    pub public_intro: &'static str,
-    pub few_note: &'static str,
-    /// Given the year and the quarter (1 to 4).
-    pub quarter: fn(i32, u8) -> String,
-    pub chart_counts: &'static str,
-    pub chart_shares: &'static str,
-    pub public_none: &'static str,
-    pub link: &'static str,
 }
 
 /// The second factor (TOTP) and roles in the workspace.

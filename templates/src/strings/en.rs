@@ -3,8 +3,7 @@
 
 use super::{
     CategoryTexts, FieldText, FieldTexts, FollowupJsTexts, FollowupTexts, JsTexts, MessageTexts,
-    NoticeTexts, StageNames, StatsTexts, TeamErrorTexts, TeamJsTexts, TeamTexts, TeamTotpTexts,
-    Texts,
+    NoticeTexts, StageNames, TeamErrorTexts, TeamJsTexts, TeamTexts, TeamTotpTexts, Texts,
 };
 
 use super::FileTexts;
@@ -258,7 +257,6 @@ pub(super) const TEXTS: Texts = Texts {
         col_stage: "Stage",
         col_received: "Received",
         col_due: "Deadline",
-        due_on: "due",
         due_today: "due today",
         overdue: |days| {
             if days == 1 {
@@ -346,13 +344,7 @@ pub(super) const TEXTS: Texts = Texts {
         col_audit_case: "Case",
         col_detail: "Detail",
         reporter_identity: "The reporter's identity",
-        dashboard_heading: "At a glance",
-        dash_new: "New, not yet acknowledged",
-        dash_overdue: "Overdue",
-        dash_unassigned: "Unassigned",
-        dash_mine: "Assigned to me",
         due_soon_badge: "soon",
-        statistics_link: "Statistics",
         js: TeamJsTexts {
             not_ready: "Encryption is not ready yet. Wait a moment.",
             unlocking: "Unlocking the key…",
@@ -602,49 +594,4 @@ pub(super) const TEXTS: Texts = Texts {
         "Saturday",
         "Sunday",
     ],
-    stats: StatsTexts {
-        title: "Report handling statistics",
-        period: |from, to| format!("Period {from} to {to}"),
-        content_note: "Only what the server records without opening any report: the day a \
-            report arrived and the days it changed stage, its stage, and the office's \
-            category. No report content and no reporter's identity is used.",
-        received: "Reports received",
-        closed: "Cases closed",
-        by_category: "Reports received by the office's category",
-        unclassified: "Not classified",
-        by_stage: "Reports received, by stage at the end of the period",
-        deadlines: "The office's deadlines",
-        acknowledged: |days| {
-            format!("Acknowledged (moved on from Received) within {days} working days")
-        },
-        feedback: |days| format!("Closed with word to the reporter within {days} working days"),
-        on_time: "On time",
-        late: "Late",
-        pending: "Not yet due",
-        share: "On time (%)",
-        median: "Median working days per stage (stages finished within the period)",
-        col_stage: "Stage",
-        col_median: "Median (working days)",
-        col_count: "Count",
-        open_by_age: "Open cases at the end of the period, by age",
-        ages: ["0–30 days", "31–90 days", "91–180 days", "over 180 days"],
-        from_label: "From",
-        to_label: "To",
-        show: "Show",
-        download_csv: "Download CSV",
-        download_json: "Download JSON",
-        download_html: "Download HTML to print (A4)",
-        print_hint: "For the quarterly report to the Inspektorat, download the HTML and print it (A4).",
-        bad_period: "Invalid dates. Use YYYY-MM-DD; the first day may not be after the last.",
-        public_title: "Transparency: how reports are handled",
-        public_intro: "Figures per quarter about the reports received through this site and \
-            how they were handled. Only quarters that have ended are shown.",
-        few_note: "Counts under 5 are written “< 5” so that no report can be recognised. \
-            Percentages are shown only where there are at least 5 cases.",
-        quarter: |year, q| format!("Q{q} {year}"),
-        chart_counts: "Reports received and cases closed per quarter",
-        chart_shares: "Share on time per quarter",
-        public_none: "No quarter has ended since the first report.",
-        link: "Transparency",
-    },
 };

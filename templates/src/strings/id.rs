@@ -2,8 +2,7 @@
 
 use super::{
     CategoryTexts, FieldText, FieldTexts, FollowupJsTexts, FollowupTexts, JsTexts, MessageTexts,
-    NoticeTexts, StageNames, StatsTexts, TeamErrorTexts, TeamJsTexts, TeamTexts, TeamTotpTexts,
-    Texts,
+    NoticeTexts, StageNames, TeamErrorTexts, TeamJsTexts, TeamTexts, TeamTotpTexts, Texts,
 };
 
 use super::FileTexts;
@@ -264,7 +263,6 @@ pub(super) const TEXTS: Texts = Texts {
         col_stage: "Tahap",
         col_received: "Diterima",
         col_due: "Tenggat",
-        due_on: "tenggat",
         due_today: "jatuh tempo hari ini",
         overdue: |days| format!("terlambat {days} hari kerja"),
         back_to_list: "← Semua kasus",
@@ -346,13 +344,7 @@ pub(super) const TEXTS: Texts = Texts {
         col_audit_case: "Kasus",
         col_detail: "Rincian",
         reporter_identity: "Identitas pelapor",
-        dashboard_heading: "Ringkasan",
-        dash_new: "Baru, belum dikonfirmasi",
-        dash_overdue: "Lewat tenggat",
-        dash_unassigned: "Belum ditugaskan",
-        dash_mine: "Ditugaskan kepada saya",
         due_soon_badge: "segera",
-        statistics_link: "Statistik",
         js: TeamJsTexts {
             not_ready: "Enkripsi belum siap. Tunggu sebentar.",
             unlocking: "Membuka kunci…",
@@ -599,56 +591,4 @@ pub(super) const TEXTS: Texts = Texts {
     weekdays: [
         "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu",
     ],
-    stats: StatsTexts {
-        title: "Statistik penanganan laporan",
-        period: |from, to| format!("Periode {from} sampai {to}"),
-        content_note: "Hanya data yang dicatat server tanpa membuka laporan: tanggal diterima \
-            dan tanggal pindah tahap (per hari), tahap, dan kategori kantor. Isi laporan dan \
-            identitas pelapor tidak dipakai.",
-        received: "Laporan diterima",
-        closed: "Kasus ditutup",
-        by_category: "Laporan diterima menurut kategori kantor",
-        unclassified: "Belum dikategorikan",
-        by_stage: "Laporan diterima menurut tahap pada akhir periode",
-        deadlines: "Tenggat kantor",
-        acknowledged: |days| {
-            format!("Laporan dikonfirmasi (pindah dari Diterima) dalam {days} hari kerja")
-        },
-        feedback: |days| {
-            format!("Kasus ditutup dengan kabar kepada pelapor dalam {days} hari kerja")
-        },
-        on_time: "Tepat waktu",
-        late: "Terlambat",
-        pending: "Belum jatuh tempo",
-        share: "Tepat waktu (%)",
-        median: "Median hari kerja per tahap (tahap yang selesai dalam periode)",
-        col_stage: "Tahap",
-        col_median: "Median (hari kerja)",
-        col_count: "Jumlah",
-        open_by_age: "Kasus terbuka pada akhir periode, menurut umur",
-        ages: [
-            "0–30 hari",
-            "31–90 hari",
-            "91–180 hari",
-            "lebih dari 180 hari",
-        ],
-        from_label: "Dari tanggal",
-        to_label: "Sampai tanggal",
-        show: "Tampilkan",
-        download_csv: "Unduh CSV",
-        download_json: "Unduh JSON",
-        download_html: "Unduh HTML untuk dicetak (A4)",
-        print_hint: "Untuk laporan triwulan ke Inspektorat, unduh HTML lalu cetak (A4).",
-        bad_period: "Tanggal tidak sah. Pakai format TTTT-BB-HH; tanggal awal tidak boleh setelah tanggal akhir.",
-        public_title: "Transparansi penanganan laporan",
-        public_intro: "Angka per triwulan tentang laporan yang masuk lewat situs ini dan \
-            penanganannya. Hanya triwulan yang sudah selesai yang ditampilkan.",
-        few_note: "Jumlah di bawah 5 ditulis “< 5” agar tidak ada laporan yang bisa dikenali. \
-            Persentase hanya ditampilkan jika ada paling sedikit 5 kasus.",
-        quarter: |year, q| format!("Triwulan {q} {year}"),
-        chart_counts: "Laporan diterima dan kasus ditutup per triwulan",
-        chart_shares: "Persentase tepat waktu per triwulan",
-        public_none: "Belum ada triwulan yang selesai sejak laporan pertama.",
-        link: "Transparansi",
-    },
 };

@@ -81,11 +81,16 @@ async fn admin(
             .take(AUDIT_SHOWN)
             .map(|entry| AuditLine {
                 seq: entry.seq,
-                at: format!("{} {}", entry.at.date(), entry.at.time()),
+                at: format!(
+                    "{} {:02}:{:02}",
+                    entry.at.date(),
+                    entry.at.hour(),
+                    entry.at.minute()
+                ),
                 actor: entry.actor.clone(),
                 action: entry.action.clone(),
                 case: entry.case,
-                detail: entry.detail.clone(),
+                detail: readable_detail(&entry.detail),
             })
             .collect(),
         totp_required,
@@ -181,5 +186,21 @@ async fn disable_investigator(
         }
         Err(StoreError::NotFound) => refuse(lang, StatusCode::NOT_FOUND, TeamError::Colleague),
         Err(e) => store_refusal(lang, &e),
+    }
+}
+
+/// An audit entry's detail (a JSON object) as `key: value` lines, for people; anything else
+/// as it is. `kentongan audit list --json` keeps the JSON.
+fn readable_detail(detail: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(detail) {
+        Ok(serde_json::Value::Object(fields)) => fields
+            .iter()
+            .map(|(key, value)| match value {
+                serde_json::Value::String(text) => format!("{key}: {text}"),
+                other => format!("{key}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => detail.to_owned(),
     }
 }

@@ -5,6 +5,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
+use kentongan_templates::strings::short_day;
 use kentongan_templates::strings::{Lang, TeamError};
 use kentongan_templates::{DueView, TeamCaseList, TeamCaseRow, TeamFilter};
 use serde::Deserialize;
@@ -79,14 +80,14 @@ async fn cases(
         .map(|row| TeamCaseRow {
             id: row.id,
             stage: row.stage.slug().to_owned(),
-            received: row.created_on.to_string(),
-            due: due_view(row.due(today, &state.0.deadlines)),
+            received: short_day(lang, row.created_on),
+            due: due_view(lang, row.due(today, &state.0.deadlines), today),
             assignee: row.assignee.as_ref().map(|a| a.name.clone()),
             category: row
                 .classification
                 .as_deref()
                 .map(|slug| categories.label(slug).to_owned()),
-            last_activity: row.last_activity_on.to_string(),
+            last_activity: short_day(lang, row.last_activity_on),
         })
         .collect::<Vec<_>>();
     let shown = u64::from(query.offset).saturating_add(rows.len() as u64);
@@ -114,9 +115,14 @@ async fn cases(
     )
 }
 
-pub(super) fn due_view(due: Due) -> DueView {
+/// Where a case stands against its deadline, with the day readable; within 2 working days
+/// (the list's "due soon" filter) it gets a badge.
+pub(super) fn due_view(lang: Lang, due: Due, today: time::Date) -> DueView {
     match due {
-        Due::OnTime { due } => DueView::OnTime(due.to_string()),
+        Due::OnTime { due } if due <= crate::workflow::add_working_days(today, 2) => {
+            DueView::Soon(short_day(lang, due))
+        }
+        Due::OnTime { due } => DueView::OnTime(short_day(lang, due)),
         Due::DueToday { .. } => DueView::Today,
         Due::Overdue {
             working_days_late, ..
