@@ -33,25 +33,19 @@ pub struct CasesConfig {
 pub struct Categories(Vec<Category>);
 
 impl Default for Categories {
-    /// The same slugs as the categories a reporter may choose on the form, so that what
-    /// reporters chose and how the office classified can be compared.
+    /// The categories a reporter may choose on the form, with the same slugs and the same
+    /// (Indonesian) names, so that what reporters chose and how the office classified can be
+    /// compared, and a team reads the words the reporter read.
     fn default() -> Self {
+        use kentongan_templates::strings::{Lang, category_label};
         Categories(
-            [
-                ("penyalahgunaan-wewenang", "Penyalahgunaan wewenang"),
-                ("hambatan-pelayanan-publik", "Hambatan pelayanan publik"),
-                ("kkn", "Korupsi, kolusi dan nepotisme"),
-                ("gratifikasi-suap", "Gratifikasi atau suap"),
-                ("benturan-kepentingan", "Benturan kepentingan"),
-                ("pelanggaran-disiplin", "Pelanggaran disiplin pegawai"),
-                ("lainnya", "Lainnya"),
-            ]
-            .into_iter()
-            .map(|(slug, label)| Category {
-                slug: slug.to_owned(),
-                label: label.to_owned(),
-            })
-            .collect(),
+            kentongan_crypto::report::Category::ALL
+                .into_iter()
+                .map(|c| Category {
+                    slug: c.slug().to_owned(),
+                    label: category_label(Lang::Id, c).to_owned(),
+                })
+                .collect(),
         )
     }
 }
@@ -175,7 +169,7 @@ mod tests {
             .map(|c| c.slug())
             .collect();
         assert_eq!(slugs, form);
-        assert_eq!(default.label("kkn"), "Korupsi, kolusi dan nepotisme");
+        assert_eq!(default.label("kkn"), "KKN (korupsi, kolusi, nepotisme)");
         assert_eq!(default.label("dihapus"), "dihapus");
     }
 

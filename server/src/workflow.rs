@@ -109,6 +109,15 @@ impl Stage {
             .filter(move |to| self.can_move_to(*to))
     }
 
+    /// [`Stage::moves`] as a form offers them: the next stage on the main line first (the
+    /// usual move, chosen unless the investigator picks another), then the rest in
+    /// [`Stage::ALL`] order; so Verifikasi offers Tindakan Korektif before the step back.
+    pub fn moves_offered(self) -> Vec<Stage> {
+        let mut moves: Vec<Stage> = self.moves().collect();
+        moves.sort_by_key(|to| Some(*to) != self.next());
+        moves
+    }
+
     /// Moving into this stage needs a message to the reporter: why the report cannot be acted
     /// on, or to whom it was forwarded.
     pub fn requires_reason(self) -> bool {
@@ -415,6 +424,24 @@ mod tests {
         (TidakDapatDitindaklanjuti, [false; 7]),
         (Dialihkan, [false; 7]),
     ];
+
+    #[test]
+    fn the_next_stage_is_offered_first() {
+        assert_eq!(
+            Verifikasi.moves_offered(),
+            [
+                TindakanKorektif,
+                Pemeriksaan,
+                TidakDapatDitindaklanjuti,
+                Dialihkan
+            ]
+        );
+        assert_eq!(
+            Diterima.moves_offered(),
+            [Pemeriksaan, TidakDapatDitindaklanjuti, Dialihkan]
+        );
+        assert!(Selesai.moves_offered().is_empty());
+    }
 
     #[test]
     fn move_matrix() {

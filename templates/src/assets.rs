@@ -30,7 +30,14 @@ const CSS: &str = "text/css; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
 
 /// Every asset by the name it is served under (`/static/<name>`).
-const ASSETS: [(&str, Asset); 13] = [
+const ASSETS: [(&str, Asset); 14] = [
+    (
+        "favicon.svg",
+        Asset {
+            bytes: include_bytes!("../static/favicon.svg"),
+            content_type: "image/svg+xml",
+        },
+    ),
     (
         "style.css",
         Asset {

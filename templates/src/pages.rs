@@ -23,8 +23,8 @@ pub use draft::ReportDraft;
 pub use error::error_page;
 pub use followup::followup_case_with_files;
 pub use followup::{
-    FollowupCase, Said, Shown, Side, StageStep, case_section, followup_case, followup_login,
-    followup_unavailable,
+    CheckBack, FollowupCase, Said, Shown, Side, StageStep, case_section, followup_case,
+    followup_login, followup_unavailable,
 };
 pub use landing::landing;
 pub use office::{Office, Team};

@@ -213,6 +213,79 @@ pub fn stage_name(lang: Lang, slug: &str) -> Option<&'static str> {
     })
 }
 
+/// Where a case stands among the six stages the landing page promises (the seed's), as
+/// the reporter reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReporterStage {
+    /// Step `n` of the six (1-based). A case never rests at step 1 (Pelaporan): once it is
+    /// stored the report is in, recorded without a name unless one was given (step 2).
+    Step(usize),
+    /// Closed as not actionable: the reporter is told why.
+    NotActionable,
+    /// Forwarded to the competent body: the reporter is told to whom.
+    Forwarded,
+}
+
+/// The six stages, in order.
+pub const STEPS: usize = 6;
+
+/// The reporter's view of a workflow stage (by its stable name), or `None` for one this
+/// version does not know. `diterima` is step 2, `selesai` step 6 (notification and
+/// follow-up: the reporter is told the outcome and the case is closed).
+pub fn reporter_stage(slug: &str) -> Option<ReporterStage> {
+    Some(match slug {
+        "diterima" => ReporterStage::Step(2),
+        "pemeriksaan" => ReporterStage::Step(3),
+        "verifikasi" => ReporterStage::Step(4),
+        "tindakan-korektif" => ReporterStage::Step(5),
+        "selesai" => ReporterStage::Step(6),
+        "tidak-dapat-ditindaklanjuti" => ReporterStage::NotActionable,
+        "dialihkan" => ReporterStage::Forwarded,
+        _ => return None,
+    })
+}
+
+/// The name the reporter reads for a stage: the landing page's name of its step, or the side
+/// exit's name; `None` for a stage this version does not know.
+pub fn reporter_stage_name(lang: Lang, slug: &str) -> Option<&'static str> {
+    let t = lang.texts();
+    match reporter_stage(slug)? {
+        ReporterStage::Step(n) => t.stages.get(n.checked_sub(1)?).map(|(name, _)| *name),
+        ReporterStage::NotActionable => Some(t.stage_names.tidak_dapat_ditindaklanjuti),
+        ReporterStage::Forwarded => Some(t.stage_names.dialihkan),
+    }
+}
+
+/// A day as people write it: `2 Desember 2026`, `2 December 2026`.
+pub fn day(lang: Lang, date: time::Date) -> String {
+    let t = lang.texts();
+    let month = t
+        .months
+        .get(usize::from(u8::from(date.month())) - 1)
+        .unwrap_or(&"");
+    format!("{} {month} {}", date.day(), date.year())
+}
+
+/// A day in a table, short enough not to wrap: `2 Des 2026`, `2 Dec 2026`.
+pub fn short_day(lang: Lang, date: time::Date) -> String {
+    let t = lang.texts();
+    let month = t
+        .months_short
+        .get(usize::from(u8::from(date.month())) - 1)
+        .unwrap_or(&"");
+    format!("{} {month} {}", date.day(), date.year())
+}
+
+/// A day with its weekday: `Senin, 14 Desember 2026`, `Monday, 14 December 2026`.
+pub fn weekday_day(lang: Lang, date: time::Date) -> String {
+    let t = lang.texts();
+    let weekday = t
+        .weekdays
+        .get(usize::from(date.weekday().number_days_from_monday()))
+        .unwrap_or(&"");
+    format!("{weekday}, {}", day(lang, date))
+}
+
 /// What is wrong with one field, as a sentence that names the field.
 pub fn field_error(lang: Lang, e: &FieldError) -> String {
     let t = lang.texts();
@@ -323,6 +396,8 @@ pub(crate) struct Texts {
     pub identity_intro: &'static str,
     pub identify_label: &'static str,
     pub identity_hint: &'static str,
+    /// A name or contact typed without ticking the box: nothing is sent until it is clear.
+    pub identity_unticked: &'static str,
     pub before_submit: &'static str,
     pub submit: &'static str,
     pub js: JsTexts,
@@ -338,8 +413,9 @@ pub(crate) struct Texts {
     pub encrypted_in_browser: &'static str,
     pub encrypted_in_server: &'static str,
     pub followup_heading: &'static str,
-    /// Around the follow-up path: before, path, after.
+    /// Around the link to the follow-up page: before, link text, after.
     pub followup_before: &'static str,
+    pub followup_link: &'static str,
     pub followup_after: &'static str,
 
     // Follow-up.
@@ -361,6 +437,12 @@ pub(crate) struct Texts {
     pub missing: fn(&str) -> String,
     pub too_long: fn(&str, &str) -> String,
     pub thousands: char,
+    /// January to December.
+    pub months: [&'static str; 12],
+    /// Three or four letters each, for tables.
+    pub months_short: [&'static str; 12],
+    /// Monday to Sunday.
+    pub weekdays: [&'static str; 7],
 }
 
 /// Label, one-line hint, and the short name used in error messages.
@@ -428,7 +510,6 @@ pub(crate) struct TeamTexts {
     pub col_stage: &'static str,
     pub col_received: &'static str,
     pub col_due: &'static str,
-    pub due_on: &'static str,
     pub due_today: &'static str,
     /// "N working days late", given N.
     pub overdue: fn(u32) -> String,
@@ -510,6 +591,9 @@ pub(crate) struct TeamTexts {
     pub col_what: &'static str,
     pub col_audit_case: &'static str,
     pub col_detail: &'static str,
+    pub reporter_identity: &'static str,
+    /// The badge of a deadline within 2 working days.
+    pub due_soon_badge: &'static str,
     pub js: TeamJsTexts,
     pub errors: TeamErrorTexts,
     pub totp: TeamTotpTexts,
@@ -731,6 +815,27 @@ pub(crate) struct FollowupTexts {
     pub logout_hint: &'static str,
     pub opening: &'static str,
     pub unreadable: &'static str,
+    /// The progress line: the six stages of the landing page.
+    pub progress_heading: &'static str,
+    /// "Step N of 6: NAME".
+    pub step_of: fn(usize, usize, &str) -> String,
+    /// For screen readers, after each step's name.
+    pub step_done: &'static str,
+    pub step_now: &'static str,
+    pub step_later: &'static str,
+    /// Given the day (with its weekday).
+    pub check_back: fn(&str) -> String,
+    pub check_back_acknowledge: &'static str,
+    pub check_back_feedback: &'static str,
+    /// Given the day that passed.
+    pub check_back_passed: fn(&str) -> String,
+    pub closed_done: &'static str,
+    pub not_actionable_title: &'static str,
+    pub not_actionable_text: &'static str,
+    pub forwarded_title: &'static str,
+    pub forwarded_text: &'static str,
+    /// Over the exit's message.
+    pub exit_message: &'static str,
     pub js: FollowupJsTexts,
     pub notices: NoticeTexts,
 }
@@ -1010,6 +1115,35 @@ mod tests {
         assert_eq!(file_size(Lang::Id, 1536 * 1024 * 1024), "1.536 MB");
         assert_eq!(file_size(Lang::En, 1000), "1 KB");
         assert!(files_hint(Lang::Id, 10, 100 * 1024 * 1024).contains("100 MB"));
+    }
+
+    #[test]
+    fn days_read_as_people_write_them() {
+        let day_ = time::macros::date!(2026 - 12 - 14);
+        assert_eq!(day(Lang::Id, day_), "14 Desember 2026");
+        assert_eq!(day(Lang::En, day_), "14 December 2026");
+        assert_eq!(short_day(Lang::Id, day_), "14 Des 2026");
+        assert_eq!(weekday_day(Lang::Id, day_), "Senin, 14 Desember 2026");
+        assert_eq!(weekday_day(Lang::En, day_), "Monday, 14 December 2026");
+    }
+
+    #[test]
+    fn the_reporter_reads_the_landing_pages_six_stages() {
+        for lang in LANGS {
+            let t = lang.texts();
+            assert_eq!(reporter_stage_name(lang, "diterima"), Some(t.stages[1].0));
+            assert_eq!(
+                reporter_stage_name(lang, "pemeriksaan"),
+                Some(t.stages[2].0)
+            );
+            assert_eq!(reporter_stage_name(lang, "selesai"), Some(t.stages[5].0));
+            assert_eq!(
+                reporter_stage_name(lang, "dialihkan"),
+                Some(t.stage_names.dialihkan)
+            );
+            assert_eq!(reporter_stage_name(lang, "<b>"), None);
+        }
+        assert_eq!(reporter_stage("pemeriksaan"), Some(ReporterStage::Step(3)));
     }
 
     #[test]

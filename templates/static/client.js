@@ -198,7 +198,7 @@ export function fill(section, items, unreadable) {
             continue;
         }
         if (element.tagName === "DL") {
-            fillReport(element, item.report, unreadable);
+            fillReport(element, item.report, unreadable, section);
         } else {
             element.textContent = typeof item.text === "string" ? item.text : unreadable;
         }
@@ -206,14 +206,20 @@ export function fill(section, items, unreadable) {
     }
 }
 
-function fillReport(list, report, unreadable) {
+// The category's label comes from the page's #category-names list: looked up in `place`
+// first, which may not be in the document yet (the workspace fills a case before showing it).
+function fillReport(list, report, unreadable, place) {
     const opening = list.querySelector(":scope > p");
     if (!report || typeof report !== "object") {
         list.textContent = unreadable;
         return;
     }
+    const names = place.querySelectorAll("#category-names li");
     const categories = new Map(
-        [...document.querySelectorAll("#category-names li")].map((li) => [li.dataset.slug, li.textContent])
+        [...(names.length > 0 ? names : document.querySelectorAll("#category-names li"))].map((li) => [
+            li.dataset.slug,
+            li.textContent,
+        ])
     );
     for (const row of list.querySelectorAll("[data-field]")) {
         const field = row.dataset.field;

@@ -30,6 +30,13 @@ function start(form, client) {
 
     const sealer = new CryptoWorker(form.dataset.worker, form.dataset.glue, form.dataset.wasm);
     let busy = false;
+    const identify = form.elements.namedItem("identify");
+    for (const name of ["identify", "name", "contact"]) {
+        const control = form.elements.namedItem(name);
+        if (control && identify) {
+            control.addEventListener("input", () => identify.setCustomValidity(""));
+        }
+    }
     const files = form.elements.namedItem("files");
     if (files) {
         files.addEventListener("change", () => client.describeFiles(files));
@@ -51,7 +58,16 @@ function start(form, client) {
         if (what && what.value.trim() === "") {
             what.value = "";
         }
+        // A name or contact typed without the tick is unclear: ask, never drop it silently.
+        const identify = form.elements.namedItem("identify");
+        if (identify) {
+            const typed = fieldValue(form, "name").trim() !== "" || fieldValue(form, "contact").trim() !== "";
+            identify.setCustomValidity(typed && !identify.checked ? message("identity") : "");
+        }
         if (!form.reportValidity()) {
+            if (identify && identify.validationMessage !== "") {
+                say(identify.validationMessage);
+            }
             return;
         }
         busy = true;

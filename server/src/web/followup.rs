@@ -18,6 +18,7 @@
 
 use std::time::Instant;
 
+use crate::workflow::{self, Due, Stage};
 use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{DefaultBodyLimit, FromRequest, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -30,7 +31,7 @@ use kentongan_crypto::message::{Message as Said, MessageError};
 use kentongan_crypto::reporter::{KdfParams, Passphrase, ReceiptCode, ReporterKey};
 use kentongan_crypto::{CaseKeys, Ciphertext, envelope};
 use kentongan_templates::strings::{self, Lang, Message, Notice};
-use kentongan_templates::{FollowupCase, Shown, Side, StageStep};
+use kentongan_templates::{CheckBack, FollowupCase, Shown, Side, StageStep};
 use serde::Deserialize;
 use serde_json::json;
 use zeroize::Zeroizing;
@@ -412,8 +413,13 @@ async fn api_case(
         max_file_bytes: limits.max_file_bytes,
         refused: None,
     };
-    let section =
-        kentongan_templates::case_section(lang, &reporter_view(&case, None), &csrf, "", &files);
+    let section = kentongan_templates::case_section(
+        lang,
+        &reporter_view(&case, None, lang, &state),
+        &csrf,
+        "",
+        &files,
+    );
     let items: Vec<_> = case
         .items
         .iter()
@@ -741,7 +747,7 @@ impl AppState {
         let token = cookies::csrf_token(headers).unwrap_or_else(cookies::new_token);
         let (status, page) = match self.0.store.case(case_id).await {
             Ok(case) => {
-                let view = reporter_view(&case, Some(keys));
+                let view = reporter_view(&case, Some(keys), lang, self);
                 let page = kentongan_templates::followup_case_with_files(
                     lang,
                     &self.0.office,
@@ -782,7 +788,13 @@ impl AppState {
 
 /// The case as the reporter sees it: decrypted with `keys` (no-JS), or with placeholders for
 /// the browser to fill (`None`). Only items the reporter may read are used.
-fn reporter_view(case: &StoredCase, keys: Option<&CaseKeys>) -> FollowupCase {
+fn reporter_view(
+    case: &StoredCase,
+    keys: Option<&CaseKeys>,
+    lang: Lang,
+    state: &AppState,
+) -> FollowupCase {
+    let day = |date| kentongan_templates::strings::day(lang, date);
     let items: Vec<_> = case
         .items
         .iter()
@@ -817,7 +829,7 @@ fn reporter_view(case: &StoredCase, keys: Option<&CaseKeys>) -> FollowupCase {
         .iter()
         .map(|event| StageStep {
             stage: event.stage.clone(),
-            on: event.moved_on.to_string(),
+            on: day(event.moved_on),
             message: event
                 .message
                 .and_then(|id| items.iter().find(|i| i.id == id))
@@ -834,7 +846,7 @@ fn reporter_view(case: &StoredCase, keys: Option<&CaseKeys>) -> FollowupCase {
             };
             Some(kentongan_templates::Said {
                 from,
-                on: item.created_on.to_string(),
+                on: day(item.created_on),
                 text: text(item),
             })
         })
@@ -842,11 +854,40 @@ fn reporter_view(case: &StoredCase, keys: Option<&CaseKeys>) -> FollowupCase {
     FollowupCase {
         case_id: case.id,
         stage: case.stage.clone(),
-        created_on: case.created_on.to_string(),
+        created_on: day(case.created_on),
         history,
         report,
         conversation,
+        check_back: check_back(case, lang, state),
     }
+}
+
+/// The office's next deadline for the case, as the reporter reads it: the one the team sees
+/// (`workflow::due`), so both are told the same day.
+fn check_back(case: &StoredCase, lang: Lang, state: &AppState) -> Option<CheckBack> {
+    let stage = case.stage.parse::<Stage>().ok()?;
+    let acknowledged = case
+        .history
+        .iter()
+        .find(|event| event.stage != Stage::Diterima.slug())
+        .map(|event| event.moved_on);
+    let today = state.today();
+    let (due, passed) = match workflow::due(
+        stage,
+        case.created_on,
+        acknowledged,
+        today,
+        &state.0.deadlines,
+    ) {
+        Due::OnTime { due } | Due::DueToday { due } => (due, false),
+        Due::Overdue { due, .. } => (due, true),
+        Due::Met => return None,
+    };
+    Some(CheckBack {
+        day: kentongan_templates::strings::weekday_day(lang, due),
+        feedback: !(stage == Stage::Diterima && acknowledged.is_none()),
+        passed,
+    })
 }
 
 fn reporter_envelope(case: &StoredCase) -> Option<&Ciphertext> {

@@ -109,6 +109,11 @@ pub fn router(state: AppState) -> Router {
         .merge(followup::routes())
         .merge(team::routes())
         .route("/static/{*name}", get(static_asset))
+        // Browsers ask for it whatever the page says; an answer keeps their console quiet.
+        .route(
+            "/favicon.ico",
+            get(|| static_asset(Path("favicon.svg".to_owned()))),
+        )
         .fallback(not_found)
         .layer(axum::middleware::from_fn(headers::security_headers))
         // Ciphertext (attachments) does not compress: sent as is, with its length.

@@ -56,9 +56,17 @@ impl ReportDraft {
     /// The report to encrypt, or every problem with the form (in form order).
     ///
     /// Name and contact are kept only when the checkbox is ticked and one of them is filled
-    /// in: anything else is an anonymous report, the safe reading of an unclear form.
+    /// in. Typed without the tick ([`ReportDraft::identity_unticked`]) the form is refused,
+    /// with that one problem the list may leave empty: the form page says it.
     /// Browsers send line breaks as CRLF; they become LF, as the JavaScript path sends them,
     /// so both paths produce the same report and count the same length.
+    /// A name or contact typed while the "give my name" box is not ticked: unclear, so
+    /// [`ReportDraft::to_report`] sends nothing and the form asks (it would otherwise have
+    /// to drop them silently).
+    pub fn identity_unticked(&self) -> bool {
+        self.identify.is_none() && !(self.name.trim().is_empty() && self.contact.trim().is_empty())
+    }
+
     pub fn to_report(
         &self,
         lang: Lang,
@@ -93,7 +101,7 @@ impl ReportDraft {
         if let Err(mut more) = report.validate() {
             errors.append(&mut more);
         }
-        if errors.is_empty() {
+        if errors.is_empty() && !self.identity_unticked() {
             Ok(report)
         } else {
             Err(errors)
@@ -125,8 +133,8 @@ mod tests {
             how: "Diminta uang".into(),
             why: "Tidak ada dasar".into(),
             identify: None,
-            name: "Sri".into(),
-            contact: "0812".into(),
+            name: String::new(),
+            contact: String::new(),
         }
     }
 
@@ -142,14 +150,38 @@ mod tests {
         assert_eq!(report.why, "Tidak ada dasar");
         assert_eq!(report.language, "en");
         assert_eq!(report.encrypted_in, EncryptedIn::Server);
-        // Name typed but box not ticked: anonymous.
         assert!(report.identification.is_none());
+    }
+
+    #[test]
+    fn a_name_without_the_tick_is_asked_about_not_dropped() {
+        let mut draft = filled();
+        draft.name = "Sri".into();
+        draft.contact = "0812".into();
+        assert!(draft.identity_unticked());
+        assert_eq!(
+            draft.to_report(Lang::Id, EncryptedIn::Server).unwrap_err(),
+            vec![]
+        );
+        draft.name = " ".into();
+        assert!(draft.identity_unticked(), "the contact alone is enough");
+        draft.contact = String::new();
+        assert!(!draft.identity_unticked());
+        assert!(
+            draft
+                .to_report(Lang::Id, EncryptedIn::Server)
+                .unwrap()
+                .identification
+                .is_none()
+        );
     }
 
     #[test]
     fn identification_needs_the_box_and_a_value() {
         let mut draft = filled();
         draft.identify = Some("on".into());
+        draft.name = "Sri".into();
+        draft.contact = "0812".into();
         let id = draft
             .to_report(Lang::Id, EncryptedIn::Browser)
             .unwrap()

@@ -14,7 +14,9 @@ use maud::{Markup, html};
 use super::layout::{Frame, href, page};
 use super::office::Office;
 use crate::assets;
-use crate::strings::{Lang, Notice, category_label, notice, stage_name};
+use crate::strings::{
+    Lang, Notice, ReporterStage, STEPS, category_label, notice, reporter_stage, reporter_stage_name,
+};
 use crate::strings::{file_refusal, files_hint};
 
 use super::receipt::{FileReport, file_list};
@@ -33,6 +35,19 @@ pub struct FollowupCase {
     pub report: Shown<Box<Report>>,
     /// Messages of both sides, oldest first.
     pub conversation: Vec<Said>,
+    /// When to look again, from the office's deadlines; `None` once closed.
+    pub check_back: Option<CheckBack>,
+}
+
+/// The office's next deadline for the case, as the reporter is told it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckBack {
+    /// The day, as people write it (with its weekday).
+    pub day: String,
+    /// The feedback deadline (the team says what was done); else the acknowledgement's.
+    pub feedback: bool,
+    /// The day is past.
+    pub passed: bool,
 }
 
 /// One move of the case, with the message that came with it.
@@ -117,9 +132,11 @@ pub fn followup_login(
                     label for="f-passphrase" { (t.passphrase_label) }
                     p.hint #h-passphrase { (f.passphrase_hint) }
                     // Not type=password: seven plain words are easier to check when seen, and
-                    // a browser must not offer to save them.
+                    // a browser must not offer to save them. Nor may a phone's keyboard learn
+                    // them and offer them later as suggestions.
                     input #f-passphrase type="text" name="passphrase" required maxlength="512"
-                        autocapitalize="none" aria-describedby="h-passphrase";
+                        autocomplete="off" autocapitalize="none" autocorrect="off"
+                        spellcheck="false" aria-describedby="h-passphrase";
                 }
                 @if !draft.trim().is_empty() {
                     div.field {
@@ -233,7 +250,7 @@ fn section_with_files(
 ) -> Markup {
     let t = lang.texts();
     let f = &t.followup;
-    let stage = stage_name(lang, &case.stage).unwrap_or(&case.stage);
+    let stage = reporter_stage_name(lang, &case.stage).unwrap_or(&case.stage);
     html! {
         section #case aria-labelledby="case-h" {
             h1 #case-h tabindex="-1" { (f.case_title) }
@@ -242,14 +259,15 @@ fn section_with_files(
                 p { (f.current_stage) }
                 p #stage .stage-name { (stage) }
             }
+            (progress(lang, case))
             section #history aria-labelledby="history-h" {
                 h2 #history-h { (f.history_heading) }
                 ol.history {
-                    li { span.day { (case.created_on) } " " strong { (t.stage_names.diterima) } }
+                    li { span.day { (case.created_on) } " " strong { (t.stages[0].0) } }
                     @for step in &case.history {
                         li data-stage=(step.stage) {
                             span.day { (step.on) } " "
-                            strong { (stage_name(lang, &step.stage).unwrap_or(&step.stage)) }
+                            strong { (reporter_stage_name(lang, &step.stage).unwrap_or(&step.stage)) }
                             @if let Some(message) = &step.message {
                                 div.said.team {
                                     p.who { (f.stage_message) }
@@ -281,9 +299,94 @@ fn section_with_files(
             (message_form(lang, csrf, draft, files))
             section #report aria-labelledby="report-h" {
                 h2 #report-h { (f.report_heading) }
-                (report(lang, &case.report))
+                (report(lang, &case.report, f.identity_heading))
             }
             (logout_form(lang, csrf))
+        }
+    }
+}
+
+/// The six stages of the landing page as a line: those passed, the one the case is at (with
+/// "step N of 6"), those ahead, each with what it means; when to look again; and, for a case
+/// that left the line, what that means and the team's message.
+fn progress(lang: Lang, case: &FollowupCase) -> Markup {
+    let t = lang.texts();
+    let f = &t.followup;
+    let at = reporter_stage(&case.stage);
+    // The furthest step reached: where the case is, or (after a side exit) where it was.
+    let reached = match at {
+        Some(ReporterStage::Step(n)) => n,
+        _ => case
+            .history
+            .iter()
+            .filter_map(|step| match reporter_stage(&step.stage) {
+                Some(ReporterStage::Step(n)) => Some(n),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(2),
+    };
+    let current = match at {
+        Some(ReporterStage::Step(n)) if n < STEPS => Some(n),
+        _ => None,
+    };
+    let exit_message = case
+        .history
+        .iter()
+        .rev()
+        .find(|step| step.stage == case.stage)
+        .and_then(|step| step.message.as_ref());
+    html! {
+        section #progress aria-labelledby="progress-h" {
+            h2 #progress-h { (f.progress_heading) }
+            @if let Some(ReporterStage::Step(n)) = at {
+                @let name = t.stages.get(n - 1).map_or("", |(name, _)| *name);
+                p #step-of .step-of { ((f.step_of)(n, STEPS, name)) }
+            }
+            ol.steps {
+                @for (i, (name, meaning)) in t.stages.iter().enumerate() {
+                    @let n = i + 1;
+                    @let state = if current == Some(n) { "now" } else if n <= reached { "done" } else { "later" };
+                    li class=(state) aria-current=[(state == "now").then_some("step")] {
+                        span.mark aria-hidden="true" { (n) }
+                        div {
+                            strong { (name) }
+                            " "
+                            span.sr { "(" (match state { "now" => f.step_now, "done" => f.step_done, _ => f.step_later }) ")" }
+                            p.small { (meaning) }
+                        }
+                    }
+                }
+            }
+            @match at {
+                Some(ReporterStage::Step(STEPS)) => p.box #closed-note { (f.closed_done) },
+                Some(exit @ (ReporterStage::NotActionable | ReporterStage::Forwarded)) => {
+                    @let (title, text_) = if exit == ReporterStage::NotActionable {
+                        (f.not_actionable_title, f.not_actionable_text)
+                    } else {
+                        (f.forwarded_title, f.forwarded_text)
+                    };
+                    div.box.warn #exit-note {
+                        p { strong { (title) } }
+                        p { (text_) }
+                        @if let Some(message) = exit_message {
+                            p.who { (f.exit_message) }
+                            (text(lang, message))
+                        }
+                    }
+                }
+                _ => {}
+            }
+            @if let Some(back) = &case.check_back {
+                div.box #check-back {
+                    @if back.passed {
+                        p { ((f.check_back_passed)(&back.day)) }
+                    } @else {
+                        p { strong { ((f.check_back)(&back.day)) } }
+                        p.small { (if back.feedback { f.check_back_feedback } else { f.check_back_acknowledge }) }
+                    }
+                }
+            }
         }
     }
 }
@@ -372,7 +475,7 @@ pub(super) fn text(lang: Lang, shown: &Shown<String>) -> Markup {
 
 /// The report's fields, those filled in; sealed, every row is there for the browser to fill
 /// and show.
-pub(super) fn report(lang: Lang, shown: &Shown<Box<Report>>) -> Markup {
+pub(super) fn report(lang: Lang, shown: &Shown<Box<Report>>, identity_heading: &str) -> Markup {
     let fu = &lang.texts().followup;
     html! {
         @match shown {
@@ -383,7 +486,7 @@ pub(super) fn report(lang: Lang, shown: &Shown<Box<Report>>) -> Markup {
                     }
                 }
                 div data-field="identification" {
-                    dt { (fu.identity_heading) }
+                    dt { (identity_heading) }
                     @match &r.identification {
                         Some(id) => dd.text { (id.name) "\n" (id.contact) },
                         None => dd { (fu.anonymous) },
@@ -394,7 +497,7 @@ pub(super) fn report(lang: Lang, shown: &Shown<Box<Report>>) -> Markup {
                 @for (name, label, _) in rows(lang, None) {
                     div data-field=(name) hidden { dt { (label) } dd.text {} }
                 }
-                div data-field="identification" hidden { dt { (fu.identity_heading) } dd.text {} }
+                div data-field="identification" hidden { dt { (identity_heading) } dd.text {} }
                 p.text { (fu.opening) }
             },
             Shown::Unreadable => p.text.unreadable { (fu.unreadable) },

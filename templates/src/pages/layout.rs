@@ -46,6 +46,7 @@ pub(super) fn page(frame: Frame<'_>, main: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="referrer" content="no-referrer";
                 title { (title) " · " (office.name) }
+                link rel="icon" href=(assets::url("favicon.svg")) type="image/svg+xml";
                 link rel="stylesheet" href=(assets::url("style.css"));
                 (head)
             }

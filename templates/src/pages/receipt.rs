@@ -142,6 +142,10 @@ pub(super) fn receipt_panel(
         }
         p.np.small { (t.print_hint) }
         h3 { (t.followup_heading) }
-        p { (t.followup_before) code { "/followup" } (t.followup_after) }
+        p { (t.followup_before) a href=(href(lang, "/followup")) { (t.followup_link) } (t.followup_after) }
+        @if heading == Heading::Section {
+            // The page-wide receipt has its own link home, after the list of files.
+            p.np { a href=(href(lang, "/")) { (t.home_link) } }
+        }
     }
 }

@@ -186,7 +186,8 @@ fn form(
         p #js-note .box.info hidden { (t.encrypted_in_browser_note) }
         noscript { p.box.info { (t.encrypted_on_server_note) } }
         // With field errors, their summary already says the report was not sent.
-        @if let Some(m) = notice.filter(|m| *m != Message::InvalidForm || errors.is_empty()) {
+        @let unticked = draft.identity_unticked() && (notice.is_some() || !errors.is_empty());
+        @if let Some(m) = notice.filter(|m| *m != Message::InvalidForm || (errors.is_empty() && !unticked)) {
             p #notice .box.err role="alert" { (message(lang, m)) }
         }
         @if let Some(refused) = files.refused {
@@ -194,10 +195,11 @@ fn form(
                 (file_refusal(lang, refused)) " " (t.files.choose_again)
             }
         }
-        @if !errors.is_empty() {
+        @if !errors.is_empty() || unticked {
             div #errors .box.err role="alert" tabindex="-1" {
                 p { strong { (t.errors_heading) } }
                 ul {
+                    @if unticked { li { a href="#f-identify" { (t.identity_unticked) } } }
                     @for e in errors {
                         li {
                             @match field_id(field_of(e)) {
@@ -225,6 +227,7 @@ fn form(
             data-msg-failed=(js.failed)
             data-msg-timeout=(js.timeout)
             data-msg-network=(js.network)
+            data-msg-identity=(t.identity_unticked)
         {
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="lang" value=(lang.code());
@@ -234,6 +237,7 @@ fn form(
             fieldset.identity {
                 legend { (t.identity_legend) }
                 p.hint { (t.identity_intro) }
+                @if unticked { p.error #e-identify { (t.identity_unticked) } }
                 label.check for="f-identify" {
                     input #f-identify type="checkbox" name="identify" checked[draft.identify.is_some()];
                     span { (t.identify_label) }

@@ -21,6 +21,8 @@ use crate::strings::{Lang, stage_name};
 pub enum DueView {
     /// The deadline (a date, as text) is ahead.
     OnTime(String),
+    /// The deadline is within 2 working days (not today).
+    Soon(String),
     Today,
     /// Working days late.
     Overdue(u32),
@@ -274,7 +276,8 @@ pub fn team_cases(lang: Lang, me: &str, admin: bool, list: &TeamCaseList) -> Mar
                                 td { (row.received) }
                                 td {
                                     @match &row.due {
-                                        DueView::OnTime(date) => { (t.due_on) " " (date) }
+                                        DueView::OnTime(date) => (date),
+                                        DueView::Soon(date) => { (date) " " strong.soon { (t.due_soon_badge) } }
                                         DueView::Today => strong { (t.due_today) }
                                         DueView::Overdue(days) => strong.overdue { ((t.overdue)(*days)) }
                                         DueView::Met => "—",
@@ -345,9 +348,13 @@ pub fn team_case(lang: Lang, case: &TeamCase) -> Markup {
             p { a href="/team/view/cases" data-view="" { (t.back_to_list) } }
             h2 #team-case-h tabindex="-1" { (t.case_heading) " " (case.case_id) }
             p { (t.received_on) " " (case.created_on) " · " (t.current_stage) ": " strong #team-stage { (stage) } }
+            // On a laptop: what was written on the left, where the case stands and what to do
+            // with it on the right (style.css); one column on a phone.
+            div.case-columns {
+            div.case-main {
             section aria-labelledby="team-report-h" {
                 h3 #team-report-h { (t.report_heading) }
-                (report(lang, &case.report))
+                (report(lang, &case.report, t.reporter_identity))
             }
             section aria-labelledby="team-conv-h" {
                 h3 #team-conv-h { (t.conversation_heading) }
@@ -374,6 +381,8 @@ pub fn team_case(lang: Lang, case: &TeamCase) -> Markup {
                 }
                 (sealing_form("team-note-form", "note", t.note_label, t.note_submit, None))
             }
+            }
+            div.case-side {
             section aria-labelledby="team-history-h" {
                 h3 #team-history-h { (t.history_heading) }
                 ol.history {
@@ -453,6 +462,8 @@ pub fn team_case(lang: Lang, case: &TeamCase) -> Markup {
                 }
             }
             p { a #team-export href={ "/team/api/cases/" (case.case_id) "/export" } download={ "kasus-" (case.case_id) ".json" } { (t.export_link) } }
+            }
+            }
             (category_names(lang))
         }
     }

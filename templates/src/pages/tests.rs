@@ -167,6 +167,11 @@ fn open_case() -> FollowupCase {
                 text: Shown::Unreadable,
             },
         ],
+        check_back: Some(CheckBack {
+            day: "Senin, 14 Desember 2026".into(),
+            feedback: true,
+            passed: false,
+        }),
     }
 }
 
@@ -187,6 +192,7 @@ fn sealed_case() -> FollowupCase {
             on: "2026-11-04".into(),
             text: Shown::Sealed(2),
         }],
+        check_back: None,
     }
 }
 
@@ -452,7 +458,65 @@ fn receipt_shows_the_codes_and_the_path() {
     );
     let browser = receipt(Lang::En, &office, code, words, EncryptedIn::Browser).into_string();
     assert!(browser.contains("encrypted on your device"));
-    assert!(browser.contains("/followup"));
+    // The way back is a link, in the receipt's language; so is the way home.
+    assert!(browser.contains("<a href=\"/followup?lang=en\">follow-up page</a>"));
+    assert!(server.contains("href=\"/?lang=id\""));
+    // The receipt the script fills on the report page has them too.
+    let form = report_form(
+        Lang::Id,
+        &office,
+        &team(),
+        &ReportDraft::default(),
+        &[],
+        "tok",
+        None,
+    )
+    .into_string();
+    let panel = &form[form.find("id=\"receipt\"").unwrap()..];
+    assert!(panel.contains("href=\"/followup?lang=id\"") && panel.contains("href=\"/?lang=id\""));
+}
+
+#[test]
+fn a_name_without_the_tick_is_asked_about() {
+    let mut draft = ReportDraft::default();
+    draft.what = "x".into();
+    draft.name = "Sri".into();
+    for lang in LANGS {
+        let t = lang.texts();
+        let html = report_form(
+            lang,
+            &Office::jetis_example(),
+            &team(),
+            &draft,
+            &[],
+            "tok",
+            Some(Message::InvalidForm),
+        )
+        .into_string();
+        assert!(html.contains("id=\"errors\""), "{html}");
+        assert!(html.contains("id=\"e-identify\""));
+        assert!(html.contains(t.identity_unticked));
+        assert!(html.contains("value=\"Sri\""), "the name is kept");
+        assert!(html.contains(&format!("data-msg-identity=\"{}\"", t.identity_unticked)));
+    }
+    // A fresh form asks nothing.
+    let fresh = report_form(
+        Lang::Id,
+        &Office::jetis_example(),
+        &team(),
+        &ReportDraft::default(),
+        &[],
+        "tok",
+        None,
+    )
+    .into_string();
+    assert!(!fresh.contains("id=\"e-identify\""));
+}
+
+#[test]
+fn every_page_has_an_icon() {
+    let home = landing(Lang::Id, &Office::jetis_example(), &team()).into_string();
+    assert!(home.contains("rel=\"icon\" href=\"/static/favicon.svg?v="));
 }
 
 /// Writes every page to `$KENTONGAN_RENDER_DIR` for looking at in a browser:
@@ -591,10 +655,21 @@ fn the_case_page_shows_stage_history_and_who_wrote_what() {
             None,
         )
         .into_string();
+        // The landing page's name, step 3 of its six, what each step means, and the day
+        // to look again.
         assert!(
-            html.contains(&format!("id=\"stage\">{}<", t.stage_names.pemeriksaan)),
+            html.contains(&format!("id=\"stage\">{}<", t.stages[2].0)),
             "{html}"
         );
+        assert!(
+            html.contains(&(t.followup.step_of)(3, 6, t.stages[2].0)),
+            "{html}"
+        );
+        for (name, meaning) in t.stages {
+            assert!(html.contains(name) && html.contains(meaning), "{name}");
+        }
+        assert_eq!(html.matches("aria-current=\"step\"").count(), 1);
+        assert!(html.contains(&(t.followup.check_back)("Senin, 14 Desember 2026")));
         assert!(html.contains("2026-11-03"));
         assert!(html.contains(t.followup.from_team) && html.contains(t.followup.stage_message));
         assert!(html.contains(t.followup.unreadable));
@@ -617,6 +692,24 @@ fn the_case_page_shows_stage_history_and_who_wrote_what() {
             assert!(sealed.contains(id), "{id} placeholder");
         }
         assert!(sealed.contains(t.stage_names.dialihkan));
+        // A side exit is explained, with its message (a placeholder, filled like the rest).
+        assert!(sealed.contains(t.followup.forwarded_text));
+        let exit = &sealed[sealed.find("id=\"exit-note\"").unwrap()..];
+        assert!(exit.contains("data-item=\"3\""));
+        assert!(
+            !sealed.contains("aria-current=\"step\""),
+            "no step is current"
+        );
+        assert!(!sealed.contains("id=\"check-back\""), "closed: no deadline");
+        let mut passed = open_case();
+        passed.check_back = Some(CheckBack {
+            day: "1 Januari 2026".into(),
+            feedback: false,
+            passed: true,
+        });
+        let html =
+            followup_case(lang, &Office::jetis_example(), &passed, "t", "", None).into_string();
+        assert!(html.contains(&(t.followup.check_back_passed)("1 Januari 2026")));
     }
 }
 
@@ -641,6 +734,17 @@ fn the_login_form_is_guarded_and_never_refills_the_passphrase() {
         html.contains("name=\"passphrase\" required"),
         "no value attribute: {html}"
     );
+    // A phone's keyboard must not learn the words.
+    let field = &html[html.find("id=\"f-passphrase\"").unwrap()..];
+    let field = &field[..field.find('>').unwrap()];
+    for attribute in [
+        "autocomplete=\"off\"",
+        "autocapitalize=\"none\"",
+        "autocorrect=\"off\"",
+        "spellcheck=\"false\"",
+    ] {
+        assert!(field.contains(attribute), "{attribute}: {field}");
+    }
     assert!(html.contains("guard.js") && html.contains("followup.js"));
     // The follow-up page's own crypto module; the report form keeps the smaller one.
     assert!(html.contains("data-glue=\"/static/crypto/kentongan_followup.js?v="));

@@ -149,6 +149,9 @@ pub(super) const TEXTS: Texts = Texts {
         reach you, but it is your choice.",
     identify_label: "I want to give my name and contact",
     identity_hint: "Your name and contact are sent only if the box above is ticked.",
+    identity_unticked: "You filled in a name or contact but did not tick \
+        “I want to include my name and contact”. Tick it to send them with the report, \
+        or clear both fields to stay anonymous.",
     before_submit: "After sending, you get a receipt code and a passphrase. \
         Have pen and paper ready to write them down.",
     submit: "Send report",
@@ -230,8 +233,9 @@ pub(super) const TEXTS: Texts = Texts {
     encrypted_in_server: "JavaScript was off: your report was encrypted on the server, \
         in memory, and is stored only in encrypted form.",
     followup_heading: "Follow-up page",
-    followup_before: "Later, open the follow-up page on this site (",
-    followup_after: "). With both codes you can see the stage of your report \
+    followup_before: "Later, open the ",
+    followup_link: "follow-up page",
+    followup_after: " on this site. With both codes you can see the stage of your report \
         and read messages from the investigation team.",
 
     team: TeamTexts {
@@ -253,7 +257,6 @@ pub(super) const TEXTS: Texts = Texts {
         col_stage: "Stage",
         col_received: "Received",
         col_due: "Deadline",
-        due_on: "due",
         due_today: "due today",
         overdue: |days| {
             if days == 1 {
@@ -340,6 +343,8 @@ pub(super) const TEXTS: Texts = Texts {
         col_what: "Action",
         col_audit_case: "Case",
         col_detail: "Detail",
+        reporter_identity: "The reporter's identity",
+        due_soon_badge: "soon",
         js: TeamJsTexts {
             not_ready: "Encryption is not ready yet. Wait a moment.",
             unlocking: "Unlocking the key…",
@@ -465,6 +470,32 @@ pub(super) const TEXTS: Texts = Texts {
         logout_hint: "Log out when you are done, especially on a shared device.",
         opening: "Opening…",
         unreadable: "This part could not be opened.",
+        progress_heading: "Where your report stands",
+        step_of: |n, total, name| format!("Step {n} of {total}: {name}"),
+        step_done: "done",
+        step_now: "now",
+        step_later: "not yet",
+        check_back: |day| format!("Check back by {day} at the latest."),
+        check_back_acknowledge: "By that day the team confirms that your report arrived and starts \
+            examining it. The day follows the deadlines the office has set.",
+        check_back_feedback: "By that day the team tells you what has been done. The day follows \
+            the deadlines the office has set.",
+        check_back_passed: |day| {
+            format!(
+                "The office's deadline to give you word ({day}) has passed. Check this page \
+                 again from time to time, or send the team a message below."
+            )
+        },
+        closed_done: "Your report has been dealt with and the case is closed.",
+        not_actionable_title: "The report cannot be acted on",
+        not_actionable_text: "The team found that this report cannot be acted on, and closed the \
+            case. The team's message says why. If you have new evidence or information, you can \
+            make a new report.",
+        forwarded_title: "The report was forwarded",
+        forwarded_text: "This report was passed to another body that is competent for it (such as \
+            the Inspektorat, APIP, KPK or the Ombudsman), and the case is closed at this office. \
+            The team's message says where it went and what you can do.",
+        exit_message: "The team's message:",
         js: FollowupJsTexts {
             not_ready: "One moment, encryption is being prepared…",
             deriving: "Making your key on this device…",
@@ -537,4 +568,30 @@ pub(super) const TEXTS: Texts = Texts {
     missing: |field| format!("“{field}” is required."),
     too_long: |field, max| format!("“{field}” is too long: at most {max} characters."),
     thousands: ',',
+    months: [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    months_short: [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ],
+    weekdays: [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ],
 };

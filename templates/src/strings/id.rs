@@ -150,6 +150,9 @@ pub(super) const TEXTS: Texts = Texts {
         tetapi itu pilihan Anda.",
     identify_label: "Saya ingin mencantumkan nama dan kontak saya",
     identity_hint: "Nama dan kontak hanya dikirim jika kotak di atas dicentang.",
+    identity_unticked: "Anda mengisi nama atau kontak, tetapi belum mencentang \
+        “Saya ingin mencantumkan nama dan kontak saya”. Centang kotak itu agar nama dan kontak \
+        ikut dikirim, atau kosongkan kedua kolom agar laporan tetap tanpa nama.",
     before_submit: "Setelah mengirim, Anda akan mendapat kode tanda terima dan kata sandi. \
         Siapkan kertas dan pena untuk mencatatnya.",
     submit: "Kirim laporan",
@@ -236,8 +239,9 @@ pub(super) const TEXTS: Texts = Texts {
     encrypted_in_server: "JavaScript mati: laporan dienkripsi di server, di memori, \
         lalu disimpan hanya dalam bentuk terenkripsi.",
     followup_heading: "Halaman tindak lanjut",
-    followup_before: "Nanti, buka halaman tindak lanjut di situs ini (",
-    followup_after: "). Dengan kedua kode tadi, Anda bisa melihat tahap laporan \
+    followup_before: "Nanti, buka ",
+    followup_link: "halaman tindak lanjut",
+    followup_after: " di situs ini. Dengan kedua kode tadi, Anda bisa melihat tahap laporan \
         dan membaca pesan dari tim pemeriksa.",
 
     team: TeamTexts {
@@ -259,7 +263,6 @@ pub(super) const TEXTS: Texts = Texts {
         col_stage: "Tahap",
         col_received: "Diterima",
         col_due: "Tenggat",
-        due_on: "tenggat",
         due_today: "jatuh tempo hari ini",
         overdue: |days| format!("terlambat {days} hari kerja"),
         back_to_list: "← Semua kasus",
@@ -340,6 +343,8 @@ pub(super) const TEXTS: Texts = Texts {
         col_what: "Tindakan",
         col_audit_case: "Kasus",
         col_detail: "Rincian",
+        reporter_identity: "Identitas pelapor",
+        due_soon_badge: "segera",
         js: TeamJsTexts {
             not_ready: "Enkripsi belum siap. Tunggu sebentar.",
             unlocking: "Membuka kunci…",
@@ -464,6 +469,32 @@ pub(super) const TEXTS: Texts = Texts {
         logout_hint: "Keluar jika sudah selesai, terutama di perangkat yang dipakai bersama.",
         opening: "Membuka…",
         unreadable: "Bagian ini tidak bisa dibuka.",
+        progress_heading: "Tahap laporan",
+        step_of: |n, total, name| format!("Langkah {n} dari {total}: {name}"),
+        step_done: "sudah",
+        step_now: "sekarang",
+        step_later: "belum",
+        check_back: |day| format!("Periksa kembali paling lambat {day}."),
+        check_back_acknowledge: "Paling lambat tanggal itu tim pemeriksa memastikan laporan Anda \
+            diterima dan mulai memeriksanya. Tanggal ini mengikuti tenggat yang ditetapkan kantor.",
+        check_back_feedback: "Paling lambat tanggal itu tim pemeriksa memberi tahu Anda apa yang \
+            sudah dilakukan. Tanggal ini mengikuti tenggat yang ditetapkan kantor.",
+        check_back_passed: |day| {
+            format!(
+                "Tenggat kantor untuk memberi kabar ({day}) sudah lewat. Periksa kembali halaman \
+                 ini secara berkala, atau kirim pesan kepada tim pemeriksa di bawah."
+            )
+        },
+        closed_done: "Penanganan laporan ini sudah selesai dan kasusnya ditutup.",
+        not_actionable_title: "Laporan tidak dapat ditindaklanjuti",
+        not_actionable_text: "Tim pemeriksa menilai laporan ini tidak bisa ditindaklanjuti, dan \
+            kasusnya ditutup. Alasannya ada di pesan tim. Jika Anda punya bukti atau keterangan \
+            baru, Anda bisa membuat laporan baru.",
+        forwarded_title: "Laporan dialihkan",
+        forwarded_text: "Laporan ini diteruskan ke lembaga lain yang berwenang (misalnya \
+            Inspektorat, APIP, KPK atau Ombudsman), dan kasusnya di kantor ini ditutup. Pesan tim \
+            menyebut ke mana laporan dikirim dan apa yang bisa Anda lakukan.",
+        exit_message: "Pesan dari tim pemeriksa:",
         js: FollowupJsTexts {
             not_ready: "Tunggu sebentar, enkripsi sedang disiapkan…",
             deriving: "Membuat kunci di perangkat Anda…",
@@ -540,4 +571,24 @@ pub(super) const TEXTS: Texts = Texts {
         format!("Kolom “{field}” terlalu panjang: paling banyak {max} karakter.")
     },
     thousands: '.',
+    months: [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ],
+    months_short: [
+        "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des",
+    ],
+    weekdays: [
+        "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu",
+    ],
 };

@@ -163,6 +163,19 @@ async fn an_investigator_works_a_case_in_the_browser() {
         .await
         .unwrap();
     wait_text(&browser, "#team-case dl.report", "RT-5521").await;
+    // The reporter's category, named as the reporter's form names it (issue 15: it was
+    // missing), and the identity row named for the team.
+    wait_text(&browser, "#team-case dl.report", "Gratifikasi atau suap").await;
+    wait_text(&browser, "#team-case dl.report", "Identitas pelapor").await;
+    // The move form offers the next stage first.
+    let offered = browser
+        .find(Locator::Css("#team-move-to option:checked"))
+        .await
+        .unwrap()
+        .attr("value")
+        .await
+        .unwrap();
+    assert_eq!(offered.as_deref(), Some("pemeriksaan"));
 
     // Reply to the reporter.
     let reply = "Terima kasih. Apakah ada kuitansi pemotongan RT-5521?";
@@ -260,7 +273,7 @@ async fn an_investigator_works_a_case_in_the_browser() {
         .click()
         .await
         .unwrap();
-    wait_text(&browser, "table.cases", "Korupsi, kolusi dan nepotisme").await;
+    wait_text(&browser, "table.cases", "KKN (korupsi, kolusi, nepotisme)").await;
     wait_text(&browser, "table.cases", "Citra").await;
     browser
         .find(Locator::Css("#team-filter select[name=category]"))

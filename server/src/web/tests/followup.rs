@@ -323,7 +323,12 @@ async fn no_js_login_reads_and_answers_the_case_then_logs_out() {
         "the report, decrypted"
     );
     assert!(page.contains("id=\"stage\""));
-    assert!(page.contains("Diterima"));
+    // The landing page's stages, and the office's acknowledgement deadline.
+    assert!(
+        page.contains("Langkah 2 dari 6: Identifikasi Pelapor"),
+        "{page}"
+    );
+    assert!(page.contains("Periksa kembali paling lambat"), "{page}");
 
     let resp = app
         .post_form(
