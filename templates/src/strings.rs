@@ -78,6 +78,8 @@ pub enum Message {
     TeamChanged,
     /// A browser-encrypted report is malformed.
     BadCiphertext,
+    /// The page that sent it is older than the server's settings.
+    Outdated,
     /// No such page.
     NotFound,
     /// A request the server cannot make sense of.
@@ -88,7 +90,7 @@ pub enum Message {
 
 impl Message {
     /// Every message, for tests and for the JavaScript's table.
-    pub const ALL: [Message; 11] = [
+    pub const ALL: [Message; 12] = [
         Message::NoInvestigators,
         Message::InvalidForm,
         Message::TooLarge,
@@ -97,6 +99,7 @@ impl Message {
         Message::StoreDown,
         Message::TeamChanged,
         Message::BadCiphertext,
+        Message::Outdated,
         Message::NotFound,
         Message::BadRequest,
         Message::Internal,
@@ -114,6 +117,7 @@ pub fn message(lang: Lang, m: Message) -> &'static str {
         Message::Busy => t.busy,
         Message::StoreDown => t.store_down,
         Message::TeamChanged => t.team_changed,
+        Message::Outdated => t.outdated,
         Message::BadCiphertext => t.bad_ciphertext,
         Message::NotFound => t.not_found,
         Message::BadRequest => t.bad_request,
@@ -486,6 +490,7 @@ pub(crate) struct MessageTexts {
     pub busy: &'static str,
     pub store_down: &'static str,
     pub team_changed: &'static str,
+    pub outdated: &'static str,
     pub bad_ciphertext: &'static str,
     pub not_found: &'static str,
     pub bad_request: &'static str,

@@ -1,6 +1,8 @@
 //! Filing a report: the form, its no-JS submission (sealed here, in memory), and the JSON
 //! endpoint the browser's own encryption posts to.
 
+use std::time::Instant;
+
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -16,6 +18,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{AppState, LangQuery, attachments, cookies, html};
+use crate::followup::Refused;
 use crate::kdf_pool::{Lane, Refusal};
 use crate::store::{NewCase, StoreError};
 use crate::team::Team;
@@ -271,6 +274,11 @@ async fn submit_sealed(
             Message::NoInvestigators,
         );
     }
+    // The reporter's key derivation costs whoever logs in to this case later (the server on
+    // the no-JS path): only the server's own parameters are taken, not a client's choice.
+    if sealed.credential.kdf != KdfParams::CURRENT {
+        return api_error(lang, StatusCode::BAD_REQUEST, "outdated", Message::Outdated);
+    }
     match sealed.check(&team.recipients()) {
         Ok(()) => {}
         Err(CheckError::Team) => {
@@ -304,11 +312,24 @@ async fn submit_sealed(
         );
     };
     case.attachments = uploads;
+    // The browser chose the receipt code, so "taken" would tell whether a code exists: each
+    // post counts as a login attempt on its code, under the same limits. A code that must
+    // wait is answered like a taken one; the browser then seals again with a fresh code.
+    let attempt = match state.0.attempts.begin(&case.receipt_lookup, Instant::now()) {
+        Ok(attempt) => attempt,
+        Err(Refused(_)) => {
+            return api_error(lang, StatusCode::CONFLICT, "retry", Message::Internal);
+        }
+    };
     match state.0.store.create_case(case).await {
-        Ok(_) => (StatusCode::CREATED, Json(json!({ "ok": true }))).into_response(),
+        Ok(_) => {
+            attempt.succeeded();
+            (StatusCode::CREATED, Json(json!({ "ok": true }))).into_response()
+        }
         Err(StoreError::UploadNotReady) => attachments::not_ready(lang),
         // The browser chose a receipt that exists: it retries with a fresh one.
         Err(StoreError::Duplicate) => {
+            attempt.failed();
             api_error(lang, StatusCode::CONFLICT, "retry", Message::Internal)
         }
         Err(e) => {

@@ -547,6 +547,8 @@ pub(super) const TEXTS: Texts = Texts {
             what you typed is not lost while the form page stays open.",
         team_changed: "The investigation team has just changed, so the report was not sent. \
             Please send it once more.",
+        outdated: "This page is out of date, so the report was not sent. Copy what you wrote, \
+            reload the page, then send it again.",
         bad_ciphertext: "The encrypted report was damaged on the way and was NOT saved. \
             Please send it once more.",
         not_found: "The page you are looking for does not exist.",

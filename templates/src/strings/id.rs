@@ -548,6 +548,8 @@ pub(super) const TEXTS: Texts = Texts {
             isi formulir tidak hilang selama halamannya tetap terbuka.",
         team_changed: "Susunan tim pemeriksa baru saja berubah, jadi laporan belum terkirim. \
             Coba kirim sekali lagi.",
+        outdated: "Halaman ini sudah usang, jadi laporan belum terkirim. Salin isi laporan \
+            Anda, muat ulang halaman, lalu kirim lagi.",
         bad_ciphertext: "Laporan terenkripsi rusak saat dikirim dan TIDAK tersimpan. \
             Coba kirim sekali lagi.",
         not_found: "Halaman yang Anda cari tidak ada.",

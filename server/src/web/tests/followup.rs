@@ -280,6 +280,53 @@ async fn attempts_are_limited_per_receipt_and_released_after_the_wait() {
 }
 
 #[tokio::test]
+async fn a_forged_case_tells_whether_a_receipt_code_exists_only_at_a_logins_cost() {
+    // Before, posting a case with a chosen receipt code answered 409 if the code existed and
+    // 201 otherwise, without limit. Now each post counts as a login attempt on its code.
+    let limits = LoginLimits {
+        free_attempts: 2,
+        first_delay: Duration::from_secs(60),
+    };
+    let app = app_with(1, limits, 1).await;
+    let filed = file_report(&app).await;
+    let receipt = filed.sealed.receipt.to_string();
+    let mut probe = seal_report(&report(), &app.team, KdfParams::CURRENT)
+        .unwrap()
+        .sealed;
+    probe.receipt = filed.sealed.receipt.clone();
+    for _ in 0..3 {
+        let (status, body) = app
+            .api_post(serde_json::to_string(&probe).unwrap(), true)
+            .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::CONFLICT, Some("retry"))
+        );
+    }
+    // The probes were counted like wrong logins on that code.
+    let right = token_of(&filed, filed.passphrase.expose_secret());
+    let (status, body) = app
+        .api(
+            "/api/followup/case",
+            serde_json::json!({ "receipt": receipt, "token": right }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    // A new case's own code starts with a clean count: its reporter is not held back.
+    let other = file_report(&app).await;
+    let (status, _) = app
+        .api(
+            "/api/followup/case",
+            serde_json::json!({
+                "receipt": other.sealed.receipt.to_string(),
+                "token": token_of(&other, other.passphrase.expose_secret()),
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn no_js_login_reads_and_answers_the_case_then_logs_out() {
     let app = app(1).await;
     let filed = file_report(&app).await;

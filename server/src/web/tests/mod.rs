@@ -402,6 +402,22 @@ async fn api_accepts_only_well_formed_ciphertext_for_the_current_team() {
         (StatusCode::BAD_REQUEST, Some("bad-ciphertext"))
     );
 
+    // A derivation cost of the client's choosing (each later login on this case would pay
+    // it): only the server's own parameters are taken.
+    let mut costly = sealed_for(&app.team);
+    costly.credential.kdf = KdfParams {
+        m_kib: 256 * 1024,
+        t: 10,
+        p: 1,
+    };
+    let (status, body) = app
+        .api_post(serde_json::to_string(&costly).unwrap(), true)
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("outdated"))
+    );
+
     // Sealed to someone else's team.
     let other = sealed_for(&[Identity::generate().to_public()]);
     let (status, body) = app
