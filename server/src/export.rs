@@ -283,13 +283,23 @@ mod tests {
         for len in [3000, 10] {
             let token: [u8; 32] = rand::random();
             let id = store
-                .begin_attachment(&token, date!(2026 - 11 - 28))
+                .begin_attachment(
+                    &token,
+                    date!(2026 - 11 - 28),
+                    crate::uploads::AttachmentLimits::default().unattached(),
+                )
                 .await
                 .unwrap();
             let bytes: Vec<u8> = (0..len).map(|i| (i % 256) as u8).collect();
             for (n, piece) in bytes.chunks(1024).enumerate() {
                 store
-                    .append_attachment(&token, n as u64 * 1024, piece, 1 << 20)
+                    .append_attachment(
+                        &token,
+                        n as u64 * 1024,
+                        piece,
+                        1 << 20,
+                        crate::uploads::AttachmentLimits::default().unattached(),
+                    )
                     .await
                     .unwrap();
             }

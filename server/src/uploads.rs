@@ -25,6 +25,16 @@ pub struct AttachmentLimits {
     pub max_file_bytes: u64,
     /// The most files with one report or one message. 10 unless set.
     pub max_files: usize,
+    /// The most uploads not yet attached to a report or message, all reporters together.
+    /// 1,000 unless set.
+    pub max_pending_uploads: u64,
+    /// The most bytes those uploads hold together (ciphertext). 4 GiB unless set: past
+    /// either bound, a new upload is asked to try later, so that anonymous uploads cannot
+    /// fill the disk. A no-JS file briefly takes twice its size (it is read in two passes).
+    pub max_pending_bytes: u64,
+    /// How long a no-JS photo waits for one of the two cleaning slots before the report is
+    /// refused with "try again" (its text kept). 20 seconds unless set.
+    pub photo_wait_seconds: u64,
 }
 
 impl Default for AttachmentLimits {
@@ -32,6 +42,9 @@ impl Default for AttachmentLimits {
         AttachmentLimits {
             max_file_bytes: 100 * 1024 * 1024,
             max_files: 10,
+            max_pending_uploads: 1_000,
+            max_pending_bytes: 4 * 1024 * 1024 * 1024,
+            photo_wait_seconds: 20,
         }
     }
 }
@@ -41,6 +54,14 @@ impl AttachmentLimits {
     /// largest header. A browser that lies about sizes still cannot store more.
     pub fn max_sealed_len(&self) -> u64 {
         attachment::max_sealed_len(self.max_file_bytes, attachment::MAX_HEADER_LEN)
+    }
+
+    /// What the store lets unattached uploads hold together.
+    pub fn unattached(&self) -> crate::store::Unattached {
+        crate::store::Unattached {
+            uploads: self.max_pending_uploads,
+            bytes: self.max_pending_bytes,
+        }
     }
 
     /// `KENTONGAN_MAX_FILE_BYTES` and `KENTONGAN_MAX_FILES` over the file's values.

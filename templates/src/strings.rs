@@ -901,6 +901,8 @@ pub(crate) struct FileTexts {
     pub interrupted: &'static str,
     pub bad_file: &'static str,
     pub unreadable_image: &'static str,
+    pub no_room: &'static str,
+    pub photos_busy: &'static str,
     /// After a refusal on the no-JS form: the text is kept, files must be chosen again.
     pub choose_again: &'static str,
     pub receipt_heading: &'static str,
@@ -948,6 +950,10 @@ pub enum FileRefusal {
     UnreadableImage,
     /// A photo larger than the server cleans in memory (no-JS path).
     PhotoTooLarge { max_bytes: u64 },
+    /// The server holds as many unfinished uploads as it allows: try again later.
+    NoRoom,
+    /// Every slot for cleaning photos stayed taken while this one waited (no-JS path).
+    PhotosBusy,
 }
 
 /// One or two short sentences about `r`, plain text.
@@ -963,6 +969,8 @@ pub fn file_refusal(lang: Lang, r: FileRefusal) -> String {
         FileRefusal::PhotoTooLarge { max_bytes } => {
             (t.photo_too_large)(&file_size(lang, max_bytes))
         }
+        FileRefusal::NoRoom => t.no_room.to_owned(),
+        FileRefusal::PhotosBusy => t.photos_busy.to_owned(),
     }
 }
 
@@ -1104,6 +1112,8 @@ mod tests {
             FileRefusal::PhotoTooLarge {
                 max_bytes: 32 * 1024 * 1024,
             },
+            FileRefusal::NoRoom,
+            FileRefusal::PhotosBusy,
         ];
         for r in refusals {
             let (id, en) = (file_refusal(Lang::Id, r), file_refusal(Lang::En, r));

@@ -172,6 +172,10 @@ pub enum StoreError {
     /// A piece would make an upload longer than the limit it was given.
     #[error("the upload would exceed its limit")]
     UploadTooLarge,
+    /// The uploads not attached to a report or message hold as many uploads or bytes as
+    /// [`Unattached`] allows: nothing was stored; the uploader tries again later.
+    #[error("unattached uploads are at their limit")]
+    UploadsFull,
     /// A piece was sent to an upload that is complete or attached already.
     #[error("the upload takes no more data")]
     UploadClosed,
@@ -193,6 +197,17 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What the uploads not (yet) attached to a report or message may hold together: anyone
+/// may start an upload, so without a bound anonymous uploads could fill the disk. Uploads
+/// are attached within minutes, and abandoned ones are swept after a day or two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unattached {
+    /// How many uploads.
+    pub uploads: u64,
+    /// How many bytes of ciphertext, all of them together.
+    pub bytes: u64,
+}
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -312,11 +327,18 @@ pub trait Store: Send + Sync + 'static {
     // message ([`Store::add_reporter_message`]) in the transaction that stores that item.
 
     /// Starts an empty upload on day `on`; returns its id. `Duplicate` if the token hash is
-    /// taken (a random collision: the caller draws a new token).
-    async fn begin_attachment(&self, token_hash: &[u8; 32], on: Date) -> Result<i64>;
+    /// taken (a random collision: the caller draws a new token); `UploadsFull` if the
+    /// unattached uploads already number `room.uploads` or hold `room.bytes`.
+    async fn begin_attachment(
+        &self,
+        token_hash: &[u8; 32],
+        on: Date,
+        room: Unattached,
+    ) -> Result<i64>;
     /// Appends a piece of ciphertext at byte `offset`, only if exactly `offset` bytes have
     /// arrived (compare-and-set: `Conflict` otherwise), the upload is neither complete nor
-    /// attached (`UploadClosed`), and it stays at most `max_len` bytes (`UploadTooLarge`).
+    /// attached (`UploadClosed`), it stays at most `max_len` bytes (`UploadTooLarge`), and
+    /// the unattached uploads together stay within `room.bytes` (`UploadsFull`).
     /// `NotFound` for an unknown token. Any refusal writes nothing. Returns the new length.
     async fn append_attachment(
         &self,
@@ -324,6 +346,7 @@ pub trait Store: Send + Sync + 'static {
         offset: u64,
         data: &[u8],
         max_len: u64,
+        room: Unattached,
     ) -> Result<u64>;
     /// Where an upload stands, or `None` for an unknown token.
     async fn attachment_upload(&self, token_hash: &[u8; 32]) -> Result<Option<UploadState>>;

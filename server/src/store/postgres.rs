@@ -23,7 +23,7 @@ use super::list::{self, Assignee, CaseList, CaseQuery, CaseRow, Dialect, Param, 
 use super::sqlite::{EmbeddedMigrations, kinds_of};
 use super::{
     AttachedFile, CaseSummary, Investigator, NewCase, ReporterLogin, Result, StageEvent, Store,
-    StoreError, StoredCase, StoredItem, StoredTotp, UploadState,
+    StoreError, StoredCase, StoredItem, StoredTotp, Unattached, UploadState,
 };
 use super::{NOTIFICATION_BATCH, Notification, NotificationClaim};
 use crate::audit::{AuditEntry, AuditEvent};
@@ -329,8 +329,13 @@ impl Store for PostgresStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn begin_attachment(&self, token_hash: &[u8; 32], on: Date) -> Result<i64> {
-        attachments::begin(&self.pool, token_hash, &format_day(on)?).await
+    async fn begin_attachment(
+        &self,
+        token_hash: &[u8; 32],
+        on: Date,
+        room: Unattached,
+    ) -> Result<i64> {
+        attachments::begin(&self.pool, token_hash, &format_day(on)?, room).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -340,8 +345,9 @@ impl Store for PostgresStore {
         offset: u64,
         data: &[u8],
         max_len: u64,
+        room: Unattached,
     ) -> Result<u64> {
-        attachments::append(&self.pool, token_hash, offset, data, max_len).await
+        attachments::append(&self.pool, token_hash, offset, data, max_len, room).await
     }
 
     #[tracing::instrument(skip_all)]

@@ -49,7 +49,7 @@ use super::codec::{
 use super::list::{self, Assignee, CaseList, CaseQuery, Dialect, Param, StageCounts};
 use super::{
     AttachedFile, CaseSummary, Investigator, NewCase, ReporterLogin, Result, StageEvent, Store,
-    StoreError, StoredCase, StoredItem, StoredTotp, UploadState,
+    StoreError, StoredCase, StoredItem, StoredTotp, Unattached, UploadState,
 };
 use super::{NOTIFICATION_BATCH, Notification, NotificationClaim};
 use crate::audit::{AuditEntry, AuditEvent};
@@ -623,8 +623,13 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn begin_attachment(&self, token_hash: &[u8; 32], on: Date) -> Result<i64> {
-        let new = (*token_hash, format_day(on)?);
+    async fn begin_attachment(
+        &self,
+        token_hash: &[u8; 32],
+        on: Date,
+        room: Unattached,
+    ) -> Result<i64> {
+        let new = (*token_hash, format_day(on)?, room);
         self.write(|reply| Job::BeginAttachment(Pending::new(new, reply)))
             .await
     }
@@ -636,12 +641,14 @@ impl Store for SqliteStore {
         offset: u64,
         data: &[u8],
         max_len: u64,
+        room: Unattached,
     ) -> Result<u64> {
         let piece = attachments::Append {
             token_hash: *token_hash,
             offset,
             data: data.to_vec(),
             max_len,
+            room,
         };
         self.write(|reply| Job::AppendAttachment(Pending::new(piece, reply)))
             .await
@@ -833,7 +840,7 @@ enum Job {
     Classify(Pending<(i64, Option<String>, AuditEvent), ()>),
     DeleteNotifications(Pending<Vec<i64>, ()>),
     DeadlineCheck(Pending<(Date, bool), bool>),
-    BeginAttachment(Pending<([u8; 32], String), i64>),
+    BeginAttachment(Pending<([u8; 32], String, Unattached), i64>),
     AppendAttachment(Pending<attachments::Append, u64>),
     CompleteAttachment(Pending<[u8; 32], ()>),
     DiscardUpload(Pending<[u8; 32], ()>),
@@ -933,8 +940,8 @@ impl Job {
                 job.record(outcome)
             }
             Job::BeginAttachment(job) => {
-                let (token_hash, on) = &job.input;
-                let outcome = attachments::begin(conn, token_hash, on).await;
+                let (token_hash, on, room) = &job.input;
+                let outcome = attachments::begin(conn, token_hash, on, *room).await;
                 job.record(outcome)
             }
             Job::AppendAttachment(job) => {

@@ -29,8 +29,7 @@ use kentongan_templates::strings::{self, FileRefusal, Lang, Message};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::report::api_error;
-use super::{AppState, LangQuery, cookies};
+use super::{AppState, LangQuery, api_error, cookies};
 use crate::store::StoreError;
 use crate::uploads::UploadToken;
 
@@ -65,7 +64,11 @@ async fn begin(
         match state
             .0
             .store
-            .begin_attachment(&token.hash(), state.today())
+            .begin_attachment(
+                &token.hash(),
+                state.today(),
+                state.0.attachments.unattached(),
+            )
             .await
         {
             Ok(_) => {
@@ -77,6 +80,7 @@ async fn begin(
                     .into_response();
             }
             Err(StoreError::Duplicate) => continue,
+            Err(StoreError::UploadsFull) => return no_room(lang),
             Err(e) => return store_down(lang, &e),
         }
     }
@@ -119,7 +123,13 @@ async fn append(
     match state
         .0
         .store
-        .append_attachment(&hash, offset, &body, limits.max_sealed_len())
+        .append_attachment(
+            &hash,
+            offset,
+            &body,
+            limits.max_sealed_len(),
+            limits.unattached(),
+        )
         .await
     {
         Ok(received) => (no_store(), Json(json!({ "received": received }))).into_response(),
@@ -151,6 +161,7 @@ async fn append(
             "closed",
             FileRefusal::Interrupted,
         ),
+        Err(StoreError::UploadsFull) => no_room(lang),
         Err(StoreError::NotFound) => no_upload(lang),
         Err(e) => store_down(lang, &e),
     }
@@ -284,6 +295,16 @@ fn no_upload(lang: Lang) -> Response {
         StatusCode::NOT_FOUND,
         "no-upload",
         FileRefusal::Interrupted,
+    )
+}
+
+/// Unattached uploads hold what the office allows (`[attachments] max_pending_*`).
+fn no_room(lang: Lang) -> Response {
+    refusal(
+        lang,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "no-room",
+        FileRefusal::NoRoom,
     )
 }
 

@@ -36,8 +36,7 @@ use serde::Deserialize;
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use super::report::api_error;
-use super::{AppState, attachments, cookies, html};
+use super::{AppState, api_error, attachments, cookies, html};
 use crate::followup::{Refused, SessionId, check_token};
 use crate::kdf_pool::{Lane, Refusal};
 use crate::store::{StoreError, StoredCase};
@@ -278,7 +277,7 @@ async fn send_message(
     headers: HeaderMap,
     request: Request,
 ) -> Response {
-    if super::report::is_multipart(&headers) {
+    if super::multipart::is_multipart(&headers) {
         return multipart::send(state, headers, request).await;
     }
     let request =

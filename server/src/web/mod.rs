@@ -5,6 +5,7 @@ mod attachments;
 mod cookies;
 pub(crate) mod followup;
 mod headers;
+mod multipart;
 mod nojs_files;
 mod report;
 mod team;
@@ -51,6 +52,8 @@ struct Inner {
     secure_cookies: bool,
     utc_offset: UtcOffset,
     attachments: AttachmentLimits,
+    /// No-JS photos cleaned in memory at once ([`nojs_files::PHOTO_SLOTS`]).
+    photo_slots: tokio::sync::Semaphore,
     clock: Clock,
 }
 
@@ -90,6 +93,7 @@ impl AppState {
             secure_cookies: settings.secure_cookies,
             utc_offset: settings.utc_offset,
             attachments: settings.attachments,
+            photo_slots: tokio::sync::Semaphore::new(nojs_files::PHOTO_SLOTS),
             clock,
         }))
     }
@@ -207,6 +211,18 @@ fn html(status: StatusCode, markup: Markup) -> Response {
         status,
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
         markup,
+    )
+        .into_response()
+}
+
+/// An error for the browser's own code: `{"error": code, "message": text in lang}`.
+fn api_error(lang: Lang, status: StatusCode, code: &'static str, message: Message) -> Response {
+    (
+        status,
+        axum::Json(serde_json::json!({
+            "error": code,
+            "message": kentongan_templates::strings::message(lang, message),
+        })),
     )
         .into_response()
 }

@@ -4,24 +4,28 @@
 //! (`kentongan_crypto::attachment::Sealer`), and a multipart part does not say how long it
 //! is. So a file is read in two passes, neither of which holds it whole:
 //!
-//! - **Images** (JPEG, PNG, WebP by their magic bytes) must be read whole anyway to remove
-//!   their metadata ([`metadata::clean`]): they are, in a zeroized buffer of at most
-//!   `max_file_bytes`, then sealed to the case key.
-//! - **Other files** stream first into a temporary upload, each [`CHUNK`] encrypted on its
-//!   own to a one-time key that exists only in this request's memory. Once the size is
-//!   known, the pieces are read back one at a time, decrypted in memory and pushed through
-//!   the real [`Sealer`] into the case's upload; the temporary upload is then deleted (and
-//!   would be unreadable ciphertext if the server died first: the sweep removes it).
+//! 1. Every file streams first into a temporary upload, each [`CHUNK`] encrypted on its own
+//!    to a one-time key that exists only in this request's memory ([`Received`]). This is
+//!    the only pass that waits for the client, and it holds nothing scarce.
+//! 2. Once the file is whole and its size known, the blocks are read back, decrypted in
+//!    memory and pushed through the real [`Sealer`] into the case's upload; the temporary
+//!    upload is then deleted (and would be unreadable ciphertext if the server died first:
+//!    the sweep removes it). **Photos** (JPEG, PNG, WebP by their magic bytes) are first
+//!    read back whole into a zeroized buffer and cleaned of their metadata
+//!    ([`metadata::clean`]), in one of a few cleaning slots, waited for a bounded time.
 //!
-//! No plaintext reaches a disk, and memory stays at a few [`CHUNK`]s per file. Nothing here
-//! logs a file's name, type or content.
+//! No plaintext reaches a disk, and memory stays at a few [`CHUNK`]s per file (a photo's
+//! cleaning aside). Nothing here logs a file's name, type or content.
+
+use std::time::Duration;
 
 use axum::extract::multipart::Field;
+use axum::http::StatusCode;
 use kentongan_crypto::attachment::{
     AttachmentHeader, CHUNK, MAX_NAME_CHARS, MAX_TYPE_CHARS, Sealer,
 };
 use kentongan_crypto::keys::Identity;
-use kentongan_crypto::{Ciphertext, Recipient, ciphertext, metadata};
+use kentongan_crypto::{Ciphertext, Plaintext, Recipient, ciphertext, metadata};
 use kentongan_templates::strings::FileRefusal;
 use kentongan_templates::{FileOutcome, FileReport};
 use zeroize::Zeroizing;
@@ -44,7 +48,19 @@ pub(super) enum FileError {
 
 impl From<StoreError> for FileError {
     fn from(e: StoreError) -> Self {
-        FileError::Store(e)
+        match e {
+            StoreError::UploadsFull => FileError::Refused(FileRefusal::NoRoom),
+            e => FileError::Store(e),
+        }
+    }
+}
+
+/// The status a page refusing files answers with.
+pub(super) fn refusal_status(refused: FileRefusal) -> StatusCode {
+    match refused {
+        FileRefusal::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        FileRefusal::NoRoom | FileRefusal::PhotosBusy => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_REQUEST,
     }
 }
 
@@ -69,12 +85,6 @@ impl Stored {
             }
         }
     }
-}
-
-/// Whether a `files` part carries a file: a browser sends one empty, nameless part when
-/// none was chosen.
-pub(super) fn has_file(field: &Field<'_>) -> bool {
-    field.file_name().is_some_and(|name| !name.is_empty())
 }
 
 /// Reads one file part, encrypts it to `to` and stores it as a complete upload, added to
@@ -102,8 +112,12 @@ pub(super) async fn store_file(
         .chars()
         .take(MAX_TYPE_CHARS)
         .collect();
+    let max_file_bytes = state.0.attachments.max_file_bytes;
     let mut reader = PartReader {
-        max: state.0.attachments.max_file_bytes,
+        max: max_file_bytes,
+        refusal: FileRefusal::TooLarge {
+            max_bytes: max_file_bytes,
+        },
         read: 0,
     };
     // Enough to tell an image by its magic bytes (WebP needs 12).
@@ -114,12 +128,28 @@ pub(super) async fn store_file(
             None => break,
         }
     }
-    let (hash, outcome) = if metadata::detect(&head).is_some() {
-        store_image(state, field, reader, head, to, name.clone(), media_type).await?
+    let photo = metadata::detect(&head).is_some();
+    if photo {
+        let max_bytes = MAX_PHOTO_BYTES.min(max_file_bytes);
+        reader.max = max_bytes;
+        reader.refusal = FileRefusal::PhotoTooLarge { max_bytes };
+    }
+    let received = Received::read(state, field, reader, head).await?;
+    let sealed = if photo {
+        seal_photo(state, &received, to, name.clone(), media_type).await
     } else {
-        let hash = store_streamed(state, field, reader, head, to, name.clone(), media_type).await?;
-        (hash, FileOutcome::NotCleaned)
+        let header = AttachmentHeader {
+            name: name.clone(),
+            media_type,
+            size: received.size,
+            cleaned: Vec::new(),
+        };
+        seal_as_sent(state, &received, to, &header)
+            .await
+            .map(|hash| (hash, FileOutcome::NotCleaned))
     };
+    received.upload.discard(state).await;
+    let (hash, outcome) = sealed?;
     stored.hashes.push(hash);
     stored.reports.push(FileReport { name, outcome });
     Ok(())
@@ -128,6 +158,8 @@ pub(super) async fn store_file(
 /// Counts a part's bytes against the limit.
 struct PartReader {
     max: u64,
+    /// What passing `max` is called.
+    refusal: FileRefusal,
     read: u64,
 }
 
@@ -140,9 +172,7 @@ impl PartReader {
         if let Some(bytes) = &bytes {
             self.read = self.read.saturating_add(bytes.len() as u64);
             if self.read > self.max {
-                return Err(FileError::Refused(FileRefusal::TooLarge {
-                    max_bytes: self.max,
-                }));
+                return Err(FileError::Refused(self.refusal));
             }
         }
         Ok(bytes)
@@ -150,31 +180,119 @@ impl PartReader {
 }
 
 /// The largest photo cleaned in memory on this path (phones make photos of a few MB; a
-/// screenshot PNG can reach a few tens), and how many are held at once: cleaning holds about
-/// three copies of a photo, so together these bound what anonymous posts can make the
-/// server hold (2 × 3 × 32 MiB) however many arrive.
+/// screenshot PNG can reach a few tens). Cleaning holds about three copies of a photo, and
+/// at most [`PHOTO_SLOTS`] are cleaned at once, so together these bound what anonymous
+/// posts can make the server hold (2 × 3 × 32 MiB) however many arrive.
 const MAX_PHOTO_BYTES: u64 = 32 * 1024 * 1024;
-static CLEANING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+pub(super) const PHOTO_SLOTS: usize = 2;
 
-/// An image: read whole (zeroized), cleaned, sealed.
-async fn store_image(
+/// A file as the client sent it, stored in [`CHUNK`] blocks each sealed to a one-time key
+/// that exists only in this request's memory: the first pass. The client's pace matters
+/// only here, where nothing scarce is held.
+struct Received {
+    one_time: Identity,
+    upload: Upload,
+    size: u64,
+}
+
+impl Received {
+    async fn read(
+        state: &AppState,
+        mut field: Field<'_>,
+        mut reader: PartReader,
+        head: Zeroizing<Vec<u8>>,
+    ) -> Result<Received, FileError> {
+        let one_time = Identity::generate();
+        let mut upload = Upload::begin(state).await?;
+        let read = async {
+            let mut block = Zeroizing::new(Vec::with_capacity(CHUNK));
+            let mut size = head.len() as u64;
+            let mut pending = take_blocks(&mut block, &head);
+            loop {
+                for full in pending.drain(..) {
+                    upload
+                        .append_whole(state, seal_temporary(&one_time, &full)?.as_bytes())
+                        .await?;
+                }
+                match reader.next(&mut field).await? {
+                    Some(bytes) => {
+                        size += bytes.len() as u64;
+                        pending = take_blocks(&mut block, &bytes);
+                    }
+                    None => break,
+                }
+            }
+            if !block.is_empty() {
+                upload
+                    .append_whole(state, seal_temporary(&one_time, &block)?.as_bytes())
+                    .await?;
+            }
+            Ok::<u64, FileError>(size)
+        }
+        .await;
+        match read {
+            Ok(size) => Ok(Received {
+                one_time,
+                upload,
+                size,
+            }),
+            Err(e) => {
+                upload.discard(state).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Block `seq` in plaintext, or `None` past the last.
+    async fn block(&self, state: &AppState, seq: u32) -> Result<Option<Plaintext>, FileError> {
+        let Some(piece) = state.0.store.attachment_chunk(self.upload.id, seq).await? else {
+            return Ok(None);
+        };
+        ciphertext::decrypt(&Ciphertext::from_bytes(piece), [&self.one_time])
+            .map(Some)
+            .map_err(|_| FileError::Internal)
+    }
+}
+
+/// Whole blocks to seal from `bytes`, filling `block` to at most [`CHUNK`] at a time.
+fn take_blocks(block: &mut Zeroizing<Vec<u8>>, bytes: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
+    let mut full = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let room = CHUNK - block.len();
+        let (now, later) = rest.split_at(room.min(rest.len()));
+        block.extend_from_slice(now);
+        rest = later;
+        if block.len() == CHUNK {
+            full.push(Zeroizing::new(std::mem::take(&mut **block)));
+            block.reserve(CHUNK);
+        }
+    }
+    full
+}
+
+/// A photo: read back whole (zeroized) once a cleaning slot is free, cleaned, sealed. The
+/// wait for a slot is bounded, so a queue of photos is refused with "try again" (the
+/// reporter's text kept) rather than left hanging.
+async fn seal_photo(
     state: &AppState,
-    mut field: Field<'_>,
-    mut reader: PartReader,
-    mut image: Zeroizing<Vec<u8>>,
+    received: &Received,
     to: &Recipient,
     name: String,
     media_type: String,
 ) -> Result<([u8; 32], FileOutcome), FileError> {
-    let _permit = CLEANING.acquire().await.map_err(|_| FileError::Internal)?;
-    let max_photo = MAX_PHOTO_BYTES.min(reader.max);
-    while let Some(bytes) = reader.next(&mut field).await? {
-        if reader.read > max_photo {
-            return Err(FileError::Refused(FileRefusal::PhotoTooLarge {
-                max_bytes: max_photo,
-            }));
-        }
-        extend_zeroized(&mut image, &bytes);
+    let wait = Duration::from_secs(state.0.attachments.photo_wait_seconds);
+    let _slot = match tokio::time::timeout(wait, state.0.photo_slots.acquire()).await {
+        Ok(Ok(slot)) => slot,
+        Ok(Err(_)) => return Err(FileError::Internal),
+        Err(_) => return Err(FileError::Refused(FileRefusal::PhotosBusy)),
+    };
+    let mut image = Zeroizing::new(Vec::new());
+    for seq in 0.. {
+        let Some(block) = received.block(state, seq).await? else {
+            break;
+        };
+        extend_zeroized(&mut image, block.expose_secret());
     }
     let cleaned =
         metadata::clean(&image).map_err(|_| FileError::Refused(FileRefusal::UnreadableImage))?;
@@ -210,89 +328,23 @@ async fn store_image(
     }
 }
 
-/// Any other file: two passes through a temporary upload (see the module documentation).
-async fn store_streamed(
+/// Any other file, now that its size is known: block by block from the first pass through
+/// the real [`Sealer`] into the case's upload.
+async fn seal_as_sent(
     state: &AppState,
-    mut field: Field<'_>,
-    mut reader: PartReader,
-    head: Zeroizing<Vec<u8>>,
+    received: &Received,
     to: &Recipient,
-    name: String,
-    media_type: String,
+    header: &AttachmentHeader,
 ) -> Result<[u8; 32], FileError> {
-    let one_time = Identity::generate();
-    let mut temp = Upload::begin(state).await?;
-    let first = async {
-        let mut block = Zeroizing::new(Vec::with_capacity(CHUNK));
-        let mut size = 0u64;
-        let take = |block: &mut Zeroizing<Vec<u8>>, bytes: &[u8]| -> Vec<Zeroizing<Vec<u8>>> {
-            // Whole blocks to seal, filling `block` to at most CHUNK at a time.
-            let mut full = Vec::new();
-            let mut rest = bytes;
-            while !rest.is_empty() {
-                let room = CHUNK - block.len();
-                let (now, later) = rest.split_at(room.min(rest.len()));
-                block.extend_from_slice(now);
-                rest = later;
-                if block.len() == CHUNK {
-                    full.push(Zeroizing::new(std::mem::take(&mut **block)));
-                    block.reserve(CHUNK);
-                }
-            }
-            full
-        };
-        size += head.len() as u64;
-        let mut pending = take(&mut block, &head);
-        loop {
-            for full in pending.drain(..) {
-                temp.append_whole(state, seal_temporary(&one_time, &full)?.as_bytes())
-                    .await?;
-            }
-            match reader.next(&mut field).await? {
-                Some(bytes) => {
-                    size += bytes.len() as u64;
-                    pending = take(&mut block, &bytes);
-                }
-                None => break,
-            }
-        }
-        if !block.is_empty() {
-            temp.append_whole(state, seal_temporary(&one_time, &block)?.as_bytes())
-                .await?;
-        }
-        Ok::<u64, FileError>(size)
-    }
-    .await;
-    let size = match first {
-        Ok(size) => size,
-        Err(e) => {
-            temp.discard(state).await;
-            return Err(e);
-        }
-    };
-    let mut upload = match Upload::begin(state).await {
-        Ok(upload) => upload,
-        Err(e) => {
-            temp.discard(state).await;
-            return Err(e);
-        }
-    };
-    let header = AttachmentHeader {
-        name,
-        media_type,
-        size,
-        cleaned: Vec::new(),
-    };
-    let second = async {
-        let mut sealer = Sealer::new(to, &header).map_err(|_| FileError::Internal)?;
+    let mut upload = Upload::begin(state).await?;
+    let sealed = async {
+        let mut sealer = Sealer::new(to, header).map_err(|_| FileError::Internal)?;
         for seq in 0.. {
-            let Some(piece) = state.0.store.attachment_chunk(temp.id, seq).await? else {
+            let Some(block) = received.block(state, seq).await? else {
                 break;
             };
-            let plain = ciphertext::decrypt(&Ciphertext::from_bytes(piece), [&one_time])
-                .map_err(|_| FileError::Internal)?;
             let out = sealer
-                .push(plain.expose_secret())
+                .push(block.expose_secret())
                 .map_err(|_| FileError::Internal)?;
             upload.write(state, &out).await?;
         }
@@ -300,8 +352,7 @@ async fn store_streamed(
         upload.write(state, &out).await
     }
     .await;
-    temp.discard(state).await;
-    match second {
+    match sealed {
         Ok(()) => upload.finish(state).await,
         Err(e) => {
             upload.discard(state).await;
@@ -339,7 +390,13 @@ impl Upload {
     async fn begin(state: &AppState) -> Result<Upload, FileError> {
         for _ in 0..3 {
             let hash = UploadToken::generate().hash();
-            match state.0.store.begin_attachment(&hash, state.today()).await {
+            let room = state.0.attachments.unattached();
+            match state
+                .0
+                .store
+                .begin_attachment(&hash, state.today(), room)
+                .await
+            {
                 Ok(id) => {
                     return Ok(Upload {
                         id,
@@ -372,7 +429,13 @@ impl Upload {
         self.received = state
             .0
             .store
-            .append_attachment(&self.hash, self.received, piece, max)
+            .append_attachment(
+                &self.hash,
+                self.received,
+                piece,
+                max,
+                state.0.attachments.unattached(),
+            )
             .await?;
         Ok(())
     }
@@ -402,25 +465,4 @@ impl Upload {
             tracing::warn!("discarding an upload failed: {e}");
         }
     }
-}
-
-/// Reads and discards what is left of a refused post, up to `max` bytes, before the refusal is
-/// sent: a server that answers while the browser is still sending makes most browsers show
-/// "connection reset" instead of the answer, and the reporter's text (which the refusal page
-/// keeps) would be lost. Beyond `max` (more than an allowed post can hold) it stops.
-pub(super) async fn drain(multipart: &mut axum::extract::Multipart, max: u64) {
-    let mut left = max;
-    while let Ok(Some(mut field)) = multipart.next_field().await {
-        while let Ok(Some(bytes)) = field.chunk().await {
-            let Some(rest) = left.checked_sub(bytes.len() as u64) else {
-                return;
-            };
-            left = rest;
-        }
-    }
-}
-
-/// What a post with files may hold at most: every file at its limit, and the form.
-pub(super) fn post_bound(limits: crate::uploads::AttachmentLimits) -> u64 {
-    (limits.max_files as u64 + 1).saturating_mul(limits.max_file_bytes)
 }

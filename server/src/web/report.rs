@@ -17,15 +17,13 @@ use kentongan_templates::strings::{self, FileRefusal, Lang, Message};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{AppState, LangQuery, attachments, cookies, html};
+use super::{AppState, LangQuery, api_error, attachments, cookies, html};
 use crate::followup::Refused;
 use crate::kdf_pool::{Lane, Refusal};
 use crate::store::{NewCase, StoreError};
 use crate::team::Team;
 
 mod multipart;
-
-pub(super) use multipart::is_multipart;
 
 /// A form post: every field at its limit, percent-encoded at up to 12 bytes per character.
 const FORM_LIMIT: usize = 512 * 1024;
@@ -85,7 +83,7 @@ async fn submit_form(
     headers: HeaderMap,
     request: Request,
 ) -> Response {
-    if multipart::is_multipart(&headers) {
+    if super::multipart::is_multipart(&headers) {
         return multipart::submit(state, headers, request).await;
     }
     let request =
@@ -380,19 +378,6 @@ fn new_case(state: &AppState, team: &Team, sealed: SealedCase) -> Option<NewCase
         envelopes,
         attachments: Vec::new(),
     })
-}
-
-pub(super) fn api_error(
-    lang: Lang,
-    status: StatusCode,
-    code: &'static str,
-    message: Message,
-) -> Response {
-    (
-        status,
-        Json(json!({ "error": code, "message": strings::message(lang, message) })),
-    )
-        .into_response()
 }
 
 impl AppState {

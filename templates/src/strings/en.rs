@@ -192,6 +192,10 @@ pub(super) const TEXTS: Texts = Texts {
         bad_file: "This attachment was not encrypted correctly and was refused. Try again.",
         unreadable_image: "A photo is damaged or unusual, so its hidden data cannot be removed. \
             That photo was NOT sent. Take a screenshot of it and attach the screenshot.",
+        no_room: "There is no room for attachments right now. Nothing was sent. \
+            Try again in a few hours.",
+        photos_busy: "The server is cleaning many photos right now. Nothing was sent. \
+            Try again in a moment.",
         choose_again: "Your text is still here. Choose the files to attach again.",
         receipt_heading: "Attachments",
         removed: "Hidden data removed:",

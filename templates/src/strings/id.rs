@@ -198,6 +198,10 @@ pub(super) const TEXTS: Texts = Texts {
         unreadable_image: "Ada foto yang rusak atau tidak biasa, jadi data tersembunyinya tidak \
             bisa dihapus. Foto itu TIDAK dikirim. Ambil tangkapan layar foto itu, lalu \
             lampirkan tangkapan layarnya.",
+        no_room: "Tempat untuk lampiran sedang penuh. Tidak ada yang terkirim. \
+            Coba kirim lagi beberapa jam lagi.",
+        photos_busy: "Server sedang membersihkan banyak foto. Tidak ada yang terkirim. \
+            Coba kirim lagi sebentar lagi.",
         choose_again: "Teks Anda masih ada. Pilih lagi berkas yang ingin dilampirkan.",
         receipt_heading: "Lampiran",
         removed: "Data tersembunyi yang dihapus:",

@@ -6,16 +6,42 @@ use sqlx::Row;
 use sqlx::postgres::{PgConnection, PgPool};
 
 use super::super::codec::{length, repeats, to_stored};
-use super::super::{AttachedFile, Result, StoreError, StoredAttachment, UploadState};
+use super::super::{AttachedFile, Result, StoreError, StoredAttachment, Unattached, UploadState};
 
-pub(super) async fn begin(pool: &PgPool, token_hash: &[u8; 32], on: &str) -> Result<i64> {
+/// How many uploads are not attached, and their bytes together. Not locked: concurrent
+/// uploads may pass the bound by what they add meanwhile (a piece each, at most one per
+/// pool connection), which does not matter for a bound on disk use.
+async fn unattached(conn: &mut PgConnection) -> Result<(u64, u64)> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS uploads, COALESCE(SUM(received), 0)::BIGINT AS bytes \
+         FROM attachments WHERE item_id IS NULL",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((
+        length(row.try_get("uploads")?)?,
+        length(row.try_get("bytes")?)?,
+    ))
+}
+
+pub(super) async fn begin(
+    pool: &PgPool,
+    token_hash: &[u8; 32],
+    on: &str,
+    room: Unattached,
+) -> Result<i64> {
+    let mut conn = pool.acquire().await?;
+    let (uploads, bytes) = unattached(&mut conn).await?;
+    if uploads >= room.uploads || bytes >= room.bytes {
+        return Err(StoreError::UploadsFull);
+    }
     sqlx::query_scalar(
         "INSERT INTO attachments (token_hash, created_on) VALUES ($1, $2::date) \
          ON CONFLICT (token_hash) DO NOTHING RETURNING id",
     )
     .bind(token_hash.as_slice())
     .bind(on)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::Duplicate)
 }
@@ -26,6 +52,7 @@ pub(super) async fn append(
     offset: u64,
     data: &[u8],
     max_len: u64,
+    room: Unattached,
 ) -> Result<u64> {
     let mut tx = pool.begin().await?;
     let row = sqlx::query(
@@ -49,6 +76,10 @@ pub(super) async fn append(
         .and_then(|len| received.checked_add(len))
         .filter(|&grown| grown <= max_len)
         .ok_or(StoreError::UploadTooLarge)?;
+    let (_, bytes) = unattached(&mut tx).await?;
+    if bytes.saturating_add(grown - received) > room.bytes {
+        return Err(StoreError::UploadsFull);
+    }
     sqlx::query(
         "INSERT INTO attachment_chunks (attachment_id, seq, data) \
          SELECT $1, COALESCE(MAX(seq) + 1, 0), $2 FROM attachment_chunks WHERE attachment_id = $1",

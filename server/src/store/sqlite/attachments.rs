@@ -5,7 +5,7 @@ use sqlx::sqlite::{SqliteConnection, SqlitePool};
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::super::codec::{length, repeats, to_stored};
-use super::super::{AttachedFile, Result, StoreError, StoredAttachment, UploadState};
+use super::super::{AttachedFile, Result, StoreError, StoredAttachment, Unattached, UploadState};
 
 /// A piece for the writer: see [`super::super::Store::append_attachment`].
 #[derive(Debug)]
@@ -14,13 +14,34 @@ pub(super) struct Append {
     pub(super) offset: u64,
     pub(super) data: Vec<u8>,
     pub(super) max_len: u64,
+    pub(super) room: Unattached,
+}
+
+/// How many uploads are not attached, and their bytes together (the partial index
+/// `attachments_unattached` finds them; there are at most `Unattached::uploads`).
+async fn unattached(conn: &mut SqliteConnection) -> Result<(u64, u64)> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS uploads, COALESCE(SUM(received), 0) AS bytes \
+         FROM attachments WHERE item_id IS NULL",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((
+        length(row.try_get("uploads")?)?,
+        length(row.try_get("bytes")?)?,
+    ))
 }
 
 pub(super) async fn begin(
     conn: &mut SqliteConnection,
     token_hash: &[u8; 32],
     on: &str,
+    room: Unattached,
 ) -> Result<i64> {
+    let (uploads, bytes) = unattached(conn).await?;
+    if uploads >= room.uploads || bytes >= room.bytes {
+        return Err(StoreError::UploadsFull);
+    }
     let done = sqlx::query(
         "INSERT INTO attachments (token_hash, created_on) VALUES (?, ?) \
          ON CONFLICT (token_hash) DO NOTHING",
@@ -59,6 +80,10 @@ pub(super) async fn append(conn: &mut SqliteConnection, piece: &Append) -> Resul
         .and_then(|len| received.checked_add(len))
         .filter(|&grown| grown <= piece.max_len)
         .ok_or(StoreError::UploadTooLarge)?;
+    let (_, bytes) = unattached(conn).await?;
+    if bytes.saturating_add(grown - received) > piece.room.bytes {
+        return Err(StoreError::UploadsFull);
+    }
     sqlx::query(
         "INSERT INTO attachment_chunks (attachment_id, seq, data) \
          SELECT ?1, COALESCE(MAX(seq) + 1, 0), ?2 FROM attachment_chunks WHERE attachment_id = ?1",

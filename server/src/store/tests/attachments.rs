@@ -7,7 +7,7 @@ use time::macros::date;
 use tokio::task::JoinSet;
 
 use super::{Backend, TODAY, blob, new_case};
-use crate::store::{AttachedFile, StoreError, StoredAttachment, UploadState};
+use crate::store::{AttachedFile, StoreError, StoredAttachment, Unattached, UploadState};
 
 on_both_backends!(
     uploads_grow_by_compare_and_set,
@@ -16,9 +16,15 @@ on_both_backends!(
     reporter_messages_take_attachments,
     one_upload_goes_to_one_case,
     stale_uploads_are_swept_or_discarded,
+    unattached_uploads_stay_within_their_room,
 );
 
 const LIMIT: u64 = 10_000;
+/// Room enough that no test here meets it (but the one about it).
+const ROOM: Unattached = Unattached {
+    uploads: 1_000,
+    bytes: 1 << 30,
+};
 
 fn token() -> [u8; 32] {
     rand::random()
@@ -31,11 +37,11 @@ fn piece(seed: u8, len: usize) -> Vec<u8> {
 /// A complete upload of `pieces`; returns its token hash and id.
 async fn uploaded(store: &dyn crate::store::Store, pieces: &[Vec<u8>]) -> ([u8; 32], i64) {
     let token = token();
-    let id = store.begin_attachment(&token, TODAY).await.unwrap();
+    let id = store.begin_attachment(&token, TODAY, ROOM).await.unwrap();
     let mut offset = 0;
     for data in pieces {
         offset = store
-            .append_attachment(&token, offset, data, LIMIT)
+            .append_attachment(&token, offset, data, LIMIT, ROOM)
             .await
             .unwrap();
     }
@@ -46,8 +52,8 @@ async fn uploaded(store: &dyn crate::store::Store, pieces: &[Vec<u8>]) -> ([u8; 
 async fn uploads_grow_by_compare_and_set(backend: &Backend) {
     let store = backend.open().await;
     let token = token();
-    let id = store.begin_attachment(&token, TODAY).await.unwrap();
-    let again = store.begin_attachment(&token, TODAY).await;
+    let id = store.begin_attachment(&token, TODAY, ROOM).await.unwrap();
+    let again = store.begin_attachment(&token, TODAY, ROOM).await;
     assert!(matches!(again, Err(StoreError::Duplicate)), "{again:?}");
     let state = |received, complete| UploadState {
         id,
@@ -64,7 +70,7 @@ async fn uploads_grow_by_compare_and_set(backend: &Backend) {
     let first = piece(1, 4000);
     assert_eq!(
         store
-            .append_attachment(&token, 0, &first, LIMIT)
+            .append_attachment(&token, 0, &first, LIMIT, ROOM)
             .await
             .unwrap(),
         4000
@@ -73,13 +79,13 @@ async fn uploads_grow_by_compare_and_set(backend: &Backend) {
     // nothing of them is written.
     for offset in [0, 3999, 4001, 8000] {
         let refused = store
-            .append_attachment(&token, offset, &piece(2, 100), LIMIT)
+            .append_attachment(&token, offset, &piece(2, 100), LIMIT, ROOM)
             .await;
         assert!(matches!(refused, Err(StoreError::Conflict)), "{refused:?}");
     }
     // Past the limit: refused whole, even the part that would fit.
     let refused = store
-        .append_attachment(&token, 4000, &piece(3, 6001), LIMIT)
+        .append_attachment(&token, 4000, &piece(3, 6001), LIMIT, ROOM)
         .await;
     assert!(
         matches!(refused, Err(StoreError::UploadTooLarge)),
@@ -93,19 +99,21 @@ async fn uploads_grow_by_compare_and_set(backend: &Backend) {
     // Exactly up to the limit is fine.
     assert_eq!(
         store
-            .append_attachment(&token, 4000, &piece(4, 6000), LIMIT)
+            .append_attachment(&token, 4000, &piece(4, 6000), LIMIT, ROOM)
             .await
             .unwrap(),
         LIMIT
     );
-    let unknown = store.append_attachment(&[7; 32], 0, b"x", LIMIT).await;
+    let unknown = store
+        .append_attachment(&[7; 32], 0, b"x", LIMIT, ROOM)
+        .await;
     assert!(matches!(unknown, Err(StoreError::NotFound)), "{unknown:?}");
 
     store.complete_attachment(&token).await.unwrap();
     // A retried completion is fine; a piece after it is not.
     store.complete_attachment(&token).await.unwrap();
     let closed = store
-        .append_attachment(&token, LIMIT, b"x", 2 * LIMIT)
+        .append_attachment(&token, LIMIT, b"x", 2 * LIMIT, ROOM)
         .await;
     assert!(
         matches!(closed, Err(StoreError::UploadClosed)),
@@ -125,9 +133,12 @@ async fn a_case_takes_its_attachments_all_or_nothing(backend: &Backend) {
     let (photo, photo_id) = uploaded(&*store, &[piece(1, 3000), piece(2, 20)]).await;
     let (pdf, pdf_id) = uploaded(&*store, &[piece(3, 700)]).await;
     let unfinished = token();
-    store.begin_attachment(&unfinished, TODAY).await.unwrap();
     store
-        .append_attachment(&unfinished, 0, &piece(4, 10), LIMIT)
+        .begin_attachment(&unfinished, TODAY, ROOM)
+        .await
+        .unwrap();
+    store
+        .append_attachment(&unfinished, 0, &piece(4, 10), LIMIT, ROOM)
         .await
         .unwrap();
 
@@ -184,7 +195,7 @@ async fn a_case_takes_its_attachments_all_or_nothing(backend: &Backend) {
                 .unwrap()
                 .attached
         );
-        let closed = store.append_attachment(&token, 0, b"x", LIMIT).await;
+        let closed = store.append_attachment(&token, 0, b"x", LIMIT, ROOM).await;
         assert!(
             matches!(closed, Err(StoreError::UploadClosed)),
             "{closed:?}"
@@ -247,7 +258,10 @@ async fn reporter_messages_take_attachments(backend: &Backend) {
     let case_id = store.create_case(new_case(&[])).await.unwrap();
     let (video, video_id) = uploaded(&*store, &[piece(8, 999)]).await;
     let unfinished = token();
-    store.begin_attachment(&unfinished, TODAY).await.unwrap();
+    store
+        .begin_attachment(&unfinished, TODAY, ROOM)
+        .await
+        .unwrap();
 
     for (case, attachments) in [
         (case_id, vec![video, unfinished]),
@@ -340,9 +354,9 @@ async fn stale_uploads_are_swept_or_discarded(backend: &Backend) {
     let mut tokens = Vec::new();
     for day in [old, old, new] {
         let token = token();
-        store.begin_attachment(&token, day).await.unwrap();
+        store.begin_attachment(&token, day, ROOM).await.unwrap();
         store
-            .append_attachment(&token, 0, &piece(1, 50), LIMIT)
+            .append_attachment(&token, 0, &piece(1, 50), LIMIT, ROOM)
             .await
             .unwrap();
         tokens.push(token);
@@ -350,9 +364,9 @@ async fn stale_uploads_are_swept_or_discarded(backend: &Backend) {
     store.complete_attachment(&tokens[1]).await.unwrap();
     // An old upload that was attached stays with its case.
     let kept = token();
-    store.begin_attachment(&kept, old).await.unwrap();
+    store.begin_attachment(&kept, old, ROOM).await.unwrap();
     store
-        .append_attachment(&kept, 0, &piece(2, 50), LIMIT)
+        .append_attachment(&kept, 0, &piece(2, 50), LIMIT, ROOM)
         .await
         .unwrap();
     store.complete_attachment(&kept).await.unwrap();
@@ -373,9 +387,9 @@ async fn stale_uploads_are_swept_or_discarded(backend: &Backend) {
 
     // One upload given up on goes at once; an attached one stays.
     let dropped = token();
-    store.begin_attachment(&dropped, TODAY).await.unwrap();
+    store.begin_attachment(&dropped, TODAY, ROOM).await.unwrap();
     store
-        .append_attachment(&dropped, 0, &piece(3, 50), LIMIT)
+        .append_attachment(&dropped, 0, &piece(3, 50), LIMIT, ROOM)
         .await
         .unwrap();
     store.discard_upload(&dropped).await.unwrap();
@@ -385,4 +399,53 @@ async fn stale_uploads_are_swept_or_discarded(backend: &Backend) {
         assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
     }
     assert_eq!(backend.count("attachment_chunks").await, 1);
+}
+
+/// Anyone may start an upload: together, the unattached ones stay within a number of uploads
+/// and of bytes, whatever is sent; a refused piece writes nothing; attaching or discarding
+/// makes room again.
+async fn unattached_uploads_stay_within_their_room(backend: &Backend) {
+    let store = backend.open().await;
+    let room = Unattached {
+        uploads: 2,
+        bytes: 100,
+    };
+    let (first, second, third) = (token(), token(), token());
+    store.begin_attachment(&first, TODAY, room).await.unwrap();
+    store
+        .append_attachment(&first, 0, &piece(1, 60), LIMIT, room)
+        .await
+        .unwrap();
+    store.begin_attachment(&second, TODAY, room).await.unwrap();
+    let full = store.begin_attachment(&third, TODAY, room).await;
+    assert!(matches!(full, Err(StoreError::UploadsFull)), "{full:?}");
+
+    let over = store
+        .append_attachment(&second, 0, &piece(2, 41), LIMIT, room)
+        .await;
+    assert!(matches!(over, Err(StoreError::UploadsFull)), "{over:?}");
+    let upload = store.attachment_upload(&second).await.unwrap().unwrap();
+    assert_eq!(upload.received, 0);
+    store
+        .append_attachment(&second, 0, &piece(2, 40), LIMIT, room)
+        .await
+        .unwrap();
+    assert_eq!(backend.count("attachment_chunks").await, 2);
+
+    // Attached: it no longer counts.
+    store.complete_attachment(&first).await.unwrap();
+    let mut case = new_case(&[]);
+    case.attachments = vec![first];
+    store.create_case(case).await.unwrap();
+    store.begin_attachment(&third, TODAY, room).await.unwrap();
+    store
+        .append_attachment(&third, 0, &piece(3, 60), LIMIT, room)
+        .await
+        .unwrap();
+    // Discarded: room again.
+    let fourth = token();
+    let full = store.begin_attachment(&fourth, TODAY, room).await;
+    assert!(matches!(full, Err(StoreError::UploadsFull)), "{full:?}");
+    store.discard_upload(&second).await.unwrap();
+    store.begin_attachment(&fourth, TODAY, room).await.unwrap();
 }

@@ -14,6 +14,7 @@ use kentongan_crypto::CaseKeys;
 use kentongan_crypto::message::{Message as Said, MessageError};
 use kentongan_templates::strings::{FileRefusal, Lang, Message, Notice};
 
+use super::super::multipart::{self, Failure, Text};
 use super::super::nojs_files::{self, FileError, Stored};
 use super::super::{AppState, cookies};
 use super::{FORM_LIMIT, MessageForm, session_of};
@@ -37,51 +38,20 @@ pub(super) async fn send(state: AppState, headers: HeaderMap, request: Request) 
         );
     };
     let session = session_of(&headers).and_then(|id| state.0.sessions.get(&id));
-    let mut text = serde_json::Map::new();
-    let mut budget = FORM_LIMIT;
-    let mut checked = false;
-    let mut stored = Stored::default();
-    let outcome: Result<(), Failed> = async {
-        loop {
-            let field = match multipart.next_field().await {
-                Ok(Some(field)) => field,
-                Ok(None) => return Ok(()),
-                Err(_) => return Err(Failed::Malformed),
-            };
-            if field.name() == Some("files") {
-                if !nojs_files::has_file(&field) {
-                    continue;
-                }
-                if !checked {
-                    check(&state, &headers, session.as_ref(), &form_of(&text)).await?;
-                    checked = true;
-                }
-                let Some((_, keys)) = &session else {
-                    return Err(Failed::SessionEnded);
-                };
-                nojs_files::store_file(&state, field, &keys.case.to_public(), &mut stored)
-                    .await
-                    .map_err(failed)?;
-            } else if !checked {
-                let name = field.name().unwrap_or_default().to_owned();
-                // Every part costs its name and a little more: many empty parts with new
-                // names must not grow the map without bound.
-                budget = budget
-                    .checked_sub(name.len() + PART_COST)
-                    .ok_or(Failed::Malformed)?;
-                let value = read_text(field, &mut budget).await?;
-                text.insert(name, serde_json::Value::String(value));
-            }
-        }
-    }
+    let (post, outcome) = multipart::read(&state, &mut multipart, FORM_LIMIT, async |text| {
+        check(&state, &headers, session.as_ref(), &form_of(text)).await?;
+        let (_, keys) = session.as_ref().ok_or(Failed::SessionEnded)?;
+        Ok(((), keys.case.to_public()))
+    })
     .await;
-    if outcome.is_err() {
-        nojs_files::drain(&mut multipart, nojs_files::post_bound(state.0.attachments)).await;
-    }
-    let form = form_of(&text);
+    let stored = post.files;
+    let form = form_of(&post.text);
     let outcome = match outcome {
-        Ok(()) if !checked => check(&state, &headers, session.as_ref(), &form).await,
-        other => other,
+        Ok(()) if post.checked.is_none() => check(&state, &headers, session.as_ref(), &form).await,
+        Ok(()) => Ok(()),
+        Err(Failure::Check(failed)) => Err(failed),
+        Err(Failure::File(e)) => Err(failed(e)),
+        Err(Failure::TooLarge | Failure::Malformed) => Err(Failed::Malformed),
     };
     if let Err(failed) = outcome {
         return refuse(&state, &headers, session.as_ref(), &form, stored, failed).await;
@@ -235,34 +205,14 @@ async fn refuse(
 }
 
 /// The text fields as the urlencoded form's struct.
-fn form_of(text: &serde_json::Map<String, serde_json::Value>) -> MessageForm {
+fn form_of(text: &Text) -> MessageForm {
     serde_json::from_value(serde_json::Value::Object(text.clone())).unwrap_or_default()
-}
-
-/// What a text part costs the form's budget besides its name and value (what storing it
-/// takes, roughly).
-const PART_COST: usize = 64;
-
-/// One text field, within what is left of the form's budget.
-async fn read_text(
-    mut field: axum::extract::multipart::Field<'_>,
-    budget: &mut usize,
-) -> Result<String, Failed> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(|_| Failed::Malformed)? {
-        *budget = budget.checked_sub(chunk.len()).ok_or(Failed::Malformed)?;
-        bytes.extend_from_slice(&chunk);
-    }
-    String::from_utf8(bytes).map_err(|_| Failed::Malformed)
 }
 
 fn failed(e: FileError) -> Failed {
     match e {
         FileError::Refused(refused) => {
-            let status = match refused {
-                FileRefusal::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-                _ => StatusCode::BAD_REQUEST,
-            };
+            let status = nojs_files::refusal_status(refused);
             Failed::Page(status, None, Some(refused))
         }
         FileError::Malformed => Failed::Malformed,

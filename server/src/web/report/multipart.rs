@@ -6,7 +6,7 @@
 //! again with the text kept, and deletes whatever files of the post were stored.
 
 use axum::extract::{FromRequest, Multipart, Request};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use kentongan_crypto::Submission;
 use kentongan_crypto::report::{EncryptedIn, FieldError};
@@ -14,22 +14,12 @@ use kentongan_crypto::reporter::KdfParams;
 use kentongan_crypto::submission::{SealError, seal_report_in};
 use kentongan_templates::strings::{FileRefusal, Lang, Message};
 
+use super::super::multipart::{self, Failure, Text};
 use super::super::nojs_files::{self, FileError, Stored};
 use super::super::{AppState, cookies, html};
 use super::{FORM_LIMIT, FormPost, new_case};
 use crate::kdf_pool::{Lane, Refusal};
 use crate::store::{NewCase, StoreError};
-
-pub(in crate::web) fn is_multipart(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .get(..19)
-                .is_some_and(|t| t.eq_ignore_ascii_case("multipart/form-data"))
-        })
-}
 
 /// What comes of a post.
 enum Failed {
@@ -49,56 +39,31 @@ pub(super) async fn submit(state: AppState, headers: HeaderMap, request: Request
             Message::BadRequest,
         );
     };
-    let mut text = serde_json::Map::new();
-    let mut budget = FORM_LIMIT;
-    let mut sealed: Option<(Submission, NewCase)> = None;
-    let mut stored = Stored::default();
-    let outcome: Result<(), Failed> = async {
-        loop {
-            let field = match multipart.next_field().await {
-                Ok(Some(field)) => field,
-                Ok(None) => return Ok(()),
-                Err(_) => return Err(Failed::Malformed),
-            };
-            if field.name() == Some("files") {
-                if !nojs_files::has_file(&field) {
-                    continue;
-                }
-                if sealed.is_none() {
-                    sealed = Some(seal(&state, &headers, &post_of(&text)).await?);
-                }
-                let Some((_, case)) = &sealed else {
-                    return Err(Failed::Malformed);
-                };
-                let to = case.case_recipient.clone();
-                nojs_files::store_file(&state, field, &to, &mut stored)
-                    .await
-                    .map_err(failed)?;
-            } else if sealed.is_none() {
-                // Text after the first file is not read: the form never sends any.
-                let name = field.name().unwrap_or_default().to_owned();
-                // Every part costs its name and a little more: many empty parts with new
-                // names must not grow the map without bound.
-                budget = budget
-                    .checked_sub(name.len() + PART_COST)
-                    .ok_or(Failed::Malformed)?;
-                let value = read_text(field, &mut budget).await?;
-                text.insert(name, serde_json::Value::String(value));
-            }
-        }
-    }
+    let (post, outcome) = multipart::read(&state, &mut multipart, FORM_LIMIT, async |text| {
+        let (submission, case) = seal(&state, &headers, &post_of(text)).await?;
+        let to = case.case_recipient.clone();
+        Ok(((submission, case), to))
+    })
     .await;
-    let post = post_of(&text);
-    let lang = Lang::parse(&post.lang).unwrap_or_default();
-    if let Err(failed) = outcome {
-        nojs_files::drain(&mut multipart, nojs_files::post_bound(state.0.attachments)).await;
-        return refuse(&state, &headers, &post, stored, failed).await;
+    let stored = post.files;
+    let form = post_of(&post.text);
+    let lang = Lang::parse(&form.lang).unwrap_or_default();
+    if let Err(failure) = outcome {
+        let failed = match failure {
+            Failure::Check(failed) => failed,
+            Failure::File(e) => failed(e),
+            Failure::TooLarge => {
+                Failed::Form(StatusCode::PAYLOAD_TOO_LARGE, Some(Message::TooLarge), None)
+            }
+            Failure::Malformed => Failed::Malformed,
+        };
+        return refuse(&state, &headers, &form, stored, failed).await;
     }
-    let (submission, mut case) = match sealed {
+    let (submission, mut case) = match post.checked {
         Some(sealed) => sealed,
-        None => match seal(&state, &headers, &post).await {
+        None => match seal(&state, &headers, &form).await {
             Ok(sealed) => sealed,
-            Err(failed) => return refuse(&state, &headers, &post, stored, failed).await,
+            Err(failed) => return refuse(&state, &headers, &form, stored, failed).await,
         },
     };
     case.attachments = stored.hashes.clone();
@@ -127,7 +92,7 @@ pub(super) async fn submit(state: AppState, headers: HeaderMap, request: Request
                 _ => Message::StoreDown,
             };
             let failed = Failed::Form(status, Some(message), None);
-            refuse(&state, &headers, &post, stored, failed).await
+            refuse(&state, &headers, &form, stored, failed).await
         }
     }
 }
@@ -169,29 +134,8 @@ async fn refuse(
 
 /// The text fields as the urlencoded form's struct (a field it does not know is ignored,
 /// as there).
-fn post_of(text: &serde_json::Map<String, serde_json::Value>) -> FormPost {
+fn post_of(text: &Text) -> FormPost {
     serde_json::from_value(serde_json::Value::Object(text.clone())).unwrap_or_default()
-}
-
-/// What a text part costs the form's budget besides its name and value (what storing it
-/// takes, roughly).
-const PART_COST: usize = 64;
-
-/// One text field, within what is left of the form's budget.
-async fn read_text(
-    mut field: axum::extract::multipart::Field<'_>,
-    budget: &mut usize,
-) -> Result<String, Failed> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(|_| Failed::Malformed)? {
-        *budget = budget.checked_sub(chunk.len()).ok_or(Failed::Form(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            Some(Message::TooLarge),
-            None,
-        ))?;
-        bytes.extend_from_slice(&chunk);
-    }
-    String::from_utf8(bytes).map_err(|_| Failed::Malformed)
 }
 
 /// The checks of the urlencoded path, then the report sealed: what the files are sealed to.
@@ -247,10 +191,7 @@ async fn seal(
 fn failed(e: FileError) -> Failed {
     match e {
         FileError::Refused(refused) => {
-            let status = match refused {
-                FileRefusal::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-                _ => StatusCode::BAD_REQUEST,
-            };
+            let status = nojs_files::refusal_status(refused);
             Failed::Form(status, None, Some(refused))
         }
         FileError::Malformed => Failed::Malformed,

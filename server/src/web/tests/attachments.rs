@@ -16,7 +16,12 @@ use super::{App, TOKEN, app, sealed_for, text};
 
 impl App {
     /// A reporter's API call with the CSRF cookie and header.
-    async fn upload_api(&self, method: Method, path: &str, body: Body) -> (StatusCode, Value) {
+    pub(super) async fn upload_api(
+        &self,
+        method: Method,
+        path: &str,
+        body: Body,
+    ) -> (StatusCode, Value) {
         let resp = self
             .send(
                 Request::builder()

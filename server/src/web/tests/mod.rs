@@ -21,6 +21,7 @@ use super::{AppState, Settings, router};
 use crate::audit::{Action, AuditEvent};
 use crate::followup::LoginLimits;
 use crate::store::{SqliteStore, Store};
+use crate::uploads::AttachmentLimits;
 
 mod attachments;
 mod followup;
@@ -51,11 +52,31 @@ async fn app_with(investigators: usize, limits: LoginLimits, derivations: usize)
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.sqlite3").display());
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&url).await.unwrap());
-    with_store_limits(store, investigators, dir, limits, derivations).await
+    let files = test_files();
+    with_store_limits(store, investigators, dir, limits, derivations, files).await
+}
+
+/// An app with `files` for its attachment limits.
+async fn app_with_files(investigators: usize, files: AttachmentLimits) -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.sqlite3").display());
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&url).await.unwrap());
+    let limits = LoginLimits::default();
+    with_store_limits(store, investigators, dir, limits, 1, files).await
+}
+
+/// The attachment limits of the tests' apps: small files, few of them.
+fn test_files() -> AttachmentLimits {
+    AttachmentLimits {
+        max_file_bytes: 3 * 1024 * 1024,
+        max_files: 3,
+        ..AttachmentLimits::default()
+    }
 }
 
 async fn with_store(store: Arc<dyn Store>, investigators: usize, dir: tempfile::TempDir) -> App {
-    with_store_limits(store, investigators, dir, LoginLimits::default(), 1).await
+    let limits = LoginLimits::default();
+    with_store_limits(store, investigators, dir, limits, 1, test_files()).await
 }
 
 async fn with_store_limits(
@@ -64,6 +85,7 @@ async fn with_store_limits(
     dir: tempfile::TempDir,
     login_limits: LoginLimits,
     derivations: usize,
+    files: AttachmentLimits,
 ) -> App {
     let mut team = Vec::new();
     for i in 0..investigators {
@@ -97,10 +119,7 @@ async fn with_store_limits(
             login_limits,
             deadlines: Default::default(),
             categories: Default::default(),
-            attachments: crate::uploads::AttachmentLimits {
-                max_file_bytes: 3 * 1024 * 1024,
-                max_files: 3,
-            },
+            attachments: files,
         },
         clock,
     );

@@ -10,8 +10,12 @@ use kentongan_crypto::attachment::Opener;
 use kentongan_crypto::{envelope, metadata};
 use sqlx::Connection;
 
+use super::super::nojs_files::PHOTO_SLOTS;
+use super::super::router;
 use super::team::member;
-use super::{App, TOKEN, app, text};
+use super::{App, TOKEN, app, app_with, app_with_files, test_files, text};
+use crate::followup::LoginLimits;
+use crate::uploads::AttachmentLimits;
 
 const BOUNDARY: &str = "----kentongan-test-7f3a";
 
@@ -239,6 +243,151 @@ async fn too_many_or_too_large_files_keep_the_text_and_store_nothing() {
         assert_eq!(app.cases().await, 0);
         assert_eq!(app.uploads().await, 0);
     }
+}
+
+/// A post that sends the form and the start of a photo, then waits, as a slow phone or a
+/// hostile client does; the post ends (a broken connection) when the sender is dropped.
+fn stalled_photo_post(
+    app: &App,
+    photo: &[u8],
+) -> (
+    tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>,
+    tokio::task::JoinHandle<StatusCode>,
+) {
+    let mut start = multipart(&FIELDS, &[("a.jpg", "image/jpeg", photo)]);
+    // Without "\r\n--BOUNDARY--\r\n" the photo goes on.
+    start.truncate(start.len() - BOUNDARY.len() - 8);
+    let (sender, receiver) = tokio::sync::mpsc::channel(4);
+    sender.try_send(Ok(start)).unwrap();
+    let body = Body::from_stream(futures_util::stream::unfold(
+        receiver,
+        |mut receiver| async move { receiver.recv().await.map(|item| (item, receiver)) },
+    ));
+    let request = Request::post("/report")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .header(header::COOKIE, format!("kentongan_csrf={TOKEN}"))
+        .body(body)
+        .unwrap();
+    let router = router(app.state.clone());
+    let post = tokio::spawn(async move {
+        use tower::ServiceExt;
+        router.oneshot(request).await.unwrap().status()
+    });
+    (sender, post)
+}
+
+#[tokio::test]
+async fn stalled_photo_posts_do_not_hold_up_other_reporters() {
+    // Enough key derivations that every post gets as far as its photo.
+    let app = app_with(1, LoginLimits::default(), PHOTO_SLOTS + 2).await;
+    let photo = photo_with_gps();
+    // More stalled posts than there are slots for cleaning photos.
+    let stalled: Vec<_> = (0..PHOTO_SLOTS + 2)
+        .map(|_| stalled_photo_post(&app, &photo))
+        .collect();
+    // Until each has started its upload (and holds whatever it would hold while it waits).
+    for _ in 0..200 {
+        if app.uploads().await == (PHOTO_SLOTS + 2) as i64 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Another reporter's photo goes through at once. (A bound, not a timing: before the
+    // fix, this post waited for a slot for as long as the stalled clients chose.)
+    let post = app.multipart_post(multipart(&FIELDS, &[("b.jpg", "image/jpeg", &photo)]));
+    let (status, page) = tokio::time::timeout(std::time::Duration::from_secs(60), post)
+        .await
+        .expect("a photo report waited behind stalled clients");
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("b.jpg") && page.contains("lokasi GPS"),
+        "{page}"
+    );
+    // The stalled posts break off: refused, and nothing of theirs is left.
+    for (sender, post) in stalled {
+        sender
+            .send(Err(std::io::Error::other("connection lost")))
+            .await
+            .unwrap();
+        drop(sender);
+        assert_eq!(post.await.unwrap(), StatusCode::BAD_REQUEST);
+    }
+    assert_eq!((app.cases().await, app.uploads().await), (1, 1));
+}
+
+#[tokio::test]
+async fn a_photo_that_finds_no_cleaning_slot_in_time_is_refused_with_the_text_kept() {
+    let files = AttachmentLimits {
+        photo_wait_seconds: 0,
+        ..test_files()
+    };
+    let app = app_with_files(1, files).await;
+    let photo = photo_with_gps();
+    let slots = u32::try_from(PHOTO_SLOTS).unwrap();
+    let taken = app.state.0.photo_slots.acquire_many(slots).await.unwrap();
+    let files = [
+        ("a.pdf", "application/pdf", &document(1000)[..]),
+        ("b.jpg", "image/jpeg", &photo),
+    ];
+    let (status, page) = app.multipart_post(multipart(&FIELDS, &files)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{page}");
+    assert!(
+        page.contains("Server sedang membersihkan banyak foto"),
+        "{page}"
+    );
+    assert!(page.contains("Pungutan liar di loket &lt;b&gt;"), "{page}");
+    assert_eq!((app.cases().await, app.uploads().await), (0, 0));
+    drop(taken);
+    let (status, page) = app.multipart_post(multipart(&FIELDS, &files)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!((app.cases().await, app.uploads().await), (1, 2));
+}
+
+#[tokio::test]
+async fn unattached_uploads_cannot_fill_the_disk() {
+    use axum::http::Method;
+    let files = AttachmentLimits {
+        max_pending_uploads: 3,
+        ..test_files()
+    };
+    let app = app_with_files(1, files).await;
+    // Uploads begun by anyone and never attached, up to the office's limit.
+    for _ in 0..3 {
+        let (status, body) = app
+            .upload_api(Method::POST, "/api/attachments", Body::empty())
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, body) = app
+        .upload_api(Method::POST, "/api/attachments", Body::empty())
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"], "no-room");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Tempat untuk lampiran sedang penuh"),
+        "{body}"
+    );
+    assert_eq!(app.uploads().await, 3);
+    // Without JavaScript: the same words, the text kept, nothing stored.
+    let files = [("a.pdf", "application/pdf", &document(1000)[..])];
+    let (status, page) = app.multipart_post(multipart(&FIELDS, &files)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{page}");
+    assert!(
+        page.contains("Tempat untuk lampiran sedang penuh"),
+        "{page}"
+    );
+    assert!(page.contains("Pungutan liar di loket &lt;b&gt;"), "{page}");
+    assert_eq!((app.cases().await, app.uploads().await), (0, 3));
+    // A report without files still goes through.
+    let (status, page) = app.multipart_post(multipart(&FIELDS, &[])).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(app.cases().await, 1);
 }
 
 #[tokio::test]
