@@ -11,7 +11,6 @@
 //! outputs.
 
 use std::collections::HashSet;
-use std::fmt;
 use std::fs::{self, File};
 use std::io;
 use std::path::Path;
@@ -22,9 +21,8 @@ use kentongan_crypto::attachment::{
 };
 use kentongan_crypto::bundle::{AttachmentRef, Bundle};
 use kentongan_crypto::keys::Identity;
-use serde::Serialize;
 
-use crate::{output, render};
+use crate::output;
 
 /// The directory, inside the output, that attachments are written to.
 pub const DIR: &str = "attachments";
@@ -165,146 +163,4 @@ fn unique_name(name: &str, used: &mut HashSet<String>) -> String {
         candidate = numbered_file_name(name, n);
     }
     candidate
-}
-
-/// An attachment in `case.json`: the decrypted header and where the file was written, or
-/// what went wrong. The original name is kept exactly (JSON escapes it); `saved_as` is the
-/// name on disk.
-#[derive(Serialize)]
-pub struct AttachmentJson<'a> {
-    id: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<&'a str>,
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    media_type: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    size: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cleaned: Option<&'a [String]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    saved_as: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    problem: Option<&'static str>,
-}
-
-impl<'a> From<&'a OpenedAttachment> for AttachmentJson<'a> {
-    fn from(a: &'a OpenedAttachment) -> Self {
-        let mut json = AttachmentJson {
-            id: a.id,
-            name: None,
-            media_type: None,
-            size: None,
-            cleaned: None,
-            saved_as: None,
-            problem: None,
-        };
-        match &a.outcome {
-            Ok(saved) => {
-                json.name = Some(&saved.header.name);
-                json.media_type = Some(&saved.header.media_type);
-                json.size = Some(saved.header.size);
-                json.cleaned = Some(&saved.header.cleaned);
-                json.saved_as = Some(&saved.path);
-            }
-            Err(problem) => json.problem = Some(problem.slug()),
-        }
-        json
-    }
-}
-
-/// The list of an item's attachments in `report.txt` and `conversation.txt`: name, where it
-/// was written, size, type, and what metadata was removed before it was sealed; or what
-/// went wrong. Names are shown escaped like all text ([`render::put`]).
-pub fn summary(out: &mut dyn fmt::Write, indent: &str, list: &[OpenedAttachment]) -> fmt::Result {
-    if list.is_empty() {
-        return Ok(());
-    }
-    writeln!(out, "{indent}Lampiran (attachments):")?;
-    for attachment in list {
-        write!(out, "{indent}- ")?;
-        let saved = match &attachment.outcome {
-            Ok(saved) => saved,
-            Err(problem) => {
-                problem_line(out, attachment.id, *problem)?;
-                continue;
-            }
-        };
-        let h = &saved.header;
-        render::put(out, &h.name)?;
-        out.write_str(" → ")?;
-        render::put(out, &saved.path)?;
-        write!(out, ", {}", human_size(h.size))?;
-        if !h.media_type.is_empty() {
-            out.write_str(", ")?;
-            render::put(out, &h.media_type)?;
-        }
-        writeln!(out)?;
-        write!(out, "{indent}  metadata dihapus (removed): ")?;
-        if h.cleaned.is_empty() {
-            out.write_str("tidak ada (none)")?;
-        }
-        for (i, slug) in h.cleaned.iter().enumerate() {
-            if i > 0 {
-                out.write_str(", ")?;
-            }
-            match slug_text(slug) {
-                Some(text) => out.write_str(text)?,
-                None => render::put(out, slug)?,
-            }
-        }
-        writeln!(out)?;
-    }
-    Ok(())
-}
-
-fn problem_line(out: &mut dyn fmt::Write, id: i64, problem: Problem) -> fmt::Result {
-    let text = match problem {
-        Problem::Missing => {
-            "TIDAK ADA: berkasnya tidak ada di samping bundel \
-             (MISSING: its file is not beside the bundle)"
-        }
-        Problem::BadPath => {
-            "DITOLAK: bundel menyebut lokasi yang tidak wajar \
-             (REFUSED: the bundle names an unexpected path)"
-        }
-        Problem::DoesNotDecrypt => {
-            "TIDAK DAPAT DIBUKA: rusak atau dienkripsi dengan kunci lain \
-             (COULD NOT BE OPENED: damaged, or encrypted to another key)"
-        }
-    };
-    writeln!(out, "lampiran (attachment) {id}: {text}")
-}
-
-/// The words for a `cleaned` slug (`metadata::Removed::slugs`).
-fn slug_text(slug: &str) -> Option<&'static str> {
-    Some(match slug {
-        "gps" => "lokasi GPS (GPS position)",
-        "camera" => "data kamera (camera details)",
-        "time" => "waktu pengambilan (time taken)",
-        "xmp" => "data XMP (XMP data)",
-        "comment" => "komentar (comment)",
-        "iptc" => "data IPTC (IPTC data)",
-        "text" => "teks tersemat (embedded text)",
-        "appended-data" => "data tambahan (appended data)",
-        "other" => "lainnya (other)",
-        _ => return None,
-    })
-}
-
-/// `1234567` → "1.2 MB (1234567 bytes)": the rounded size for people, the exact one for
-/// checking.
-fn human_size(bytes: u64) -> String {
-    if bytes < 1000 {
-        return format!("{bytes} bytes");
-    }
-    let mut value = bytes as f64 / 1000.0;
-    let mut unit = "KB";
-    for next in ["MB", "GB", "TB"] {
-        if value < 1000.0 {
-            break;
-        }
-        value /= 1000.0;
-        unit = next;
-    }
-    format!("{value:.1} {unit} ({bytes} bytes)")
 }

@@ -20,7 +20,7 @@ use kentongan_crypto::{Message, Report};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::attachments::{self, AttachmentJson};
+use crate::attachments::{OpenedAttachment, Problem};
 use crate::open::{Content, OpenedCase, OpenedItem, Unreadable};
 
 /// The `format` of `case.json`.
@@ -206,7 +206,7 @@ fn conversation_entry(
         Content::Unreadable(why) => writeln!(out, "    {}", unreadable_text(*why))?,
         Content::Report(_) => writeln!(out, "    (laporan; lihat di atas / a report, see above)")?,
     }
-    attachments::summary(out, "    ", &item.attachments)
+    attachment_list(out, "    ", &item.attachments)
 }
 
 fn unreadable_text(why: Unreadable) -> &'static str {
@@ -253,7 +253,7 @@ fn report_body(out: &mut dyn fmt::Write, item: &OpenedItem) -> fmt::Result {
         "Dienkripsi di (encrypted in)",
         encrypted_in_name(r.encrypted_in),
     )?;
-    attachments::summary(out, "", &item.attachments)
+    attachment_list(out, "", &item.attachments)
 }
 
 /// `case.json`: the manifest (with the stage history) and every item, decrypted:
@@ -435,6 +435,154 @@ fn encrypted_in_name(place: EncryptedIn) -> &'static str {
             "memori server, formulir tanpa JavaScript (the server's memory, no-JavaScript form)"
         }
     }
+}
+
+// --- Attachments ---
+
+/// An attachment in `case.json`: the decrypted header and where the file was written, or
+/// what went wrong. The original name is kept exactly (JSON escapes it); `saved_as` is the
+/// name on disk.
+#[derive(Serialize)]
+struct AttachmentJson<'a> {
+    id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    media_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cleaned: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    saved_as: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<&'static str>,
+}
+
+impl<'a> From<&'a OpenedAttachment> for AttachmentJson<'a> {
+    fn from(a: &'a OpenedAttachment) -> Self {
+        let mut json = AttachmentJson {
+            id: a.id,
+            name: None,
+            media_type: None,
+            size: None,
+            cleaned: None,
+            saved_as: None,
+            problem: None,
+        };
+        match &a.outcome {
+            Ok(saved) => {
+                json.name = Some(&saved.header.name);
+                json.media_type = Some(&saved.header.media_type);
+                json.size = Some(saved.header.size);
+                json.cleaned = Some(&saved.header.cleaned);
+                json.saved_as = Some(&saved.path);
+            }
+            Err(problem) => json.problem = Some(problem.slug()),
+        }
+        json
+    }
+}
+
+/// The list of an item's attachments in `report.txt` and `conversation.txt`: name, where it
+/// was written, size, type, and what metadata was removed before it was sealed; or what
+/// went wrong. Names are shown escaped like all text ([`put`]).
+fn attachment_list(
+    out: &mut dyn fmt::Write,
+    indent: &str,
+    list: &[OpenedAttachment],
+) -> fmt::Result {
+    if list.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "{indent}Lampiran (attachments):")?;
+    for attachment in list {
+        write!(out, "{indent}- ")?;
+        let saved = match &attachment.outcome {
+            Ok(saved) => saved,
+            Err(problem) => {
+                problem_line(out, attachment.id, *problem)?;
+                continue;
+            }
+        };
+        let h = &saved.header;
+        put(out, &h.name)?;
+        out.write_str(" → ")?;
+        put(out, &saved.path)?;
+        write!(out, ", {}", human_size(h.size))?;
+        if !h.media_type.is_empty() {
+            out.write_str(", ")?;
+            put(out, &h.media_type)?;
+        }
+        writeln!(out)?;
+        write!(out, "{indent}  metadata dihapus (removed): ")?;
+        if h.cleaned.is_empty() {
+            out.write_str("tidak ada (none)")?;
+        }
+        for (i, slug) in h.cleaned.iter().enumerate() {
+            if i > 0 {
+                out.write_str(", ")?;
+            }
+            match slug_text(slug) {
+                Some(text) => out.write_str(text)?,
+                None => put(out, slug)?,
+            }
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn problem_line(out: &mut dyn fmt::Write, id: i64, problem: Problem) -> fmt::Result {
+    let text = match problem {
+        Problem::Missing => {
+            "TIDAK ADA: berkasnya tidak ada di samping bundel \
+             (MISSING: its file is not beside the bundle)"
+        }
+        Problem::BadPath => {
+            "DITOLAK: bundel menyebut lokasi yang tidak wajar \
+             (REFUSED: the bundle names an unexpected path)"
+        }
+        Problem::DoesNotDecrypt => {
+            "TIDAK DAPAT DIBUKA: rusak atau dienkripsi dengan kunci lain \
+             (COULD NOT BE OPENED: damaged, or encrypted to another key)"
+        }
+    };
+    writeln!(out, "lampiran (attachment) {id}: {text}")
+}
+
+/// The words for a `cleaned` slug (`metadata::Removed::slugs`).
+fn slug_text(slug: &str) -> Option<&'static str> {
+    Some(match slug {
+        "gps" => "lokasi GPS (GPS position)",
+        "camera" => "data kamera (camera details)",
+        "time" => "waktu pengambilan (time taken)",
+        "xmp" => "data XMP (XMP data)",
+        "comment" => "komentar (comment)",
+        "iptc" => "data IPTC (IPTC data)",
+        "text" => "teks tersemat (embedded text)",
+        "appended-data" => "data tambahan (appended data)",
+        "other" => "lainnya (other)",
+        _ => return None,
+    })
+}
+
+/// `1234567` → "1.2 MB (1234567 bytes)": the rounded size for people, the exact one for
+/// checking.
+fn human_size(bytes: u64) -> String {
+    if bytes < 1000 {
+        return format!("{bytes} bytes");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = "KB";
+    for next in ["MB", "GB", "TB"] {
+        if value < 1000.0 {
+            break;
+        }
+        value /= 1000.0;
+        unit = next;
+    }
+    format!("{value:.1} {unit} ({bytes} bytes)")
 }
 
 #[cfg(test)]
