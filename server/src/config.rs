@@ -30,7 +30,8 @@ pub struct FileConfig {
     pub listen: Option<String>,
     /// `sqlite://path/to/file.sqlite3` or `postgres://user@host/db` (`KENTONGAN_DATABASE_URL`).
     pub database_url: Option<String>,
-    /// Mark cookies `Secure`. Turn on whenever the site is served over HTTPS.
+    /// Cookies are `Secure` (and HSTS is sent) whenever the site is reached by a name other
+    /// than a loopback address or an onion name; `true` makes them `Secure` there too.
     pub secure_cookies: Option<bool>,
     /// Hours east of UTC for the office's calendar: reports are dated by day only, in this
     /// time zone. 7 (WIB) unless set.

@@ -28,6 +28,31 @@ pub fn csrf_token(headers: &HeaderMap) -> Option<String> {
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// Whether the site is reached over something that should be HTTPS: anything but a loopback
+/// address (`localhost`, `127.0.0.0/8`, `[::1]`: the operator's own machine, or a reverse
+/// proxy that does not pass the `Host` on) or an onion name (Tor encrypts and authenticates
+/// the connection end to end, and onion sites rarely have certificates). There, cookies are
+/// `Secure` and HSTS is sent; a browser then never sends a secret over plain HTTP. A request
+/// without a `Host` counts as reached over HTTPS.
+pub fn https_expected(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = host.trim().to_ascii_lowercase();
+    // Without the port: "[::1]:8080" → "::1", "example.org:443" → "example.org".
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    let name = name.trim_end_matches('.');
+    let loopback = name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    !(loopback || name.ends_with(".onion"))
+}
+
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);

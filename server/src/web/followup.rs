@@ -255,7 +255,7 @@ async fn login(
     };
     response.headers_mut().append(
         header::SET_COOKIE,
-        session_cookie(Some(session), state.0.secure_cookies),
+        session_cookie(Some(session), state.secure_cookies(&headers)),
     );
     response
 }
@@ -342,7 +342,7 @@ async fn logout(
         Redirect::to(&format!("/followup?lang={}&done=logged-out", lang.code())).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        session_cookie(None, state.0.secure_cookies),
+        session_cookie(None, state.secure_cookies(&headers)),
     );
     response
 }
@@ -686,12 +686,12 @@ impl AppState {
         let headers = response.headers_mut();
         headers.append(
             header::SET_COOKIE,
-            cookies::set_cookie(&token, self.0.secure_cookies),
+            cookies::set_cookie(&token, self.secure_cookies(headers)),
         );
         if forget_session {
             headers.append(
                 header::SET_COOKIE,
-                session_cookie(None, self.0.secure_cookies),
+                session_cookie(None, self.secure_cookies(headers)),
             );
         }
         response
@@ -779,7 +779,7 @@ impl AppState {
         let mut response = html(status, page);
         response.headers_mut().append(
             header::SET_COOKIE,
-            cookies::set_cookie(&token, self.0.secure_cookies),
+            cookies::set_cookie(&token, self.secure_cookies(headers)),
         );
         response
     }

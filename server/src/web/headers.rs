@@ -12,9 +12,20 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 style-src 'self'; img-src 'self'; connect-src 'self'; worker-src 'self'; form-action 'self'; \
 base-uri 'none'; frame-ancestors 'none'";
 
+/// A year; not `includeSubDomains`, which an office's other sites might not be ready for.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
+
 pub async fn security_headers(request: Request, next: Next) -> Response {
+    let https = super::cookies::https_expected(request.headers());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    // Browsers keep to HTTPS from then on (they ignore it when it comes over plain HTTP).
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+        );
+    }
     let mut set = |name: HeaderName, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };

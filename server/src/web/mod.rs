@@ -100,6 +100,13 @@ impl AppState {
 
     /// Today in the office's calendar. Cases are dated by day only: a precise time would help
     /// tie a report to a person.
+    /// Whether this answer's cookies are `Secure` (sent back only over HTTPS): always, but
+    /// for a site reached at a loopback address or an onion name ([`cookies::https_expected`])
+    /// unless the configuration says always.
+    fn secure_cookies(&self, headers: &axum::http::HeaderMap) -> bool {
+        self.0.secure_cookies || cookies::https_expected(headers)
+    }
+
     fn today(&self) -> Date {
         self.0.clock.now().to_offset(self.0.utc_offset).date()
     }

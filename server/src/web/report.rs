@@ -420,7 +420,7 @@ impl AppState {
         let mut response = html(status, page);
         response.headers_mut().insert(
             header::SET_COOKIE,
-            cookies::set_cookie(&token, self.0.secure_cookies),
+            cookies::set_cookie(&token, self.secure_cookies(headers)),
         );
         response
     }

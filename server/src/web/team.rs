@@ -81,7 +81,7 @@ async fn page(
     );
     response.headers_mut().append(
         header::SET_COOKIE,
-        cookies::set_cookie(&token, state.0.secure_cookies),
+        cookies::set_cookie(&token, state.secure_cookies(&headers)),
     );
     response
 }

@@ -252,6 +252,67 @@ async fn pages_carry_security_headers_and_no_third_party_resources() {
     );
 }
 
+/// Secrets travel only over HTTPS: cookies are `Secure` and HSTS is sent for any name but
+/// loopback and onion (where there is no HTTPS to require), whatever the configuration says.
+#[tokio::test]
+async fn cookies_are_secure_and_hsts_sent_unless_loopback_or_onion() {
+    let app = app(1).await;
+    let answer = |host: &'static str| {
+        let app = &app;
+        async move {
+            let mut request = Request::get("/report");
+            if !host.is_empty() {
+                request = request.header(header::HOST, host);
+            }
+            let resp = app.send(request.body(Body::empty()).unwrap()).await;
+            let cookie = resp.headers()[header::SET_COOKIE]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let hsts = resp
+                .headers()
+                .get(header::STRICT_TRANSPORT_SECURITY)
+                .map(|v| v.to_str().unwrap().to_owned());
+            (cookie.ends_with("; Secure"), hsts)
+        }
+    };
+    let hsts = Some("max-age=31536000".to_owned());
+    for host in [
+        "wbs.bantulkab.go.id",
+        "WBS.example.org:443",
+        "192.168.1.10:8080",
+        "",
+    ] {
+        assert_eq!(answer(host).await, (true, hsts.clone()), "{host}");
+    }
+    for host in [
+        "localhost:8080",
+        "127.0.0.1:8080",
+        "[::1]:8080",
+        "app.localhost",
+        "kentonganabcdefghijklmnopqrstuvwxyz234567abcdefghijklmn.onion",
+        "Kentongan.ONION.",
+    ] {
+        assert_eq!(answer(host).await, (false, None), "{host}");
+    }
+    // The no-JS follow-up's session cookie, which unlocks a case held in memory, likewise.
+    let resp = app
+        .send(
+            Request::post("/followup/logout")
+                .header(header::HOST, "wbs.bantulkab.go.id")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, format!("kentongan_csrf={TOKEN}"))
+                .body(Body::from(format!("csrf={TOKEN}&lang=id")))
+                .unwrap(),
+        )
+        .await;
+    let cookies: Vec<_> = resp.headers().get_all(header::SET_COOKIE).iter().collect();
+    assert!(!cookies.is_empty());
+    for cookie in cookies {
+        assert!(cookie.to_str().unwrap().ends_with("; Secure"), "{cookie:?}");
+    }
+}
+
 #[tokio::test]
 async fn the_form_sets_a_strict_csrf_cookie() {
     let app = app(1).await;
