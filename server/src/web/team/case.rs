@@ -147,7 +147,9 @@ fn team_view(case: &StoredCase) -> TeamCase {
     }
 }
 
-/// The case as a bundle for `kentongan-keytool`: ciphertext and public metadata only.
+/// The case as a bundle for `kentongan-keytool`: ciphertext and public metadata only, for an
+/// investigator holding the case's key, and recorded in the audit log like the command
+/// line's export before it goes out.
 async fn export(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -155,11 +157,27 @@ async fn export(
     headers: HeaderMap,
 ) -> Response {
     let lang = q.lang();
-    if let Err(response) = state.signed_in(&headers).await {
-        return response(lang);
-    }
+    let me = match state.signed_in(&headers).await {
+        Ok(me) => me,
+        Err(response) => return response(lang),
+    };
     match state.0.store.case(id).await {
         Ok(case) => {
+            let holds = case
+                .envelopes
+                .iter()
+                .any(|(holder, _)| holder.as_ref().is_some_and(|(h, _)| *h == me.id));
+            if !holds {
+                return refuse(lang, StatusCode::FORBIDDEN, TeamError::NoKey);
+            }
+            let event = audit::AuditEvent::new(
+                audit::investigator(me.id, &me.name),
+                audit::Action::CaseExport,
+            )
+            .case(id);
+            if let Err(e) = state.0.store.append_audit(&event).await {
+                return store_refusal(lang, &e);
+            }
             let bundle = crate::export::bundle_of(case);
             match serde_json::to_vec_pretty(&bundle) {
                 Ok(body) => (

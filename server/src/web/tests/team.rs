@@ -525,3 +525,36 @@ async fn only_a_holder_of_the_case_key_may_write_to_the_reporter_or_move_it() {
     assert_eq!(case.items.len(), 1, "only the report");
     assert_eq!(case.stage, "diterima");
 }
+
+#[tokio::test]
+async fn the_workspace_export_needs_the_case_key_and_is_audited() {
+    let app = app(0).await;
+    let ani = member(&app, "Ani").await;
+    let sealed = super::sealed_for(&[ani.identity.to_public()]);
+    let (status, _) = app
+        .api_post(serde_json::to_string(&sealed).unwrap(), true)
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    // Budi joined after the report: no envelope for case 1.
+    let budi = member(&app, "Budi").await;
+    let budi_session = app.team_login(&budi.identity).await;
+    let session = app.team_login(&ani.identity).await;
+    let recorded = app.store.audit_log().await.unwrap().len();
+    let (status, _) = app
+        .team_view("/team/api/cases/1/export", &budi_session)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(app.store.audit_log().await.unwrap().len(), recorded);
+
+    let (status, bundle) = app.team_view("/team/api/cases/1/export", &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        bundle.contains(&sealed.case_recipient.to_string()),
+        "{bundle}"
+    );
+    let audit = app.store.audit_log().await.unwrap();
+    assert_eq!(audit.len(), recorded + 1);
+    let last = audit.last().unwrap();
+    assert_eq!((last.action.as_str(), last.case), ("case-export", Some(1)));
+    assert!(last.actor.contains("Ani"), "{}", last.actor);
+}
