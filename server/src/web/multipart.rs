@@ -12,9 +12,12 @@ use axum::extract::Multipart;
 use axum::extract::multipart::Field;
 use axum::http::{HeaderMap, header};
 use kentongan_crypto::Recipient;
+use serde::de::DeserializeOwned;
+use serde::de::value::MapDeserializer;
+use zeroize::Zeroizing;
 
 use super::AppState;
-use super::nojs_files::{self, FileError, Stored};
+use super::nojs_files::{self, FileError, Stored, extend_zeroized};
 
 pub(super) fn is_multipart(headers: &HeaderMap) -> bool {
     headers
@@ -27,8 +30,31 @@ pub(super) fn is_multipart(headers: &HeaderMap) -> bool {
         })
 }
 
-/// The text fields by name, as a urlencoded form's struct deserializes them.
-pub(super) type Text = serde_json::Map<String, serde_json::Value>;
+/// The text fields by name. The values are what the reporter typed: zeroized on drop, and
+/// never copied but into the form's own (zeroized) struct.
+#[derive(Default)]
+pub(super) struct Text(Vec<(String, Zeroizing<String>)>);
+
+impl Text {
+    /// Sets field `name` (a repeated name keeps the last value, as the urlencoded form does).
+    fn insert(&mut self, name: String, value: Zeroizing<String>) {
+        match self.0.iter_mut().find(|(known, _)| *known == name) {
+            Some((_, old)) => *old = value,
+            None => self.0.push((name, value)),
+        }
+    }
+
+    /// The fields as the urlencoded form's struct: a field it does not know is ignored, as
+    /// there; a form that does not fit it gives its default (an empty form).
+    pub(super) fn parse<T: DeserializeOwned + Default>(&self) -> T {
+        let fields = self
+            .0
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()));
+        T::deserialize(MapDeserializer::<_, serde::de::value::Error>::new(fields))
+            .unwrap_or_default()
+    }
+}
 
 /// What was read of a post.
 pub(super) struct Post<T> {
@@ -62,7 +88,7 @@ pub(super) async fn read<T, E>(
     check: impl AsyncFnOnce(&Text) -> Result<(T, Recipient), E>,
 ) -> (Post<T>, Result<(), Failure<E>>) {
     let mut post = Post {
-        text: Text::new(),
+        text: Text::default(),
         checked: None,
         files: Stored::default(),
     };
@@ -98,7 +124,7 @@ pub(super) async fn read<T, E>(
                     .checked_sub(name.len() + PART_COST)
                     .ok_or(Failure::Malformed)?;
                 let value = read_text(field, &mut budget).await?;
-                post.text.insert(name, serde_json::Value::String(value));
+                post.text.insert(name, value);
             }
         }
     }
@@ -114,13 +140,22 @@ pub(super) async fn read<T, E>(
 const PART_COST: usize = 64;
 
 /// One text field, within what is left of the form's budget.
-async fn read_text<E>(mut field: Field<'_>, budget: &mut usize) -> Result<String, Failure<E>> {
-    let mut bytes = Vec::new();
+async fn read_text<E>(
+    mut field: Field<'_>,
+    budget: &mut usize,
+) -> Result<Zeroizing<String>, Failure<E>> {
+    let mut bytes = Zeroizing::new(Vec::new());
     while let Some(chunk) = field.chunk().await.map_err(|_| Failure::Malformed)? {
         *budget = budget.checked_sub(chunk.len()).ok_or(Failure::TooLarge)?;
-        bytes.extend_from_slice(&chunk);
+        extend_zeroized(&mut bytes, &chunk);
     }
-    String::from_utf8(bytes).map_err(|_| Failure::Malformed)
+    match String::from_utf8(std::mem::take(&mut *bytes)) {
+        Ok(text) => Ok(Zeroizing::new(text)),
+        Err(e) => {
+            drop(Zeroizing::new(e.into_bytes()));
+            Err(Failure::Malformed)
+        }
+    }
 }
 
 /// Whether a `files` part carries a file: a browser sends one empty, nameless part when

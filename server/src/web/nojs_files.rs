@@ -363,7 +363,7 @@ async fn seal_as_sent(
 
 /// Appends to a plaintext buffer; when it must grow, the old allocation is zeroized rather
 /// than left behind by `Vec`'s reallocation.
-fn extend_zeroized(buffer: &mut Zeroizing<Vec<u8>>, bytes: &[u8]) {
+pub(super) fn extend_zeroized(buffer: &mut Zeroizing<Vec<u8>>, bytes: &[u8]) {
     let needed = buffer.len().saturating_add(bytes.len());
     if needed > buffer.capacity() {
         let mut grown = Zeroizing::new(Vec::with_capacity(needed.max(2 * buffer.capacity())));

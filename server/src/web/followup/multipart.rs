@@ -14,7 +14,7 @@ use kentongan_crypto::CaseKeys;
 use kentongan_crypto::message::{Message as Said, MessageError};
 use kentongan_templates::strings::{FileRefusal, Lang, Message, Notice};
 
-use super::super::multipart::{self, Failure, Text};
+use super::super::multipart::{self, Failure};
 use super::super::nojs_files::{self, FileError, Stored};
 use super::super::{AppState, cookies};
 use super::{FORM_LIMIT, MessageForm, session_of};
@@ -39,13 +39,13 @@ pub(super) async fn send(state: AppState, headers: HeaderMap, request: Request) 
     };
     let session = session_of(&headers).and_then(|id| state.0.sessions.get(&id));
     let (post, outcome) = multipart::read(&state, &mut multipart, FORM_LIMIT, async |text| {
-        check(&state, &headers, session.as_ref(), &form_of(text)).await?;
+        check(&state, &headers, session.as_ref(), &text.parse()).await?;
         let (_, keys) = session.as_ref().ok_or(Failed::SessionEnded)?;
         Ok(((), keys.case.to_public()))
     })
     .await;
     let stored = post.files;
-    let form = form_of(&post.text);
+    let form: MessageForm = post.text.parse();
     let outcome = match outcome {
         Ok(()) if post.checked.is_none() => check(&state, &headers, session.as_ref(), &form).await,
         Ok(()) => Ok(()),
@@ -202,11 +202,6 @@ async fn refuse(
             true,
         ),
     }
-}
-
-/// The text fields as the urlencoded form's struct.
-fn form_of(text: &Text) -> MessageForm {
-    serde_json::from_value(serde_json::Value::Object(text.clone())).unwrap_or_default()
 }
 
 fn failed(e: FileError) -> Failed {

@@ -14,7 +14,7 @@ use kentongan_crypto::reporter::KdfParams;
 use kentongan_crypto::submission::{SealError, seal_report_in};
 use kentongan_templates::strings::{FileRefusal, Lang, Message};
 
-use super::super::multipart::{self, Failure, Text};
+use super::super::multipart::{self, Failure};
 use super::super::nojs_files::{self, FileError, Stored};
 use super::super::{AppState, cookies, html};
 use super::{FORM_LIMIT, FormPost, new_case};
@@ -40,13 +40,13 @@ pub(super) async fn submit(state: AppState, headers: HeaderMap, request: Request
         );
     };
     let (post, outcome) = multipart::read(&state, &mut multipart, FORM_LIMIT, async |text| {
-        let (submission, case) = seal(&state, &headers, &post_of(text)).await?;
+        let (submission, case) = seal(&state, &headers, &text.parse()).await?;
         let to = case.case_recipient.clone();
         Ok(((submission, case), to))
     })
     .await;
     let stored = post.files;
-    let form = post_of(&post.text);
+    let form: FormPost = post.text.parse();
     let lang = Lang::parse(&form.lang).unwrap_or_default();
     if let Err(failure) = outcome {
         let failed = match failure {
@@ -130,12 +130,6 @@ async fn refuse(
                 .await
         }
     }
-}
-
-/// The text fields as the urlencoded form's struct (a field it does not know is ignored,
-/// as there).
-fn post_of(text: &Text) -> FormPost {
-    serde_json::from_value(serde_json::Value::Object(text.clone())).unwrap_or_default()
 }
 
 /// The checks of the urlencoded path, then the report sealed: what the files are sealed to.
