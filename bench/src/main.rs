@@ -7,10 +7,12 @@
 //!
 //! `kentongan-bench case-list` instead measures the case list on a seeded database
 //! (`case_list.rs`); `kentongan-bench attachments` a large upload on each path, and the
-//! browser's encryption of files (`attachments.rs`).
+//! browser's encryption of files (`attachments.rs`); `kentongan-bench attacks` the attacks
+//! of the "hold under attack" issue and what a real reporter still gets (`attacks.rs`).
 #![allow(clippy::print_stdout, clippy::indexing_slicing)]
 
 mod attachments;
+mod attacks;
 mod case_list;
 
 use std::path::PathBuf;
@@ -337,6 +339,7 @@ async fn main() -> anyhow::Result<()> {
     match std::env::args().nth(1).as_deref() {
         Some("case-list") => return case_list::run(std::env::args().skip(1)).await,
         Some("attachments") => return attachments::run(std::env::args().skip(1)).await,
+        Some("attacks") => return attacks::run().await,
         _ => {}
     }
     let args = Args::parse();
