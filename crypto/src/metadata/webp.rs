@@ -12,6 +12,10 @@ const KEPT: &[&[u8; 4]] = &[
 /// `VP8X` flag bits (RFC 9649, section 2.7): EXIF metadata and XMP metadata present.
 const VP8X_EXIF_AND_XMP: u8 = 0x08 | 0x04;
 
+/// The `VP8X` payload: flags, 3 reserved bytes, canvas width and height (3 bytes each).
+/// Decoders refuse any other size (libwebp: `VP8X_CHUNK_SIZE`).
+const VP8X_LEN: usize = 10;
+
 pub(super) fn clean(bytes: &[u8], out: &mut Output) -> Option<()> {
     let riff_size = usize::try_from(u32_le(bytes, 4)?).ok()?;
     let riff_end = riff_size.checked_add(8)?;
@@ -28,6 +32,11 @@ pub(super) fn clean(bytes: &[u8], out: &mut Output) -> Option<()> {
         at += whole.len();
         if KEPT.contains(&&kind) {
             if &kind == b"VP8X" {
+                // A shorter one would put the flags byte in the next chunk, which clearing
+                // the EXIF and XMP bits would then damage.
+                if len != VP8X_LEN {
+                    return None;
+                }
                 vp8x_flags = Some(out.bytes.len() + 8);
             }
             out.icc_profile_kept |= &kind == b"ICCP";
@@ -143,6 +152,28 @@ mod tests {
         let cleaned = clean(&file).unwrap();
         assert_eq!(cleaned.removed, [Removed::TrailingData { len: 8 }]);
         assert_eq!(cleaned.bytes, expected);
+    }
+
+    /// Found by fuzzing (fuzz/corpus/images/crash-webp-vp8x-empty): a `VP8X` of size 0
+    /// made the flags "byte" the next kept chunk's first, so removing EXIF renamed the
+    /// bitstream chunk `VP8L` to `RP8L` and the image no longer decoded.
+    #[test]
+    fn a_vp8x_of_the_wrong_size_is_malformed() {
+        for len in [0, 1, 9, 11, 12] {
+            let file = riff(&[
+                chunk(b"VP8X", &vec![0x08; len]),
+                vp8l(),
+                chunk(b"EXIF", &tiff_with_tag(0x8825)),
+            ]);
+            assert_eq!(
+                clean(&file),
+                Err(MetadataError::Malformed(Format::WebP)),
+                "VP8X of {len} bytes"
+            );
+        }
+        let file = riff(&[vp8x(0x08), vp8l(), chunk(b"EXIF", b"II*\0")]);
+        let cleaned = clean(&file).unwrap();
+        assert_eq!(cleaned.bytes, riff(&[vp8x(0x00), vp8l()]));
     }
 
     #[test]
