@@ -97,6 +97,7 @@ fn start() -> Option<Server> {
                 attachments: AttachmentLimits {
                     max_file_bytes: 64 * 1024,
                     max_files: 3,
+                    ..AttachmentLimits::default()
                 },
             },
         );
