@@ -4,7 +4,7 @@
 
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
 
-use super::append_audit;
+use super::writes::append_audit;
 use crate::audit::AuditEvent;
 use crate::store::codec::stored_totp;
 use crate::store::{Result, StoreError, StoredTotp};
