@@ -9,6 +9,7 @@ use super::writes::{
     insert_cases, insert_investigator, move_case,
 };
 use super::*;
+
 /// A move for the writer: see [`Store::move_case`].
 #[derive(Debug)]
 pub(super) struct Move {
