@@ -25,6 +25,8 @@ enum Verdict {
     Keep,
     /// Kept, and it is (part of) an ICC profile.
     KeepIcc,
+    /// Kept with a new payload; part of it removed.
+    Rewrite(Vec<u8>, Removed),
     Remove(Removed),
 }
 
@@ -32,7 +34,7 @@ enum Verdict {
 /// (frame, tables, scans, restart intervals, …) is image data and is kept.
 fn verdict(marker: u8, payload: &[u8]) -> Verdict {
     match marker {
-        APP0 if payload.starts_with(b"JFIF\0") => Verdict::Keep,
+        APP0 if payload.starts_with(b"JFIF\0") => jfif(payload),
         APP1 if payload.starts_with(b"Exif\0") => Verdict::Remove(Removed::Exif {
             gps: exif::has_gps(payload),
         }),
@@ -47,6 +49,27 @@ fn verdict(marker: u8, payload: &[u8]) -> Verdict {
         COM => Verdict::Remove(Removed::Comment),
         _ => Verdict::Keep,
     }
+}
+
+/// The JFIF header's length: identifier, version, density unit, densities and the
+/// thumbnail's width and height (one byte each).
+const JFIF_HEADER: usize = 14;
+
+/// JFIF's header is kept (decoders read its pixel density), but not the thumbnail it may
+/// carry: a small copy of the picture, perhaps from before it was cropped or edited. A header
+/// too short to be one is removed.
+fn jfif(payload: &[u8]) -> Verdict {
+    let removed = Removed::JpegSegment { marker: APP0 };
+    let Some(header) = payload.get(..JFIF_HEADER) else {
+        return Verdict::Remove(removed);
+    };
+    if payload.len() == JFIF_HEADER && header.ends_with(&[0, 0]) {
+        return Verdict::Keep;
+    }
+    let mut kept = header.to_vec();
+    kept.truncate(JFIF_HEADER - 2);
+    kept.extend([0, 0]);
+    Verdict::Rewrite(kept, removed)
 }
 
 /// Markers that stand alone, without a length: `TEM` and the restart markers.
@@ -91,6 +114,13 @@ pub(super) fn clean(bytes: &[u8], out: &mut Output) -> Option<()> {
             Verdict::KeepIcc => {
                 out.bytes.extend_from_slice(segment);
                 out.icc_profile_kept = true;
+            }
+            Verdict::Rewrite(payload, removed) => {
+                out.bytes.extend_from_slice(&[0xFF, marker]);
+                let len = u16::try_from(payload.len() + 2).ok()?;
+                out.bytes.extend_from_slice(&len.to_be_bytes());
+                out.bytes.extend_from_slice(&payload);
+                out.removed.push(removed);
             }
             Verdict::Remove(removed) => out.removed.push(removed),
         }
@@ -195,6 +225,30 @@ mod tests {
         let mut expected = vec![0xFF, SOI];
         expected.extend(jfif());
         expected.extend(segment(APP2, b"ICC_PROFILE\0\x01\x01profile"));
+        expected.extend(image_data());
+        assert_eq!(cleaned.bytes, expected);
+    }
+
+    #[test]
+    fn a_jfif_thumbnail_is_removed_and_the_header_kept() {
+        // JFIF with a 2×1 RGB thumbnail (6 bytes), then a damaged JFIF header.
+        let mut file = vec![0xFF, SOI];
+        file.extend(segment(
+            APP0,
+            b"JFIF\0\x01\x02\0\0\x01\0\x01\x02\x01thumbs",
+        ));
+        file.extend(segment(APP0, b"JFIF\0\x01"));
+        file.extend(image_data());
+        let cleaned = clean(&file).unwrap();
+        assert_eq!(
+            cleaned.removed,
+            [
+                Removed::JpegSegment { marker: APP0 },
+                Removed::JpegSegment { marker: APP0 },
+            ]
+        );
+        let mut expected = vec![0xFF, SOI];
+        expected.extend(jfif());
         expected.extend(image_data());
         assert_eq!(cleaned.bytes, expected);
     }
