@@ -233,10 +233,7 @@ mod tests {
     fn a_jfif_thumbnail_is_removed_and_the_header_kept() {
         // JFIF with a 2×1 RGB thumbnail (6 bytes), then a damaged JFIF header.
         let mut file = vec![0xFF, SOI];
-        file.extend(segment(
-            APP0,
-            b"JFIF\0\x01\x02\0\0\x01\0\x01\x02\x01thumbs",
-        ));
+        file.extend(segment(APP0, b"JFIF\0\x01\x02\0\0\x01\0\x01\x02\x01thumbs"));
         file.extend(segment(APP0, b"JFIF\0\x01"));
         file.extend(image_data());
         let cleaned = clean(&file).unwrap();
