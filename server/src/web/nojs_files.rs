@@ -129,10 +129,12 @@ pub(super) async fn store_file(
         }
     }
     let photo = metadata::detect(&head).is_some();
-    if photo {
-        let max_bytes = MAX_PHOTO_BYTES.min(max_file_bytes);
-        reader.max = max_bytes;
-        reader.refusal = FileRefusal::PhotoTooLarge { max_bytes };
+    // A photo is cleaned in memory, so it may be held to less than other files.
+    if photo && MAX_PHOTO_BYTES < max_file_bytes {
+        reader.max = MAX_PHOTO_BYTES;
+        reader.refusal = FileRefusal::PhotoTooLarge {
+            max_bytes: MAX_PHOTO_BYTES,
+        };
     }
     let received = Received::read(state, field, reader, head).await?;
     let sealed = if photo {
