@@ -310,24 +310,11 @@ async fn seal_photo(
         size: body.len() as u64,
         cleaned: slugs.clone(),
     };
-    let mut sealer = Sealer::new(to, &header).map_err(|_| FileError::Internal)?;
-    let mut upload = Upload::begin(state).await?;
-    let sealed = async {
-        for piece in body.chunks(CHUNK) {
-            let out = sealer.push(piece).map_err(|_| FileError::Internal)?;
-            upload.write(state, &out).await?;
-        }
-        let out = sealer.finish().map_err(|_| FileError::Internal)?;
-        upload.write(state, &out).await
+    let mut sealing = Sealing::begin(state, to, &header).await?;
+    for piece in body.chunks(CHUNK) {
+        sealing.push(state, piece).await?;
     }
-    .await;
-    match sealed {
-        Ok(()) => Ok((upload.finish(state).await?, FileOutcome::Cleaned(slugs))),
-        Err(e) => {
-            upload.discard(state).await;
-            Err(e)
-        }
-    }
+    Ok((sealing.finish(state).await?, FileOutcome::Cleaned(slugs)))
 }
 
 /// Any other file, now that its size is known: block by block from the first pass through
@@ -338,27 +325,62 @@ async fn seal_as_sent(
     to: &Recipient,
     header: &AttachmentHeader,
 ) -> Result<[u8; 32], FileError> {
-    let mut upload = Upload::begin(state).await?;
-    let sealed = async {
-        let mut sealer = Sealer::new(to, header).map_err(|_| FileError::Internal)?;
-        for seq in 0.. {
-            let Some(block) = received.block(state, seq).await? else {
-                break;
-            };
-            let out = sealer
-                .push(block.expose_secret())
-                .map_err(|_| FileError::Internal)?;
-            upload.write(state, &out).await?;
-        }
-        let out = sealer.finish().map_err(|_| FileError::Internal)?;
-        upload.write(state, &out).await
+    let mut sealing = Sealing::begin(state, to, header).await?;
+    for seq in 0.. {
+        let block = match received.block(state, seq).await {
+            Ok(Some(block)) => block,
+            Ok(None) => break,
+            Err(e) => {
+                sealing.upload.discard(state).await;
+                return Err(e);
+            }
+        };
+        sealing.push(state, block.expose_secret()).await?;
     }
-    .await;
-    match sealed {
-        Ok(()) => upload.finish(state).await,
-        Err(e) => {
-            upload.discard(state).await;
-            Err(e)
+    sealing.finish(state).await
+}
+
+/// A file being sealed to the case key into a new upload. Any error discards the upload.
+struct Sealing {
+    sealer: Sealer,
+    upload: Upload,
+}
+
+impl Sealing {
+    async fn begin(
+        state: &AppState,
+        to: &Recipient,
+        header: &AttachmentHeader,
+    ) -> Result<Sealing, FileError> {
+        let sealer = Sealer::new(to, header).map_err(|_| FileError::Internal)?;
+        let upload = Upload::begin(state).await?;
+        Ok(Sealing { sealer, upload })
+    }
+
+    /// Seals and stores the next piece of plaintext.
+    async fn push(&mut self, state: &AppState, plain: &[u8]) -> Result<(), FileError> {
+        let written = match self.sealer.push(plain) {
+            Ok(out) => self.upload.write(state, &out).await,
+            Err(_) => Err(FileError::Internal),
+        };
+        if written.is_err() {
+            self.upload.discard(state).await;
+        }
+        written
+    }
+
+    /// Seals the end, stores what is left and closes the upload; its token hash.
+    async fn finish(mut self, state: &AppState) -> Result<[u8; 32], FileError> {
+        let written = match self.sealer.finish() {
+            Ok(out) => self.upload.write(state, &out).await,
+            Err(_) => Err(FileError::Internal),
+        };
+        match written {
+            Ok(()) => self.upload.finish(state).await,
+            Err(e) => {
+                self.upload.discard(state).await;
+                Err(e)
+            }
         }
     }
 }
@@ -462,7 +484,7 @@ impl Upload {
         }
     }
 
-    async fn discard(self, state: &AppState) {
+    async fn discard(&self, state: &AppState) {
         if let Err(e) = state.0.store.discard_upload(&self.hash).await {
             tracing::warn!("discarding an upload failed: {e}");
         }
