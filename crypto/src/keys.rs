@@ -65,29 +65,47 @@ impl Recipient {
         &self.0
     }
 
-    /// A short fingerprint for people to compare (on the public page, on an investigator's
-    /// screen, on paper): the first 16 hex digits of SHA-256 over the `age1…` string, in
-    /// groups of four. 64 bits is plenty for a human comparison; it is not a security
-    /// boundary on its own.
+    /// This key's fingerprint ([`fingerprint_of`] a set of one): what an investigator reads
+    /// out to a colleague who grants them a case, or compares with the admin's list.
     pub fn fingerprint(&self) -> String {
         fingerprint_of([self])
     }
 }
 
-/// The fingerprint of a set of recipients (order-independent): what the public page shows
-/// as "the current team keys", so a reporter or auditor can compare it with the one the
-/// office publishes elsewhere.
+/// Words in a fingerprint: 12 × 11 bits = 132 bits, past the 128 that make a second key
+/// set with the same fingerprint out of reach (a person compares them, so a collision or
+/// near-match found by search would be the attack).
+pub const FINGERPRINT_WORDS: usize = 12;
+
+/// The fingerprint of a set of recipients, in any order and with duplicates ignored: 12
+/// words from the passphrase word list, read from the first 132 bits of
+///
+/// ```text
+/// SHA-256(FINGERPRINT ‖ key₁ ‖ "\n" ‖ key₂ ‖ "\n" ‖ …)     keys as age1… strings, sorted
+/// ```
+///
+/// The public page shows it for the current team, and the reporter's browser computes it
+/// for the keys it actually seals to and shows it on the receipt, so the two can be
+/// compared with each other and with what the office publishes elsewhere (a notice board,
+/// a letter). Words, because a person compares twelve words more reliably than 33 hex
+/// digits, and these are the words reporters already know from their passphrase.
 pub fn fingerprint_of<'a>(recipients: impl IntoIterator<Item = &'a Recipient>) -> String {
     use sha2::{Digest, Sha256};
     let mut keys: Vec<String> = recipients.into_iter().map(ToString::to_string).collect();
     keys.sort();
-    let digest = Sha256::digest(keys.join("\n").as_bytes());
-    let hex: String = digest.iter().take(8).map(|b| format!("{b:02X}")).collect();
-    hex.as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
+    keys.dedup();
+    let mut hash = Sha256::new();
+    hash.update(crate::labels::FINGERPRINT);
+    for key in &keys {
+        hash.update(key.as_bytes());
+        hash.update(b"\n");
+    }
+    let digest = hash.finalize();
+    let bit = |i: usize| usize::from(digest.get(i / 8).copied().unwrap_or(0) >> (7 - i % 8) & 1);
+    (0..FINGERPRINT_WORDS)
+        .map(|w| crate::reporter::word((0..11).fold(0, |index, b| index << 1 | bit(w * 11 + b))))
         .collect::<Vec<_>>()
-        .join("-")
+        .join(" ")
 }
 
 /// A secret X25519 key. Only [`Identity::to_secret_string`] reveals it, as the
@@ -278,12 +296,25 @@ mod tests {
         );
     }
 
+    /// Known answer: a published fingerprint must not change with a refactoring.
+    #[test]
+    fn fingerprint_known_answer() {
+        let key: Recipient = "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            key.fingerprint(),
+            "perangai prisma kasmaran rumit keju panutan keliling cegah terjal sulit reaktif dusun"
+        );
+    }
+
     #[test]
     fn fingerprint_is_order_independent() {
         let a = Identity::generate().to_public();
         let b = Identity::generate().to_public();
         assert_eq!(fingerprint_of([&a, &b]), fingerprint_of([&b, &a]));
-        assert_eq!(a.fingerprint().len(), 19);
+        assert_eq!(fingerprint_of([&a, &b, &a]), fingerprint_of([&b, &a]));
+        assert_eq!(a.fingerprint().split(' ').count(), FINGERPRINT_WORDS);
         assert_ne!(a.fingerprint(), b.fingerprint());
     }
 

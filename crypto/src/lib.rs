@@ -12,6 +12,8 @@
 //!   about the text inside;
 //! - [`keys::CaseKeys`] — a fresh *case key* (report, messages, attachments) and *notes key*
 //!   (investigators only) per case;
+//! - [`commitment`] — what the reporter's client sealed to, bound with a key only the
+//!   reporter derives, checked on every return;
 //! - [`envelope`] — the case keys, age-encrypted once to each holder: every investigator
 //!   registered at the time, and the reporter;
 //! - [`reporter`] — the reporter's receipt code and passphrase, and the Argon2id/HKDF
@@ -37,6 +39,7 @@ pub mod attachment;
 pub mod bundle;
 pub mod challenge;
 pub mod ciphertext;
+pub mod commitment;
 pub mod envelope;
 pub mod grant;
 pub mod item;
@@ -52,12 +55,15 @@ pub mod submission;
 mod wasm;
 
 pub use ciphertext::{Ciphertext, Plaintext};
+pub use commitment::Commitment;
 pub use envelope::{Envelope, Holder};
 pub use grant::Grant;
 pub use keys::{CaseKeys, Recipient};
 pub use message::{Message, Note, Reply};
 pub use report::Report;
-pub use reporter::{KdfParams, Passphrase, ReceiptCode, ReporterCredential, ReporterKey};
+pub use reporter::{
+    CredentialVersion, KdfParams, Passphrase, ReceiptCode, ReporterCredential, ReporterKey,
+};
 pub use submission::{SealedCase, Submission};
 
 /// Domain-separation labels. Every key derivation and every hash in Kentongan uses one of
@@ -70,8 +76,17 @@ pub mod labels {
     pub const AUTH_TOKEN: &[u8] = b"kentongan/reporter-auth-token/v1";
     /// HKDF-SHA256 `info` for the reporter's X25519 secret key.
     pub const REPORTER_IDENTITY: &[u8] = b"kentongan/reporter-identity/v1";
-    /// SHA-256 prefix for the hash of the auth token that the server stores.
+    /// SHA-256 prefix for the hash of the auth token that the server stores, for credentials
+    /// made before commitments ([`crate::CredentialVersion::Legacy`]).
     pub const AUTH_TOKEN_HASH: &[u8] = b"kentongan/auth-token-hash/v1/";
+    /// The same, for credentials whose case carries a commitment.
+    pub const AUTH_TOKEN_HASH_COMMITTED: &[u8] = b"kentongan/auth-token-hash/v2-committed/";
+    /// HKDF-SHA256 `info` for the reporter's commitment key.
+    pub const COMMITMENT_KEY: &[u8] = b"kentongan/reporter-commitment-key/v1";
+    /// HMAC-SHA256 prefix of a commitment's tag.
+    pub const COMMITMENT: &[u8] = b"kentongan/commitment/v1/";
+    /// SHA-256 prefix of a key set's fingerprint.
+    pub const FINGERPRINT: &[u8] = b"kentongan/fingerprint/v1/";
     /// SHA-256 prefix for the receipt lookup key that the server stores.
     pub const RECEIPT_LOOKUP: &[u8] = b"kentongan/receipt-lookup/v1/";
 }

@@ -4,8 +4,14 @@
 //! seed      = Argon2id(passphrase, salt = REPORTER_SALT ‖ receipt digits, m, t, p) → 32 bytes
 //! token     = HKDF-SHA256(ikm = seed, info = AUTH_TOKEN)          → 32 bytes, sent to log in
 //! secret    = HKDF-SHA256(ikm = seed, info = REPORTER_IDENTITY)   → X25519 secret key
-//! stored    = SHA-256(AUTH_TOKEN_HASH ‖ token), age1… of secret, and (m, t, p)
+//! commit    = HKDF-SHA256(ikm = seed, info = COMMITMENT_KEY)      → HMAC key (commitment.rs)
+//! stored    = SHA-256(AUTH_TOKEN_HASH_COMMITTED ‖ token), age1… of secret, and (m, t, p)
 //! ```
+//!
+//! Credentials made before commitments existed store `SHA-256(AUTH_TOKEN_HASH ‖ token)`:
+//! the label is how the server tells a [`CredentialVersion::Legacy`] case, which has no
+//! commitment to check, from a [`CredentialVersion::Committed`] one, without trusting a
+//! column a database writer could clear.
 //!
 //! The receipt code is an identifier, not a secret: it is in the salt so that one Argon2id
 //! run attacks one reporter only. The passphrase carries the secret: seven words from a list
@@ -108,6 +114,11 @@ pub const PASSPHRASE_WORDS: usize = 7;
 
 fn words() -> impl Iterator<Item = &'static str> {
     WORDLIST.lines()
+}
+
+/// The word at `index` (0..2048) of the list; fingerprints are written in these words.
+pub(crate) fn word(index: usize) -> &'static str {
+    words().nth(index).unwrap_or_default()
 }
 
 /// A reporter's passphrase, normalised: lower-case words separated by single spaces.
@@ -248,21 +259,47 @@ impl From<KdfParams> for String {
 #[error("could not derive the reporter key")]
 pub struct KdfError;
 
+/// Which kind of credential a stored [`AuthHash`] is: it decides whether the case must carry
+/// a [`crate::Commitment`] that the returning reporter's client verifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialVersion {
+    /// Filed before commitments: nothing to verify (and nothing a database writer can remove).
+    Legacy,
+    /// Filed with a commitment, which must be present and verify.
+    Committed,
+}
+
 /// The hash of an auth token: what the server stores and compares.
 #[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct AuthHash([u8; 32]);
 
 impl AuthHash {
-    /// SHA-256 over the label and the token.
-    pub fn of_token(token: &[u8]) -> Self {
+    /// SHA-256 over the version's label and the token.
+    pub fn of_token(token: &[u8], version: CredentialVersion) -> Self {
         let mut hash = Sha256::new();
-        hash.update(labels::AUTH_TOKEN_HASH);
+        hash.update(match version {
+            CredentialVersion::Legacy => labels::AUTH_TOKEN_HASH,
+            CredentialVersion::Committed => labels::AUTH_TOKEN_HASH_COMMITTED,
+        });
         hash.update(token);
         AuthHash(hash.finalize().into())
     }
 
-    /// Constant-time comparison, so a login's timing says nothing about how close it came.
+    /// The version of credential this stored hash is, if `token` is its token. Both versions
+    /// are always computed and compared in constant time, so a login's timing says nothing
+    /// about how close it came, or which kind of case it is.
+    pub fn version_of(&self, token: &[u8]) -> Option<CredentialVersion> {
+        let committed = self.matches(&Self::of_token(token, CredentialVersion::Committed));
+        let legacy = self.matches(&Self::of_token(token, CredentialVersion::Legacy));
+        match (committed, legacy) {
+            (true, _) => Some(CredentialVersion::Committed),
+            (false, true) => Some(CredentialVersion::Legacy),
+            (false, false) => None,
+        }
+    }
+
+    /// Constant-time comparison.
     pub fn matches(&self, other: &AuthHash) -> bool {
         self.0.ct_eq(&other.0).into()
     }
@@ -354,6 +391,7 @@ impl Drop for KdfMemory {
 /// for the length of one no-JS request.
 pub struct ReporterKey {
     auth_token: Zeroizing<[u8; 32]>,
+    commitment_key: Zeroizing<[u8; 32]>,
     identity: Identity,
     kdf: KdfParams,
 }
@@ -405,13 +443,17 @@ impl ReporterKey {
         let hkdf = hkdf::Hkdf::<Sha256>::new(None, seed.as_ref());
         let mut auth_token = Zeroizing::new([0u8; 32]);
         let mut secret = Zeroizing::new([0u8; 32]);
+        let mut commitment_key = Zeroizing::new([0u8; 32]);
         hkdf.expand(labels::AUTH_TOKEN, auth_token.as_mut())
+            .map_err(|_| KdfError)?;
+        hkdf.expand(labels::COMMITMENT_KEY, commitment_key.as_mut())
             .map_err(|_| KdfError)?;
         hkdf.expand(labels::REPORTER_IDENTITY, secret.as_mut())
             .map_err(|_| KdfError)?;
         let identity = Identity::from_bytes(&secret).map_err(|_| KdfError)?;
         Ok(ReporterKey {
             auth_token,
+            commitment_key,
             identity,
             kdf,
         })
@@ -427,11 +469,16 @@ impl ReporterKey {
         &self.identity
     }
 
-    /// What the server stores.
+    /// The key of the reporter's [`crate::Commitment`]; never leaves the reporter's client.
+    pub fn commitment_key(&self) -> &[u8; 32] {
+        &self.commitment_key
+    }
+
+    /// What the server stores for a new case (a committed credential).
     pub fn credential(&self) -> ReporterCredential {
         ReporterCredential {
             kdf: self.kdf,
-            auth_hash: AuthHash::of_token(self.auth_token.as_ref()),
+            auth_hash: AuthHash::of_token(self.auth_token.as_ref(), CredentialVersion::Committed),
             recipient: self.identity.to_public(),
         }
     }
@@ -556,9 +603,17 @@ mod tests {
         let cred = key.credential();
         assert_eq!(String::from(cred.auth_hash), KAT_AUTH_HASH);
         assert_eq!(cred.recipient.to_string(), KAT_RECIPIENT);
-        assert!(
-            cred.auth_hash
-                .matches(&AuthHash::of_token(key.auth_token()))
+        assert_eq!(hex::encode(key.commitment_key()), KAT_COMMITMENT_KEY);
+        assert_eq!(
+            cred.auth_hash.version_of(key.auth_token()),
+            Some(CredentialVersion::Committed)
+        );
+        // A credential stored before commitments: the same token under the old label.
+        let legacy = AuthHash::of_token(key.auth_token(), CredentialVersion::Legacy);
+        assert_eq!(String::from(legacy), KAT_LEGACY_AUTH_HASH);
+        assert_eq!(
+            legacy.version_of(key.auth_token()),
+            Some(CredentialVersion::Legacy)
         );
         let other = ReporterKey::derive(
             &receipt,
@@ -567,6 +622,8 @@ mod tests {
         )
         .unwrap();
         assert!(!cred.auth_hash.matches(&other.credential().auth_hash));
+        assert_eq!(cred.auth_hash.version_of(other.auth_token()), None);
+        assert_eq!(legacy.version_of(other.auth_token()), None);
     }
 
     #[test]
@@ -583,7 +640,11 @@ mod tests {
         }
     }
 
-    const KAT_AUTH_HASH: &str = "11545d709eeaa941960da8bcfb48c886b1c07360627ed4d9e4f012144fca7868";
+    const KAT_AUTH_HASH: &str = "0f7d5fd96536f334680a5a3ff541364599e29ec29fa8ad4529322cce0194a6ee";
+    const KAT_LEGACY_AUTH_HASH: &str =
+        "11545d709eeaa941960da8bcfb48c886b1c07360627ed4d9e4f012144fca7868";
+    const KAT_COMMITMENT_KEY: &str =
+        "03d20da19357574739578920823405dcd6808c5a8710606adf872fcc3f24b3ee";
     const KAT_RECIPIENT: &str = "age1v6hcndnq9pw0llzxxned7zd727jk83a6zxunhzs6gcmlu5y00c7qcy22rr";
 
     proptest! {

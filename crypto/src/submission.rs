@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::ciphertext::{self, Ciphertext, ShapeError};
+use crate::commitment::Commitment;
 use crate::envelope::{self, Envelope, Holder, MAX_ENVELOPE_FRAME};
 use crate::keys::{CaseKeys, Recipient};
 use crate::report::{FieldError, MAX_REPORT_FRAME, Report};
@@ -35,6 +36,9 @@ pub struct SealedCase {
     pub report: Ciphertext,
     /// The case keys, sealed to every investigator and to the reporter.
     pub envelopes: Vec<Envelope>,
+    /// What the reporter's client sealed to, tagged with the reporter's commitment key: the
+    /// returning reporter checks it before showing or sealing anything (commitment.rs).
+    pub commitment: Commitment,
 }
 
 /// A sealed case and the passphrase that goes with it.
@@ -88,15 +92,17 @@ pub fn seal_report_in(
         .map_err(|_| SealError::Crypto)?;
     let keys = CaseKeys::generate();
     let notes = keys.notes.as_ref().ok_or(SealError::Crypto)?;
+    let case_recipient = keys.case.to_public();
     let sealed = SealedCase {
         receipt,
         credential: reporter.credential(),
-        case_recipient: keys.case.to_public(),
         notes_recipient: notes.to_public(),
-        report: ciphertext::encrypt(&keys.case.to_public(), &report.to_plaintext())
+        report: ciphertext::encrypt(&case_recipient, &report.to_plaintext())
             .map_err(|_| SealError::Crypto)?,
         envelopes: envelope::seal(&keys, team, &reporter.identity().to_public())
             .map_err(|_| SealError::Crypto)?,
+        commitment: Commitment::new(reporter.commitment_key(), &case_recipient, team),
+        case_recipient,
     };
     Ok(Submission { sealed, passphrase })
 }
@@ -118,6 +124,9 @@ pub enum CheckError {
     /// The browser may have used an outdated team list; it can fetch it again and retry.
     #[error("envelopes do not match the current team")]
     Team,
+    /// The commitment names another case key or another team than the case it came with.
+    #[error("the commitment does not match the case")]
+    Commitment,
 }
 
 impl SealedCase {
@@ -150,6 +159,17 @@ impl SealedCase {
         let expected: BTreeSet<&str> = expected.iter().map(String::as_str).collect();
         if reporters != 1 || investigators != expected {
             return Err(CheckError::Team);
+        }
+        // The tag needs the reporter's key; what can be checked is that it is about this case.
+        let committed: BTreeSet<String> = self
+            .commitment
+            .team
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let committed: BTreeSet<&str> = committed.iter().map(String::as_str).collect();
+        if self.commitment.case_recipient != self.case_recipient || committed != expected {
+            return Err(CheckError::Commitment);
         }
         Ok(())
     }
@@ -217,6 +237,32 @@ mod tests {
         let keys = envelope::open(&sealed.envelopes[2].ciphertext, reporter.identity()).unwrap();
         assert!(keys.notes.is_none());
         assert!(ciphertext::decrypt(&sealed.report, [&keys.case]).is_ok());
+        // The returning reporter's check: the case key in the envelope is the committed one.
+        sealed
+            .commitment
+            .verify(reporter.commitment_key(), &keys.case.to_public())
+            .unwrap();
+    }
+
+    #[test]
+    fn check_refuses_a_commitment_to_another_case_or_team() {
+        let alice = Identity::generate().to_public();
+        let sub = seal_report(&report(), std::slice::from_ref(&alice), KdfParams::CURRENT).unwrap();
+        let mut other_case = sub.sealed.clone();
+        other_case.commitment.case_recipient = Identity::generate().to_public();
+        assert_eq!(
+            other_case.check(std::slice::from_ref(&alice)),
+            Err(CheckError::Commitment)
+        );
+        let mut other_team = sub.sealed.clone();
+        other_team
+            .commitment
+            .team
+            .push(Identity::generate().to_public());
+        assert_eq!(
+            other_team.check(std::slice::from_ref(&alice)),
+            Err(CheckError::Commitment)
+        );
     }
 
     #[test]

@@ -32,7 +32,9 @@ use crate::{
 
 /// Seals a report. `report_json` is a [`Report`] (its `encrypted_in` is overwritten with
 /// "browser"), `team_json` a JSON array of `age1…` strings. Returns
-/// `{"receipt": "1234 5678 …", "passphrase": "…", "sealed": SealedCase}`.
+/// `{"receipt": "1234 5678 …", "passphrase": "…", "fingerprint": "12 words", "sealed":
+/// SealedCase}`, where `fingerprint` is computed here from the keys actually sealed to, for
+/// the reporter to compare with the one the office publishes.
 #[wasm_bindgen(js_name = sealReport)]
 pub fn seal_report_js(report_json: &str, team_json: &str) -> Result<String, JsError> {
     let mut report: Report =
@@ -47,9 +49,19 @@ pub fn seal_report_js(report_json: &str, team_json: &str) -> Result<String, JsEr
     let out = serde_json::json!({
         "receipt": submission.sealed.receipt.to_string(),
         "passphrase": submission.passphrase.expose_secret(),
+        "fingerprint": crate::keys::fingerprint_of(&team),
         "sealed": submission.sealed,
     });
     Ok(out.to_string())
+}
+
+/// The fingerprint of a key set (`keys_json`, a JSON array of `age1…` strings): 12 words,
+/// the same computation as the public page's. The workspace shows a colleague's before
+/// granting them a case.
+#[wasm_bindgen(js_name = fingerprint)]
+pub fn fingerprint_js(keys_json: &str) -> Result<String, JsError> {
+    let keys: Vec<Recipient> = serde_json::from_str(keys_json).map_err(|_| JsError::new("keys"))?;
+    Ok(crate::keys::fingerprint_of(&keys))
 }
 
 /// Derives a reporter's auth token (hex) from receipt and passphrase: what the benchmark
@@ -65,8 +77,9 @@ pub fn derive_auth_token(receipt: &str, passphrase: &str) -> Result<String, JsEr
 #[cfg(feature = "followup")]
 /// The follow-up login: derives the reporter's key from what they typed (forgiving about
 /// spaces, dashes and case). Returns `{"receipt": "16 digits", "token": hex, "identity":
-/// "AGE-SECRET-KEY-1…"}`: the receipt and token go to the server, the identity stays in the
-/// worker to open the case. Error "receipt" when the receipt is not 16 digits.
+/// "AGE-SECRET-KEY-1…", "commitment_key": hex}`: the receipt and token go to the server, the
+/// identity and commitment key stay in the worker to open and check the case. Error
+/// "receipt" when the receipt is not 16 digits.
 #[wasm_bindgen(js_name = deriveReporter)]
 pub fn derive_reporter(receipt: &str, passphrase: &str) -> Result<String, JsError> {
     let receipt = ReceiptCode::parse(receipt).map_err(|_| JsError::new("receipt"))?;
@@ -77,16 +90,22 @@ pub fn derive_reporter(receipt: &str, passphrase: &str) -> Result<String, JsErro
         "receipt": receipt.digits(),
         "token": hex(key.auth_token()),
         "identity": secrecy::ExposeSecret::expose_secret(&identity),
+        "commitment_key": hex(key.commitment_key()),
     });
     Ok(out.to_string())
 }
 
 #[cfg(feature = "followup")]
-/// A case as the server sends it to the reporter's browser.
+/// A case as the server sends it to the reporter's browser (`committed` and `commitment`
+/// only to the reporter: the workspace's view has neither).
 #[derive(Deserialize)]
 struct SealedView {
     envelope: Ciphertext,
     items: Vec<SealedItem>,
+    #[serde(default)]
+    committed: bool,
+    #[serde(default)]
+    commitment: Option<crate::Commitment>,
 }
 
 #[cfg(feature = "followup")]
@@ -110,18 +129,39 @@ struct OpenedItem {
 }
 
 #[cfg(feature = "followup")]
-/// Opens the reporter's envelope with `identity` and decrypts every item. `case_json` is
-/// `{"envelope": base64, "items": [{"id", "kind", "ciphertext"}]}`; returns
-/// `{"case_recipient": "age1…", "items": [{"id", "report"?: Report, "text"?: string,
-/// "unreadable": bool}]}`, where `case_recipient` is the public half of the case key found in
-/// the envelope: the key the reporter's messages are sealed to, whatever the server claims.
-/// Error "envelope" when the envelope does not open (not this reporter's case).
+/// Opens the reporter's envelope with `identity`, checks the case against the reporter's
+/// commitment, and decrypts every item. `commitment_key` is the hex key `deriveReporter`
+/// returned; `case_json` is `{"envelope": base64, "committed": bool, "commitment"?:
+/// Commitment, "items": [{"id", "kind", "ciphertext"}]}`, where `committed` is what the
+/// server learned from the token at login (a database writer cannot turn it off). Returns
+/// `{"case_recipient": "age1…", "checked": "verified" | "legacy", "items": [{"id", "report"?:
+/// Report, "text"?: string, "unreadable": bool}]}`, where `case_recipient` is the public half
+/// of the case key found in the envelope: the key the reporter's messages are sealed to,
+/// whatever the server claims. Errors: "envelope" when the envelope does not open (not this
+/// reporter's case); "changed" when the case key is not the one the reporter's client sealed
+/// to, or its commitment is missing: nothing is opened, and nothing may be sealed.
 #[wasm_bindgen(js_name = openCase)]
-pub fn open_case(identity: &str, case_json: &str) -> Result<String, JsError> {
+pub fn open_case(identity: &str, commitment_key: &str, case_json: &str) -> Result<String, JsError> {
+    use crate::commitment::{self, Checked};
+    use crate::reporter::CredentialVersion;
     let identity = Identity::parse(identity).map_err(|_| JsError::new("identity"))?;
+    let mut key = zeroize::Zeroizing::new([0u8; 32]);
+    hex::decode_to_slice(commitment_key, key.as_mut()).map_err(|_| JsError::new("identity"))?;
     let view: SealedView = serde_json::from_str(case_json).map_err(|_| JsError::new("case"))?;
     let keys =
         crate::envelope::open(&view.envelope, &identity).map_err(|_| JsError::new("envelope"))?;
+    let version = if view.committed {
+        CredentialVersion::Committed
+    } else {
+        CredentialVersion::Legacy
+    };
+    let checked = commitment::check(
+        version,
+        view.commitment.as_ref(),
+        &key,
+        &keys.case.to_public(),
+    )
+    .map_err(|_| JsError::new("changed"))?;
     let items: Vec<OpenedItem> = view
         .items
         .iter()
@@ -134,6 +174,10 @@ pub fn open_case(identity: &str, case_json: &str) -> Result<String, JsError> {
         .collect();
     Ok(serde_json::json!({
         "case_recipient": keys.case.to_public().to_string(),
+        "checked": match checked {
+            Checked::Verified => "verified",
+            Checked::Legacy => "legacy",
+        },
         "items": items,
     })
     .to_string())
@@ -207,9 +251,12 @@ pub fn answer_challenge(identity: &str, challenge: &str) -> Result<String, JsErr
 /// Opens a case with the investigator's identity: their envelope gives the case key and the
 /// notes key, and every item opens with the key its kind calls for (internal notes with the
 /// notes key, everything else with the case key: `item::open_with_keys`). `case_json` and
-/// the answer are as for [`open_case`], and the answer adds `"notes_recipient"`, found in
-/// the envelope like `case_recipient`. Error "envelope" when the envelope does not open with
-/// this identity.
+/// the answer are as for [`open_case`] (without the reporter's commitment), and the answer
+/// adds `"notes_recipient"`, found in the envelope like `case_recipient`. Errors: "envelope"
+/// when the envelope does not open with this identity; "changed" when the report does not
+/// open with the case key inside it. The report was sealed by the reporter's client, so a
+/// case key that does not open it was put there by someone else (a database writer sealing
+/// a key of their own to this investigator's public key), and nothing may be sealed to it.
 #[wasm_bindgen(js_name = openTeamCase)]
 pub fn open_team_case(identity: &str, case_json: &str) -> Result<String, JsError> {
     let identity = Identity::parse(identity).map_err(|_| JsError::new("identity"))?;
@@ -230,6 +277,14 @@ pub fn open_team_case(identity: &str, case_json: &str) -> Result<String, JsError
             )
         })
         .collect();
+    let report_opens = view
+        .items
+        .iter()
+        .zip(&items)
+        .any(|(sealed, opened)| sealed.kind == ItemKind::Report && !opened.unreadable);
+    if !report_opens {
+        return Err(JsError::new("changed"));
+    }
     Ok(serde_json::json!({
         "case_recipient": keys.case.to_public().to_string(),
         "notes_recipient": notes.to_public().to_string(),

@@ -152,11 +152,14 @@ pub enum Notice {
     CsrfFailed,
     /// The day's limit of messages for this case is reached.
     TooManyMessages,
+    /// The case's key is not the one the reporter's report was sealed with: someone changed
+    /// it on the server. Nothing is shown and nothing is sent.
+    CaseChanged,
 }
 
 impl Notice {
     /// Every notice, for tests.
-    pub const ALL: [Notice; 13] = [
+    pub const ALL: [Notice; 14] = [
         Notice::WrongLogin,
         Notice::Wait { minutes: 2 },
         Notice::ReceiptFormat,
@@ -170,6 +173,7 @@ impl Notice {
         Notice::MessageNotSaved,
         Notice::CsrfFailed,
         Notice::TooManyMessages,
+        Notice::CaseChanged,
     ];
 
     /// Good news, shown as a status rather than an alert.
@@ -198,6 +202,7 @@ pub fn notice(lang: Lang, n: Notice) -> String {
         Notice::MessageNotSaved => t.message_not_saved.to_owned(),
         Notice::CsrfFailed => t.csrf_failed.to_owned(),
         Notice::TooManyMessages => t.too_many_messages.to_owned(),
+        Notice::CaseChanged => t.case_changed.to_owned(),
     }
 }
 
@@ -415,6 +420,8 @@ pub(crate) struct Texts {
     pub receipt_warning: [&'static str; 4],
     pub print_hint: &'static str,
     pub encrypted_in_browser: &'static str,
+    pub sealed_to: &'static str,
+    pub sealed_to_note: &'static str,
     pub encrypted_in_server: &'static str,
     pub followup_heading: &'static str,
     /// Around the link to the follow-up page: before, link text, after.
@@ -784,6 +791,7 @@ pub(crate) struct TeamJsTexts {
     pub sending: &'static str,
     pub saved: &'static str,
     pub empty: &'static str,
+    pub case_changed: &'static str,
 }
 
 /// The follow-up page: login, the case as the reporter sees it, and its notices.
@@ -870,6 +878,7 @@ pub(crate) struct NoticeTexts {
     pub message_too_long: fn(&str) -> String,
     pub message_not_saved: &'static str,
     pub too_many_messages: &'static str,
+    pub case_changed: &'static str,
     pub csrf_failed: &'static str,
 }
 

@@ -42,6 +42,8 @@ function start(form, client) {
             sayTo(message("network"));
         } else if (error && error.code === "receipt") {
             sayTo(message("receipt"));
+        } else if (error && error.code === "changed") {
+            sayTo(message("changed"));
         } else {
             sayTo(message("failed"));
         }
@@ -69,7 +71,16 @@ function start(form, client) {
         if (!answer || typeof answer.html !== "string" || !Array.isArray(answer.items)) {
             throw new Error("unexpected answer");
         }
-        const opened = await worker.call({ open: { envelope: answer.envelope, items: answer.items } });
+        // The worker checks the case against the reporter's commitment before opening any
+        // item: a case key swapped on the server fails here, and nothing is shown or sent.
+        const opened = await worker.call({
+            open: {
+                envelope: answer.envelope,
+                committed: answer.committed === true,
+                commitment: answer.commitment || null,
+                items: answer.items,
+            },
+        });
         // Messages are sealed to the case key found in the envelope, never to a key the
         // server merely names; if the two differ, something is wrong: send nothing.
         if (typeof opened.caseRecipient !== "string" || opened.caseRecipient !== answer.case_recipient) {

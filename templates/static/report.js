@@ -137,7 +137,7 @@ async function send(form, sealer, client, message, say) {
             body: JSON.stringify({ ...result.sealed, attachments: attached.map((a) => a.upload) }),
         });
         if (response.status === 201) {
-            return { receipt: result.receipt, passphrase: result.passphrase, attached };
+            return { receipt: result.receipt, passphrase: result.passphrase, fingerprint: result.fingerprint, attached };
         }
         const error = await errorOf(response);
         const retryable = error.code === "team-changed" || error.code === "retry";
@@ -203,6 +203,7 @@ function isSealResult(result) {
         typeof result === "object" &&
         typeof result.receipt === "string" &&
         typeof result.passphrase === "string" &&
+        typeof result.fingerprint === "string" &&
         result.sealed !== null &&
         typeof result.sealed === "object"
     );
@@ -226,6 +227,11 @@ function showReceipt(form, sent, client) {
     }
     code.textContent = sent.receipt;
     passphrase.textContent = sent.passphrase;
+    // Computed in the worker from the keys the report was sealed to, not told by the server.
+    const fingerprint = document.getElementById("sealed-fingerprint");
+    if (fingerprint) {
+        fingerprint.textContent = sent.fingerprint;
+    }
     const encryptedIn = document.getElementById("encrypted-in");
     const browserText = section.getAttribute("data-msg-browser");
     if (encryptedIn && browserText) {

@@ -193,6 +193,9 @@ function start(form, client) {
             view.replaceChildren(...nodes);
             return;
         }
+        // The worker refuses ("changed") a case whose report does not open with the case key
+        // in this investigator's envelope: a key swapped on the server. Then nothing is shown,
+        // and no reply, note or grant can be sealed to it.
         const opened = await worker.call({ openTeam: { envelope: answer.envelope, items: answer.items } });
         // Content is sealed to the keys found in the envelope, never to keys the server
         // merely names; if they differ, something is wrong: show and send nothing.
@@ -421,7 +424,9 @@ function start(form, client) {
             viewStatus.textContent =
                 error instanceof Refused
                     ? error.message
-                    : message(error instanceof NetworkError || error instanceof Timeout ? "network" : "failed");
+                    : error && error.code === "changed"
+                      ? message("changed")
+                      : message(error instanceof NetworkError || error instanceof Timeout ? "network" : "failed");
         }
     };
 

@@ -3,10 +3,12 @@
 //
 // Messages in, answers out (`id` is echoed when the request carries one):
 //   {init: {glue, wasm}}                 -> {ready: true} | {error}
-//   {id, seal: {report, team}}           -> {id, sealed: {receipt, passphrase, sealed}} | {id, error}
+//   {id, seal: {report, team}}           -> {id, sealed: {receipt, passphrase, fingerprint, sealed}}
 //   {id, derive: {receipt, passphrase}}  -> {id, token, ms} | {id, error}
 //   {id, login: {receipt, passphrase}}   -> {id, receipt, token} | {id, error}
-//   {id, open: {envelope, items}}        -> {id, caseRecipient, items} | {id, error}
+//   {id, open: {envelope, committed, commitment, items}} -> {id, caseRecipient, items} | {id, error}
+//                                           (error "changed": the case fails its commitment)
+//   {id, fingerprint: {keys}}            -> {id, fingerprint} (12 words)
 //   {id, sealMessage: {recipient, text}} -> {id, ciphertext} | {id, error}
 //   {id, unlock: {file, passphrase}}     -> {id, recipient} | {id, error}    (team module)
 //   {id, answer: {challenge}}            -> {id, answer} | {id, error}       (team module)
@@ -20,12 +22,14 @@
 // `report` is the report object, `team` the array of investigators' `age1…` keys. Errors
 // carry the crypto's short code ("invalid", "receipt", "envelope", …), never content.
 //
-// `login` keeps the reporter's identity (their secret key) here, in the worker, for `open`;
+// `login` keeps the reporter's identity (their secret key) and commitment key here, in the
+// worker, for `open`, which checks the case against the reporter's commitment first;
 // it never goes back to the page, and ends with the worker. `unlock` does the same with an
 // investigator's key file (its bytes, a Uint8Array) and keeps their identity for `answer`.
 
 let loading = null;
-let reporterIdentity = null;
+// {identity, commitmentKey}: what opens and checks the reporter's case.
+let reporter = null;
 let investigatorIdentity = null;
 
 self.addEventListener("message", async (event) => {
@@ -56,16 +60,21 @@ self.addEventListener("message", async (event) => {
             self.postMessage({ id, token, ms: performance.now() - start });
         } else if (message.login) {
             const { receipt, passphrase } = message.login;
-            reporterIdentity = null;
+            reporter = null;
             const derived = JSON.parse(kentongan.deriveReporter(receipt, passphrase));
-            reporterIdentity = derived.identity;
+            reporter = { identity: derived.identity, commitmentKey: derived.commitment_key };
             self.postMessage({ id, receipt: derived.receipt, token: derived.token });
         } else if (message.open) {
-            if (reporterIdentity === null) {
+            if (reporter === null) {
                 throw new Error("not logged in");
             }
-            const opened = JSON.parse(kentongan.openCase(reporterIdentity, JSON.stringify(message.open)));
+            // Throws "changed" when the case key is not the one the report was sealed with.
+            const opened = JSON.parse(
+                kentongan.openCase(reporter.identity, reporter.commitmentKey, JSON.stringify(message.open))
+            );
             self.postMessage({ id, caseRecipient: opened.case_recipient, items: opened.items });
+        } else if (message.fingerprint) {
+            self.postMessage({ id, fingerprint: kentongan.fingerprint(JSON.stringify(message.fingerprint.keys)) });
         } else if (message.sealMessage) {
             const { recipient, text } = message.sealMessage;
             self.postMessage({ id, ciphertext: kentongan.sealMessage(recipient, text) });

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use kentongan_crypto::bundle::ItemKind;
 use kentongan_crypto::keys::{CaseKeys, Identity};
-use kentongan_crypto::reporter::{AuthHash, KdfParams, ReporterCredential};
+use kentongan_crypto::reporter::{AuthHash, CredentialVersion, KdfParams, ReporterCredential};
 use kentongan_crypto::{Ciphertext, Grant, Message, Note, Reply};
 use time::macros::date;
 
@@ -51,10 +51,11 @@ impl Office {
                 receipt_lookup: rand::random(),
                 credential: ReporterCredential {
                     kdf: KdfParams::CURRENT,
-                    auth_hash: AuthHash::of_token(b"t"),
+                    auth_hash: AuthHash::of_token(b"t", CredentialVersion::Legacy),
                     recipient: Identity::generate().to_public(),
                 },
                 report: Message::new("laporan").unwrap().seal(&case).unwrap(),
+                commitment: None,
                 case_recipient: case,
                 notes_recipient: keys.notes.as_ref().unwrap().to_public(),
                 envelopes,

@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use kentongan_crypto::reporter::AuthHash;
+use kentongan_crypto::reporter::{AuthHash, CredentialVersion};
 
 pub use sessions::{SessionId, Sessions};
 
@@ -236,19 +236,22 @@ impl Drop for Attempt<'_> {
     }
 }
 
-/// Checks a login: the case id if `token` is the auth token of the credential found (if
-/// any). The comparison is constant-time, and made against a dummy hash when no credential
-/// was found, so the work is the same whichever of receipt or passphrase was wrong.
-pub fn check_token(found: Option<&ReporterLogin>, token: &[u8; 32]) -> Option<i64> {
-    let presented = AuthHash::of_token(token);
+/// Checks a login: the case id, and which kind of credential it is (whether the case must
+/// carry a commitment), if `token` is the auth token of the credential found (if any). The
+/// comparison is constant-time, and made against a dummy hash when no credential was found,
+/// so the work is the same whichever of receipt or passphrase was wrong.
+pub fn check_token(
+    found: Option<&ReporterLogin>,
+    token: &[u8; 32],
+) -> Option<(i64, CredentialVersion)> {
     match found {
         Some(login) => login
             .credential
             .auth_hash
-            .matches(&presented)
-            .then_some(login.case_id),
+            .version_of(token)
+            .map(|version| (login.case_id, version)),
         None => {
-            let _ = AuthHash::from_bytes([0; 32]).matches(&presented);
+            let _ = AuthHash::from_bytes([0; 32]).version_of(token);
             None
         }
     }
@@ -404,16 +407,19 @@ mod tests {
     fn a_token_matches_only_its_own_credential() {
         use kentongan_crypto::reporter::{KdfParams, ReporterCredential};
         let token = [7u8; 32];
-        let login = ReporterLogin {
-            case_id: 4,
-            credential: ReporterCredential {
-                kdf: KdfParams::CURRENT,
-                auth_hash: AuthHash::of_token(&token),
-                recipient: kentongan_crypto::keys::Identity::generate().to_public(),
-            },
-        };
-        assert_eq!(check_token(Some(&login), &token), Some(4));
-        assert_eq!(check_token(Some(&login), &[8; 32]), None);
+        for version in [CredentialVersion::Committed, CredentialVersion::Legacy] {
+            let login = ReporterLogin {
+                case_id: 4,
+                credential: ReporterCredential {
+                    kdf: KdfParams::CURRENT,
+                    auth_hash: AuthHash::of_token(&token, version),
+                    recipient: kentongan_crypto::keys::Identity::generate().to_public(),
+                },
+                commitment: None,
+            };
+            assert_eq!(check_token(Some(&login), &token), Some((4, version)));
+            assert_eq!(check_token(Some(&login), &[8; 32]), None);
+        }
         assert_eq!(check_token(None, &token), None);
     }
 }

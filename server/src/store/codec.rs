@@ -4,7 +4,7 @@
 
 use kentongan_crypto::bundle::ItemKind;
 use kentongan_crypto::reporter::{AuthHash, KdfParams, ReporterCredential};
-use kentongan_crypto::{Ciphertext, Recipient};
+use kentongan_crypto::{Ciphertext, Commitment, Recipient};
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
@@ -57,6 +57,20 @@ pub(super) fn parse_kind(text: &str) -> Result<ItemKind> {
         let shown: String = text.chars().take(40).collect();
         StoreError::Corrupt(format!("item of unknown kind {shown:?}"))
     })
+}
+
+/// A stored commitment (JSON), if any.
+pub(super) fn commitment(text: Option<String>) -> Result<Option<Commitment>> {
+    text.map(|text| {
+        serde_json::from_str(&text)
+            .map_err(|_| StoreError::Corrupt("the reporter's commitment is not readable".into()))
+    })
+    .transpose()
+}
+
+/// A commitment as stored.
+pub(super) fn commitment_text(commitment: &Commitment) -> String {
+    serde_json::to_string(commitment).unwrap_or_default()
 }
 
 /// A reporter credential from its stored parts.

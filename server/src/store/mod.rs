@@ -11,7 +11,7 @@ pub(crate) mod tests;
 use async_trait::async_trait;
 use kentongan_crypto::bundle::ItemKind;
 use kentongan_crypto::reporter::ReporterCredential;
-use kentongan_crypto::{Ciphertext, Recipient};
+use kentongan_crypto::{Ciphertext, Commitment, Recipient};
 use thiserror::Error;
 use time::Date;
 
@@ -58,6 +58,9 @@ pub struct NewCase {
     pub case_recipient: Recipient,
     pub notes_recipient: Recipient,
     pub report: Ciphertext,
+    /// What the reporter's client committed to; `None` only for cases imported from before
+    /// commitments (tests), as new credentials are all committed.
+    pub commitment: Option<Commitment>,
     /// One per active investigator (by id), and one with `None` for the reporter.
     pub envelopes: Vec<(Option<i64>, Ciphertext)>,
     /// The token hashes of complete uploads to attach to the report (see
@@ -129,6 +132,8 @@ pub struct AttachedFile {
 pub struct ReporterLogin {
     pub case_id: i64,
     pub credential: ReporterCredential,
+    /// The reporter's commitment, if the case has one: only the reporter can check it.
+    pub commitment: Option<Commitment>,
 }
 
 /// A case as listed: where it stands, and the dates its deadline depends on.

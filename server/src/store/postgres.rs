@@ -16,8 +16,9 @@ use super::codec::attach_to_items;
 mod access;
 
 use super::codec::{
-    StoredEnvelope, credential, envelope_holder, format_day, format_instant, hash32, parse_day,
-    parse_instant, parse_kind, parse_optional_day, parse_recipient,
+    StoredEnvelope, commitment, commitment_text, credential, envelope_holder, format_day,
+    format_instant, hash32, parse_day, parse_instant, parse_kind, parse_optional_day,
+    parse_recipient,
 };
 use super::list::{self, Assignee, CaseList, CaseQuery, CaseRow, Dialect, Param, StageCounts};
 use super::sqlite::{EmbeddedMigrations, kinds_of};
@@ -84,6 +85,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "totp",
         include_str!("../../migrations/postgres/0008_totp.sql"),
     ),
+    (
+        9,
+        "commitments",
+        include_str!("../../migrations/postgres/0009_commitments.sql"),
+    ),
 ];
 
 /// Dates cross the wire as `YYYY-MM-DD` text (`to_char` on the way out, so the server's
@@ -94,8 +100,9 @@ WITH new_case AS (
     VALUES ($1::date, $1::date, $2, $3)
     RETURNING id
 ), credential AS (
-    INSERT INTO reporter_credentials (case_id, receipt_lookup, auth_hash, recipient, kdf)
-    SELECT id, $4, $5, $6, $7 FROM new_case
+    INSERT INTO reporter_credentials (case_id, receipt_lookup, auth_hash, recipient, kdf,
+                                      commitment)
+    SELECT id, $4, $5, $6, $7, $12 FROM new_case
 ), report AS (
     INSERT INTO case_items (case_id, kind, created_on, ciphertext)
     SELECT id, 'report', $1::date, $8 FROM new_case
@@ -482,7 +489,7 @@ impl Store for PostgresStore {
     #[tracing::instrument(skip_all)]
     async fn reporter_login(&self, receipt_lookup: &[u8; 32]) -> Result<Option<ReporterLogin>> {
         let row = sqlx::query(
-            "SELECT case_id, auth_hash, recipient, kdf FROM reporter_credentials \
+            "SELECT case_id, auth_hash, recipient, kdf, commitment FROM reporter_credentials \
              WHERE receipt_lookup = $1",
         )
         .bind(receipt_lookup.as_slice())
@@ -496,6 +503,7 @@ impl Store for PostgresStore {
                     row.try_get("auth_hash")?,
                     row.try_get("recipient")?,
                 )?,
+                commitment: commitment(row.try_get("commitment")?)?,
             })
         })
         .transpose()
@@ -868,6 +876,7 @@ async fn insert_case(conn: &mut PgConnection, case: &NewCase, notify: bool) -> R
         .bind(holders)
         .bind(envelopes)
         .bind(notify)
+        .bind(case.commitment.as_ref().map(commitment_text))
         .fetch_one(&mut *conn)
         .await
         .map_err(|error| match &error {

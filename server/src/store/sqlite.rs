@@ -43,8 +43,9 @@ use super::codec::attach_to_items;
 mod access;
 
 use super::codec::{
-    StoredEnvelope, credential, envelope_holder, format_day, format_instant, hash32, parse_day,
-    parse_instant, parse_kind, parse_optional_day, parse_recipient,
+    StoredEnvelope, commitment, commitment_text, credential, envelope_holder, format_day,
+    format_instant, hash32, parse_day, parse_instant, parse_kind, parse_optional_day,
+    parse_recipient,
 };
 use super::list::{self, Assignee, CaseList, CaseQuery, Dialect, Param, StageCounts};
 use super::{
@@ -113,6 +114,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "totp",
         include_str!("../../migrations/sqlite/0008_totp.sql"),
+    ),
+    (
+        9,
+        "commitments",
+        include_str!("../../migrations/sqlite/0009_commitments.sql"),
     ),
 ];
 
@@ -342,7 +348,7 @@ impl Store for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn reporter_login(&self, receipt_lookup: &[u8; 32]) -> Result<Option<ReporterLogin>> {
         let row = sqlx::query(
-            "SELECT case_id, auth_hash, recipient, kdf FROM reporter_credentials \
+            "SELECT case_id, auth_hash, recipient, kdf, commitment FROM reporter_credentials \
              WHERE receipt_lookup = ?",
         )
         .bind(receipt_lookup.as_slice())
@@ -356,6 +362,7 @@ impl Store for SqliteStore {
                     row.try_get("auth_hash")?,
                     row.try_get("recipient")?,
                 )?,
+                commitment: commitment(row.try_get("commitment")?)?,
             })
         })
         .transpose()

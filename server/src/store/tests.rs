@@ -23,8 +23,8 @@ use std::time::Instant;
 use kentongan_crypto::bundle::ItemKind;
 use kentongan_crypto::ciphertext::encrypt;
 use kentongan_crypto::keys::Identity;
-use kentongan_crypto::reporter::{AuthHash, KdfParams, ReporterCredential};
-use kentongan_crypto::{Ciphertext, Recipient};
+use kentongan_crypto::reporter::{AuthHash, CredentialVersion, KdfParams, ReporterCredential};
+use kentongan_crypto::{Ciphertext, Commitment, Recipient};
 use sqlx::Connection;
 use time::Date;
 use time::macros::date;
@@ -373,6 +373,7 @@ async fn schema_holds_only_what_is_promised(backend: &Backend) {
         "reporter_credentials.auth_hash",
         "reporter_credentials.recipient",
         "reporter_credentials.kdf",
+        "reporter_credentials.commitment",
         "case_items.id",
         "case_items.case_id",
         "case_items.kind",
@@ -898,13 +899,19 @@ async fn reporter_login_finds_the_credential(backend: &Backend) {
     let store = backend.open().await;
     let first = new_case(&[]);
     let (lookup, credential) = (first.receipt_lookup, first.credential.clone());
+    let commitment = first.commitment.clone();
     let first = store.create_case(first).await.unwrap();
-    let second = new_case(&[]);
+    let mut second = new_case(&[]);
+    second.commitment = None; // as a case filed before commitments
     let (other_lookup, other_credential) = (second.receipt_lookup, second.credential.clone());
     let second = store.create_case(second).await.unwrap();
 
     let found = store.reporter_login(&lookup).await.unwrap().unwrap();
     assert_eq!((found.case_id, &found.credential), (first, &credential));
+    assert!(commitment.is_some());
+    assert_eq!(found.commitment, commitment);
+    let found = store.reporter_login(&other_lookup).await.unwrap().unwrap();
+    assert_eq!(found.commitment, None);
     let found = store.reporter_login(&other_lookup).await.unwrap().unwrap();
     assert_eq!(
         (found.case_id, &found.credential),
@@ -938,6 +945,18 @@ async fn unknown_stored_values_are_corrupt(backend: &Backend) {
 
     backend
         .execute("UPDATE reporter_credentials SET kdf = 'scrypt/v1/n=1'")
+        .await;
+    let corrupt = store.reporter_login(&lookup).await;
+    assert!(
+        matches!(corrupt, Err(StoreError::Corrupt(_))),
+        "{corrupt:?}"
+    );
+
+    backend
+        .execute(&format!(
+            "UPDATE reporter_credentials SET kdf = '{}', commitment = '{{\"tag\": 1}}'",
+            KdfParams::CURRENT
+        ))
         .await;
     let corrupt = store.reporter_login(&lookup).await;
     assert!(
@@ -2122,10 +2141,11 @@ pub(crate) fn new_case(investigators: &[i64]) -> NewCase {
         receipt_lookup: rand::random(),
         credential: ReporterCredential {
             kdf: KdfParams::CURRENT,
-            auth_hash: AuthHash::of_token(b"t"),
+            auth_hash: AuthHash::of_token(b"t", CredentialVersion::Committed),
             recipient: reporter,
         },
         report: sealed(&case_recipient, "laporan: dana desa 💸".as_bytes()),
+        commitment: Some(Commitment::new(&rand::random(), &case_recipient, &[])),
         case_recipient,
         notes_recipient: recipient(),
         envelopes,
@@ -2142,6 +2162,7 @@ fn copy(case: &NewCase) -> NewCase {
         case_recipient: case.case_recipient.clone(),
         notes_recipient: case.notes_recipient.clone(),
         report: case.report.clone(),
+        commitment: case.commitment.clone(),
         envelopes: case.envelopes.clone(),
         attachments: case.attachments.clone(),
     }

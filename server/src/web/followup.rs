@@ -28,8 +28,10 @@ use axum::{Form, Json, Router};
 use kentongan_crypto::bundle::ItemKind;
 use kentongan_crypto::item::{self, Content};
 use kentongan_crypto::message::{Message as Said, MessageError};
-use kentongan_crypto::reporter::{KdfParams, Passphrase, ReceiptCode, ReporterKey};
-use kentongan_crypto::{CaseKeys, Ciphertext, envelope};
+use kentongan_crypto::reporter::{
+    CredentialVersion, KdfParams, Passphrase, ReceiptCode, ReporterKey,
+};
+use kentongan_crypto::{CaseKeys, Ciphertext, commitment, envelope};
 use kentongan_templates::strings::{self, Lang, Message, Notice};
 use kentongan_templates::{CheckBack, FollowupCase, Shown, Side, StageStep};
 use serde::Deserialize;
@@ -216,7 +218,7 @@ async fn login(
             return refuse(StatusCode::INTERNAL_SERVER_ERROR, Notice::StoreDown);
         }
     };
-    let Some(case_id) = check_token(found.as_ref(), key.auth_token()) else {
+    let Some((case_id, version)) = check_token(found.as_ref(), key.auth_token()) else {
         attempt.failed();
         return refuse(StatusCode::UNAUTHORIZED, Notice::WrongLogin);
     };
@@ -230,11 +232,24 @@ async fn login(
     };
     let keys =
         reporter_envelope(&case).and_then(|sealed| envelope::open(sealed, key.identity()).ok());
-    drop(key);
     let Some(keys) = keys else {
         tracing::error!("follow-up login: the reporter's envelope does not open");
         return refuse(StatusCode::INTERNAL_SERVER_ERROR, Notice::StoreDown);
     };
+    // Before anything is shown or sealed: is this the case key the reporter's report was
+    // sealed with? Someone who wrote the database may have swapped it for their own.
+    let commitment = found.as_ref().and_then(|f| f.commitment.as_ref());
+    let checked = commitment::check(
+        version,
+        commitment,
+        key.commitment_key(),
+        &keys.case.to_public(),
+    );
+    drop(key);
+    if checked.is_err() {
+        tracing::error!("follow-up login: case {case_id} does not match the reporter's commitment");
+        return refuse(StatusCode::CONFLICT, Notice::CaseChanged);
+    }
     // A browser logging in again leaves no older session (and key) behind.
     if let Some(old) = session_of(&headers) {
         state.0.sessions.end(&old);
@@ -258,6 +273,14 @@ async fn login(
         session_cookie(Some(session), state.secure_cookies(&headers)),
     );
     response
+}
+
+/// A reporter the browser path let in: their case, and what their browser needs to check
+/// that the case is the one it sealed.
+struct Authenticated {
+    case_id: i64,
+    version: CredentialVersion,
+    commitment: Option<kentongan_crypto::Commitment>,
 }
 
 #[derive(Default, Deserialize)]
@@ -385,13 +408,14 @@ async fn api_case(
         Ok(body) => body,
         Err(response) => return response,
     };
-    let case_id = match state
+    let reporter = match state
         .authenticate(lang, &credentials.receipt, &credentials.token)
         .await
     {
-        Ok(case_id) => case_id,
+        Ok(reporter) => reporter,
         Err(response) => return response,
     };
+    let case_id = reporter.case_id;
     let case = match state.0.store.case(case_id).await {
         Ok(case) => case,
         Err(e) => return store_down(lang, &e),
@@ -431,6 +455,10 @@ async fn api_case(
             "html": section.into_string(),
             "case_recipient": case.case_recipient.to_string(),
             "envelope": envelope,
+            // The browser checks the case against these before it shows or seals anything
+            // (crypto/src/commitment.rs); `committed` comes from the token, not the database.
+            "committed": reporter.version == CredentialVersion::Committed,
+            "commitment": reporter.commitment,
             "items": items,
         })),
     )
@@ -450,7 +478,7 @@ async fn api_message(
         Err(response) => return response,
     };
     let case_id = match state.authenticate(lang, &sent.receipt, &sent.token).await {
-        Ok(case_id) => case_id,
+        Ok(reporter) => reporter.case_id,
         Err(response) => return response,
     };
     match state.may_add_message(case_id).await {
@@ -607,7 +635,13 @@ impl AppState {
     }
 
     /// Checks a receipt code and auth token from the browser, within the attempt limits.
-    async fn authenticate(&self, lang: Lang, receipt: &str, token: &str) -> Result<i64, Response> {
+    /// What comes back lets the browser check the case itself (see [`Authenticated`]).
+    async fn authenticate(
+        &self,
+        lang: Lang,
+        receipt: &str,
+        token: &str,
+    ) -> Result<Authenticated, Response> {
         let Ok(receipt) = ReceiptCode::parse(receipt) else {
             return Err(api_notice(
                 lang,
@@ -646,9 +680,13 @@ impl AppState {
             .await
             .map_err(|e| store_down(lang, &e))?;
         match check_token(found.as_ref(), &token_bytes) {
-            Some(case_id) => {
+            Some((case_id, version)) => {
                 attempt.succeeded();
-                Ok(case_id)
+                Ok(Authenticated {
+                    case_id,
+                    version,
+                    commitment: found.and_then(|f| f.commitment),
+                })
             }
             None => {
                 attempt.failed();

@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
+use kentongan_crypto::keys::fingerprint_of;
 use kentongan_crypto::report::{EncryptedIn, FieldError};
 use kentongan_crypto::reporter::KdfParams;
 use kentongan_crypto::submission::{CheckError, SealError, SealedCase, seal_report_in};
@@ -152,6 +153,7 @@ async fn submit_form(
             }
         };
         let receipt = submission.sealed.receipt.to_string();
+        let fingerprint = fingerprint_of(&submission.sealed.commitment.team);
         let case = match new_case(&state, &team, submission.sealed) {
             Some(case) => case,
             None => return refuse(StatusCode::INTERNAL_SERVER_ERROR, Message::Internal).await,
@@ -165,6 +167,7 @@ async fn submit_form(
                         &state.0.office,
                         &receipt,
                         submission.passphrase.expose_secret(),
+                        &fingerprint,
                         EncryptedIn::Server,
                     ),
                 );
@@ -375,6 +378,7 @@ fn new_case(state: &AppState, team: &Team, sealed: SealedCase) -> Option<NewCase
         case_recipient: sealed.case_recipient,
         notes_recipient: sealed.notes_recipient,
         report: sealed.report,
+        commitment: Some(sealed.commitment),
         envelopes,
         attachments: Vec::new(),
     })

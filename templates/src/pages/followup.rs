@@ -119,6 +119,7 @@ pub fn followup_login(
                 data-msg-network=(js.network)
                 data-msg-unreadable=(f.unreadable)
                 data-msg-receipt=(notice(lang, Notice::ReceiptFormat))
+                data-msg-changed=(notice(lang, Notice::CaseChanged))
             {
                 input type="hidden" name="csrf" value=(csrf);
                 input type="hidden" name="lang" value=(lang.code());

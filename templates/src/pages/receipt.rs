@@ -30,9 +30,18 @@ pub fn receipt(
     office: &Office,
     receipt: &str,
     passphrase: &str,
+    fingerprint: &str,
     encrypted_in: EncryptedIn,
 ) -> Markup {
-    receipt_with_files(lang, office, receipt, passphrase, encrypted_in, &[])
+    receipt_with_files(
+        lang,
+        office,
+        receipt,
+        passphrase,
+        fingerprint,
+        encrypted_in,
+        &[],
+    )
 }
 
 /// [`receipt`], saying for each attached file what metadata was removed, or warning that
@@ -42,13 +51,14 @@ pub fn receipt_with_files(
     office: &Office,
     receipt: &str,
     passphrase: &str,
+    fingerprint: &str,
     encrypted_in: EncryptedIn,
     files: &[FileReport],
 ) -> Markup {
     let t = lang.texts();
     let main = html! {
         section #receipt .receipt {
-            (receipt_panel(lang, receipt, passphrase, encrypted_in, Heading::Page))
+            (receipt_panel(lang, receipt, passphrase, fingerprint, encrypted_in, Heading::Page))
         }
         (file_list(lang, files))
         p.np { a href=(href(lang, "/")) { (t.home_link) } }
@@ -109,12 +119,14 @@ pub(super) enum Heading {
     Section,
 }
 
-/// The codes and what to do with them. The report form renders it empty and hidden for the
-/// browser script to fill: `#receipt-code`, `#passphrase`.
+/// The codes and what to do with them, and the fingerprint of the team keys the report was
+/// sealed to. The report form renders it empty and hidden for the browser script to fill:
+/// `#receipt-code`, `#passphrase`, `#sealed-fingerprint` (computed in the browser).
 pub(super) fn receipt_panel(
     lang: Lang,
     receipt: &str,
     passphrase: &str,
+    fingerprint: &str,
     encrypted_in: EncryptedIn,
     heading: Heading,
 ) -> Markup {
@@ -136,6 +148,8 @@ pub(super) fn receipt_panel(
             dt { (t.passphrase_label) }
             dd { code #passphrase .code { (passphrase) } }
         }
+        p { (t.sealed_to) " " code #sealed-fingerprint .fp { (fingerprint) } }
+        p.small { (t.sealed_to_note) }
         div.box.warn {
             p { strong { (t.receipt_warning_title) } }
             ul { @for line in t.receipt_warning { li { (line) } } }

@@ -78,7 +78,7 @@ pub fn report_form_with_files(
         @if can_report {
             (form(lang, draft, errors, csrf, notice, files))
             section #receipt .receipt data-msg-browser=(t.encrypted_in_browser) hidden {
-                (receipt_panel(lang, "", "", EncryptedIn::Browser, Heading::Section))
+                (receipt_panel(lang, "", "", "", EncryptedIn::Browser, Heading::Section))
             }
             (super::attachments::file_texts(lang))
         } @else {

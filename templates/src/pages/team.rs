@@ -142,6 +142,7 @@ pub fn team_page(lang: Lang, office: &Office, csrf: &str) -> Markup {
                 data-msg-sending=(js.sending)
                 data-msg-saved=(js.saved)
                 data-msg-empty=(js.empty)
+                data-msg-changed=(js.case_changed)
                 data-msg-needs-message=(t.errors.needs_message)
                 data-msg-totp-on=(t.totp.turned_on)
                 data-msg-totp-off=(t.totp.turned_off)

@@ -91,7 +91,7 @@ fn every_page(lang: Lang, office: &Office, team: &Team) -> Vec<(String, String)>
     for via in [EncryptedIn::Browser, EncryptedIn::Server] {
         pages.push((
             format!("receipt {via:?}"),
-            receipt(lang, office, HOSTILE, BREAKOUT, via).into_string(),
+            receipt(lang, office, HOSTILE, BREAKOUT, HOSTILE, via).into_string(),
         ));
     }
     for m in Message::ALL {
@@ -443,7 +443,7 @@ fn receipt_shows_the_codes_and_the_path() {
     let office = Office::jetis_example();
     let code = "1234 5678 9012 3456";
     let words = "kursi jambu lampu";
-    let server = receipt(Lang::Id, &office, code, words, EncryptedIn::Server).into_string();
+    let server = receipt(Lang::Id, &office, code, words, "fp", EncryptedIn::Server).into_string();
     assert!(server.contains("<h1 id=\"receipt-h\">Laporan Anda sudah diterima</h1>"));
     assert!(server.contains(&format!(
         "<code class=\"code\" id=\"receipt-code\">{code}</code>"
@@ -456,7 +456,7 @@ fn receipt_shows_the_codes_and_the_path() {
         !server.contains("hreflang"),
         "no language switch that would lose the codes"
     );
-    let browser = receipt(Lang::En, &office, code, words, EncryptedIn::Browser).into_string();
+    let browser = receipt(Lang::En, &office, code, words, "fp", EncryptedIn::Browser).into_string();
     assert!(browser.contains("encrypted on your device"));
     // The way back is a link, in the receipt's language; so is the way home.
     assert!(browser.contains("<a href=\"/followup?lang=en\">follow-up page</a>"));
@@ -584,6 +584,7 @@ fn render_samples() {
                     &office,
                     "4821 0937 5512 7706",
                     "lampu sawah gelas jambu kursi pintu garam",
+                    "perangai prisma kasmaran rumit keju panutan keliling cegah terjal sulit reaktif dusun",
                     EncryptedIn::Server,
                 ),
             ),

@@ -234,6 +234,9 @@ pub(super) const TEXTS: Texts = Texts {
     ],
     print_hint: "To print, choose “Print” in your browser's menu.",
     encrypted_in_browser: "Your report was encrypted on your device before it was sent.",
+    sealed_to: "Fingerprint of the team key used:",
+    sealed_to_note: "Compare it with the fingerprint on the front page, or one the office published elsewhere. \
+        If they differ, send nothing more through this site and contact the office another way.",
     encrypted_in_server: "JavaScript was off: your report was encrypted on the server, \
         in memory, and is stored only in encrypted form.",
     followup_heading: "Follow-up page",
@@ -367,6 +370,9 @@ pub(super) const TEXTS: Texts = Texts {
             sending: "Encrypting and sending…",
             saved: "Saved.",
             empty: "Write something first.",
+            case_changed: "This case's report does not open with the case key in your envelope: \
+                someone changed the case on the server. Nothing is shown or sent. \
+                Do not reply or grant access; tell the admin.",
         },
         errors: TeamErrorTexts {
             unknown_key: "This key is not registered, or its holder has been disabled.",
@@ -523,6 +529,7 @@ pub(super) const TEXTS: Texts = Texts {
             message_not_saved: "The server has a problem. Your message was NOT saved. \
                 Try again later.",
             too_many_messages: "Too many messages today. Try again tomorrow; your message is still in the box.",
+            case_changed: "This report was changed on the server by someone not allowed to. Do not send more messages through this site. Contact the office another way and tell them your report's key changed.",
             csrf_failed: "The form has expired. Please try once more.",
         },
     },

@@ -240,6 +240,9 @@ pub(super) const TEXTS: Texts = Texts {
     ],
     print_hint: "Untuk mencetak, pilih “Cetak” di menu peramban Anda.",
     encrypted_in_browser: "Laporan dienkripsi di perangkat Anda sebelum dikirim.",
+    sealed_to: "Sidik jari kunci tim yang dipakai:",
+    sealed_to_note: "Cocokkan dengan sidik jari di halaman depan, atau yang diumumkan kantor di tempat lain. \
+        Jika berbeda, jangan kirim apa pun lagi lewat situs ini dan hubungi kantor lewat jalur lain.",
     encrypted_in_server: "JavaScript mati: laporan dienkripsi di server, di memori, \
         lalu disimpan hanya dalam bentuk terenkripsi.",
     followup_heading: "Halaman tindak lanjut",
@@ -367,6 +370,9 @@ pub(super) const TEXTS: Texts = Texts {
             sending: "Mengenkripsi dan mengirim…",
             saved: "Tersimpan.",
             empty: "Tulis sesuatu dulu.",
+            case_changed: "Laporan kasus ini tidak terbuka dengan kunci kasus di amplop Anda: \
+                seseorang mengubah kasus ini di server. Tidak ada yang ditampilkan atau dikirim. \
+                Jangan membalas atau memberi akses; beri tahu admin.",
         },
         errors: TeamErrorTexts {
             unknown_key: "Kunci ini tidak terdaftar, atau pemiliknya sudah dinonaktifkan.",
@@ -524,6 +530,7 @@ pub(super) const TEXTS: Texts = Texts {
             message_not_saved: "Ada gangguan di server. Pesan Anda TIDAK tersimpan. \
                 Coba lagi nanti.",
             too_many_messages: "Sudah terlalu banyak pesan hari ini. Coba lagi besok; pesan Anda masih ada di kotak.",
+            case_changed: "Laporan ini diubah di server oleh orang yang tidak berhak. Jangan kirim pesan lagi lewat situs ini. Hubungi kantor lewat jalur lain dan sampaikan bahwa kunci laporan Anda berubah.",
             csrf_failed: "Formulir sudah kedaluwarsa. Coba sekali lagi.",
         },
     },

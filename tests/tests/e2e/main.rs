@@ -12,6 +12,7 @@ mod attachments;
 mod audit;
 mod browser;
 mod grant;
+mod intruder;
 mod no_js;
 mod notify;
 mod support;

@@ -117,7 +117,8 @@ async fn insert_rows(conn: &mut SqliteConnection, rows: &[CaseRow<'_>]) -> Resul
     insert.build().persistent(false).execute(&mut *conn).await?;
 
     let mut insert = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO reporter_credentials (case_id, receipt_lookup, auth_hash, recipient, kdf) ",
+        "INSERT INTO reporter_credentials \
+         (case_id, receipt_lookup, auth_hash, recipient, kdf, commitment) ",
     );
     insert.push_values(rows, |mut values, row| {
         let credential = &row.case.credential;
@@ -126,7 +127,8 @@ async fn insert_rows(conn: &mut SqliteConnection, rows: &[CaseRow<'_>]) -> Resul
             .push_bind(row.case.receipt_lookup.as_slice())
             .push_bind(credential.auth_hash.as_bytes().as_slice())
             .push_bind(credential.recipient.to_string())
-            .push_bind(credential.kdf.to_string());
+            .push_bind(credential.kdf.to_string())
+            .push_bind(row.case.commitment.as_ref().map(commitment_text));
     });
     insert.build().persistent(false).execute(&mut *conn).await?;
 

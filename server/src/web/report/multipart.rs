@@ -75,6 +75,7 @@ pub(super) async fn submit(state: AppState, headers: HeaderMap, request: Request
                 &state.0.office,
                 &submission.sealed.receipt.to_string(),
                 submission.passphrase.expose_secret(),
+                &kentongan_crypto::keys::fingerprint_of(&submission.sealed.commitment.team),
                 EncryptedIn::Server,
                 &stored.reports,
             ),

@@ -16,7 +16,7 @@ use super::{App, LoginLimits, TOKEN, app, app_with, form, report, text};
 const WRONG: &str = "Kode tanda terima atau kata sandi salah.";
 
 /// Files a report through the JSON endpoint; returns the receipt and passphrase.
-async fn file_report(app: &App) -> Submission {
+pub(super) async fn file_report(app: &App) -> Submission {
     let submission = seal_report(&report(), &app.team, KdfParams::CURRENT).unwrap();
     let (status, _) = app
         .api_post(serde_json::to_string(&submission.sealed).unwrap(), true)
@@ -25,7 +25,7 @@ async fn file_report(app: &App) -> Submission {
     submission
 }
 
-fn token_of(submission: &Submission, passphrase: &str) -> String {
+pub(super) fn token_of(submission: &Submission, passphrase: &str) -> String {
     let key = ReporterKey::derive(
         &submission.sealed.receipt,
         &Passphrase::parse(passphrase),
@@ -36,7 +36,11 @@ fn token_of(submission: &Submission, passphrase: &str) -> String {
 }
 
 impl App {
-    async fn api(&self, path: &str, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
+    pub(super) async fn api(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
         let req = Request::post(path)
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::COOKIE, format!("kentongan_csrf={TOKEN}"))
@@ -89,7 +93,7 @@ impl App {
         (resp.status(), text(resp).await)
     }
 
-    async fn item_kinds(&self, case: i64) -> Vec<ItemKind> {
+    pub(super) async fn item_kinds(&self, case: i64) -> Vec<ItemKind> {
         let case = self.store.case(case).await.unwrap();
         case.items.iter().map(|i| i.kind).collect()
     }

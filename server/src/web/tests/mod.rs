@@ -25,6 +25,7 @@ use crate::uploads::AttachmentLimits;
 
 mod attachments;
 mod followup;
+mod intruder;
 mod nojs_files;
 mod notify;
 mod team;
