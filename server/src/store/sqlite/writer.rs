@@ -4,11 +4,15 @@
 //! answers each caller; if the batch fails, it runs again job by job, each under its own
 //! savepoint, so one bad job fails alone. See the parent module's documentation.
 
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{Connection, QueryBuilder, Sqlite};
+
 use super::writes::{
     MAX_PARAMETERS, add_envelope, add_item, append_audit, assign, classify, disable_investigator,
     insert_cases, insert_investigator, move_case,
 };
 use super::*;
+use crate::store::Notification;
 
 /// A move for the writer: see [`Store::move_case`].
 #[derive(Debug)]

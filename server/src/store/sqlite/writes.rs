@@ -1,7 +1,14 @@
 //! The statements the writer runs: the cases of a batch in one multi-row insert per table,
 //! and each other kind of write.
 
+use std::collections::HashSet;
+
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite};
+use time::OffsetDateTime;
+
 use super::*;
+use crate::store::codec::{commitment_text, format_instant, hash32};
 
 /// SQLite's limit on bound parameters in one statement is 32766; a multi-row insert stays
 /// well below it.
