@@ -1,4 +1,4 @@
-//! The JPEG, PNG and WebP cleaners that remove identifying metadata from photos before
+//! The JPEG, PNG, WebP and GIF cleaners, and the HEIF and TIFF refusal, that remove identifying metadata from photos before
 //! they are sealed (kentongan-crypto's `metadata` module): in the browser and, on the no-JS
 //! path, in the server.
 
@@ -7,6 +7,14 @@ use kentongan_crypto::metadata::{self, Format, MetadataError};
 /// `data` as a photo a reporter attached.
 pub fn images(data: &[u8]) {
     let format = metadata::detect(data);
+    // What the server refuses from a file's first bytes, cleaning the whole file refuses too.
+    let head = data.get(..metadata::SNIFF_LEN).unwrap_or(data);
+    if let Some(refusal) = metadata::refused(head) {
+        assert_eq!(
+            metadata::clean(data).err(),
+            Some(MetadataError::Refused(refusal))
+        );
+    }
     match metadata::clean(data) {
         Ok(cleaned) => {
             assert_eq!(Some(cleaned.format), format);
@@ -29,7 +37,13 @@ pub fn images(data: &[u8]) {
                 again.map(|again| again.removed)
             );
         }
-        Err(MetadataError::Unsupported) => assert_eq!(format, None),
+        Err(MetadataError::Refused(refusal)) => {
+            assert_eq!(metadata::refused(data), Some(refusal));
+        }
+        Err(MetadataError::Unsupported) => {
+            assert_eq!(format, None);
+            assert_eq!(metadata::refused(data), None);
+        }
         Err(MetadataError::Malformed(f)) => assert_eq!(Some(f), format),
         Err(_) => {}
     }

@@ -910,6 +910,10 @@ pub(crate) struct FileTexts {
     pub interrupted: &'static str,
     pub bad_file: &'static str,
     pub unreadable_image: &'static str,
+    /// A HEIC/HEIF photo, refused: why, and how to send it instead.
+    pub heif_photo: &'static str,
+    /// A TIFF or RAW image, refused: why, and how to send it instead.
+    pub tiff_photo: &'static str,
     pub no_room: &'static str,
     pub photos_busy: &'static str,
     /// After a refusal on the no-JS form: the text is kept, files must be chosen again.
@@ -957,6 +961,8 @@ pub enum FileRefusal {
     BadFile,
     /// A photo whose metadata could not be removed (damaged or unusual), so it was not sent.
     UnreadableImage,
+    /// A photo in a format whose metadata cannot be removed (HEIF, TIFF), so it was not sent.
+    PhotoFormat(kentongan_crypto::metadata::Refusal),
     /// A photo larger than the server cleans in memory (no-JS path).
     PhotoTooLarge { max_bytes: u64 },
     /// The server holds as many unfinished uploads as it allows: try again later.
@@ -975,11 +981,24 @@ pub fn file_refusal(lang: Lang, r: FileRefusal) -> String {
         FileRefusal::Interrupted => t.interrupted.to_owned(),
         FileRefusal::BadFile => t.bad_file.to_owned(),
         FileRefusal::UnreadableImage => t.unreadable_image.to_owned(),
+        FileRefusal::PhotoFormat(format) => photo_format(lang, format).to_owned(),
         FileRefusal::PhotoTooLarge { max_bytes } => {
             (t.photo_too_large)(&file_size(lang, max_bytes))
         }
         FileRefusal::NoRoom => t.no_room.to_owned(),
         FileRefusal::PhotosBusy => t.photos_busy.to_owned(),
+    }
+}
+
+/// Why a photo in `format` was refused, and how to send it instead.
+pub fn photo_format(lang: Lang, format: kentongan_crypto::metadata::Refusal) -> &'static str {
+    use kentongan_crypto::metadata::Refusal;
+    let t = &lang.texts().files;
+    match format {
+        Refusal::Heif => t.heif_photo,
+        Refusal::Tiff => t.tiff_photo,
+        // A format a newer crypto crate refuses: what is said of photos it cannot clean.
+        _ => t.unreadable_image,
     }
 }
 
@@ -1015,6 +1034,7 @@ pub fn file_size(lang: Lang, bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kentongan_crypto::metadata::Refusal;
 
     const LANGS: [Lang; 2] = [Lang::Id, Lang::En];
 
@@ -1118,6 +1138,8 @@ mod tests {
             FileRefusal::Interrupted,
             FileRefusal::BadFile,
             FileRefusal::UnreadableImage,
+            FileRefusal::PhotoFormat(Refusal::Heif),
+            FileRefusal::PhotoFormat(Refusal::Tiff),
             FileRefusal::PhotoTooLarge {
                 max_bytes: 32 * 1024 * 1024,
             },

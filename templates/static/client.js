@@ -319,6 +319,9 @@ export async function attachAll(files, caseRecipient, { worker, csrf, lang, chun
                 if (error.code === "malformed") {
                     throw new Refused(`${file.name}: ${fileText("damaged-photo")}`);
                 }
+                if (error.code === "refused-heif" || error.code === "refused-tiff") {
+                    throw new Refused(`${file.name}: ${fileText(error.code)}`);
+                }
                 throw error;
             }
             attached.push({ name: file.name, upload: done.upload, removed: done.removed, cleaned: done.cleaned });
@@ -329,15 +332,46 @@ export async function attachAll(files, caseRecipient, { worker, csrf, lang, chun
     return attached;
 }
 
-// JPEG, PNG and WebP by their first bytes: the worker's test (worker.js), so what the page
-// promises is what will happen, whatever the file's name or type says.
+// How much of a file tells whether it is a photo, and which: `metadata::SNIFF_LEN`.
+const SNIFF_LEN = 256;
+
+// JPEG, PNG, WebP and GIF by their first bytes: the worker's test (worker.js), so what the
+// page promises is what will happen, whatever the file's name or type says.
 function isPhoto(head) {
     const starts = (...bytes) => bytes.every((b, i) => head[i] === b);
     return (
         starts(0xff, 0xd8, 0xff) ||
         starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a) ||
-        (starts(0x52, 0x49, 0x46, 0x46) && head[8] === 0x57 && head[9] === 0x45 && head[10] === 0x42 && head[11] === 0x50)
+        (starts(0x52, 0x49, 0x46, 0x46) && head[8] === 0x57 && head[9] === 0x45 && head[10] === 0x42 && head[11] === 0x50) ||
+        starts(0x47, 0x49, 0x46, 0x38, 0x37, 0x61) ||
+        starts(0x47, 0x49, 0x46, 0x38, 0x39, 0x61)
     );
+}
+
+// The worker's refusal (worker.js), so the page says at once what will be refused.
+// HEIF (HEIC from phones, AVIF) and TIFF (camera RAW files too) by their first bytes, as the
+// crypto's metadata module refuses them (`metadata::refused`): "refused-heif",
+// "refused-tiff", or null. Their metadata cannot be removed, so they are not sent at all.
+function refusedFormat(head) {
+    const starts = (...bytes) => bytes.every((b, i) => head[i] === b);
+    if (starts(0x49, 0x49, 0x2a, 0x00) || starts(0x4d, 0x4d, 0x00, 0x2a) || starts(0x49, 0x49, 0x2b, 0x00) || starts(0x4d, 0x4d, 0x00, 0x2b)) {
+        return "refused-tiff";
+    }
+    const fourcc = (at) => String.fromCharCode(...head.subarray(at, at + 4));
+    if (head.length < 12 || fourcc(4) !== "ftyp") {
+        return null;
+    }
+    // The box's size: 0 runs to the end, 1 puts a 64-bit size after the type.
+    const size = ((head[0] << 24) >>> 0) + (head[1] << 16) + (head[2] << 8) + head[3];
+    const start = size === 1 ? 16 : 8;
+    const end = size === 0 || size === 1 ? head.length : Math.min(size, head.length);
+    // The major brand, then (after the minor version) the compatible ones.
+    const brands = [start];
+    for (let at = start + 8; at + 4 <= end; at += 4) {
+        brands.push(at);
+    }
+    const heif = ["heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1", "avif", "avis"];
+    return brands.some((at) => at + 4 <= end && heif.includes(fourcc(at))) ? "refused-heif" : null;
 }
 
 // Under the file input: each chosen file, and what will happen to it.
@@ -351,9 +385,10 @@ export async function describeFiles(input) {
     }
     const items = [];
     for (const file of input.files) {
-        const head = new Uint8Array(await file.slice(0, 12).arrayBuffer());
+        const head = new Uint8Array(await file.slice(0, SNIFF_LEN).arrayBuffer());
         const item = document.createElement("li");
-        item.textContent = `${file.name}: ${fileText(isPhoto(head) ? "will-be-cleaned" : "may-identify")}`;
+        const note = refusedFormat(head) || (isPhoto(head) ? "will-be-cleaned" : "may-identify");
+        item.textContent = `${file.name}: ${fileText(note)}`;
         items.push(item);
     }
     list.replaceChildren(...items);

@@ -6,11 +6,12 @@
 //! How the crypto worker uses them (errors are `Error`s whose `message` is the slug given):
 //!
 //! ```js
-//! // 1. Clean a photo (JPEG, PNG, WebP; by magic bytes). Anything else throws "unsupported"
-//! //    (send it as is, with a warning that it may identify the author); a damaged image
-//! //    throws "malformed" (same).
+//! // 1. Clean a photo (JPEG, PNG, WebP, GIF; by magic bytes). A HEIF or TIFF photo throws
+//! //    "refused-heif" or "refused-tiff" and a damaged image "malformed": neither may be sent
+//! //    as it is, its metadata intact. Anything else throws "unsupported" (send it as is,
+//! //    with a warning that it may identify the author).
 //! const c = cleanImage(new Uint8Array(await file.arrayBuffer()));
-//! // c = {bytes: Uint8Array, format: "jpeg"|"png"|"webp", removed: ["gps", "camera", …],
+//! // c = {bytes: Uint8Array, format: "jpeg"|"png"|"webp"|"gif", removed: ["gps", …],
 //! //      iccKept: bool}
 //!
 //! // 2. Seal it to the case key, feeding pieces of the body and uploading what comes out,
@@ -36,25 +37,22 @@ use wasm_bindgen::prelude::*;
 
 use crate::attachment::{AttachmentError, AttachmentHeader, MAX_SIZE, Sealer};
 use crate::keys::Recipient;
-use crate::metadata::{self, Format, MetadataError};
+use crate::metadata::{self, Format, MetadataError, Refusal};
 
-/// Removes identifying metadata from a JPEG, PNG or WebP image (`metadata::clean`). Returns
-/// `{bytes: Uint8Array, format: "jpeg"|"png"|"webp", removed: [slug…], iccKept: bool}`,
-/// where `removed` are `metadata::removed_slugs`, the list to pass on to
-/// [`AttachmentSealer::new`] as `cleaned`. Errors: "unsupported" (not one of those formats),
-/// "malformed" (damaged: its metadata cannot be removed safely).
+/// Removes identifying metadata from a JPEG, PNG, WebP or GIF image (`metadata::clean`).
+/// Returns `{bytes: Uint8Array, format: "jpeg"|"png"|"webp"|"gif", removed: [slug…],
+/// iccKept: bool}`, where `removed` are `metadata::removed_slugs`, the list to pass on to
+/// [`AttachmentSealer::new`] as `cleaned`. Errors: "refused-heif", "refused-tiff" (a photo
+/// format whose metadata cannot be removed: not to be sent), "unsupported" (not a photo
+/// this knows), "malformed" (damaged: its metadata cannot be removed safely).
 #[wasm_bindgen(js_name = cleanImage)]
 pub fn clean_image(bytes: &[u8]) -> Result<Object, JsError> {
-    let cleaned = metadata::clean(bytes).map_err(|e| {
-        JsError::new(match e {
-            MetadataError::Unsupported => "unsupported",
-            _ => "malformed",
-        })
-    })?;
+    let cleaned = metadata::clean(bytes).map_err(|e| JsError::new(error_code(e)))?;
     let format = match cleaned.format {
         Format::Jpeg => "jpeg",
         Format::Png => "png",
         Format::WebP => "webp",
+        Format::Gif => "gif",
     };
     let removed: Array = metadata::removed_slugs(&cleaned.removed)
         .into_iter()
@@ -69,6 +67,17 @@ pub fn clean_image(bytes: &[u8]) -> Result<Object, JsError> {
     set("removed", &removed.into())?;
     set("iccKept", &JsValue::from_bool(cleaned.icc_profile_kept))?;
     Ok(out)
+}
+
+/// The short code [`clean_image`] throws for `e`.
+fn error_code(e: MetadataError) -> &'static str {
+    match e {
+        MetadataError::Unsupported => "unsupported",
+        MetadataError::Refused(Refusal::Heif) => "refused-heif",
+        MetadataError::Refused(Refusal::Tiff) => "refused-tiff",
+        // A damaged image, or a refusal this version has no code for: not sent either way.
+        _ => "malformed",
+    }
 }
 
 /// Seals one attachment to the case key, piece by piece (`attachment::Sealer`).

@@ -1,6 +1,6 @@
 //! The starting corpora, made by the project's own code: real ciphertext, real sealed cases
-//! and files, real key files, small JPEG/PNG/WebP files with EXIF, GPS and XMP, and HTTP
-//! requests a browser would send. Run once to (re)write them:
+//! and files, real key files, small JPEG/PNG/WebP/GIF files with EXIF, GPS and XMP, a HEIC
+//! and a TIFF (refused), and HTTP requests a browser would send. Run once to (re)write them:
 //!
 //! ```text
 //! cargo test -p kentongan-fuzz --test corpus -- --ignored write_seeds
@@ -189,6 +189,62 @@ fn webp() -> Vec<u8> {
     f.extend(body);
     f.extend(b"appended");
     f
+}
+
+/// `data` as GIF sub-blocks, with the terminator.
+fn gif_sub_blocks(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for piece in data.chunks(255) {
+        out.push(u8::try_from(piece.len()).unwrap());
+        out.extend(piece);
+    }
+    out.push(0);
+    out
+}
+
+/// An animated GIF with everything the cleaner keeps and something of each kind it removes.
+fn gif() -> Vec<u8> {
+    let application = |id: &[u8; 11], data: &[u8]| {
+        let mut a = vec![0x21, 0xFF, 11];
+        a.extend(id);
+        a.extend(gif_sub_blocks(data));
+        a
+    };
+    let extension = |label: u8, data: &[u8]| {
+        let mut e = vec![0x21, label];
+        e.extend(gif_sub_blocks(data));
+        e
+    };
+    let image = |packed: u8, colours: &[u8]| {
+        let mut i = vec![0x2C, 0, 0, 0, 0, 1, 0, 1, 0, packed];
+        i.extend(colours);
+        i.push(2);
+        i.extend(gif_sub_blocks(&[0x02, 0x44, 0x01]));
+        i
+    };
+    let mut g = b"GIF89a\x01\0\x01\0\x80\0\0".to_vec();
+    g.extend([0, 0, 0, 0xFF, 0xFF, 0xFF]);
+    g.extend(application(b"NETSCAPE2.0", &[1, 0, 0]));
+    g.extend(application(b"XMP DataXMP", XMP));
+    g.extend(application(b"ICCRGBG1012", b"profile"));
+    g.extend(extension(0xFE, b"taken by A. Reporter"));
+    g.extend(extension(0xF9, &[4, 10, 0, 0]));
+    g.extend(image(0, &[]));
+    g.extend(extension(0xF9, &[4, 10, 0, 0]));
+    g.extend(extension(0x01, &[0; 13]));
+    g.extend(application(b"MGLB0000001", b"serial"));
+    g.extend(image(0x80, &[0xFF, 0, 0, 0, 0, 0xFF]));
+    g.push(0x3B);
+    g.extend(b"appended");
+    g
+}
+
+/// An iPhone's HEIC, as far as the cleaner looks: `ftyp`, then the start of `meta`.
+fn heic() -> Vec<u8> {
+    let mut h = 28u32.to_be_bytes().to_vec();
+    h.extend(b"ftypheic\0\0\0\0mif1MiHBheic");
+    h.extend(b"\0\0\x01\0meta\0\0\0\0\0\0\0\x21hdlr\0\0\0\0\0\0\0\0pict");
+    h
 }
 
 fn attachment_file(name: &str, body: &[u8]) -> Vec<u8> {
@@ -641,6 +697,9 @@ fn write_seeds() {
     write("images", "jpeg", &jpeg());
     write("images", "png", &png());
     write("images", "webp", &webp());
+    write("images", "gif", &gif());
+    write("images", "heic", &heic());
+    write("images", "tiff", &tiff_with_gps());
     let real = dir().join("../tests/fixtures/gps-photo.jpg");
     write("images", "gps-photo", &std::fs::read(real).unwrap());
 

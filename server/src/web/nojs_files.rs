@@ -10,9 +10,12 @@
 //! 2. Once the file is whole and its size known, the blocks are read back, decrypted in
 //!    memory and pushed through the real [`Sealer`] into the case's upload; the temporary
 //!    upload is then deleted (and would be unreadable ciphertext if the server died first:
-//!    the sweep removes it). **Photos** (JPEG, PNG, WebP by their magic bytes) are first
-//!    read back whole into a zeroized buffer and cleaned of their metadata
+//!    the sweep removes it). **Photos** (JPEG, PNG, WebP, GIF by their magic bytes) are
+//!    first read back whole into a zeroized buffer and cleaned of their metadata
 //!    ([`metadata::clean`]), in one of a few cleaning slots, waited for a bounded time.
+//!
+//! A HEIF or TIFF photo, whose metadata cannot be removed, is refused from its first bytes
+//! ([`metadata::refused`]), before anything of it is stored.
 //!
 //! No plaintext reaches a disk, and memory stays at a few [`CHUNK`]s per file (a photo's
 //! cleaning aside). Nothing here logs a file's name, type or content.
@@ -37,7 +40,8 @@ use crate::uploads::UploadToken;
 /// Why a file was not stored.
 #[derive(Debug)]
 pub(super) enum FileError {
-    /// The reporter's to fix (too large, too many, an image that cannot be cleaned).
+    /// The reporter's to fix (too large, too many, an image that cannot be cleaned, a HEIF
+    /// or TIFF photo).
     Refused(FileRefusal),
     /// The request broke off or is not a well-formed multipart body.
     Malformed,
@@ -60,6 +64,7 @@ pub(super) fn refusal_status(refused: FileRefusal) -> StatusCode {
     match refused {
         FileRefusal::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         FileRefusal::NoRoom | FileRefusal::PhotosBusy => StatusCode::SERVICE_UNAVAILABLE,
+        FileRefusal::PhotoFormat(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         _ => StatusCode::BAD_REQUEST,
     }
 }
@@ -120,13 +125,16 @@ pub(super) async fn store_file(
         },
         read: 0,
     };
-    // Enough to tell an image by its magic bytes (WebP needs 12).
+    // Enough to tell an image by its magic bytes, and a HEIF one by its brands.
     let mut head = Zeroizing::new(Vec::with_capacity(CHUNK));
-    while head.len() < 16 {
+    while head.len() < metadata::SNIFF_LEN {
         match reader.next(&mut field).await? {
             Some(bytes) => extend_zeroized(&mut head, &bytes),
             None => break,
         }
+    }
+    if let Some(format) = metadata::refused(&head) {
+        return Err(FileError::Refused(FileRefusal::PhotoFormat(format)));
     }
     let photo = metadata::detect(&head).is_some();
     // A photo is cleaned in memory, so it may be held to less than other files.
@@ -296,8 +304,13 @@ async fn seal_photo(
         };
         extend_zeroized(&mut image, block.expose_secret());
     }
-    let cleaned =
-        metadata::clean(&image).map_err(|_| FileError::Refused(FileRefusal::UnreadableImage))?;
+    let cleaned = metadata::clean(&image).map_err(|e| {
+        FileError::Refused(match e {
+            // Not expected: a refused format does not start like a photo that is cleaned.
+            metadata::MetadataError::Refused(format) => FileRefusal::PhotoFormat(format),
+            _ => FileRefusal::UnreadableImage,
+        })
+    })?;
     drop(image);
     let slugs: Vec<String> = metadata::removed_slugs(&cleaned.removed)
         .into_iter()

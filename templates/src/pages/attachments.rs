@@ -16,6 +16,8 @@ pub(super) fn file_texts(lang: Lang) -> Markup {
             data-msg-will-be-cleaned=(t.will_be_cleaned)
             data-msg-may-identify=(t.not_cleaned)
             data-msg-damaged-photo=(t.unreadable_image)
+            data-msg-refused-heif=(t.heif_photo)
+            data-msg-refused-tiff=(t.tiff_photo)
             data-msg-interrupted=(t.interrupted)
             data-msg-removed=(t.removed)
             data-msg-nothing-removed=(t.nothing_found)

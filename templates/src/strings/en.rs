@@ -192,6 +192,13 @@ pub(super) const TEXTS: Texts = Texts {
         bad_file: "This attachment was not encrypted correctly and was refused. Try again.",
         unreadable_image: "A photo is damaged or unusual, so its hidden data cannot be removed. \
             That photo was NOT sent. Take a screenshot of it and attach the screenshot.",
+        heif_photo: "HEIC or HEIF photos (from an iPhone, for example) cannot be cleaned of their \
+            location and device data. That photo was NOT sent. Send a JPEG instead: on an \
+            iPhone, open Settings › Camera › Formats, choose Most Compatible, then take the \
+            photo again. Or send a screenshot of the photo.",
+        tiff_photo: "TIFF or RAW images (from a camera or a scanner) cannot be cleaned of their \
+            location and device data. That file was NOT sent. Save it as a JPEG or PNG and send \
+            that. Or send a screenshot of the image.",
         no_room: "There is no room for attachments right now. Nothing was sent. \
             Try again in a few hours.",
         photos_busy: "The server is cleaning many photos right now. Nothing was sent. \

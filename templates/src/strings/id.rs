@@ -198,6 +198,13 @@ pub(super) const TEXTS: Texts = Texts {
         unreadable_image: "Ada foto yang rusak atau tidak biasa, jadi data tersembunyinya tidak \
             bisa dihapus. Foto itu TIDAK dikirim. Ambil tangkapan layar foto itu, lalu \
             lampirkan tangkapan layarnya.",
+        heif_photo: "Foto HEIC atau HEIF (misalnya dari iPhone) tidak bisa dibersihkan dari data \
+            lokasi dan perangkat. Foto itu TIDAK dikirim. Kirim sebagai JPEG: di iPhone, buka \
+            Pengaturan › Kamera › Format, pilih Paling Kompatibel, lalu ambil foto lagi. Atau \
+            kirim tangkapan layar foto itu.",
+        tiff_photo: "Gambar TIFF atau RAW (dari kamera atau pemindai) tidak bisa dibersihkan dari \
+            data lokasi dan perangkat. Berkas itu TIDAK dikirim. Simpan sebagai JPEG atau PNG, \
+            lalu kirim berkas itu. Atau kirim tangkapan layar gambar itu.",
         no_room: "Tempat untuk lampiran sedang penuh. Tidak ada yang terkirim. \
             Coba kirim lagi beberapa jam lagi.",
         photos_busy: "Server sedang membersihkan banyak foto. Tidak ada yang terkirim. \

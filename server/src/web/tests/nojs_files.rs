@@ -245,6 +245,81 @@ async fn too_many_or_too_large_files_keep_the_text_and_store_nothing() {
     }
 }
 
+/// An iPhone's HEIC: its `ftyp` box, then the start of a `meta` box with an EXIF item.
+fn heic_photo() -> Vec<u8> {
+    let mut file = 28u32.to_be_bytes().to_vec();
+    file.extend(b"ftypheic\0\0\0\0mif1MiHBheic");
+    file.extend(b"\0\0\x01\0meta\0\0\0\0Exif\0\0II*\0");
+    file.resize(100_000, 0x5A);
+    file
+}
+
+#[tokio::test]
+async fn heic_and_tiff_photos_are_refused_with_a_way_out_and_the_text_kept() {
+    let app = app(1).await;
+    let heic = heic_photo();
+    let files = [
+        // Stored first, then discarded with the refusal.
+        ("a.pdf", "application/pdf", &document(1000)[..]),
+        ("IMG_0001.HEIC", "image/heic", &heic),
+    ];
+    let (status, page) = app.multipart_post(multipart(&FIELDS, &files)).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{page}");
+    assert!(
+        page.contains(
+            "Foto HEIC atau HEIF (misalnya dari iPhone) tidak bisa dibersihkan dari data \
+             lokasi dan perangkat. Foto itu TIDAK dikirim."
+        ),
+        "{page}"
+    );
+    assert!(page.contains("Pengaturan › Kamera › Format"), "{page}");
+    assert!(page.contains("Pilih lagi berkas"), "{page}");
+    assert!(page.contains("Pungutan liar di loket &lt;b&gt;"), "{page}");
+    assert_eq!((app.cases().await, app.uploads().await), (0, 0));
+
+    // A camera's TIFF (or RAW), in English: refused the same way.
+    let mut fields = FIELDS;
+    fields[1] = ("lang", "en");
+    let tiff = [b"MM\0*\0\0\0\x08".as_slice(), &[0; 64]].concat();
+    let files = [("DSC_0001.NEF", "image/x-nikon-nef", &tiff[..])];
+    let (status, page) = app.multipart_post(multipart(&fields, &files)).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{page}");
+    assert!(
+        page.contains("TIFF or RAW images (from a camera or a scanner) cannot be cleaned"),
+        "{page}"
+    );
+    assert_eq!((app.cases().await, app.uploads().await), (0, 0));
+
+    // An MP4 video shares HEIC's container but is no photo: sent as it is, with the warning.
+    let mut video = 28u32.to_be_bytes().to_vec();
+    video.extend(b"ftypisom\0\0\x02\0isomiso2mp41");
+    video.resize(1000, 0);
+    let files = [("video.mp4", "video/mp4", &video[..])];
+    let (status, page) = app.multipart_post(multipart(&FIELDS, &files)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!((app.cases().await, app.uploads().await), (1, 1));
+}
+
+#[tokio::test]
+async fn a_gif_arrives_without_its_comment() {
+    let app = app(1).await;
+    let mut gif = b"GIF89a\x01\0\x01\0\x80\0\0\0\0\0\xFF\xFF\xFF".to_vec();
+    let image = b"\x2C\0\0\0\0\x01\0\x01\0\0\x02\x02\x44\x01\0\x3B";
+    gif.extend(b"\x21\xFE\x0Bby A. Pelap\0");
+    gif.extend(image);
+    let files = [("animasi.gif", "image/gif", &gif[..])];
+    let (status, page) = app.multipart_post(multipart(&FIELDS, &files)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("animasi.gif") && page.contains("komentar"),
+        "{page}"
+    );
+    assert_eq!((app.cases().await, app.uploads().await), (1, 1));
+    let cleaned = metadata::clean(&gif).unwrap();
+    assert_eq!(cleaned.removed, [metadata::Removed::Comment]);
+    assert_eq!(cleaned.bytes, [&gif[..13 + 6], image].concat());
+}
+
 /// A post that sends the form and the start of a photo, then waits, as a slow phone or a
 /// hostile client does; the post ends (a broken connection) when the sender is dropped.
 fn stalled_photo_post(
