@@ -20,12 +20,13 @@ use zeroize::Zeroizing;
 ///
 /// This file opens every case its holder can read, and a copy of it (a backup, a USB stick)
 /// can be attacked offline; each step of the factor doubles the time and memory of every
-/// guess. The cost falls on the investigator once per login: on the 2-core machine in
-/// BENCHMARKS.md ("Investigator key files") unlocking at 18 takes about 0.5 s natively and
-/// about 1.3 s in the workspace's WebAssembly worker in Chromium, whose 256 MiB a tab can
-/// grow to. Files written earlier at 16 (64 MiB, the first choice here, made for small
-/// phones) still open everywhere, up to [`MAX_WORK_FACTOR`]; the keytool notes them and
-/// `kentongan-keytool rekey` rewrites one at this factor.
+/// guess. The cost falls on the investigator once per login: on the busy 2-core machine in
+/// BENCHMARKS.md ("Investigator key files") unlocking at 18 took about 1.5 s natively and
+/// 3.7 s in the workspace's WebAssembly worker in Chromium (16: 0.35 s and 0.9 s), and the
+/// worker's memory grew to the 256 MiB without trouble. Files written earlier at 16 (64 MiB,
+/// the first choice here, made with phones in mind) still open everywhere, up to
+/// [`MAX_WORK_FACTOR`]; the keytool notes them and `kentongan-keytool rekey` rewrites one
+/// at this factor.
 pub const WORK_FACTOR: u8 = 18;
 
 /// The largest work factor accepted when unlocking: 2^20 is 1 GiB of memory. Higher than
