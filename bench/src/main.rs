@@ -8,12 +8,14 @@
 //! `kentongan-bench case-list` instead measures the case list on a seeded database
 //! (`case_list.rs`); `kentongan-bench attachments` a large upload on each path, and the
 //! browser's encryption of files (`attachments.rs`); `kentongan-bench attacks` the attacks
-//! of the "hold under attack" issue and what a real reporter still gets (`attacks.rs`).
+//! of the "hold under attack" issue and what a real reporter still gets (`attacks.rs`);
+//! `kentongan-bench key-files` the unlocking of investigators' key files (`key_files.rs`).
 #![allow(clippy::print_stdout, clippy::indexing_slicing)]
 
 mod attachments;
 mod attacks;
 mod case_list;
+mod key_files;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -340,6 +342,7 @@ async fn main() -> anyhow::Result<()> {
         Some("case-list") => return case_list::run(std::env::args().skip(1)).await,
         Some("attachments") => return attachments::run(std::env::args().skip(1)).await,
         Some("attacks") => return attacks::run().await,
+        Some("key-files") => return key_files::run(std::env::args().skip(1)).await,
         _ => {}
     }
     let args = Args::parse();

@@ -20,9 +20,9 @@ use zeroize::Zeroizing;
 use crate::keys::Identity;
 
 /// The largest scrypt work factor accepted (log2 N): 2^20 needs 1 GiB of memory. New key
-/// files use 2^16 (64 MiB, keytool's `WORK_FACTOR`), which a browser tab can afford; a file
-/// re-encrypted with `age -p` on a fast machine may ask for more, and this bound keeps a
-/// hostile file from asking for tens of GiB.
+/// files use 2^18 (256 MiB, age's default; keytool's `WORK_FACTOR`), files made earlier 2^16;
+/// both open, as does a file re-encrypted with `age -p` on a fast machine, and this bound
+/// keeps a hostile file from asking for tens of GiB. Unlock times are in BENCHMARKS.md.
 pub const MAX_WORK_FACTOR: u8 = 20;
 
 /// A key file larger than this is not a key file (ours are under 1 KiB).

@@ -484,6 +484,29 @@ impl ReporterKey {
     }
 }
 
+/// `count` words, each uniform over the reporter's word list, joined by single spaces: the
+/// passphrase `kentongan-keytool generate` offers for an investigator's key file. The same
+/// list as [`Passphrase::generate`], so every word is short, common and at least two edits
+/// from any other; each adds [`bits_per_word`] bits. Nothing is normalised when such a
+/// passphrase is used (age's scrypt takes the bytes as typed), so the words are lower case
+/// and the separator one space, the easiest form to type back exactly.
+pub fn random_words(count: usize) -> SecretString {
+    let list: Vec<&str> = words().collect();
+    let mut rng = OsRng;
+    let chosen = Zeroizing::new(
+        (0..count)
+            .filter_map(|_| list.get(rng.gen_range(0..list.len())).copied())
+            .collect::<Vec<&str>>()
+            .join(" "),
+    );
+    SecretString::from(chosen.as_str())
+}
+
+/// Entropy of one word of [`random_words`], in bits: log2 of the list's 2048 words, 11.
+pub fn bits_per_word() -> f64 {
+    (words().count() as f64).log2()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -537,6 +560,18 @@ mod tests {
         let words: Vec<&str> = p.expose_secret().split(' ').collect();
         assert_eq!(words.len(), PASSPHRASE_WORDS);
         assert!(words.iter().all(|w| list.contains(w)));
+    }
+
+    #[test]
+    fn random_words_are_list_words_joined_by_one_space() {
+        assert_eq!(bits_per_word(), 11.0);
+        let list = wordlist();
+        let text = random_words(8);
+        let words: Vec<&str> = text.expose_secret().split(' ').collect();
+        assert_eq!(words.len(), 8);
+        assert!(words.iter().all(|w| list.contains(w)));
+        assert_ne!(random_words(8).expose_secret(), text.expose_secret());
+        assert_eq!(random_words(0).expose_secret(), "");
     }
 
     #[test]

@@ -14,19 +14,25 @@ use kentongan_crypto::keys::Identity;
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
-/// scrypt work factor (log2 N) of new key files: N = 2^16, 64 MiB of memory, about 0.2 s
-/// natively.
+/// scrypt work factor (log2 N) of new key files: N = 2^18, 256 MiB of memory, age's own
+/// default (age picks the factor that takes about a second on the machine that encrypts,
+/// and 18 is what it assumes where it cannot measure).
 ///
-/// age would otherwise pick a factor that takes about one second on *this* machine, often 18
-/// or more (256 MiB+). The investigator's browser will later unlock this same file in
-/// WebAssembly, where memory is capped per tab, scrypt runs several times slower than native
-/// and a phone may be the device; 64 MiB stays within reach there. The passphrase minimum
-/// ([`crate::passphrase::MIN_CHARS`]) carries the rest of the weight against guessing.
-pub const WORK_FACTOR: u8 = 16;
+/// This file opens every case its holder can read, and a copy of it (a backup, a USB stick)
+/// can be attacked offline; each step of the factor doubles the time and memory of every
+/// guess. The cost falls on the investigator once per login: on the busy 2-core machine in
+/// BENCHMARKS.md ("Investigator key files") unlocking at 18 took about 1.5 s natively and
+/// 3.7 s in the workspace's WebAssembly worker in Chromium (16: 0.35 s and 0.9 s), and the
+/// worker's memory grew to the 256 MiB without trouble. Files written earlier at 16 (64 MiB,
+/// the first choice here, made with phones in mind) still open everywhere, up to
+/// [`MAX_WORK_FACTOR`]; the keytool notes them and `kentongan-keytool rekey` rewrites one
+/// at this factor.
+pub const WORK_FACTOR: u8 = 18;
 
 /// The largest work factor accepted when unlocking: 2^20 is 1 GiB of memory. Higher than
 /// [`WORK_FACTOR`] so that a file re-encrypted with `age -p` on a fast machine still opens,
-/// bounded so a hostile file cannot make us allocate tens of GiB.
+/// bounded so a hostile file cannot make us allocate tens of GiB. The browser's bound
+/// (`kentongan_crypto::key_file::MAX_WORK_FACTOR`) is the same.
 const MAX_WORK_FACTOR: u8 = 20;
 
 /// A key file larger than this is not a key file (ours is under 1 KiB).
@@ -44,8 +50,13 @@ pub fn identity_text(identity: &Identity, created: time::Date) -> SecretString {
 
 /// Encrypts `text` to `passphrase` at [`WORK_FACTOR`], armored.
 pub fn seal(text: &SecretString, passphrase: SecretString) -> Result<String> {
+    seal_at(text, passphrase, WORK_FACTOR)
+}
+
+/// [`seal`] at `work_factor`; anything but [`WORK_FACTOR`] is for tests (old files, speed).
+fn seal_at(text: &SecretString, passphrase: SecretString, work_factor: u8) -> Result<String> {
     let mut recipient = age::scrypt::Recipient::new(passphrase);
-    recipient.set_work_factor(WORK_FACTOR);
+    recipient.set_work_factor(work_factor);
     let encryptor =
         age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
             .map_err(|_| anyhow!("could not encrypt the key file"))?;
@@ -128,6 +139,26 @@ impl KeyFile {
     /// Whether unlocking will ask for a passphrase.
     pub fn is_encrypted(&self) -> bool {
         matches!(self, KeyFile::Encrypted(_))
+    }
+
+    /// The scrypt work factor an encrypted file asks for, read from its header (the
+    /// `-> scrypt SALT LOG_N` stanza) without any passphrase; `None` for a plain file or a
+    /// header that does not say.
+    pub fn work_factor(&self) -> Option<u8> {
+        let KeyFile::Encrypted(bytes) = self else {
+            return None;
+        };
+        let mut binary = Vec::new();
+        ArmoredReader::new(bytes.as_slice())
+            .read_to_end(&mut binary)
+            .ok()?;
+        binary
+            .split(|&b| b == b'\n')
+            .take_while(|line| !line.starts_with(b"---"))
+            .find_map(|line| line.strip_prefix(b"-> scrypt "))
+            .and_then(|args| std::str::from_utf8(args).ok())
+            .and_then(|args| args.split(' ').nth(1))
+            .and_then(|n| n.parse().ok())
     }
 }
 
@@ -254,6 +285,7 @@ mod tests {
 
         let key_file = KeyFile::parse(armored.as_bytes()).unwrap();
         assert!(key_file.is_encrypted());
+        assert_eq!(key_file.work_factor(), Some(WORK_FACTOR));
         let opened = key_file
             .unlock(|| Ok(SecretString::from("pisang goreng hangat".to_owned())))
             .unwrap();
@@ -267,11 +299,25 @@ mod tests {
     }
 
     #[test]
+    fn old_files_at_work_factor_16_still_open() {
+        let identity = Identity::generate();
+        let pass = || Ok(SecretString::from("pisang goreng hangat".to_owned()));
+        let armored = seal_at(&identity_text(&identity, day()), pass().unwrap(), 16).unwrap();
+        let key_file = KeyFile::parse(armored.as_bytes()).unwrap();
+        assert_eq!(key_file.work_factor(), Some(16));
+        assert_eq!(
+            key_file.unlock(pass).unwrap().to_public(),
+            identity.to_public()
+        );
+    }
+
+    #[test]
     fn damaged_key_files_are_refused() {
         let identity = Identity::generate();
-        let armored = seal(
+        let armored = seal_at(
             &identity_text(&identity, day()),
             SecretString::from("pisang goreng hangat".to_owned()),
+            10,
         )
         .unwrap();
         let mut binary = vec![];
@@ -302,6 +348,7 @@ mod tests {
         let text = identity_text(&identity, day());
         let key_file = KeyFile::parse(text.expose_secret().as_bytes()).unwrap();
         assert!(!key_file.is_encrypted());
+        assert_eq!(key_file.work_factor(), None);
         let opened = key_file
             .unlock(|| panic!("no passphrase for a plain file"))
             .unwrap();

@@ -44,13 +44,40 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Make a new investigator key, stored in a passphrase-protected file; print its public key.
+    /// On a terminal, pressing Enter at the passphrase prompt takes a generated passphrase.
     Generate {
         /// Where to write the key file (must not exist yet).
         #[arg(long, short)]
         out: PathBuf,
-        /// Read the passphrase from the first line of this file instead of the terminal.
+        /// Read the passphrase from the first line of this file instead of the terminal (at
+        /// least 16 characters).
         #[arg(long, value_name = "FILE")]
         passphrase_file: Option<PathBuf>,
+        /// Use a generated passphrase of 8 words (88 bits), shown once on standard error, and
+        /// ask nothing.
+        #[arg(long, conflicts_with = "passphrase_file")]
+        generate_passphrase: bool,
+    },
+    /// Write a key file again, under a new passphrase and at the current scrypt work factor:
+    /// for a file made before the factor was raised, or to change the passphrase. The old
+    /// file is left as it is; delete it once the new one opens.
+    Rekey {
+        /// The key file to read.
+        file: PathBuf,
+        /// Read its (current) passphrase from the first line of this file instead of the
+        /// terminal.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+        /// Where to write the new key file (must not exist yet).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Read the new passphrase from the first line of this file instead of the terminal
+        /// (at least 16 characters).
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+        /// Use a generated new passphrase of 8 words (88 bits), shown once on standard error.
+        #[arg(long, conflicts_with = "new_passphrase_file")]
+        generate_passphrase: bool,
     },
     /// Print the public key (age1…) of a key file.
     Recipient {
@@ -124,6 +151,15 @@ enum Command {
     },
 }
 
+/// Where a new key file's passphrase comes from: a file, generated, or else the terminal.
+fn new_passphrase_source(file: Option<&Path>, generate: bool) -> passphrase::NewPassphrase<'_> {
+    match file {
+        Some(path) => passphrase::NewPassphrase::File(path),
+        None if generate => passphrase::NewPassphrase::Generated,
+        None => passphrase::NewPassphrase::Ask,
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command) {
@@ -142,7 +178,23 @@ fn run(command: Command) -> Result<()> {
         Command::Generate {
             out,
             passphrase_file,
-        } => generate(&out, passphrase_file.as_deref()),
+            generate_passphrase,
+        } => generate(
+            &out,
+            new_passphrase_source(passphrase_file.as_deref(), generate_passphrase),
+        ),
+        Command::Rekey {
+            file,
+            passphrase_file,
+            out,
+            new_passphrase_file,
+            generate_passphrase,
+        } => rekey(
+            &file,
+            passphrase_file.as_deref(),
+            &out,
+            new_passphrase_source(new_passphrase_file.as_deref(), generate_passphrase),
+        ),
         Command::Recipient {
             file,
             passphrase_file,
@@ -177,12 +229,10 @@ fn run(command: Command) -> Result<()> {
     }
 }
 
-fn generate(out: &Path, passphrase_file: Option<&Path>) -> Result<()> {
+fn generate(out: &Path, source: passphrase::NewPassphrase<'_>) -> Result<()> {
     // Fail before asking for a passphrase twice.
-    if out.exists() {
-        anyhow::bail!("{} already exists; refusing to overwrite it", out.display());
-    }
-    let passphrase = passphrase::new_passphrase(passphrase_file)?;
+    refuse_existing(out)?;
+    let passphrase = passphrase::new_passphrase(source)?;
     let identity = Identity::generate();
     let today = time::OffsetDateTime::now_utc().date();
     let text = identity_file::identity_text(&identity, today);
@@ -198,6 +248,38 @@ fn generate(out: &Path, passphrase_file: Option<&Path>) -> Result<()> {
     print_line(&recipient.to_string())
 }
 
+fn rekey(
+    path: &Path,
+    passphrase_file: Option<&Path>,
+    out: &Path,
+    source: passphrase::NewPassphrase<'_>,
+) -> Result<()> {
+    refuse_existing(out)?;
+    let identity = unlock(path, passphrase_file)?;
+    let passphrase = passphrase::new_passphrase(source)?;
+    // A new "created" line: the date this file was written, as age-keygen would put it.
+    let today = time::OffsetDateTime::now_utc().date();
+    let text = identity_file::identity_text(&identity, today);
+    let sealed = identity_file::seal(&text, passphrase)?;
+    identity_file::write_new_private_file(out, sealed.as_bytes())?;
+    eprintln!(
+        "Wrote {} (scrypt work factor {}): the same key under the new passphrase. Check that \
+         it opens (kentongan-keytool recipient {}), then delete {} and any copies of it.",
+        out.display(),
+        identity_file::WORK_FACTOR,
+        shell_word(&out.display().to_string()),
+        path.display()
+    );
+    print_line(&identity.to_public().to_string())
+}
+
+fn refuse_existing(out: &Path) -> Result<()> {
+    if out.exists() {
+        anyhow::bail!("{} already exists; refusing to overwrite it", out.display());
+    }
+    Ok(())
+}
+
 fn unlock(path: &Path, passphrase_file: Option<&Path>) -> Result<Identity> {
     read_key_file(path)?.unlock(|| passphrase::existing_passphrase(passphrase_file, path))
 }
@@ -208,6 +290,19 @@ fn read_key_file(path: &Path) -> Result<KeyFile> {
         eprintln!(
             "kentongan-keytool: note: {} is not passphrase-protected",
             path.display()
+        );
+    }
+    if let Some(old) = key_file
+        .work_factor()
+        .filter(|&n| n < identity_file::WORK_FACTOR)
+    {
+        // It opens; the note says how to make it as strong as a new one.
+        let file = shell_word(&path.display().to_string());
+        eprintln!(
+            "kentongan-keytool: note: {} is protected with scrypt work factor {old}, below the \
+             {} of new key files; to strengthen it: kentongan-keytool rekey {file} --out NEW.age",
+            path.display(),
+            identity_file::WORK_FACTOR,
         );
     }
     Ok(key_file)

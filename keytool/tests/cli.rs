@@ -57,13 +57,50 @@ fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).unwrap()
 }
 
-/// Asserts exit code 1 and exactly one line on stderr, and returns that line.
+/// Asserts exit code 1 and exactly one error line on stderr, and returns that line. Notes
+/// before it (a [`Scratch::generate`] key file's low work factor) are not errors.
 fn failure(output: &Output) -> String {
     assert_eq!(output.status.code(), Some(1), "{}", stderr(output));
     assert!(output.stdout.is_empty());
-    let err = stderr(output);
-    assert_eq!(err.lines().count(), 1, "{err}");
-    err
+    let err: Vec<String> = stderr(output)
+        .lines()
+        .filter(|l| !l.starts_with("kentongan-keytool: note: "))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(err.len(), 1, "{err:?}");
+    format!("{}\n", err[0])
+}
+
+/// The scrypt work factor of the key files most tests use: the real `generate` writes 18
+/// (256 MiB, about a second a file in a debug build), and every test opening a case would pay
+/// it again. The keytool opens any factor up to 20, so a low one changes nothing it does
+/// except the note that the file is weaker than a new one.
+const TEST_WORK_FACTOR: u8 = 10;
+
+/// Writes a passphrase-protected key file as `generate` does (an age identity file, sealed
+/// to `passphrase` with age's scrypt, armored), at `work_factor`; returns its recipient.
+fn write_key_file(path: &Path, passphrase: &str, work_factor: u8) -> Recipient {
+    use secrecy::ExposeSecret;
+    use std::io::Write;
+    let identity = Identity::generate();
+    let text = format!(
+        "# created: 2026-11-28\n# public key: {}\n{}\n",
+        identity.to_public(),
+        identity.to_secret_string().expose_secret()
+    );
+    let mut recipient = age::scrypt::Recipient::new(passphrase.to_owned().into());
+    recipient.set_work_factor(work_factor);
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+            .unwrap();
+    let mut out = Vec::new();
+    let armor =
+        age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor).unwrap();
+    let mut writer = encryptor.wrap_output(armor).unwrap();
+    writer.write_all(text.as_bytes()).unwrap();
+    writer.finish().unwrap().finish().unwrap();
+    fs::write(path, out).unwrap();
+    identity.to_public()
 }
 
 /// A scratch directory with a passphrase file in it.
@@ -86,17 +123,10 @@ impl Scratch {
         self.path("pass")
     }
 
-    /// Generates a key file; returns its recipient.
+    /// A key file as `generate` writes it, but at [`TEST_WORK_FACTOR`]; returns its
+    /// recipient. The tests of `generate` itself run the real thing.
     fn generate(&self, name: &str) -> Recipient {
-        let out = keytool(&[
-            "generate".as_ref(),
-            "--out".as_ref(),
-            &self.path(name),
-            "--passphrase-file".as_ref(),
-            &self.pass(),
-        ]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        stdout(&out).trim_end().parse().unwrap()
+        write_key_file(&self.path(name), PASSPHRASE, TEST_WORK_FACTOR)
     }
 
     fn open(&self, bundle: &str, key: &str, out: &str) -> Output {
@@ -228,7 +258,7 @@ fn generate_writes_a_private_key_file_and_prints_only_the_recipient() {
 #[test]
 fn generate_refuses_weak_passphrases() {
     let s = Scratch::new();
-    for weak in ["", "\n", "pendek\n", "elevenchars"] {
+    for weak in ["", "\n", "pendek\n", "elevenchars", "fifteen chars!!\n"] {
         fs::write(s.path("weak"), weak).unwrap();
         let out = keytool(&[
             "generate".as_ref(),
@@ -241,6 +271,149 @@ fn generate_refuses_weak_passphrases() {
         assert!(err.contains("passphrase is"), "{err}");
         assert!(!s.path("key.age").exists());
     }
+}
+
+/// The scrypt work factor in a key file's header (`-> scrypt SALT LOG_N`).
+fn work_factor(path: &Path) -> u8 {
+    use std::io::Read;
+    let armored = fs::read(path).unwrap();
+    let mut binary = Vec::new();
+    age::armor::ArmoredReader::new(&armored[..])
+        .read_to_end(&mut binary)
+        .unwrap();
+    let header = String::from_utf8_lossy(&binary);
+    let stanza = header
+        .lines()
+        .find(|l| l.starts_with("-> scrypt "))
+        .unwrap();
+    stanza.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn generate_can_make_the_passphrase_and_shows_it_once_on_stderr() {
+    let s = Scratch::new();
+    let out = keytool(&[
+        "generate".as_ref(),
+        "--generate-passphrase".as_ref(),
+        "--out".as_ref(),
+        &s.path("key.age"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let recipient = stdout(&out);
+    assert_eq!(recipient.lines().count(), 1, "only the recipient on stdout");
+    // The one indented line of the message is the passphrase: eight lower-case words.
+    let err = stderr(&out);
+    let shown = err
+        .lines()
+        .find_map(|l| l.strip_prefix("    "))
+        .unwrap()
+        .to_owned();
+    let words: Vec<&str> = shown.split(' ').collect();
+    assert_eq!(words.len(), 8, "{shown}");
+    assert!(
+        words
+            .iter()
+            .all(|w| (4..=8).contains(&w.len()) && w.chars().all(|c| c.is_ascii_lowercase()))
+    );
+    assert!(err.contains("Write it down"), "{err}");
+    assert_eq!(work_factor(&s.path("key.age")), 18);
+
+    fs::write(s.path("generated"), format!("{shown}\n")).unwrap();
+    let opened = keytool(&[
+        "recipient".as_ref(),
+        &s.path("key.age"),
+        "--passphrase-file".as_ref(),
+        &s.path("generated"),
+    ]);
+    assert!(opened.status.success(), "{}", stderr(&opened));
+    assert_eq!(stdout(&opened), recipient);
+    // A current file gets no note.
+    assert!(stderr(&opened).is_empty(), "{}", stderr(&opened));
+
+    let both = keytool(&[
+        "generate".as_ref(),
+        "--generate-passphrase".as_ref(),
+        "--passphrase-file".as_ref(),
+        &s.pass(),
+        "--out".as_ref(),
+        &s.path("other.age"),
+    ]);
+    assert_eq!(both.status.code(), Some(2), "clap refuses both");
+    assert!(!s.path("other.age").exists());
+}
+
+#[test]
+fn an_old_file_opens_with_a_note_and_rekey_writes_it_at_the_current_factor() {
+    let s = Scratch::new();
+    let recipient = write_key_file(&s.path("old.age"), PASSPHRASE, 16);
+    let before = fs::read(s.path("old.age")).unwrap();
+    let shown = keytool(&[
+        "recipient".as_ref(),
+        &s.path("old.age"),
+        "--passphrase-file".as_ref(),
+        &s.pass(),
+    ]);
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    assert_eq!(stdout(&shown).trim_end(), recipient.to_string());
+    let note = stderr(&shown);
+    assert!(
+        note.contains("scrypt work factor 16, below the 18")
+            && note.contains("kentongan-keytool rekey"),
+        "{note}"
+    );
+
+    fs::write(s.path("new-pass"), "kata sandi baru yang panjang\n").unwrap();
+    let rekey = |out: &str, new_pass: &Path| {
+        keytool(&[
+            "rekey".as_ref(),
+            &s.path("old.age"),
+            "--passphrase-file".as_ref(),
+            &s.pass(),
+            "--new-passphrase-file".as_ref(),
+            new_pass,
+            "--out".as_ref(),
+            &s.path(out),
+        ])
+    };
+    fs::write(s.path("short"), "pendek sekali\n").unwrap();
+    assert!(failure(&rekey("new.age", &s.path("short"))).contains("too short"));
+    assert!(!s.path("new.age").exists());
+
+    let out = rekey("new.age", &s.path("new-pass"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim_end(), recipient.to_string());
+    assert_eq!(work_factor(&s.path("new.age")), 18);
+    assert_eq!(
+        fs::read(s.path("old.age")).unwrap(),
+        before,
+        "left as it is"
+    );
+    #[cfg(unix)]
+    assert_eq!(mode(&s.path("new.age")), 0o600);
+    let opened = keytool(&[
+        "recipient".as_ref(),
+        &s.path("new.age"),
+        "--passphrase-file".as_ref(),
+        &s.path("new-pass"),
+    ]);
+    assert!(opened.status.success(), "{}", stderr(&opened));
+    assert_eq!(stdout(&opened).trim_end(), recipient.to_string());
+    assert!(stderr(&opened).is_empty(), "{}", stderr(&opened));
+
+    // Never over an existing file, and the old passphrase is still checked.
+    assert!(failure(&rekey("new.age", &s.path("new-pass"))).contains("already exists"));
+    let wrong = keytool(&[
+        "rekey".as_ref(),
+        &s.path("new.age"),
+        "--passphrase-file".as_ref(),
+        &s.pass(),
+        "--new-passphrase-file".as_ref(),
+        &s.path("new-pass"),
+        "--out".as_ref(),
+        &s.path("third.age"),
+    ]);
+    assert!(failure(&wrong).contains("wrong passphrase"));
+    assert!(!s.path("third.age").exists());
 }
 
 #[test]
@@ -544,7 +717,8 @@ fn a_damaged_message_is_named_and_the_rest_is_written() {
     let out = s.open("b.json", "alice.age", "case-7");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let not_notes = err.lines().filter(|l| !l.contains(": note: ")).count();
+    assert_eq!(not_notes, 1, "{err}");
     assert!(
         err.contains("but 1 of its items could not be read (item 4)"),
         "{err}"
