@@ -87,11 +87,12 @@ export class AttachmentSealer {
 if (Symbol.dispose) AttachmentSealer.prototype[Symbol.dispose] = AttachmentSealer.prototype.free;
 
 /**
- * Removes identifying metadata from a JPEG, PNG or WebP image (`metadata::clean`). Returns
- * `{bytes: Uint8Array, format: "jpeg"|"png"|"webp", removed: [slug…], iccKept: bool}`,
- * where `removed` are `metadata::removed_slugs`, the list to pass on to
- * [`AttachmentSealer::new`] as `cleaned`. Errors: "unsupported" (not one of those formats),
- * "malformed" (damaged: its metadata cannot be removed safely).
+ * Removes identifying metadata from a JPEG, PNG, WebP or GIF image (`metadata::clean`).
+ * Returns `{bytes: Uint8Array, format: "jpeg"|"png"|"webp"|"gif", removed: [slug…],
+ * iccKept: bool}`, where `removed` are `metadata::removed_slugs`, the list to pass on to
+ * [`AttachmentSealer::new`] as `cleaned`. Errors: "refused-heif", "refused-tiff" (a photo
+ * format whose metadata cannot be removed: not to be sent), "unsupported" (not a photo
+ * this knows), "malformed" (damaged: its metadata cannot be removed safely).
  * @param {Uint8Array | number[]} bytes
  * @returns {object}
  */
@@ -143,9 +144,39 @@ export function deriveAuthToken(receipt, passphrase) {
 }
 
 /**
+ * The fingerprint of a key set (`keys_json`, a JSON array of `age1…` strings): 12 words,
+ * the same computation as the public page's. The workspace shows a colleague's before
+ * granting them a case.
+ * @param {string} keys_json
+ * @returns {string}
+ */
+export function fingerprint(keys_json) {
+    let deferred3_0;
+    let deferred3_1;
+    try {
+        const ptr0 = passStringToWasm0(keys_json, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.fingerprint(ptr0, len0);
+        var ptr2 = ret[0];
+        var len2 = ret[1];
+        if (ret[3]) {
+            ptr2 = 0; len2 = 0;
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        deferred3_0 = ptr2;
+        deferred3_1 = len2;
+        return getStringFromWasm0(ptr2, len2);
+    } finally {
+        wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+    }
+}
+
+/**
  * Seals a report. `report_json` is a [`Report`] (its `encrypted_in` is overwritten with
  * "browser"), `team_json` a JSON array of `age1…` strings. Returns
- * `{"receipt": "1234 5678 …", "passphrase": "…", "sealed": SealedCase}`.
+ * `{"receipt": "1234 5678 …", "passphrase": "…", "fingerprint": "12 words", "sealed":
+ * SealedCase}`, where `fingerprint` is computed here from the keys actually sealed to, for
+ * the reporter to compare with the one the office publishes.
  * @param {string} report_json
  * @param {string} team_json
  * @returns {string}

@@ -213,11 +213,12 @@ export function answerChallenge(identity, challenge) {
 }
 
 /**
- * Removes identifying metadata from a JPEG, PNG or WebP image (`metadata::clean`). Returns
- * `{bytes: Uint8Array, format: "jpeg"|"png"|"webp", removed: [slug…], iccKept: bool}`,
- * where `removed` are `metadata::removed_slugs`, the list to pass on to
- * [`AttachmentSealer::new`] as `cleaned`. Errors: "unsupported" (not one of those formats),
- * "malformed" (damaged: its metadata cannot be removed safely).
+ * Removes identifying metadata from a JPEG, PNG, WebP or GIF image (`metadata::clean`).
+ * Returns `{bytes: Uint8Array, format: "jpeg"|"png"|"webp"|"gif", removed: [slug…],
+ * iccKept: bool}`, where `removed` are `metadata::removed_slugs`, the list to pass on to
+ * [`AttachmentSealer::new`] as `cleaned`. Errors: "refused-heif", "refused-tiff" (a photo
+ * format whose metadata cannot be removed: not to be sent), "unsupported" (not a photo
+ * this knows), "malformed" (damaged: its metadata cannot be removed safely).
  * @param {Uint8Array | number[]} bytes
  * @returns {object}
  */
@@ -271,8 +272,9 @@ export function deriveAuthToken(receipt, passphrase) {
 /**
  * The follow-up login: derives the reporter's key from what they typed (forgiving about
  * spaces, dashes and case). Returns `{"receipt": "16 digits", "token": hex, "identity":
- * "AGE-SECRET-KEY-1…"}`: the receipt and token go to the server, the identity stays in the
- * worker to open the case. Error "receipt" when the receipt is not 16 digits.
+ * "AGE-SECRET-KEY-1…", "commitment_key": hex}`: the receipt and token go to the server, the
+ * identity and commitment key stay in the worker to open and check the case. Error
+ * "receipt" when the receipt is not 16 digits.
  * @param {string} receipt
  * @param {string} passphrase
  * @returns {string}
@@ -308,43 +310,80 @@ export function deriveReporter(receipt, passphrase) {
 }
 
 /**
- * Opens the reporter's envelope with `identity` and decrypts every item. `case_json` is
- * `{"envelope": base64, "items": [{"id", "kind", "ciphertext"}]}`; returns
- * `{"case_recipient": "age1…", "items": [{"id", "report"?: Report, "text"?: string,
- * "unreadable": bool}]}`, where `case_recipient` is the public half of the case key found in
- * the envelope: the key the reporter's messages are sealed to, whatever the server claims.
- * Error "envelope" when the envelope does not open (not this reporter's case).
+ * The fingerprint of a key set (`keys_json`, a JSON array of `age1…` strings): 12 words,
+ * the same computation as the public page's. The workspace shows a colleague's before
+ * granting them a case.
+ * @param {string} keys_json
+ * @returns {string}
+ */
+export function fingerprint(keys_json) {
+    let deferred3_0;
+    let deferred3_1;
+    try {
+        const ptr0 = passStringToWasm0(keys_json, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.fingerprint(ptr0, len0);
+        var ptr2 = ret[0];
+        var len2 = ret[1];
+        if (ret[3]) {
+            ptr2 = 0; len2 = 0;
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        deferred3_0 = ptr2;
+        deferred3_1 = len2;
+        return getStringFromWasm0(ptr2, len2);
+    } finally {
+        wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+    }
+}
+
+/**
+ * Opens the reporter's envelope with `identity`, checks the case against the reporter's
+ * commitment, and decrypts every item. `commitment_key` is the hex key `deriveReporter`
+ * returned; `case_json` is `{"envelope": base64, "committed": bool, "commitment"?:
+ * Commitment, "items": [{"id", "kind", "ciphertext"}]}`, where `committed` is what the
+ * server learned from the token at login (a database writer cannot turn it off). Returns
+ * `{"case_recipient": "age1…", "checked": "verified" | "legacy", "items": [{"id", "report"?:
+ * Report, "text"?: string, "unreadable": bool}]}`, where `case_recipient` is the public half
+ * of the case key found in the envelope: the key the reporter's messages are sealed to,
+ * whatever the server claims. Errors: "envelope" when the envelope does not open (not this
+ * reporter's case); "changed" when the case key is not the one the reporter's client sealed
+ * to, or its commitment is missing: nothing is opened, and nothing may be sealed.
  * @param {string} identity
+ * @param {string} commitment_key
  * @param {string} case_json
  * @returns {string}
  */
-export function openCase(identity, case_json) {
-    let deferred4_0;
-    let deferred4_1;
+export function openCase(identity, commitment_key, case_json) {
+    let deferred5_0;
+    let deferred5_1;
     try {
-        let ptr0, len0, ptr1, len1;
+        let ptr0, len0, ptr1, len1, ptr2, len2;
         try {
             ptr0 = passStringToWasm0(identity, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
             len0 = WASM_VECTOR_LEN;
-            ptr1 = passStringToWasm0(case_json, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            ptr1 = passStringToWasm0(commitment_key, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
             len1 = WASM_VECTOR_LEN;
+            ptr2 = passStringToWasm0(case_json, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len2 = WASM_VECTOR_LEN;
         } catch (e) {
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
             if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
             if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
             throw e;
         }
-        const ret = wasm.openCase(ptr0, len0, ptr1, len1);
-        var ptr3 = ret[0];
-        var len3 = ret[1];
+        const ret = wasm.openCase(ptr0, len0, ptr1, len1, ptr2, len2);
+        var ptr4 = ret[0];
+        var len4 = ret[1];
         if (ret[3]) {
-            ptr3 = 0; len3 = 0;
+            ptr4 = 0; len4 = 0;
             throw takeFromExternrefTable0(ret[2]);
         }
-        deferred4_0 = ptr3;
-        deferred4_1 = len3;
-        return getStringFromWasm0(ptr3, len3);
+        deferred5_0 = ptr4;
+        deferred5_1 = len4;
+        return getStringFromWasm0(ptr4, len4);
     } finally {
-        wasm.__wbindgen_free(deferred4_0, deferred4_1, 1);
+        wasm.__wbindgen_free(deferred5_0, deferred5_1, 1);
     }
 }
 
@@ -352,9 +391,12 @@ export function openCase(identity, case_json) {
  * Opens a case with the investigator's identity: their envelope gives the case key and the
  * notes key, and every item opens with the key its kind calls for (internal notes with the
  * notes key, everything else with the case key: `item::open_with_keys`). `case_json` and
- * the answer are as for [`open_case`], and the answer adds `"notes_recipient"`, found in
- * the envelope like `case_recipient`. Error "envelope" when the envelope does not open with
- * this identity.
+ * the answer are as for [`open_case`] (without the reporter's commitment), and the answer
+ * adds `"notes_recipient"`, found in the envelope like `case_recipient`. Errors: "envelope"
+ * when the envelope does not open with this identity; "changed" when the report does not
+ * open with the case key inside it. The report was sealed by the reporter's client, so a
+ * case key that does not open it was put there by someone else (a database writer sealing
+ * a key of their own to this investigator's public key), and nothing may be sealed to it.
  * @param {string} identity
  * @param {string} case_json
  * @returns {string}
@@ -555,7 +597,9 @@ export function sealReply(_case, case_recipient, text) {
 /**
  * Seals a report. `report_json` is a [`Report`] (its `encrypted_in` is overwritten with
  * "browser"), `team_json` a JSON array of `age1…` strings. Returns
- * `{"receipt": "1234 5678 …", "passphrase": "…", "sealed": SealedCase}`.
+ * `{"receipt": "1234 5678 …", "passphrase": "…", "fingerprint": "12 words", "sealed":
+ * SealedCase}`, where `fingerprint` is computed here from the keys actually sealed to, for
+ * the reporter to compare with the one the office publishes.
  * @param {string} report_json
  * @param {string} team_json
  * @returns {string}

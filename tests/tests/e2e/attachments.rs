@@ -481,6 +481,36 @@ async fn the_limits_refuse_before_anything_is_stored() {
         !contains(&sent, "POST /api/reports"),
         "no report was posted"
     );
+
+    // An iPhone photo (HEIC): its metadata cannot be removed, so it is refused by name,
+    // with the way out, before anything is uploaded.
+    let heic = evidence.dir.path().join("IMG_0042.HEIC");
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(&24u32.to_be_bytes());
+    bytes.extend_from_slice(b"ftypheic\0\0\0\0mif1heic");
+    bytes.extend_from_slice(&[0x42; 400]);
+    std::fs::write(&heic, bytes).unwrap();
+    browser
+        .goto(&format!("{}/report", recorder.url))
+        .await
+        .unwrap();
+    fill_report(&browser, what, &heic.display().to_string()).await;
+    submit(&browser).await;
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let said = text_of(&browser, "#report-status").await;
+        if said.contains("IMG_0042.HEIC") && said.contains("Paling Kompatibel") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no refusal: {said:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let sent = recorder.sent.lock().unwrap().clone();
+    assert!(!contains(&sent, "/api/attachments"), "nothing was uploaded");
+    assert!(
+        !contains(&sent, "POST /api/reports"),
+        "no report was posted"
+    );
     browser.close().await.unwrap();
 
     // Without JavaScript: the video is over 1 MB: the form comes back, text kept, no case.

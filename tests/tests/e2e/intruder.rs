@@ -124,6 +124,14 @@ async fn a_case_key_swapped_in_the_database_is_refused_everywhere() {
         .goto(&format!("{}/report", recorder.url))
         .await
         .unwrap();
+    worker_ready(&browser).await;
+    browser
+        .find(Locator::Css("select[name=category]"))
+        .await
+        .unwrap()
+        .select_by_value("gratifikasi-suap")
+        .await
+        .unwrap();
     browser
         .find(Locator::Css("textarea[name=what]"))
         .await
