@@ -200,7 +200,10 @@ fn run(command: Command) -> Result<()> {
             passphrase_file,
         } => {
             let identity = unlock(&file, passphrase_file.as_deref())?;
-            print_line(&identity.to_public().to_string())
+            let recipient = identity.to_public();
+            // What a colleague granting this key a case sees in their workspace, to compare.
+            eprintln!("fingerprint: {}", recipient.fingerprint());
+            print_line(&recipient.to_string())
         }
         Command::Open {
             bundle,

@@ -242,6 +242,12 @@ fn generate_writes_a_private_key_file_and_prints_only_the_recipient() {
     ]);
     assert!(shown.status.success(), "{}", stderr(&shown));
     assert_eq!(stdout(&shown), printed);
+    let public: kentongan_crypto::Recipient = printed.trim().parse().unwrap();
+    assert!(
+        stderr(&shown).contains(&format!("fingerprint: {}", public.fingerprint())),
+        "{}",
+        stderr(&shown)
+    );
 
     // Never overwritten.
     let again = keytool(&[
@@ -327,8 +333,8 @@ fn generate_can_make_the_passphrase_and_shows_it_once_on_stderr() {
     ]);
     assert!(opened.status.success(), "{}", stderr(&opened));
     assert_eq!(stdout(&opened), recipient);
-    // A current file gets no note.
-    assert!(stderr(&opened).is_empty(), "{}", stderr(&opened));
+    // A current file gets no note, only its fingerprint.
+    assert!(!stderr(&opened).contains("note:"), "{}", stderr(&opened));
 
     let both = keytool(&[
         "generate".as_ref(),
@@ -398,7 +404,7 @@ fn an_old_file_opens_with_a_note_and_rekey_writes_it_at_the_current_factor() {
     ]);
     assert!(opened.status.success(), "{}", stderr(&opened));
     assert_eq!(stdout(&opened).trim_end(), recipient.to_string());
-    assert!(stderr(&opened).is_empty(), "{}", stderr(&opened));
+    assert!(!stderr(&opened).contains("note:"), "{}", stderr(&opened));
 
     // Never over an existing file, and the old passphrase is still checked.
     assert!(failure(&rekey("new.age", &s.path("new-pass"))).contains("already exists"));

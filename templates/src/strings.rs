@@ -559,6 +559,7 @@ pub(crate) struct TeamTexts {
     pub save: &'static str,
     pub grant_label: &'static str,
     pub grant_hint: &'static str,
+    pub grant_fingerprint: &'static str,
     pub grant_submit: &'static str,
     pub filter_heading: &'static str,
     pub all_stages: &'static str,

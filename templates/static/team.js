@@ -212,10 +212,38 @@ function start(form, client) {
             actionForm.addEventListener("submit", (event) => act(event, actionForm, id, section, keys));
         }
         showAttachments(section, answer.items, keys.envelope);
+        showGranteeFingerprint(section);
         const heading = document.getElementById("team-case-h");
         if (heading) {
             heading.focus();
         }
+    };
+
+    // The fingerprint of the colleague a grant would be sealed to, computed in the worker
+    // from the very key the grant uses: the server names the key, the investigator checks it.
+    const showGranteeFingerprint = (section) => {
+        const select = section.querySelector("#team-grantee");
+        const shown = section.querySelector("#team-grantee-fp");
+        if (!select || !shown) {
+            return;
+        }
+        const update = () => {
+            shown.textContent = "";
+            const option = select.selectedOptions[0];
+            if (!option) {
+                return;
+            }
+            worker
+                .call({ fingerprint: { keys: [option.dataset.recipient] } })
+                .then(({ fingerprint }) => {
+                    if (select.selectedOptions[0] === option) {
+                        shown.textContent = fingerprint;
+                    }
+                })
+                .catch(showError);
+        };
+        select.addEventListener("change", update);
+        update();
     };
 
     // Under each item, a button per attached file. The file is fetched sealed, decrypted in

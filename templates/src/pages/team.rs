@@ -457,6 +457,8 @@ pub fn team_case(lang: Lang, case: &TeamCase) -> Markup {
                                 option value=(id) data-recipient=(recipient) { (name) }
                             }
                         }
+                        // Filled by the worker from the key the grant will be sealed to.
+                        p.hint { (t.grant_fingerprint) " " code #team-grantee-fp .fp {} }
                         button.btn.secondary type="submit" { (t.grant_submit) }
                         p.status role="status" aria-live="polite" {}
                     }

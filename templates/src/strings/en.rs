@@ -312,7 +312,10 @@ pub(super) const TEXTS: Texts = Texts {
         unclassified: "— not classified —",
         save: "Save",
         grant_label: "Grant access to",
-        grant_hint: "The case keys are encrypted for this colleague in your browser.",
+        grant_hint: "The case keys are encrypted for this colleague in your browser. \
+            Before granting, compare the fingerprint below with the one \
+            `kentongan-keytool recipient` shows on your colleague's computer.",
+        grant_fingerprint: "This colleague's key fingerprint, computed in your browser:",
         grant_submit: "Grant access",
         filter_heading: "Filter",
         all_stages: "All",

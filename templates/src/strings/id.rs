@@ -312,7 +312,10 @@ pub(super) const TEXTS: Texts = Texts {
         unclassified: "— belum dikategorikan —",
         save: "Simpan",
         grant_label: "Beri akses kepada",
-        grant_hint: "Kunci kasus dienkripsi untuk rekan ini di browser Anda.",
+        grant_hint: "Kunci kasus dienkripsi untuk rekan ini di browser Anda. \
+            Sebelum memberi akses, cocokkan sidik jari di bawah dengan yang ditunjukkan \
+            `kentongan-keytool recipient` di komputer rekan Anda.",
+        grant_fingerprint: "Sidik jari kunci rekan ini, dihitung di browser Anda:",
         grant_submit: "Beri akses",
         filter_heading: "Saring",
         all_stages: "Semua",

@@ -236,6 +236,9 @@ async fn an_investigator_works_a_case_in_the_browser() {
     wait_text(&browser, "#team-assign-form .status", "Tersimpan").await;
     fill_and_submit(&browser, "team-classify-form", None, Some("kkn")).await;
     wait_text(&browser, "#team-classify-form .status", "Tersimpan").await;
+    // The grant shows Budi's fingerprint, computed in the browser from the key it seals to.
+    let budi_key: kentongan_crypto::Recipient = budi.recipient.parse().unwrap();
+    wait_text(&browser, "#team-grantee-fp", &budi_key.fingerprint()).await;
     fill_and_submit(&browser, "team-grant-form", None, Some("2")).await;
     wait_text(&browser, "#team-meta-h", "Penanganan").await;
     browser
