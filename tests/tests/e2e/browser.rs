@@ -120,6 +120,20 @@ pub async fn chromium_with(
     (driver, client)
 }
 
+/// Waits until the page's crypto worker is ready (`window.kentonganReady`, client.js).
+pub async fn worker_ready(browser: &fantoccini::Client) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while browser
+        .execute("return window.kentonganReady === true;", vec![])
+        .await
+        .unwrap()
+        != serde_json::Value::Bool(true)
+    {
+        assert!(Instant::now() < deadline, "the worker never got ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn report_with_javascript_is_encrypted_in_the_browser() {
     let (server, key) = server_with_investigator(None, "Citra");

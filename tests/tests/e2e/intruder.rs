@@ -12,7 +12,7 @@ use kentongan_crypto::envelope::{self, Holder};
 use kentongan_crypto::{CaseKeys, Recipient};
 use sqlx::Connection;
 
-use crate::browser::{chromium, record};
+use crate::browser::{chromium, record, worker_ready};
 use crate::support::*;
 use crate::team::log_in;
 
@@ -27,22 +27,6 @@ async fn text(browser: &Client, css: &str) -> String {
         .text()
         .await
         .unwrap()
-}
-
-async fn worker_ready(browser: &Client) {
-    let deadline = std::time::Instant::now() + WAIT;
-    while browser
-        .execute("return window.kentonganReady === true;", vec![])
-        .await
-        .unwrap()
-        != serde_json::Value::Bool(true)
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the worker never got ready"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// Waits until the element's text contains `expected`.

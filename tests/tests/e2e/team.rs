@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 
-use crate::browser::{chromium, record};
+use crate::browser::{chromium, record, worker_ready};
 use crate::no_js::file_report;
 use crate::support::*;
 
@@ -123,19 +123,7 @@ async fn an_investigator_works_a_case_in_the_browser() {
         .for_element(Locator::Css("html"))
         .await
         .unwrap();
-    let deadline = std::time::Instant::now() + WAIT;
-    while browser
-        .execute("return window.kentonganReady === true;", vec![])
-        .await
-        .unwrap()
-        != serde_json::Value::Bool(true)
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the worker never got ready"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    worker_ready(&browser).await;
     log_in(&browser, &key.key_file, "bukan kata sandinya").await;
     status_says(&browser, "Kata sandi kunci salah").await;
 
@@ -452,19 +440,7 @@ async fn wait_ready(browser: &Client) {
         .for_element(Locator::Css("#team-login:not([hidden])"))
         .await
         .expect("the login shows with JavaScript");
-    let deadline = std::time::Instant::now() + WAIT;
-    while browser
-        .execute("return window.kentonganReady === true;", vec![])
-        .await
-        .unwrap()
-        != serde_json::Value::Bool(true)
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the worker never got ready"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    worker_ready(browser).await;
 }
 
 async fn type_and_submit(browser: &Client, input: &str, form: &str, text: &str) {
