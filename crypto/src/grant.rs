@@ -48,18 +48,8 @@ pub struct Grant {
     pub ciphertext: Ciphertext,
 }
 
-/// Why a grant could not be made.
-#[derive(Debug, Error, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SealError {
-    /// The keys hold no notes key (they came from a reporter's envelope): an investigator
-    /// must get both keys, and nobody can grant what they do not hold.
-    #[error("these keys hold no notes key; only an investigator's envelope can be granted")]
-    NoNotesKey,
-    /// Encryption failed.
-    #[error("could not encrypt")]
-    Encrypt,
-}
+/// Why a grant could not be made (the same reasons as for a reply or a note).
+pub use crate::message::SealError;
 
 /// Why a grant file cannot be imported.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]

@@ -217,6 +217,14 @@ impl CaseKeys {
         SecretString::from(file)
     }
 
+    /// The case's team signing key ([`crate::signature`]), derived from the notes key: none
+    /// in a reporter's keys.
+    pub fn team_signer(&self) -> Option<crate::signature::TeamSigner> {
+        self.notes
+            .as_ref()
+            .map(crate::signature::TeamSigner::of_notes_key)
+    }
+
     /// Parses what [`CaseKeys::to_identity_file`] wrote.
     pub fn from_identity_file(file: &str) -> Result<Self, KeySetError> {
         let mut case = None;

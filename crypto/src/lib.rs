@@ -23,6 +23,8 @@
 //! - [`metadata`] — identifying metadata removed from photos before they are sealed;
 //! - [`message`] — what both sides write afterwards, and the reply and internal-note files an
 //!   investigator makes (offline, or in the browser workspace);
+//! - [`signature`] — the team's signature on what it writes, with a key derived from the
+//!   case's notes key, which the reporter never holds;
 //! - [`grant`] — the grant file: a case's keys sealed to one more investigator;
 //! - [`key_file`] and [`challenge`] — an investigator's passphrase-protected key file, and
 //!   the login that proves its holder without any password on the server;
@@ -50,6 +52,7 @@ pub mod metadata;
 pub mod padding;
 pub mod report;
 pub mod reporter;
+pub mod signature;
 pub mod submission;
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 mod wasm;
@@ -85,6 +88,12 @@ pub mod labels {
     pub const COMMITMENT_KEY: &[u8] = b"kentongan/reporter-commitment-key/v1";
     /// HMAC-SHA256 prefix of a commitment's tag.
     pub const COMMITMENT: &[u8] = b"kentongan/commitment/v1/";
+    /// HKDF-SHA256 `info` for a case's team signing key, from its notes key.
+    pub const TEAM_SIGNING_KEY: &[u8] = b"kentongan/team-signing-key/v1";
+    /// Ed25519 prefix of what the team signs.
+    pub const TEAM_MESSAGE: &[u8] = b"kentongan/team-message/v1/";
+    /// HMAC-SHA256 prefix of a commitment's tag that also covers the team signing key.
+    pub const COMMITMENT_V2: &[u8] = b"kentongan/commitment/v2/";
     /// SHA-256 prefix of a key set's fingerprint.
     pub const FINGERPRINT: &[u8] = b"kentongan/fingerprint/v1/";
     /// SHA-256 prefix for the receipt lookup key that the server stores.

@@ -4,12 +4,15 @@
 //! report. The same format serves the reporter's answers, the investigators' replies and the
 //! message that comes with a stage move; which of these an item is, is the server's metadata
 //! ([`crate::bundle::ItemKind`]), not something the writer claims inside the ciphertext.
+//! What the team writes also carries, inside, the team's signature
+//! (`{"text": "…", "signature": "…"}`, see [`crate::signature`]); what the reporter writes
+//! does not.
 //!
 //! An investigator working offline writes a [`Reply`] file: the message's ciphertext plus, in
-//! the clear, the case it was made for. Encrypting needs only the case's public key, so no
-//! secret is involved; the server checks the file names the case it is imported into (a reply
-//! for another case is refused with a clear message, not stored where nobody could read it)
-//! and that the ciphertext arrived whole.
+//! the clear, the case it was made for. Sealing needs the case's keys from the investigator's
+//! envelope (the notes key derives the signing key); the server checks the file names the
+//! case it is imported into (a reply for another case is refused with a clear message, not
+//! stored where nobody could read it) and that the ciphertext arrived whole.
 //!
 //! An internal [`Note`] is the same message sealed to the case's *notes* key instead, in a
 //! sibling file format (`kentongan-note/1`) that shares all of the reply file's code. A
@@ -27,7 +30,8 @@ use thiserror::Error;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::ciphertext::{self, Ciphertext, DecryptError, EncryptError, ShapeError};
-use crate::keys::{Identity, Recipient};
+use crate::keys::{CaseKeys, Identity, Recipient};
+use crate::signature::{Signature, TeamKey, TeamSigner};
 
 /// The longest message, in characters (Unicode scalar values), as for a report's long fields.
 pub const MAX_MESSAGE_CHARS: usize = 10_000;
@@ -42,6 +46,10 @@ pub const MAX_MESSAGE_FRAME: usize = 128 * 1024;
 pub struct Message {
     /// What was written, with line ends as `\n` and no leading or trailing blank space.
     pub text: String,
+    /// The team's signature over the text and the key it is sealed to; none on what the
+    /// reporter writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<Signature>,
 }
 
 impl std::fmt::Debug for Message {
@@ -88,7 +96,22 @@ impl Message {
         }
         Ok(Message {
             text: text.to_owned(),
+            signature: None,
         })
+    }
+
+    /// The message with the team's signature, for sealing to `sealed_to`.
+    pub fn signed(mut self, signer: &TeamSigner, sealed_to: &Recipient) -> Self {
+        self.signature = Some(signer.sign(sealed_to, &self.text));
+        self
+    }
+
+    /// Whether the team whose key is `team` signed this message for `sealed_to`, the key it
+    /// was opened with.
+    pub fn is_signed_by(&self, team: &TeamKey, sealed_to: &Recipient) -> bool {
+        self.signature
+            .as_ref()
+            .is_some_and(|signature| team.verifies(sealed_to, &self.text, signature))
     }
 
     /// Encrypts the message to the case key.
@@ -101,10 +124,12 @@ impl Message {
     /// Decrypts a message with the case key, and checks it is one.
     pub fn open(sealed: &Ciphertext, case: &Identity) -> Result<Self, OpenError> {
         let plaintext = ciphertext::decrypt(sealed, [case])?;
-        let message: Message =
+        let mut message: Message =
             serde_json::from_slice(plaintext.expose_secret()).map_err(|_| OpenError::NotMessage)?;
         // What the writer's tool refused to seal is refused on reading too.
-        Message::new(&message.text).map_err(|_| OpenError::NotMessage)
+        let mut checked = Message::new(&message.text).map_err(|_| OpenError::NotMessage)?;
+        checked.signature = message.signature.take();
+        Ok(checked)
     }
 
     /// What the server checks of a message's ciphertext without any key: one X25519
@@ -129,11 +154,38 @@ pub struct Reply {
     /// That case's public key, which the message is encrypted to.
     pub case_recipient: Recipient,
     /// SHA-256 of the ciphertext, lower-case hex: a file damaged on its way to the server is
-    /// refused there, not found unreadable weeks later. (It is a checksum, not a signature:
-    /// anyone can make a valid reply file for a case whose public key they know.)
+    /// refused there, not found unreadable weeks later. (A checksum: the server cannot check
+    /// the team's signature, which is inside the ciphertext; the reader does.)
     pub sha256: String,
     /// The message, encrypted to `case_recipient`.
     pub ciphertext: Ciphertext,
+}
+
+/// Why a reply, note or grant file could not be made.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SealError {
+    /// The keys hold no notes key (they came from a reporter's envelope): only an
+    /// investigator's keys sign for the team, and grant both keys.
+    #[error("these keys hold no notes key; only an investigator's envelope can be used")]
+    NoNotesKey,
+    /// Encryption failed.
+    #[error("could not encrypt")]
+    Encrypt,
+}
+
+/// Signs `message` with the team key of `keys` and seals it to `sealed_to`.
+fn sign_and_seal(
+    keys: &CaseKeys,
+    sealed_to: &Recipient,
+    message: &Message,
+) -> Result<Ciphertext, SealError> {
+    let signer = keys.team_signer().ok_or(SealError::NoNotesKey)?;
+    message
+        .clone()
+        .signed(&signer, sealed_to)
+        .seal(sealed_to)
+        .map_err(|_| SealError::Encrypt)
 }
 
 /// Why a reply file (or a [`Note`] file: the two share their checks) cannot be imported.
@@ -163,17 +215,15 @@ pub enum ReplyError {
 }
 
 impl Reply {
-    /// Encrypts `message` to a case's key and wraps it in a reply file for that case.
-    pub fn seal(
-        case: i64,
-        case_recipient: &Recipient,
-        message: &Message,
-    ) -> Result<Self, EncryptError> {
-        let ciphertext = message.seal(case_recipient)?;
+    /// Signs `message` for the team and encrypts it to the case key of `keys` (opened from
+    /// an investigator's envelope), in a reply file for case `case`.
+    pub fn seal(case: i64, keys: &CaseKeys, message: &Message) -> Result<Self, SealError> {
+        let case_recipient = keys.case.to_public();
+        let ciphertext = sign_and_seal(keys, &case_recipient, message)?;
         Ok(Reply {
             format: REPLY_FORMAT.to_owned(),
             case,
-            case_recipient: case_recipient.clone(),
+            case_recipient,
             sha256: sha256_hex(ciphertext.as_bytes()),
             ciphertext,
         })
@@ -219,17 +269,19 @@ pub struct Note {
 }
 
 impl Note {
-    /// Encrypts `message` to a case's notes key and wraps it in a note file for that case.
-    pub fn seal(
-        case: i64,
-        notes_recipient: &Recipient,
-        message: &Message,
-    ) -> Result<Self, EncryptError> {
-        let ciphertext = message.seal(notes_recipient)?;
+    /// Signs `message` for the team and encrypts it to the notes key of `keys`, in a note
+    /// file for case `case`.
+    pub fn seal(case: i64, keys: &CaseKeys, message: &Message) -> Result<Self, SealError> {
+        let notes_recipient = keys
+            .notes
+            .as_ref()
+            .ok_or(SealError::NoNotesKey)?
+            .to_public();
+        let ciphertext = sign_and_seal(keys, &notes_recipient, message)?;
         Ok(Note {
             format: NOTE_FORMAT.to_owned(),
             case,
-            notes_recipient: notes_recipient.clone(),
+            notes_recipient,
             sha256: sha256_hex(ciphertext.as_bytes()),
             ciphertext,
         })
@@ -385,13 +437,61 @@ mod tests {
 
     fn reply() -> (CaseKeys, Reply) {
         let keys = CaseKeys::generate();
-        let reply = Reply::seal(
-            12,
-            &keys.case.to_public(),
-            &Message::new("Terima kasih.").unwrap(),
-        )
-        .unwrap();
+        let reply = Reply::seal(12, &keys, &Message::new("Terima kasih.").unwrap()).unwrap();
         (keys, reply)
+    }
+
+    #[test]
+    fn replies_and_notes_carry_the_teams_signature_for_their_key() {
+        let (keys, reply) = reply();
+        let team = keys.team_signer().unwrap().public();
+        let case = keys.case.to_public();
+        let notes = keys.notes.as_ref().unwrap().to_public();
+        let opened = Message::open(&reply.ciphertext, &keys.case).unwrap();
+        assert!(opened.is_signed_by(&team, &case));
+        // Checked as if it had been sealed to the notes key, or with another case's team key.
+        assert!(!opened.is_signed_by(&team, &notes));
+        let other = CaseKeys::generate().team_signer().unwrap().public();
+        assert!(!opened.is_signed_by(&other, &case));
+
+        let note = Note::seal(12, &keys, &Message::new("Catatan.").unwrap()).unwrap();
+        let opened = Message::open(&note.ciphertext, keys.notes.as_ref().unwrap()).unwrap();
+        assert!(opened.is_signed_by(&team, &notes));
+        assert!(!opened.is_signed_by(&team, &case));
+
+        // What anyone can seal with the public key alone carries no signature.
+        let forged = Message::new("Kirim nama dan NIP Anda.")
+            .unwrap()
+            .seal(&case)
+            .unwrap();
+        let opened = Message::open(&forged, &keys.case).unwrap();
+        assert!(opened.signature.is_none());
+        assert!(!opened.is_signed_by(&team, &case));
+        // A signature copied onto another text does not verify.
+        let mut edited = Message::new("Kirim nama dan NIP Anda.").unwrap();
+        edited.signature = Message::open(&reply.ciphertext, &keys.case)
+            .unwrap()
+            .signature
+            .clone();
+        let opened = Message::open(&edited.seal(&case).unwrap(), &keys.case).unwrap();
+        assert!(!opened.is_signed_by(&team, &case));
+    }
+
+    #[test]
+    fn a_reporters_keys_cannot_sign_for_the_team() {
+        let keys = CaseKeys::generate();
+        let reporter = Identity::generate();
+        let envelopes = crate::envelope::seal(&keys, &[], &reporter.to_public()).unwrap();
+        let reporters = crate::envelope::open(&envelopes[0].ciphertext, &reporter).unwrap();
+        let message = Message::new("Terima kasih.").unwrap();
+        assert_eq!(
+            Reply::seal(1, &reporters, &message).unwrap_err(),
+            SealError::NoNotesKey
+        );
+        assert_eq!(
+            Note::seal(1, &reporters, &message).unwrap_err(),
+            SealError::NoNotesKey
+        );
     }
 
     #[test]
@@ -470,12 +570,7 @@ mod tests {
 
     fn note() -> (CaseKeys, Note) {
         let keys = CaseKeys::generate();
-        let note = Note::seal(
-            12,
-            &keys.notes.as_ref().unwrap().to_public(),
-            &Message::new("Saksi: Pak \" ' & < >").unwrap(),
-        )
-        .unwrap();
+        let note = Note::seal(12, &keys, &Message::new("Saksi: Pak \" ' & < >").unwrap()).unwrap();
         (keys, note)
     }
 

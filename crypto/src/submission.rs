@@ -101,7 +101,12 @@ pub fn seal_report_in(
             .map_err(|_| SealError::Crypto)?,
         envelopes: envelope::seal(&keys, team, &reporter.identity().to_public())
             .map_err(|_| SealError::Crypto)?,
-        commitment: Commitment::new(reporter.commitment_key(), &case_recipient, team),
+        commitment: Commitment::new(
+            reporter.commitment_key(),
+            &case_recipient,
+            team,
+            crate::signature::TeamSigner::of_notes_key(notes).public(),
+        ),
         case_recipient,
     };
     Ok(Submission { sealed, passphrase })

@@ -126,6 +126,9 @@ struct OpenedItem {
     text: Option<String>,
     /// True when the item did not open; the page says so in its place.
     unreadable: bool,
+    /// True for a message of a team kind whose team signature does not verify: the page
+    /// shows it apart, with a warning, never as the team's.
+    unverified: bool,
 }
 
 #[cfg(feature = "followup")]
@@ -135,7 +138,9 @@ struct OpenedItem {
 /// Commitment, "items": [{"id", "kind", "ciphertext"}]}`, where `committed` is what the
 /// server learned from the token at login (a database writer cannot turn it off). Returns
 /// `{"case_recipient": "age1…", "checked": "verified" | "legacy", "items": [{"id", "report"?:
-/// Report, "text"?: string, "unreadable": bool}]}`, where `case_recipient` is the public half
+/// Report, "text"?: string, "unreadable": bool, "unverified": bool}]}`, where a team message
+/// is `unverified` unless its signature verifies under the committed team key (a case
+/// without one has every team message unverified), and `case_recipient` is the public half
 /// of the case key found in the envelope: the key the reporter's messages are sealed to,
 /// whatever the server claims. Errors: "envelope" when the envelope does not open (not this
 /// reporter's case); "changed" when the case key is not the one the reporter's client sealed
@@ -168,14 +173,19 @@ pub fn open_case(identity: &str, commitment_key: &str, case_json: &str) -> Resul
         .map(|sealed| {
             opened_item(
                 sealed,
-                item::open(sealed.kind, &sealed.ciphertext, &keys.case),
+                item::open(
+                    sealed.kind,
+                    &sealed.ciphertext,
+                    &keys.case,
+                    checked.team_key(),
+                ),
             )
         })
         .collect();
     Ok(serde_json::json!({
         "case_recipient": keys.case.to_public().to_string(),
         "checked": match checked {
-            Checked::Verified => "verified",
+            Checked::Verified { .. } => "verified",
             Checked::Legacy => "legacy",
         },
         "items": items,
@@ -191,11 +201,7 @@ pub fn seal_message(case_recipient: &str, text: &str) -> Result<String, JsError>
     let recipient: Recipient = case_recipient
         .parse()
         .map_err(|_| JsError::new("recipient"))?;
-    let message = Message::new(text).map_err(|e| match e {
-        MessageError::TooLong => JsError::new("too-long"),
-        _ => JsError::new("empty"),
-    })?;
-    let sealed = message
+    let sealed = typed_message(text)?
         .seal(&recipient)
         .map_err(|_| JsError::new("crypto"))?;
     serde_json::to_value(&sealed)
@@ -252,7 +258,8 @@ pub fn answer_challenge(identity: &str, challenge: &str) -> Result<String, JsErr
 /// notes key, and every item opens with the key its kind calls for (internal notes with the
 /// notes key, everything else with the case key: `item::open_with_keys`). `case_json` and
 /// the answer are as for [`open_case`] (without the reporter's commitment), and the answer
-/// adds `"notes_recipient"`, found in the envelope like `case_recipient`. Errors: "envelope"
+/// adds `"notes_recipient"`, found in the envelope like `case_recipient`; team messages are
+/// checked with the team key the notes key derives. Errors: "envelope"
 /// when the envelope does not open with this identity; "changed" when the report does not
 /// open with the case key inside it. The report was sealed by the reporter's client, so a
 /// case key that does not open it was put there by someone else (a database writer sealing
@@ -294,40 +301,63 @@ pub fn open_team_case(identity: &str, case_json: &str) -> Result<String, JsError
 }
 
 #[cfg(feature = "team")]
-/// Encrypts a message to the reporter as a reply file for case `case` (the format
-/// `kentongan-keytool reply` writes, so the server checks browser and offline replies
-/// alike). `case_recipient` must be the case key found in the investigator's envelope.
-/// Returns the reply file's JSON. Errors: "empty", "too-long", "recipient", "crypto".
+/// Signs a message to the reporter for the team and encrypts it, as a reply file for case
+/// `case` (the format `kentongan-keytool reply` writes, so the server checks browser and
+/// offline replies alike). The keys come from this investigator's `envelope` (base64),
+/// opened with `identity`: the case key it is sealed to, and the notes key that derives the
+/// team's signing key. Returns the reply file's JSON. Errors: "envelope", "empty",
+/// "too-long", "crypto".
 #[wasm_bindgen(js_name = sealReply)]
-pub fn seal_reply(case: i64, case_recipient: &str, text: &str) -> Result<String, JsError> {
-    let recipient: Recipient = case_recipient
-        .parse()
-        .map_err(|_| JsError::new("recipient"))?;
-    let message = Message::new(text).map_err(|e| match e {
-        MessageError::TooLong => JsError::new("too-long"),
-        _ => JsError::new("empty"),
-    })?;
-    let reply =
-        crate::Reply::seal(case, &recipient, &message).map_err(|_| JsError::new("crypto"))?;
+pub fn seal_reply(
+    identity: &str,
+    envelope: &str,
+    case: i64,
+    text: &str,
+) -> Result<String, JsError> {
+    let keys = open_envelope(identity, envelope)?;
+    let reply = crate::Reply::seal(case, &keys, &typed_message(text)?).map_err(seal_error)?;
     Ok(reply.to_json())
 }
 
 #[cfg(feature = "team")]
-/// Encrypts an internal note to the case's notes key as a note file for case `case` (the
-/// format `kentongan-keytool note` writes). `notes_recipient` must be the notes key found in
-/// the investigator's envelope. Returns the note file's JSON. Errors as [`seal_reply`].
+/// Signs an internal note for the team and encrypts it to the case's notes key, as a note
+/// file for case `case` (the format `kentongan-keytool note` writes). Arguments, answer and
+/// errors as [`seal_reply`].
 #[wasm_bindgen(js_name = sealNote)]
-pub fn seal_note(case: i64, notes_recipient: &str, text: &str) -> Result<String, JsError> {
-    let recipient: Recipient = notes_recipient
-        .parse()
-        .map_err(|_| JsError::new("recipient"))?;
-    let message = Message::new(text).map_err(|e| match e {
+pub fn seal_note(identity: &str, envelope: &str, case: i64, text: &str) -> Result<String, JsError> {
+    let keys = open_envelope(identity, envelope)?;
+    let note =
+        crate::message::Note::seal(case, &keys, &typed_message(text)?).map_err(seal_error)?;
+    Ok(note.to_json())
+}
+
+#[cfg(feature = "team")]
+/// The keys in an investigator's envelope (base64). Error "envelope" if it does not open.
+fn open_envelope(identity: &str, envelope: &str) -> Result<crate::CaseKeys, JsError> {
+    use base64::Engine;
+    let identity = Identity::parse(identity).map_err(|_| JsError::new("identity"))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(envelope)
+        .map_err(|_| JsError::new("envelope"))?;
+    crate::envelope::open(&Ciphertext::from_bytes(bytes), &identity)
+        .map_err(|_| JsError::new("envelope"))
+}
+
+#[cfg(feature = "followup")]
+/// What someone typed, as a message. Errors "empty", "too-long".
+fn typed_message(text: &str) -> Result<Message, JsError> {
+    Message::new(text).map_err(|e| match e {
         MessageError::TooLong => JsError::new("too-long"),
         _ => JsError::new("empty"),
-    })?;
-    let note = crate::message::Note::seal(case, &recipient, &message)
-        .map_err(|_| JsError::new("crypto"))?;
-    Ok(note.to_json())
+    })
+}
+
+#[cfg(feature = "team")]
+fn seal_error(error: crate::message::SealError) -> JsError {
+    match error {
+        crate::message::SealError::NoNotesKey => JsError::new("envelope"),
+        _ => JsError::new("crypto"),
+    }
 }
 
 #[cfg(feature = "team")]
@@ -342,20 +372,11 @@ pub fn seal_grant(
     case: i64,
     investigator: &str,
 ) -> Result<String, JsError> {
-    use base64::Engine;
-    let identity = Identity::parse(identity).map_err(|_| JsError::new("identity"))?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(envelope)
-        .map_err(|_| JsError::new("envelope"))?;
-    let keys = crate::envelope::open(&Ciphertext::from_bytes(bytes), &identity)
-        .map_err(|_| JsError::new("envelope"))?;
+    let keys = open_envelope(identity, envelope)?;
     let recipient: Recipient = investigator
         .parse()
         .map_err(|_| JsError::new("recipient"))?;
-    let grant = crate::Grant::seal(case, &keys, &recipient).map_err(|e| match e {
-        crate::grant::SealError::NoNotesKey => JsError::new("envelope"),
-        _ => JsError::new("crypto"),
-    })?;
+    let grant = crate::Grant::seal(case, &keys, &recipient).map_err(seal_error)?;
     Ok(grant.to_json())
 }
 
@@ -366,10 +387,14 @@ fn opened_item(sealed: &SealedItem, content: Result<Content, item::Unreadable>) 
         report: None,
         text: None,
         unreadable: false,
+        unverified: false,
     };
     match content {
         Ok(Content::Report(report)) => opened.report = Some(report),
-        Ok(Content::Message(message)) => opened.text = Some(message.text.clone()),
+        Ok(Content::Message(message, signed)) => {
+            opened.text = Some(message.text.clone());
+            opened.unverified = signed == item::Signed::Unverified;
+        }
         Err(_) => opened.unreadable = true,
     }
     opened

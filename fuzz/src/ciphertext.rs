@@ -41,7 +41,7 @@ pub fn ciphertext(data: &[u8]) {
         let _ = plain.expose_secret().len();
     }
     for kind in ItemKind::ALL {
-        let _ = item::open(kind, &sealed, &case);
+        let _ = item::open(kind, &sealed, &case, None);
     }
     let _ = envelope::open(&sealed, &case);
     let _ = challenge::answer(&case, &sealed);

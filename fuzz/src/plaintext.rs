@@ -40,7 +40,7 @@ pub fn plaintext(data: &[u8]) {
     let _ = envelope::open(&sealed, &case);
     let _ = challenge::answer(&case, &sealed);
     for kind in ItemKind::ALL {
-        let _ = item::open(kind, &sealed, &case);
+        let _ = item::open(kind, &sealed, &case, None);
     }
     if let Ok(mut opener) = Opener::new(&case, sealed.as_bytes()) {
         file_name(&opener.header().name);

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
-use kentongan_crypto::grant::{Grant, SealError};
+use kentongan_crypto::grant::Grant;
 use kentongan_crypto::{Holder, Recipient};
 
 /// What was written.
@@ -49,26 +49,9 @@ pub fn write_grant(
     }
     crate::reply::check_new_file(out)?;
 
-    let identity = crate::read_key_file(key_path)?
-        .unlock(|| crate::passphrase::existing_passphrase(passphrase_file, key_path))?;
-    let keys = crate::open::open_keys(&bundle, &identity)?;
-    let matches_manifest = keys.case.to_public() == bundle.case.case_recipient
-        && keys
-            .notes
-            .as_ref()
-            .is_some_and(|notes| notes.to_public() == bundle.case.notes_recipient);
-    if keys.notes.is_some() && !matches_manifest {
-        bail!(
-            "the keys in your envelope for case {case} differ from the case's public keys on the \
-             server; the server would refuse a grant of them"
-        );
-    }
-    let grant = Grant::seal(case, &keys, &to).map_err(|error| match error {
-        SealError::NoNotesKey => {
-            anyhow!("your envelope for case {case} holds no notes key, so it cannot be granted")
-        }
-        _ => anyhow!("encrypting the grant failed"),
-    })?;
+    let keys = crate::open::own_keys(&bundle, key_path, passphrase_file)?;
+    let grant =
+        Grant::seal(case, &keys, &to).map_err(|_| anyhow!("encrypting the grant failed"))?;
     crate::reply::write_new_file(out, grant.to_json().as_bytes())?;
     Ok(Granted { case, to })
 }

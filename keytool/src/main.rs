@@ -107,11 +107,17 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// Encrypt a reply to the reporter for a case, into a file for `kentongan case reply`
-    /// or `kentongan case move --reply`. Needs the case's bundle, not your key.
+    /// Sign a reply to the reporter for the team and encrypt it, into a file for `kentongan
+    /// case reply` or `kentongan case move --reply`. Needs the case's bundle and your key.
     Reply {
         /// The case's bundle, exported by `kentongan export`.
         bundle: PathBuf,
+        /// Your key file.
+        #[arg(long, short)]
+        identity: PathBuf,
+        /// Read the passphrase from the first line of this file instead of the terminal.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
         /// The message, as UTF-8 text; `-` reads it from standard input.
         #[arg(long, value_name = "FILE")]
         message_file: PathBuf,
@@ -119,11 +125,17 @@ enum Command {
         #[arg(long, short)]
         out: PathBuf,
     },
-    /// Encrypt an internal note for a case (investigators only, never the reporter), into a
-    /// file for `kentongan case note`. Needs the case's bundle, not your key.
+    /// Sign an internal note for the team and encrypt it (investigators only, never the
+    /// reporter), into a file for `kentongan case note`. Needs the case's bundle and your key.
     Note {
         /// The case's bundle, exported by `kentongan export`.
         bundle: PathBuf,
+        /// Your key file.
+        #[arg(long, short)]
+        identity: PathBuf,
+        /// Read the passphrase from the first line of this file instead of the terminal.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
         /// The note, as UTF-8 text; `-` reads it from standard input.
         #[arg(long, value_name = "FILE")]
         message_file: PathBuf,
@@ -214,14 +226,30 @@ fn run(command: Command) -> Result<()> {
         } => open(&bundle, &identity, passphrase_file.as_deref(), &out, quiet),
         Command::Reply {
             bundle,
+            identity,
+            passphrase_file,
             message_file,
             out,
-        } => reply(&bundle, &message_file, &out),
+        } => reply(&reply::Paths {
+            bundle: &bundle,
+            key: &identity,
+            passphrase_file: passphrase_file.as_deref(),
+            message: &message_file,
+            out: &out,
+        }),
         Command::Note {
             bundle,
+            identity,
+            passphrase_file,
             message_file,
             out,
-        } => note(&bundle, &message_file, &out),
+        } => note(&reply::Paths {
+            bundle: &bundle,
+            key: &identity,
+            passphrase_file: passphrase_file.as_deref(),
+            message: &message_file,
+            out: &out,
+        }),
         Command::Grant {
             bundle,
             identity,
@@ -425,12 +453,14 @@ fn open(
     Ok(())
 }
 
-fn reply(bundle: &Path, message_file: &Path, out: &Path) -> Result<()> {
-    let written = reply::write_message_file(reply::Kind::Reply, bundle, message_file, out)?;
+fn reply(paths: &reply::Paths<'_>) -> Result<()> {
+    let written = reply::write_message_file(reply::Kind::Reply, paths)?;
+    let out = paths.out;
     let case = written.case;
     let file = shell_word(&out.display().to_string());
     print_line(&format!(
         "Wrote {}: a reply to case {case} ({} characters), encrypted to the case's key.\n\
+         It is signed for the team, so the reporter sees it as the team's.\n\
          On the server, add it to the conversation, or send it with a stage move:\n  \
          kentongan case reply {case} {file}\n  \
          kentongan case move {case} --to STAGE --reply {file}",
@@ -439,8 +469,9 @@ fn reply(bundle: &Path, message_file: &Path, out: &Path) -> Result<()> {
     ))
 }
 
-fn note(bundle: &Path, message_file: &Path, out: &Path) -> Result<()> {
-    let written = reply::write_message_file(reply::Kind::Note, bundle, message_file, out)?;
+fn note(paths: &reply::Paths<'_>) -> Result<()> {
+    let written = reply::write_message_file(reply::Kind::Note, paths)?;
+    let out = paths.out;
     let case = written.case;
     let file = shell_word(&out.display().to_string());
     print_line(&format!(

@@ -10,6 +10,7 @@
 
 use anyhow::{Result, anyhow, bail};
 use kentongan_crypto::bundle::{self, Bundle, Item, ItemKind, Manifest};
+use kentongan_crypto::item::Signed;
 use kentongan_crypto::keys::{CaseKeys, Identity, Recipient};
 use kentongan_crypto::message::OpenError;
 use kentongan_crypto::{Holder, Message, Report, ciphertext, envelope};
@@ -53,8 +54,8 @@ pub enum Content {
     /// What the reporter wrote in the form.
     Report(Box<Report>),
     /// A message: the reporter's, the investigators', the one with a stage move, or an
-    /// internal note.
-    Message(Message),
+    /// internal note; and whether the team's signature bears out a team kind.
+    Message(Message, Signed),
     /// It did not open.
     Unreadable(Unreadable),
 }
@@ -187,6 +188,15 @@ pub fn open_case(bundle: &Bundle, identity: &Identity) -> Result<OpenedCase> {
 }
 
 fn open_item(item: &Item, keys: &CaseKeys) -> Content {
+    let team = keys.team_signer().map(|signer| signer.public());
+    let message = |opened: Result<Message, OpenError>, key: &Identity| match opened {
+        Ok(message) => {
+            let signed = Signed::of(item.kind, &message, &key.to_public(), team.as_ref());
+            Content::Message(message, signed)
+        }
+        Err(OpenError::NotMessage) => Content::Unreadable(Unreadable::NotMessage),
+        Err(_) => Content::Unreadable(Unreadable::DoesNotDecrypt),
+    };
     match item.kind {
         ItemKind::Report => {
             let identities = std::iter::once(&keys.case).chain(&keys.notes);
@@ -200,22 +210,41 @@ fn open_item(item: &Item, keys: &CaseKeys) -> Content {
         }
         // Messages are encrypted to the case key, which the reporter holds too.
         ItemKind::ReporterMessage | ItemKind::InvestigatorMessage | ItemKind::StageMessage => {
-            message(Message::open(&item.ciphertext, &keys.case))
+            message(Message::open(&item.ciphertext, &keys.case), &keys.case)
         }
         // Notes only to the notes key, which only investigators' envelopes hold.
         ItemKind::Note => match &keys.notes {
-            Some(notes) => message(Message::open(&item.ciphertext, notes)),
+            Some(notes) => message(Message::open(&item.ciphertext, notes), notes),
             None => Content::Unreadable(Unreadable::DoesNotDecrypt),
         },
     }
 }
 
-fn message(opened: Result<Message, OpenError>) -> Content {
-    match opened {
-        Ok(message) => Content::Message(message),
-        Err(OpenError::NotMessage) => Content::Unreadable(Unreadable::NotMessage),
-        Err(_) => Content::Unreadable(Unreadable::DoesNotDecrypt),
+/// Unlocks the key file at `key_path` and opens this investigator's envelope in `bundle`,
+/// for writing something for the case: a reply or note (signed with the team key the notes
+/// key derives), or a grant. Refused unless the envelope holds both keys and they are the
+/// ones the server names, since the server would refuse anything made with other keys.
+pub fn own_keys(
+    bundle: &Bundle,
+    key_path: &std::path::Path,
+    passphrase_file: Option<&std::path::Path>,
+) -> Result<CaseKeys> {
+    let case = bundle.case.id;
+    let identity = crate::read_key_file(key_path)?
+        .unlock(|| crate::passphrase::existing_passphrase(passphrase_file, key_path))?;
+    let keys = open_keys(bundle, &identity)?;
+    let Some(notes) = &keys.notes else {
+        bail!("your envelope for case {case} holds no notes key: it is not an investigator's");
+    };
+    if keys.case.to_public() != bundle.case.case_recipient
+        || notes.to_public() != bundle.case.notes_recipient
+    {
+        bail!(
+            "the keys in your envelope for case {case} differ from the case's public keys on the \
+             server; the server would refuse anything made with them"
+        );
     }
+    Ok(keys)
 }
 
 /// The case keys from this identity's envelope. Envelopes labelled with this identity's
@@ -421,7 +450,7 @@ pub(crate) mod tests {
 
     fn text_of(case: &OpenedCase, id: i64) -> Option<&str> {
         match &case.item(id)?.content {
-            Content::Message(message) => Some(&message.text),
+            Content::Message(message, _) => Some(&message.text),
             _ => None,
         }
     }

@@ -15,6 +15,7 @@ use std::fmt;
 
 use anyhow::{Context, Result};
 use kentongan_crypto::bundle::{self, ItemKind, Manifest, StageChange};
+use kentongan_crypto::item::Signed;
 use kentongan_crypto::report::{Category, EncryptedIn};
 use kentongan_crypto::{Message, Report};
 use serde::Serialize;
@@ -148,11 +149,12 @@ fn stage_change(out: &mut dyn fmt::Write, case: &OpenedCase, change: &StageChang
         );
     };
     match case.item(id).map(|item| &item.content) {
-        Some(Content::Message(message)) => {
+        Some(Content::Message(message, signed)) => {
             writeln!(
                 out,
                 "    Pesan untuk pelapor (message to the reporter), item {id}:"
             )?;
+            unverified(out, "        ", *signed)?;
             text(out, "        ", &message.text)
         }
         Some(Content::Unreadable(why)) => {
@@ -202,11 +204,26 @@ fn conversation_entry(
     }
     writeln!(out, ", item {}:", item.id)?;
     match &item.content {
-        Content::Message(message) => text(out, "    ", &message.text)?,
+        Content::Message(message, signed) => {
+            unverified(out, "    ", *signed)?;
+            text(out, "    ", &message.text)?;
+        }
         Content::Unreadable(why) => writeln!(out, "    {}", unreadable_text(*why))?,
         Content::Report(_) => writeln!(out, "    (laporan; lihat di atas / a report, see above)")?,
     }
     attachment_list(out, "    ", &item.attachments)
+}
+
+/// A warning line above a message said to be the team's without the team's signature.
+fn unverified(out: &mut dyn fmt::Write, indent: &str, signed: Signed) -> fmt::Result {
+    if signed != Signed::Unverified {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{indent}PERINGATAN: tidak bertanda tangan tim; mungkin ditulis orang lain di server \
+         (WARNING: not signed by the team; someone else may have written it on the server)"
+    )
 }
 
 fn unreadable_text(why: Unreadable) -> &'static str {
@@ -229,7 +246,7 @@ fn report_body(out: &mut dyn fmt::Write, item: &OpenedItem) -> fmt::Result {
     let r = match &item.content {
         Content::Report(report) => report,
         Content::Unreadable(why) => return writeln!(out, "{}", unreadable_text(*why)),
-        Content::Message(_) => {
+        Content::Message(..) => {
             return writeln!(out, "(pesan, bukan laporan / a message, not a report)");
         }
     };
@@ -279,6 +296,9 @@ pub fn case_json(case: &OpenedCase) -> Result<Zeroizing<Vec<u8>>> {
         message: Option<&'a Message>,
         #[serde(skip_serializing_if = "Option::is_none")]
         unreadable: Option<&'static str>,
+        /// Said to be the team's, without the team's signature.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        unverified: bool,
         #[serde(skip_serializing_if = "Vec::is_empty")]
         attachments: Vec<AttachmentJson<'a>>,
     }
@@ -294,9 +314,10 @@ pub fn case_json(case: &OpenedCase) -> Result<Zeroizing<Vec<u8>>> {
             .map(|item| {
                 let (report, message, unreadable) = match &item.content {
                     Content::Report(report) => (Some(&**report), None, None),
-                    Content::Message(message) => (None, Some(message), None),
+                    Content::Message(message, _) => (None, Some(message), None),
                     Content::Unreadable(why) => (None, None, Some(why.slug())),
                 };
+                let unverified = matches!(item.content, Content::Message(_, Signed::Unverified));
                 ItemJson {
                     id: item.id,
                     kind: item.kind,
@@ -304,6 +325,7 @@ pub fn case_json(case: &OpenedCase) -> Result<Zeroizing<Vec<u8>>> {
                     report,
                     message,
                     unreadable,
+                    unverified,
                     attachments: item.attachments.iter().map(AttachmentJson::from).collect(),
                 }
             })
@@ -613,10 +635,28 @@ mod tests {
         }
     }
 
-    fn conversation() -> OpenedCase {
+    /// The test bundle's conversation, its team messages unsigned as the bundle seals them.
+    fn unsigned_conversation() -> OpenedCase {
         let alice = Identity::generate();
         let bundle = bundle_with_conversation(&hostile_report(), &[alice.to_public()]);
         open_case(&bundle, &alice).unwrap()
+    }
+
+    /// The same, as if the team had signed its messages: signatures are checked in open.rs
+    /// (and tests/cli.rs); here only what is printed for each.
+    fn conversation() -> OpenedCase {
+        signed(unsigned_conversation())
+    }
+
+    fn signed(mut case: OpenedCase) -> OpenedCase {
+        for item in &mut case.items {
+            if let Content::Message(_, signed) = &mut item.content {
+                if *signed == Signed::Unverified {
+                    *signed = Signed::Team;
+                }
+            }
+        }
+        case
     }
 
     fn assert_contains_all(text: &str, expected: &[&str]) {
@@ -694,6 +734,38 @@ mod tests {
     }
 
     #[test]
+    fn unsigned_team_messages_are_printed_under_a_warning() {
+        let opened = unsigned_conversation();
+        let text = conversation_txt(&opened);
+        let warning = "PERINGATAN: tidak bertanda tangan tim; mungkin ditulis orang lain di \
+                       server (WARNING: not signed by the team; someone else may have written it \
+                       on the server)";
+        assert_contains_all(
+            &text,
+            &[
+                &format!("item 3:\n        {warning}\n        Laporan Anda sedang kami periksa.\n"),
+                &format!("item 2:\n    {warning}\n    Kapan kejadiannya?"),
+                &format!("item 3:\n    {warning}\n    Laporan Anda sedang kami periksa.\n"),
+                "[2026-12-01] Pelapor (Reporter), item 4:\n    Senin pagi,",
+            ],
+        );
+        // Items 2 and 3, and 3 again in the stage history; never the reporter's.
+        assert_eq!(text.matches("PERINGATAN: tidak bertanda tangan").count(), 3);
+        let json = case_json(&opened).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        let unverified: Vec<_> = value["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["unverified"] == true)
+            .collect();
+        assert_eq!(unverified, [false, true, true, false]);
+        // Nothing is said of signed ones.
+        let text = conversation_txt(&conversation());
+        assert!(!text.contains("PERINGATAN"), "{}", &*text);
+    }
+
+    #[test]
     fn the_conversation_names_what_did_not_open() {
         let mut opened = conversation();
         for item in &mut opened.items {
@@ -736,7 +808,7 @@ mod tests {
             &[alice.to_public()],
             "Saksi: Pak B \u{1b}[31m",
         );
-        let opened = open_case(&bundle, &alice).unwrap();
+        let opened = signed(open_case(&bundle, &alice).unwrap());
         let text = conversation_txt(&opened);
         assert_contains_all(
             &text,

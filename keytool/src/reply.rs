@@ -2,10 +2,12 @@
 //! in a file the operator imports with `kentongan case reply` (or `case move --reply`) or
 //! `kentongan case note`.
 //!
-//! Encrypting needs only the case's public keys, which the bundle's manifest carries, so no
-//! identity or passphrase is involved. A reply is encrypted to the case key (the reporter
-//! reads it), a note to the notes key (only investigators read it). The file names the case,
-//! and the server refuses it for any other.
+//! A reply is encrypted to the case key (the reporter reads it), a note to the notes key
+//! (only investigators read it), and both are signed with the case's team key, which the
+//! notes key derives: so writing one opens the investigator's envelope in the bundle with
+//! their key file, as a grant does. The key file is unlocked before the message is read, so
+//! a message typed on standard input is not lost to a wrong passphrase. The file names the
+//! case, and the server refuses it for any other.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
@@ -46,21 +48,37 @@ pub struct Written {
     pub chars: usize,
 }
 
-/// Reads the message from `message_file` (`-`: standard input), encrypts it to the right key
-/// of the case of the bundle at `bundle_path`, and writes the file `out`, which must not
-/// exist.
-pub fn write_message_file(
-    kind: Kind,
-    bundle_path: &Path,
-    message_file: &Path,
-    out: &Path,
-) -> Result<Written> {
+/// Where a message file comes from and goes to.
+#[derive(Debug)]
+pub struct Paths<'a> {
+    /// The case's bundle.
+    pub bundle: &'a Path,
+    /// The investigator's key file, and where its passphrase is (else the terminal).
+    pub key: &'a Path,
+    pub passphrase_file: Option<&'a Path>,
+    /// The message (`-`: standard input).
+    pub message: &'a Path,
+    /// The file to write, which must not exist.
+    pub out: &'a Path,
+}
+
+/// Unlocks the investigator's keys for the case in the bundle, reads the message, signs it
+/// for the team, encrypts it to the right key of the case and writes the file.
+pub fn write_message_file(kind: Kind, paths: &Paths<'_>) -> Result<Written> {
+    let Paths {
+        bundle: bundle_path,
+        key,
+        passphrase_file,
+        message: message_file,
+        out,
+    } = *paths;
     let bytes = std::fs::read(bundle_path)
         .with_context(|| format!("cannot read the bundle {}", bundle_path.display()))?;
     let bundle = crate::open::parse_bundle(&bytes)?;
     // Before reading the message: someone typing it on standard input should not lose it
     // to a refusal that was known all along.
     check_new_file(out)?;
+    let keys = crate::open::own_keys(&bundle, key, passphrase_file)?;
 
     let text = read_message(kind, message_file)?;
     let name = kind.name();
@@ -75,12 +93,8 @@ pub fn write_message_file(
     let chars = message.text.chars().count();
     let case = bundle.case.id;
     let json = match kind {
-        Kind::Reply => {
-            Reply::seal(case, &bundle.case.case_recipient, &message).map(|reply| reply.to_json())
-        }
-        Kind::Note => {
-            Note::seal(case, &bundle.case.notes_recipient, &message).map(|note| note.to_json())
-        }
+        Kind::Reply => Reply::seal(case, &keys, &message).map(|reply| reply.to_json()),
+        Kind::Note => Note::seal(case, &keys, &message).map(|note| note.to_json()),
     }
     .map_err(|_| anyhow!("encrypting the {name} failed"))?;
     write_new_file(out, json.as_bytes())?;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use kentongan_crypto::bundle::{self, Bundle, Item, ItemKind, Manifest, StageChange};
-use kentongan_crypto::keys::Identity;
+use kentongan_crypto::keys::{CaseKeys, Identity};
 use kentongan_crypto::report::{Category, EncryptedIn, Identification};
 use kentongan_crypto::{
     Ciphertext, Grant, Holder, KdfParams, Message, Note, Recipient, Reply, Report, envelope,
@@ -80,9 +80,15 @@ const TEST_WORK_FACTOR: u8 = 10;
 /// Writes a passphrase-protected key file as `generate` does (an age identity file, sealed
 /// to `passphrase` with age's scrypt, armored), at `work_factor`; returns its recipient.
 fn write_key_file(path: &Path, passphrase: &str, work_factor: u8) -> Recipient {
+    let identity = Identity::generate();
+    write_identity_file(path, &identity, passphrase, work_factor);
+    identity.to_public()
+}
+
+/// Writes `identity` into a key file as [`write_key_file`] does.
+fn write_identity_file(path: &Path, identity: &Identity, passphrase: &str, work_factor: u8) {
     use secrecy::ExposeSecret;
     use std::io::Write;
-    let identity = Identity::generate();
     let text = format!(
         "# created: 2026-11-28\n# public key: {}\n{}\n",
         identity.to_public(),
@@ -100,7 +106,6 @@ fn write_key_file(path: &Path, passphrase: &str, work_factor: u8) -> Recipient {
     writer.write_all(text.as_bytes()).unwrap();
     writer.finish().unwrap().finish().unwrap();
     fs::write(path, out).unwrap();
-    identity.to_public()
 }
 
 /// A scratch directory with a passphrase file in it.
@@ -127,6 +132,31 @@ impl Scratch {
     /// recipient. The tests of `generate` itself run the real thing.
     fn generate(&self, name: &str) -> Recipient {
         write_key_file(&self.path(name), PASSPHRASE, TEST_WORK_FACTOR)
+    }
+
+    /// [`Scratch::generate`], but returns the identity itself, for a test that reads what the
+    /// keytool sealed with it or seals something as its holder would.
+    fn investigator(&self, name: &str) -> Identity {
+        let identity = Identity::generate();
+        write_identity_file(&self.path(name), &identity, PASSPHRASE, TEST_WORK_FACTOR);
+        identity
+    }
+
+    /// The paths of `reply` or `note` ([`reply_args`], [`note_args`]): the bundle, the key
+    /// file, its passphrase (`pass`), the message (`-`: standard input) and the output.
+    fn writing(&self, bundle: &str, key: &str, message: &str, out: &str) -> [PathBuf; 5] {
+        let message = if message == "-" {
+            PathBuf::from("-")
+        } else {
+            self.path(message)
+        };
+        [
+            self.path(bundle),
+            self.path(key),
+            self.pass(),
+            message,
+            self.path(out),
+        ]
     }
 
     fn open(&self, bundle: &str, key: &str, out: &str) -> Output {
@@ -594,7 +624,9 @@ fn garbage_truncated_and_foreign_bundles_are_refused() {
 }
 
 /// [`bundle_for`] weeks later, as the server exports it: the team asked a question, moved the
-/// case to `pemeriksaan` with a message, and the reporter answered. Items 2 to 4.
+/// case to `pemeriksaan` with a message, and the reporter answered. Items 2 to 4. The team's
+/// two messages are not signed, as those written before the team signed its messages (or
+/// forged on the server): `open` shows them with a warning.
 fn bundle_with_conversation(report: &Report, team: &[Recipient]) -> Bundle {
     let mut bundle = bundle_for(report, team);
     let case = bundle.case.case_recipient.clone();
@@ -675,6 +707,20 @@ fn open_shows_the_stage_history_and_the_conversation() {
         at += found + expected.len();
     }
     assert!(!shown.contains('\u{1b}'));
+    // The team's messages are not signed: a warning right above each, as indented as its
+    // text, in the history and in the conversation; none above the reporter's.
+    assert_eq!(shown.matches(UNSIGNED).count(), 3, "{shown}");
+    for expected in [
+        format!("item 3:\n        {UNSIGNED}\n        Laporan Anda sedang kami periksa.\n"),
+        format!("item 2:\n    {UNSIGNED}\n    Kapan kejadiannya?"),
+        format!("(examination), item 3:\n    {UNSIGNED}\n    Laporan Anda sedang kami periksa."),
+        "item 4:\n    Senin pagi".to_owned(),
+    ] {
+        assert!(
+            shown.contains(&expected),
+            "missing {expected:?} in\n{shown}"
+        );
+    }
 
     let json: serde_json::Value =
         serde_json::from_slice(&fs::read(s.path("case-7/case.json")).unwrap()).unwrap();
@@ -682,6 +728,12 @@ fn open_shows_the_stage_history_and_the_conversation() {
     assert_eq!(json["unreadable_items"], serde_json::json!([]));
     let items = json["items"].as_array().unwrap();
     assert_eq!(items.len(), 4);
+    let unverified_ids: Vec<&serde_json::Value> = items
+        .iter()
+        .filter(|item| item.get("unverified").is_some())
+        .map(|item| &item["id"])
+        .collect();
+    assert_eq!(unverified_ids, [2, 3]);
     assert_eq!(items[3]["kind"], "reporter-message");
     // The exact text, escape character included, for programs.
     assert_eq!(
@@ -739,41 +791,52 @@ fn a_damaged_message_is_named_and_the_rest_is_written() {
 }
 
 /// The case keys, as the holder of `identity` opens them from the bundle.
-fn case_key(bundle: &Bundle, identity: &Identity) -> Identity {
-    let keys = bundle
+fn case_keys(bundle: &Bundle, identity: &Identity) -> CaseKeys {
+    bundle
         .envelopes
         .iter()
         .filter(|e| matches!(e.holder, Holder::Investigator(_)))
         .find_map(|e| envelope::open(&e.ciphertext, identity).ok())
-        .unwrap();
-    keys.case
+        .unwrap()
 }
 
-fn reply_args<'a>(bundle: &'a Path, message: &'a Path, out: &'a Path) -> Vec<&'a Path> {
+/// `COMMAND BUNDLE --identity KEY --passphrase-file PASS --message-file MESSAGE --out OUT`,
+/// with the paths of [`Scratch::writing`].
+fn message_args<'a>(command: &'a str, paths: &'a [PathBuf; 5]) -> Vec<&'a Path> {
     vec![
-        "reply".as_ref(),
-        bundle,
+        command.as_ref(),
+        &paths[0],
+        "--identity".as_ref(),
+        &paths[1],
+        "--passphrase-file".as_ref(),
+        &paths[2],
         "--message-file".as_ref(),
-        message,
+        &paths[3],
         "--out".as_ref(),
-        out,
+        &paths[4],
     ]
 }
 
+fn reply_args(paths: &[PathBuf; 5]) -> Vec<&Path> {
+    message_args("reply", paths)
+}
+
 #[test]
-fn reply_encrypts_to_the_case_key_without_any_secret() {
+fn reply_is_signed_for_the_team_and_encrypted_to_the_case_key() {
     let s = Scratch::new();
-    let investigator = Identity::generate();
-    let bundle = bundle_for(&hostile_report(), &[investigator.to_public()]);
+    let alice = s.investigator("alice.age");
+    let bob = Identity::generate();
+    let bundle = bundle_for(&hostile_report(), &[alice.to_public(), bob.to_public()]);
     write_bundle(&s, "b.json", &bundle);
     let text = "Terima kasih.\r\nKapan kejadiannya? test \" ' & < > ꦏ\n\n";
     fs::write(s.path("msg.txt"), text).unwrap();
 
-    let out = keytool(&reply_args(
-        &s.path("b.json"),
-        &s.path("msg.txt"),
-        &s.path("reply.json"),
-    ));
+    let out = keytool(&reply_args(&s.writing(
+        "b.json",
+        "alice.age",
+        "msg.txt",
+        "reply.json",
+    )));
     assert!(out.status.success(), "{}", stderr(&out));
     let printed = stdout(&out);
     let file = s.path("reply.json").display().to_string();
@@ -781,6 +844,7 @@ fn reply_encrypts_to_the_case_key_without_any_secret() {
         printed.contains(&format!("Wrote {file}: a reply to case 7 (")),
         "{printed}"
     );
+    assert!(printed.contains("It is signed for the team"), "{printed}");
     assert!(
         printed.contains(&format!("\n  kentongan case reply 7 {file}\n")),
         "{printed}"
@@ -792,48 +856,67 @@ fn reply_encrypts_to_the_case_key_without_any_secret() {
         "{printed}"
     );
     assert!(!printed.contains("Kapan"));
+    assert!(!printed.contains(PASSPHRASE) && !stderr(&out).contains(PASSPHRASE));
 
     let reply = Reply::parse(&fs::read(s.path("reply.json")).unwrap()).unwrap();
-    assert!(reply.check_for(7, &bundle.case.case_recipient).is_ok());
-    let message = Message::open(&reply.ciphertext, &case_key(&bundle, &investigator)).unwrap();
+    let case = &bundle.case.case_recipient;
+    assert!(reply.check_for(7, case).is_ok());
+    let keys = case_keys(&bundle, &alice);
+    let message = Message::open(&reply.ciphertext, &keys.case).unwrap();
     assert_eq!(
         message.text,
         "Terima kasih.\nKapan kejadiannya? test \" ' & < > ꦏ"
     );
+    // Signed with the case's team key for the case key: any other holder (Bob) checks it
+    // with the team key from their own envelope. Not valid as if sealed to the notes key.
+    let team = keys.team_signer().unwrap().public();
+    assert!(message.is_signed_by(&team, case));
+    let bobs = case_keys(&bundle, &bob).team_signer().unwrap().public();
+    assert!(message.is_signed_by(&bobs, case));
+    assert!(!message.is_signed_by(&team, &bundle.case.notes_recipient));
     #[cfg(unix)]
     assert_eq!(mode(&s.path("reply.json")), 0o644);
     // No temporary file left beside it.
-    assert_eq!(s.entries(), ["b.json", "msg.txt", "pass", "reply.json"]);
+    assert_eq!(
+        s.entries(),
+        ["alice.age", "b.json", "msg.txt", "pass", "reply.json"]
+    );
 }
 
 #[test]
 fn reply_reads_standard_input() {
     let s = Scratch::new();
-    let investigator = Identity::generate();
-    let bundle = bundle_for(&hostile_report(), &[investigator.to_public()]);
+    let alice = s.investigator("alice.age");
+    let bundle = bundle_for(&hostile_report(), &[alice.to_public()]);
     write_bundle(&s, "b.json", &bundle);
     let out = keytool_with_input(
-        &reply_args(&s.path("b.json"), "-".as_ref(), &s.path("r.json")),
+        &reply_args(&s.writing("b.json", "alice.age", "-", "r.json")),
         "Mohon kirim bukti.\n".as_bytes(),
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let reply = Reply::parse(&fs::read(s.path("r.json")).unwrap()).unwrap();
-    let message = Message::open(&reply.ciphertext, &case_key(&bundle, &investigator)).unwrap();
+    let keys = case_keys(&bundle, &alice);
+    let message = Message::open(&reply.ciphertext, &keys.case).unwrap();
     assert_eq!(message.text, "Mohon kirim bukti.");
+    assert!(message.is_signed_by(
+        &keys.team_signer().unwrap().public(),
+        &bundle.case.case_recipient
+    ));
 }
 
 #[test]
 fn reply_refuses_to_overwrite() {
     let s = Scratch::new();
-    let bundle = bundle_for(&hostile_report(), &[Identity::generate().to_public()]);
+    let alice = s.generate("alice.age");
+    let bundle = bundle_for(&hostile_report(), &[alice]);
     write_bundle(&s, "b.json", &bundle);
     fs::write(s.path("msg.txt"), "Baik.").unwrap();
     fs::write(s.path("reply.json"), "already here").unwrap();
     let before = s.entries();
     // From standard input too: refused before anything is read.
-    for message in [s.path("msg.txt"), PathBuf::from("-")] {
+    for message in ["msg.txt", "-"] {
         let out = keytool_with_input(
-            &reply_args(&s.path("b.json"), &message, &s.path("reply.json")),
+            &reply_args(&s.writing("b.json", "alice.age", message, "reply.json")),
             b"Baik.",
         );
         let err = failure(&out);
@@ -852,7 +935,8 @@ fn reply_refuses_to_overwrite() {
 #[test]
 fn reply_refuses_empty_overlong_and_unreadable_messages() {
     let s = Scratch::new();
-    let bundle = bundle_for(&hostile_report(), &[Identity::generate().to_public()]);
+    let alice = s.generate("alice.age");
+    let bundle = bundle_for(&hostile_report(), &[alice]);
     write_bundle(&s, "b.json", &bundle);
     fs::write(
         s.path("cut.json"),
@@ -877,38 +961,179 @@ fn reply_refuses_empty_overlong_and_unreadable_messages() {
     ];
     for (name, contents, expected) in cases {
         fs::write(s.path(name), contents).unwrap();
-        let err = failure(&keytool(&reply_args(
-            &s.path("b.json"),
-            &s.path(name),
-            &s.path("reply.json"),
-        )));
+        let err = failure(&keytool(&reply_args(&s.writing(
+            "b.json",
+            "alice.age",
+            name,
+            "reply.json",
+        ))));
         assert!(err.contains(expected), "{name}: {err}");
         assert!(!s.path("reply.json").exists(), "{name}");
     }
-    let err = failure(&keytool(&reply_args(
-        &s.path("cut.json"),
-        &s.path("long.txt"),
-        &s.path("reply.json"),
-    )));
+    let err = failure(&keytool(&reply_args(&s.writing(
+        "cut.json",
+        "alice.age",
+        "long.txt",
+        "reply.json",
+    ))));
     assert!(err.contains("the bundle is damaged"), "{err}");
-    let err = failure(&keytool(&reply_args(
-        &s.path("b.json"),
-        &s.path("missing.txt"),
-        &s.path("reply.json"),
-    )));
+    let err = failure(&keytool(&reply_args(&s.writing(
+        "b.json",
+        "alice.age",
+        "missing.txt",
+        "reply.json",
+    ))));
     assert!(err.contains("cannot read the message file"), "{err}");
     assert!(!s.path("reply.json").exists());
 }
 
-fn note_args<'a>(bundle: &'a Path, message: &'a Path, out: &'a Path) -> Vec<&'a Path> {
-    vec![
-        "note".as_ref(),
-        bundle,
-        "--message-file".as_ref(),
-        message,
-        "--out".as_ref(),
-        out,
-    ]
+#[test]
+fn a_key_that_cannot_sign_for_the_case_writes_nothing_and_needs_no_message() {
+    let s = Scratch::new();
+    let alice = s.generate("alice.age");
+    s.generate("stranger.age");
+    let mut bundle = bundle_for(&hostile_report(), &[alice]);
+    write_bundle(&s, "b.json", &bundle);
+    fs::write(s.path("wrong-pass"), "salah sekali\n").unwrap();
+    let before = s.entries();
+    // Each refusal comes before the message is read: nothing on standard input (which would
+    // be refused as an empty message) and no message file (which could not be read).
+    let refused = |command: &str, key: &str, pass: &str, message: &str| {
+        let mut paths = s.writing("b.json", key, message, "out.json");
+        paths[2] = s.path(pass);
+        failure(&keytool_with_input(&message_args(command, &paths), b""))
+    };
+    for command in ["reply", "note"] {
+        for message in ["-", "missing.txt"] {
+            let err = refused(command, "stranger.age", "pass", message);
+            assert!(
+                err.contains("this key cannot open case 7: it is not one of the case's holders"),
+                "{command} {message}: {err}"
+            );
+            let err = refused(command, "alice.age", "wrong-pass", message);
+            assert!(
+                err.contains("wrong passphrase for the identity file"),
+                "{command} {message}: {err}"
+            );
+        }
+    }
+    assert_eq!(s.entries(), before);
+
+    // Alice's keys, but the server names other public keys for the case: whatever she
+    // signed and sealed, it would refuse.
+    bundle.case.notes_recipient = Identity::generate().to_public();
+    write_bundle(&s, "b.json", &bundle);
+    for command in ["reply", "note"] {
+        let err = refused(command, "alice.age", "pass", "-");
+        assert!(
+            err.contains("the keys in your envelope for case 7 differ from the case's public keys"),
+            "{command}: {err}"
+        );
+    }
+    assert_eq!(s.entries(), before);
+}
+
+/// What `open` prints above a message said to be the team's that the team did not sign.
+const UNSIGNED: &str = "PERINGATAN: tidak bertanda tangan tim; mungkin ditulis orang lain di \
+                        server (WARNING: not signed by the team; someone else may have written \
+                        it on the server)";
+
+#[test]
+fn open_warns_above_a_team_message_the_team_did_not_sign() {
+    let s = Scratch::new();
+    let alice = s.investigator("alice.age");
+    let mut bundle = bundle_for(&hostile_report(), &[alice.to_public()]);
+    write_bundle(&s, "b.json", &bundle);
+    // A reply Alice made with the keytool, as the server stores it after `case reply`...
+    fs::write(
+        s.path("msg.txt"),
+        "Terima kasih, laporan Anda kami periksa.\n",
+    )
+    .unwrap();
+    let out = keytool(&reply_args(&s.writing(
+        "b.json",
+        "alice.age",
+        "msg.txt",
+        "reply.json",
+    )));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reply = Reply::parse(&fs::read(s.path("reply.json")).unwrap()).unwrap();
+    // ...one written on the server by someone who knows only the case's public key, and the
+    // reporter's answer, which is never signed.
+    let case = bundle.case.case_recipient.clone();
+    let sealed = |text: &str| Message::new(text).unwrap().seal(&case).unwrap();
+    let item = |id: i64, kind: ItemKind, day: &str, ciphertext: Ciphertext| Item {
+        id,
+        kind,
+        created_on: day.into(),
+        ciphertext,
+        attachments: vec![],
+    };
+    bundle.items.extend([
+        item(
+            2,
+            ItemKind::InvestigatorMessage,
+            "2026-11-30",
+            reply.ciphertext,
+        ),
+        item(
+            3,
+            ItemKind::InvestigatorMessage,
+            "2026-12-01",
+            sealed("Kirim nama dan NIP Anda ke 0812-0000."),
+        ),
+        item(
+            4,
+            ItemKind::ReporterMessage,
+            "2026-12-02",
+            sealed("Siapa ini?"),
+        ),
+    ]);
+    write_bundle(&s, "b.json", &bundle);
+
+    let out = s.open("b.json", "alice.age", "case-7");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shown = stdout(&out);
+    assert_eq!(shown.matches(UNSIGNED).count(), 1, "{shown}");
+    for expected in [
+        "[2026-11-30] Tim (Investigators), item 2:\n    Terima kasih, laporan Anda kami periksa.\n"
+            .to_owned(),
+        format!(
+            "[2026-12-01] Tim (Investigators), item 3:\n    {UNSIGNED}\n    Kirim nama dan NIP \
+             Anda ke 0812-0000.\n"
+        ),
+        "[2026-12-02] Pelapor (Reporter), item 4:\n    Siapa ini?\n".to_owned(),
+    ] {
+        assert!(
+            shown.contains(&expected),
+            "missing {expected:?} in\n{shown}"
+        );
+    }
+    assert_eq!(
+        fs::read_to_string(s.path("case-7/conversation.txt")).unwrap(),
+        shown
+    );
+
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(s.path("case-7/case.json")).unwrap()).unwrap();
+    let items = json["items"].as_array().unwrap();
+    assert_eq!(items.len(), 4);
+    let unverified: Vec<&serde_json::Value> = items
+        .iter()
+        .filter(|item| item.get("unverified").is_some())
+        .collect();
+    assert_eq!(unverified.len(), 1, "{items:?}");
+    assert_eq!(unverified[0]["id"], 3);
+    assert_eq!(unverified[0]["unverified"], true);
+    // Flagged, not hidden.
+    assert_eq!(
+        unverified[0]["message"]["text"],
+        "Kirim nama dan NIP Anda ke 0812-0000."
+    );
+}
+
+fn note_args(paths: &[PathBuf; 5]) -> Vec<&Path> {
+    message_args("note", paths)
 }
 
 const NOTE_MARK: &str = "*** Catatan internal (tidak terlihat oleh pelapor) / internal note \
@@ -917,16 +1142,17 @@ const NOTE_MARK: &str = "*** Catatan internal (tidak terlihat oleh pelapor) / in
 #[test]
 fn a_note_is_sealed_to_the_notes_key_and_open_shows_it_as_internal() {
     let s = Scratch::new();
-    let alice = s.generate("alice.age");
-    let mut bundle = bundle_with_conversation(&hostile_report(), &[alice]);
+    let alice = s.investigator("alice.age");
+    let mut bundle = bundle_with_conversation(&hostile_report(), &[alice.to_public()]);
     write_bundle(&s, "b.json", &bundle);
     fs::write(s.path("note.txt"), "Saksi kunci: Pak B \" ' & < >\n").unwrap();
 
-    let out = keytool(&note_args(
-        &s.path("b.json"),
-        &s.path("note.txt"),
-        &s.path("note.json"),
-    ));
+    let out = keytool(&note_args(&s.writing(
+        "b.json",
+        "alice.age",
+        "note.txt",
+        "note.json",
+    )));
     assert!(out.status.success(), "{}", stderr(&out));
     let printed = stdout(&out);
     let file = s.path("note.json").display().to_string();
@@ -940,9 +1166,18 @@ fn a_note_is_sealed_to_the_notes_key_and_open_shows_it_as_internal() {
     );
     assert!(!printed.contains("Saksi"));
     let note = Note::parse(&fs::read(s.path("note.json")).unwrap()).unwrap();
-    assert!(note.check_for(7, &bundle.case.notes_recipient).is_ok());
+    let notes = &bundle.case.notes_recipient;
+    assert!(note.check_for(7, notes).is_ok());
     // Not a reply file, and not encrypted to the case key.
     assert!(Reply::parse(&fs::read(s.path("note.json")).unwrap()).is_err());
+    let keys = case_keys(&bundle, &alice);
+    assert!(Message::open(&note.ciphertext, &keys.case).is_err());
+    let message = Message::open(&note.ciphertext, keys.notes.as_ref().unwrap()).unwrap();
+    assert_eq!(message.text, "Saksi kunci: Pak B \" ' & < >");
+    // Signed for the team, for the notes key it is sealed to.
+    let team = keys.team_signer().unwrap().public();
+    assert!(message.is_signed_by(&team, notes));
+    assert!(!message.is_signed_by(&team, &bundle.case.case_recipient));
 
     // As the server exports it after `kentongan case note`.
     bundle.items.push(Item {
@@ -956,6 +1191,7 @@ fn a_note_is_sealed_to_the_notes_key_and_open_shows_it_as_internal() {
     let out = s.open("b.json", "alice.age", "case-7");
     assert!(out.status.success(), "{}", stderr(&out));
     let shown = stdout(&out);
+    // Signed: no warning between the heading and the text.
     let expected =
         format!("[2026-12-03] {NOTE_MARK}, item 5:\n    Saksi kunci: Pak B \" ' & < >\n");
     assert!(shown.contains(&expected), "{shown}");
@@ -968,27 +1204,31 @@ fn a_note_is_sealed_to_the_notes_key_and_open_shows_it_as_internal() {
         json["items"][4]["message"]["text"],
         "Saksi kunci: Pak B \" ' & < >"
     );
+    assert!(json["items"][4].get("unverified").is_none());
 }
 
 #[test]
 fn a_note_is_not_written_over_an_existing_file_or_from_an_empty_message() {
     let s = Scratch::new();
-    let bundle = bundle_for(&hostile_report(), &[Identity::generate().to_public()]);
+    let alice = s.generate("alice.age");
+    let bundle = bundle_for(&hostile_report(), &[alice]);
     write_bundle(&s, "b.json", &bundle);
     fs::write(s.path("empty.txt"), " \n\t").unwrap();
-    let out = keytool(&note_args(
-        &s.path("b.json"),
-        &s.path("empty.txt"),
-        &s.path("n.json"),
-    ));
+    let out = keytool(&note_args(&s.writing(
+        "b.json",
+        "alice.age",
+        "empty.txt",
+        "n.json",
+    )));
     let err = failure(&out);
     assert!(
         err.contains("the message is empty: write the note in"),
         "{err}"
     );
+    assert!(!s.path("n.json").exists());
     fs::write(s.path("n.json"), "mine").unwrap();
     let out = keytool_with_input(
-        &note_args(&s.path("b.json"), "-".as_ref(), &s.path("n.json")),
+        &note_args(&s.writing("b.json", "alice.age", "-", "n.json")),
         b"catatan",
     );
     assert!(failure(&out).contains("already exists; refusing to overwrite it"));
@@ -1014,18 +1254,22 @@ fn grant_args<'a>(paths: &'a [PathBuf; 4], to: &'a str) -> Vec<&'a Path> {
 #[test]
 fn a_grant_lets_the_new_holder_open_the_case_and_its_notes() {
     let s = Scratch::new();
-    let alice = s.generate("alice.age");
+    let alice = s.investigator("alice.age");
     let bob = s.generate("bob.age");
-    let mut bundle = bundle_with_conversation(&hostile_report(), &[alice]);
-    let note = Message::new("Catatan Ani: periksa kuitansi.")
-        .unwrap()
-        .seal(&bundle.case.notes_recipient)
-        .unwrap();
+    let mut bundle = bundle_with_conversation(&hostile_report(), &[alice.to_public()]);
+    // A note Alice signed for the team, as `kentongan-keytool note` makes it.
+    let alices = case_keys(&bundle, &alice);
+    let note = Note::seal(
+        7,
+        &alices,
+        &Message::new("Catatan Ani: periksa kuitansi.").unwrap(),
+    )
+    .unwrap();
     bundle.items.push(Item {
         id: 5,
         kind: ItemKind::Note,
         created_on: "2026-12-03".into(),
-        ciphertext: note,
+        ciphertext: note.ciphertext,
         attachments: vec![],
     });
     write_bundle(&s, "b.json", &bundle);
@@ -1075,6 +1319,7 @@ fn a_grant_lets_the_new_holder_open_the_case_and_its_notes() {
     let out = s.open("b.json", "bob.age", "bob-after");
     assert!(out.status.success(), "{}", stderr(&out));
     let shown = stdout(&out);
+    // Alice's note, signed for the team: Bob's keys check it, so no warning above it.
     assert!(
         shown.contains(&format!(
             "[2026-12-03] {NOTE_MARK}, item 5:\n    Catatan Ani: periksa kuitansi.\n"
@@ -1084,6 +1329,22 @@ fn a_grant_lets_the_new_holder_open_the_case_and_its_notes() {
     assert!(shown.contains("Kapan kejadiannya?"), "{shown}");
     let report = fs::read_to_string(s.path("bob-after/report.txt")).unwrap();
     assert!(report.contains("Kepala seksi menerima uang"), "{report}");
+
+    // And Bob now signs for the same team: his reply checks with Alice's team key.
+    fs::write(s.path("msg.txt"), "Kami sudah menerima bukti Anda.").unwrap();
+    let out = keytool(&reply_args(&s.writing(
+        "b.json",
+        "bob.age",
+        "msg.txt",
+        "bob-reply.json",
+    )));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reply = Reply::parse(&fs::read(s.path("bob-reply.json")).unwrap()).unwrap();
+    let message = Message::open(&reply.ciphertext, &alices.case).unwrap();
+    assert!(message.is_signed_by(
+        &alices.team_signer().unwrap().public(),
+        &bundle.case.case_recipient
+    ));
 
     // Granting Bob again is refused before the passphrase is asked for.
     fs::remove_file(s.path("grant.json")).unwrap();

@@ -536,6 +536,8 @@ pub(crate) struct TeamTexts {
     pub conversation_empty: &'static str,
     pub from_reporter: &'static str,
     pub from_team: &'static str,
+    /// Who an unsigned "team" message is from: not the team, as far as anyone can tell.
+    pub from_unknown: &'static str,
     pub stage_message: &'static str,
     pub notes_heading: &'static str,
     pub notes_hint: &'static str,
@@ -789,6 +791,8 @@ pub(crate) struct TeamJsTexts {
     pub too_much_work: &'static str,
     pub session_ended: &'static str,
     pub unreadable: &'static str,
+    /// Above a message of the team's kinds whose team signature does not verify.
+    pub unverified: &'static str,
     pub sending: &'static str,
     pub saved: &'static str,
     pub empty: &'static str,
@@ -821,6 +825,8 @@ pub(crate) struct FollowupTexts {
     pub conversation_empty: &'static str,
     pub from_reporter: &'static str,
     pub from_team: &'static str,
+    /// Who an unsigned "team" message is from: not the team, as far as anyone can tell.
+    pub from_unknown: &'static str,
     pub stage_message: &'static str,
     pub message_label: &'static str,
     pub message_hint: &'static str,
@@ -829,6 +835,8 @@ pub(crate) struct FollowupTexts {
     pub logout_hint: &'static str,
     pub opening: &'static str,
     pub unreadable: &'static str,
+    /// Above a message said to be the team's that does not carry the team's signature.
+    pub unverified: &'static str,
     /// The progress line: the six stages of the landing page.
     pub progress_heading: &'static str,
     /// "Step N of 6: NAME".

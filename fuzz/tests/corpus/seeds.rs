@@ -666,9 +666,9 @@ fn write_seeds() {
     let grant = Grant::seal(7, &keys, &inv).unwrap();
     write("offline_files", "grant", grant.to_json().as_bytes());
     let message = Message::new("Terima kasih").unwrap();
-    let reply = Reply::seal(7, &case_r, &message).unwrap();
+    let reply = Reply::seal(7, &keys, &message).unwrap();
     write("offline_files", "reply", reply.to_json().as_bytes());
-    let note = Note::seal(7, &notes_r, &message).unwrap();
+    let note = Note::seal(7, &keys, &message).unwrap();
     write("offline_files", "note", note.to_json().as_bytes());
     write(
         "offline_files",

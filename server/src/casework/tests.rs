@@ -78,7 +78,7 @@ impl Office {
 }
 
 fn reply(case: i64, keys: &CaseKeys, text: &str) -> Reply {
-    Reply::seal(case, &keys.case.to_public(), &Message::new(text).unwrap()).unwrap()
+    Reply::seal(case, keys, &Message::new(text).unwrap()).unwrap()
 }
 
 #[tokio::test]
@@ -700,8 +700,7 @@ fn list_arguments_are_checked() {
 }
 
 fn note(case: i64, keys: &CaseKeys, text: &str) -> Note {
-    let notes = keys.notes.as_ref().unwrap().to_public();
-    Note::seal(case, &notes, &Message::new(text).unwrap()).unwrap()
+    Note::seal(case, keys, &Message::new(text).unwrap()).unwrap()
 }
 
 #[tokio::test]
@@ -769,12 +768,15 @@ async fn refused_notes_write_nothing() {
         )
     );
     // Sealed to the case key, which the reporter holds: not this case's notes key.
-    let to_case_key = Note::seal(
-        id,
-        &keys.case.to_public(),
-        &Message::new("salah kunci").unwrap(),
-    )
-    .unwrap();
+    let case_key = || {
+        let secret = keys.case.to_secret_string();
+        Identity::parse(secrecy::ExposeSecret::expose_secret(&secret)).unwrap()
+    };
+    let as_notes_key = CaseKeys {
+        case: case_key(),
+        notes: Some(case_key()),
+    };
+    let to_case_key = Note::seal(id, &as_notes_key, &Message::new("salah kunci").unwrap()).unwrap();
     let error = import_note(store, id, &to_case_key, TODAY, ACTOR)
         .await
         .unwrap_err();

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use kentongan_crypto::reporter::{AuthHash, CredentialVersion};
 
-pub use sessions::{SessionId, Sessions};
+pub use sessions::{OpenedCase, SessionId, Sessions};
 
 use crate::store::ReporterLogin;
 

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use kentongan_crypto::CaseKeys;
+use kentongan_crypto::signature::TeamKey;
 use rand::RngCore;
 
 /// A session ends after this long without a request.
@@ -54,11 +55,19 @@ impl std::fmt::Debug for SessionId {
     }
 }
 
-/// What a session holds: the case and its key (the case key only: the reporter's envelope
-/// has no notes key).
+/// What a reporter's login opened, held for the session.
+pub struct OpenedCase {
+    /// The case key only: the reporter's envelope has no notes key.
+    pub keys: CaseKeys,
+    /// The team signing key the reporter's commitment vouches for: the team's messages show
+    /// as the team's only if they verify under it (none for a case filed before that).
+    pub team: Option<TeamKey>,
+}
+
+/// What a session holds: the case and what the login opened.
 pub struct Session {
     pub case_id: i64,
-    pub keys: Arc<CaseKeys>,
+    pub opened: Arc<OpenedCase>,
     started: Instant,
     last_seen: Instant,
 }
@@ -83,7 +92,7 @@ impl Sessions {
     /// Starts a session, ending any other session of the same case: one login per case at a
     /// time, so that nobody can fill the table (or keep old keys in memory) by logging in over
     /// and over. `None` when too many are open.
-    pub fn start(&self, case_id: i64, keys: CaseKeys) -> Option<SessionId> {
+    pub fn start(&self, case_id: i64, opened: OpenedCase) -> Option<SessionId> {
         let now = Instant::now();
         let id = SessionId::generate();
         let mut inner = self.0.lock().ok()?;
@@ -98,7 +107,7 @@ impl Sessions {
             id,
             Session {
                 case_id,
-                keys: Arc::new(keys),
+                opened: Arc::new(opened),
                 started: now,
                 last_seen: now,
             },
@@ -112,8 +121,8 @@ impl Sessions {
         Some(id)
     }
 
-    /// The session's case and key, if it is open; counts as activity.
-    pub fn get(&self, id: &SessionId) -> Option<(i64, Arc<CaseKeys>)> {
+    /// The session's case and what the login opened, if it is open; counts as activity.
+    pub fn get(&self, id: &SessionId) -> Option<(i64, Arc<OpenedCase>)> {
         let now = Instant::now();
         let mut inner = self.0.lock().ok()?;
         let session = inner.sessions.get_mut(id)?;
@@ -122,7 +131,7 @@ impl Sessions {
             return None;
         }
         session.last_seen = now;
-        Some((session.case_id, session.keys.clone()))
+        Some((session.case_id, session.opened.clone()))
     }
 
     /// Ends a session (logout).
@@ -185,15 +194,19 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    fn opened(keys: CaseKeys) -> OpenedCase {
+        OpenedCase { keys, team: None }
+    }
+
     #[test]
     fn a_session_holds_its_case_until_logout() {
         let sessions = Sessions::default();
         let keys = CaseKeys::generate();
         let public = keys.case.to_public();
-        let id = sessions.start(9, keys).unwrap();
-        let (case, keys) = sessions.get(&id).unwrap();
+        let id = sessions.start(9, opened(keys)).unwrap();
+        let (case, opened) = sessions.get(&id).unwrap();
         assert_eq!(case, 9);
-        assert_eq!(keys.case.to_public(), public);
+        assert_eq!(opened.keys.case.to_public(), public);
         assert!(sessions.get(&SessionId::generate()).is_none());
         assert_eq!(SessionId::parse(&id.to_hex()), Some(id));
         assert_eq!(SessionId::parse("zz"), None);
@@ -206,9 +219,9 @@ mod tests {
     #[test]
     fn a_new_login_ends_the_older_session_of_its_case() {
         let sessions = Sessions::default();
-        let first = sessions.start(3, CaseKeys::generate()).unwrap();
-        let other_case = sessions.start(4, CaseKeys::generate()).unwrap();
-        let second = sessions.start(3, CaseKeys::generate()).unwrap();
+        let first = sessions.start(3, opened(CaseKeys::generate())).unwrap();
+        let other_case = sessions.start(4, opened(CaseKeys::generate())).unwrap();
+        let second = sessions.start(3, opened(CaseKeys::generate())).unwrap();
         assert!(sessions.get(&first).is_none());
         assert!(sessions.get(&second).is_some() && sessions.get(&other_case).is_some());
         assert_eq!(sessions.len(), 2);
@@ -217,19 +230,19 @@ mod tests {
     #[test]
     fn idle_and_old_sessions_end() {
         let sessions = Sessions::default();
-        let id = sessions.start(1, CaseKeys::generate()).unwrap();
+        let id = sessions.start(1, opened(CaseKeys::generate())).unwrap();
         sessions.age_all(IDLE);
         assert!(sessions.get(&id).is_none());
         assert!(sessions.is_empty());
 
         // Active all along, but past its lifetime.
-        let id = sessions.start(1, CaseKeys::generate()).unwrap();
+        let id = sessions.start(1, opened(CaseKeys::generate())).unwrap();
         if let Ok(mut inner) = sessions.0.lock() {
             inner.sessions.get_mut(&id).unwrap().started -= LIFETIME;
         }
         assert!(sessions.get(&id).is_none());
 
-        let _ = sessions.start(1, CaseKeys::generate()).unwrap();
+        let _ = sessions.start(1, opened(CaseKeys::generate())).unwrap();
         sessions.age_all(IDLE);
         sessions.sweep_now();
         assert!(sessions.is_empty());

@@ -24,7 +24,7 @@ use kentongan_crypto::bundle::ItemKind;
 use kentongan_crypto::ciphertext::encrypt;
 use kentongan_crypto::keys::Identity;
 use kentongan_crypto::reporter::{AuthHash, CredentialVersion, KdfParams, ReporterCredential};
-use kentongan_crypto::{Ciphertext, Commitment, Recipient};
+use kentongan_crypto::{CaseKeys, Ciphertext, Commitment, Recipient};
 use sqlx::Connection;
 use time::Date;
 use time::macros::date;
@@ -2145,7 +2145,12 @@ pub(crate) fn new_case(investigators: &[i64]) -> NewCase {
             recipient: reporter,
         },
         report: sealed(&case_recipient, "laporan: dana desa 💸".as_bytes()),
-        commitment: Some(Commitment::new(&rand::random(), &case_recipient, &[])),
+        commitment: Some(Commitment::new(
+            &rand::random(),
+            &case_recipient,
+            &[],
+            CaseKeys::generate().team_signer().unwrap().public(),
+        )),
         case_recipient,
         notes_recipient: recipient(),
         envelopes,

@@ -26,12 +26,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use kentongan_crypto::bundle::ItemKind;
-use kentongan_crypto::item::{self, Content};
+use kentongan_crypto::item::{self, Content, Signed};
 use kentongan_crypto::message::{Message as Said, MessageError};
 use kentongan_crypto::reporter::{
     CredentialVersion, KdfParams, Passphrase, ReceiptCode, ReporterKey,
 };
-use kentongan_crypto::{CaseKeys, Ciphertext, commitment, envelope};
+use kentongan_crypto::{Ciphertext, commitment, envelope};
 use kentongan_templates::strings::{self, Lang, Message, Notice};
 use kentongan_templates::{CheckBack, FollowupCase, Shown, Side, StageStep};
 use serde::Deserialize;
@@ -39,7 +39,7 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::{AppState, api_error, attachments, cookies, html};
-use crate::followup::{Refused, SessionId, check_token};
+use crate::followup::{OpenedCase, Refused, SessionId, check_token};
 use crate::kdf_pool::{Lane, Refusal};
 use crate::store::{StoreError, StoredCase};
 
@@ -111,14 +111,14 @@ async fn page(
     let lang = q.lang();
     match session_of(&headers) {
         Some(id) => match state.0.sessions.get(&id) {
-            Some((case_id, keys)) => {
+            Some((case_id, opened)) => {
                 state
                     .case_page(
                         lang,
                         &headers,
                         StatusCode::OK,
                         case_id,
-                        &keys,
+                        &opened,
                         "",
                         q.notice(),
                     )
@@ -246,26 +246,30 @@ async fn login(
         &keys.case.to_public(),
     );
     drop(key);
-    if checked.is_err() {
+    let Ok(checked) = checked else {
         tracing::error!("follow-up login: case {case_id} does not match the reporter's commitment");
         return refuse(StatusCode::CONFLICT, Notice::CaseChanged);
-    }
+    };
     // A browser logging in again leaves no older session (and key) behind.
     if let Some(old) = session_of(&headers) {
         state.0.sessions.end(&old);
     }
-    let Some(session) = state.0.sessions.start(case_id, keys) else {
+    let opened = OpenedCase {
+        keys,
+        team: checked.team_key().copied(),
+    };
+    let Some(session) = state.0.sessions.start(case_id, opened) else {
         return refuse(StatusCode::SERVICE_UNAVAILABLE, Notice::Busy);
     };
     let mut response = if form.message.trim().is_empty() {
         Redirect::to(&format!("/followup?lang={}", lang.code())).into_response()
     } else {
         // A message written before the session ended: sent now, as from the case page.
-        let Some((case_id, keys)) = state.0.sessions.get(&session) else {
+        let Some((case_id, opened)) = state.0.sessions.get(&session) else {
             return refuse(StatusCode::SERVICE_UNAVAILABLE, Notice::Busy);
         };
         state
-            .store_message(lang, &headers, case_id, &keys, &form.message)
+            .store_message(lang, &headers, case_id, &opened, &form.message)
             .await
     };
     response.headers_mut().append(
@@ -310,7 +314,7 @@ async fn send_message(
         Err(rejection) => return state.form_rejected(&rejection),
     };
     let lang = Lang::parse(&form.lang).unwrap_or_default();
-    let Some((case_id, keys)) = session_of(&headers).and_then(|id| state.0.sessions.get(&id))
+    let Some((case_id, opened)) = session_of(&headers).and_then(|id| state.0.sessions.get(&id))
     else {
         // The session ended while they wrote: the message goes along with the login.
         return state.login_page(
@@ -330,14 +334,14 @@ async fn send_message(
                 &headers,
                 StatusCode::FORBIDDEN,
                 case_id,
-                &keys,
+                &opened,
                 &form.message,
                 Some(Notice::CsrfFailed),
             )
             .await;
     }
     state
-        .store_message(lang, &headers, case_id, &keys, &form.message)
+        .store_message(lang, &headers, case_id, &opened, &form.message)
         .await
 }
 
@@ -571,11 +575,11 @@ impl AppState {
         lang: Lang,
         headers: &HeaderMap,
         case_id: i64,
-        keys: &CaseKeys,
+        opened: &OpenedCase,
         text: &str,
     ) -> Response {
         let refuse = |status, notice| {
-            self.case_page(lang, headers, status, case_id, keys, text, Some(notice))
+            self.case_page(lang, headers, status, case_id, opened, text, Some(notice))
         };
         let said = match Said::new(text) {
             Ok(said) => said,
@@ -594,7 +598,7 @@ impl AppState {
                 return refuse(StatusCode::SERVICE_UNAVAILABLE, Notice::MessageNotSaved).await;
             }
         }
-        let Ok(sealed) = said.seal(&keys.case.to_public()) else {
+        let Ok(sealed) = said.seal(&opened.keys.case.to_public()) else {
             tracing::error!("encrypting a no-JS message failed");
             return refuse(StatusCode::INTERNAL_SERVER_ERROR, Notice::MessageNotSaved).await;
         };
@@ -743,7 +747,7 @@ impl AppState {
         headers: &HeaderMap,
         status: StatusCode,
         case_id: i64,
-        keys: &CaseKeys,
+        opened: &OpenedCase,
         draft: &str,
         notice: Option<Notice>,
     ) -> Response {
@@ -752,7 +756,7 @@ impl AppState {
             headers,
             status,
             case_id,
-            keys,
+            opened,
             draft,
             notice,
             None,
@@ -769,7 +773,7 @@ impl AppState {
         headers: &HeaderMap,
         status: StatusCode,
         case_id: i64,
-        keys: &CaseKeys,
+        opened: &OpenedCase,
         draft: &str,
         notice: Option<Notice>,
         refused: Option<kentongan_templates::strings::FileRefusal>,
@@ -784,7 +788,7 @@ impl AppState {
         let token = cookies::csrf_token(headers).unwrap_or_else(cookies::new_token);
         let (status, page) = match self.0.store.case(case_id).await {
             Ok(case) => {
-                let view = reporter_view(&case, Some(keys), lang, self);
+                let view = reporter_view(&case, Some(opened), lang, self);
                 let page = kentongan_templates::followup_case_with_files(
                     lang,
                     &self.0.office,
@@ -827,7 +831,7 @@ impl AppState {
 /// the browser to fill (`None`). Only items the reporter may read are used.
 fn reporter_view(
     case: &StoredCase,
-    keys: Option<&CaseKeys>,
+    opened: Option<&OpenedCase>,
     lang: Lang,
     state: &AppState,
 ) -> FollowupCase {
@@ -838,9 +842,14 @@ fn reporter_view(
         .filter(|i| i.kind.for_reporter())
         .collect();
     let show = |item: &crate::store::StoredItem| -> Shown<Content> {
-        match keys {
+        match opened {
             None => Shown::Sealed(item.id),
-            Some(keys) => match item::open(item.kind, &item.ciphertext, &keys.case) {
+            Some(opened) => match item::open(
+                item.kind,
+                &item.ciphertext,
+                &opened.keys.case,
+                opened.team.as_ref(),
+            ) {
                 Ok(content) => Shown::Open(content),
                 Err(_) => Shown::Unreadable,
             },
@@ -848,7 +857,10 @@ fn reporter_view(
     };
     let text = |item: &crate::store::StoredItem| -> Shown<String> {
         match show(item) {
-            Shown::Open(Content::Message(m)) => Shown::Open(m.text.clone()),
+            Shown::Open(Content::Message(m, Signed::Unverified)) => {
+                Shown::Unverified(m.text.clone())
+            }
+            Shown::Open(Content::Message(m, _)) => Shown::Open(m.text.clone()),
             Shown::Sealed(id) => Shown::Sealed(id),
             _ => Shown::Unreadable,
         }

@@ -82,6 +82,9 @@ pub enum Shown<T> {
     Sealed(i64),
     /// It did not decrypt.
     Unreadable,
+    /// Decrypted, but said to be the team's without the team's signature: shown apart, under
+    /// a warning, never as the team's.
+    Unverified(T),
 }
 
 /// The login form (`/followup`). `receipt` refills what was typed; the passphrase never is.
@@ -118,6 +121,8 @@ pub fn followup_login(
                 data-msg-failed=(js.failed)
                 data-msg-network=(js.network)
                 data-msg-unreadable=(f.unreadable)
+                data-msg-unverified=(f.unverified)
+                data-msg-from-unknown=(f.from_unknown)
                 data-msg-receipt=(notice(lang, Notice::ReceiptFormat))
                 data-msg-changed=(notice(lang, Notice::CaseChanged))
             {
@@ -270,8 +275,13 @@ fn section_with_files(
                             span.day { (step.on) } " "
                             strong { (reporter_stage_name(lang, &step.stage).unwrap_or(&step.stage)) }
                             @if let Some(message) = &step.message {
-                                div.said.team {
-                                    p.who { (f.stage_message) }
+                                @let (class, who) = if matches!(message, Shown::Unverified(_)) {
+                                    ("said unverified", f.from_unknown)
+                                } else {
+                                    ("said team", f.stage_message)
+                                };
+                                div class=(class) {
+                                    p.who { (who) }
                                     (text(lang, message))
                                 }
                             }
@@ -286,9 +296,12 @@ fn section_with_files(
                 }
                 ol.conversation {
                     @for said in &case.conversation {
-                        @let (class, who) = match said.from {
-                            Side::Reporter => ("said mine", f.from_reporter),
-                            Side::Investigators => ("said team", f.from_team),
+                        @let (class, who) = match (said.from, &said.text) {
+                            (Side::Reporter, _) => ("said mine", f.from_reporter),
+                            (Side::Investigators, Shown::Unverified(_)) => {
+                                ("said unverified", f.from_unknown)
+                            }
+                            (Side::Investigators, _) => ("said team", f.from_team),
                         };
                         li class=(class) {
                             p.who { strong { (who) } " · " span.day { (said.on) } }
@@ -470,6 +483,10 @@ pub(super) fn text(lang: Lang, shown: &Shown<String>) -> Markup {
             Shown::Open(text) => p.text { (text) },
             Shown::Sealed(id) => p.text.sealed data-item=(id) { (f.opening) },
             Shown::Unreadable => p.text.unreadable { (f.unreadable) },
+            Shown::Unverified(text) => {
+                p.warning { (f.unverified) }
+                p.text.unverified { (text) }
+            }
         }
     }
 }
@@ -501,7 +518,7 @@ pub(super) fn report(lang: Lang, shown: &Shown<Box<Report>>, identity_heading: &
                 div data-field="identification" hidden { dt { (identity_heading) } dd.text {} }
                 p.text { (fu.opening) }
             },
-            Shown::Unreadable => p.text.unreadable { (fu.unreadable) },
+            Shown::Unreadable | Shown::Unverified(_) => p.text.unreadable { (fu.unreadable) },
         }
     }
 }

@@ -139,6 +139,8 @@ pub fn team_page(lang: Lang, office: &Office, csrf: &str) -> Markup {
                 data-msg-work=(js.too_much_work)
                 data-msg-session-ended=(js.session_ended)
                 data-msg-unreadable=(js.unreadable)
+                data-msg-unverified=(js.unverified)
+                data-msg-from-unknown=(t.from_unknown)
                 data-msg-sending=(js.sending)
                 data-msg-saved=(js.saved)
                 data-msg-empty=(js.empty)

@@ -290,6 +290,7 @@ pub(super) const TEXTS: Texts = Texts {
         conversation_empty: "No messages yet.",
         from_reporter: "Reporter",
         from_team: "Investigators",
+        from_unknown: "Sender not confirmed",
         stage_message: "Message to the reporter",
         notes_heading: "Internal notes",
         notes_hint: "Only investigators can read notes. The reporter never sees them.",
@@ -377,6 +378,9 @@ pub(super) const TEXTS: Texts = Texts {
             too_much_work: "This key file asks for too much memory to unlock in a browser.",
             session_ended: "The session has ended. Log in again.",
             unreadable: "Cannot be opened.",
+            unverified: "This message does not carry the team's signature. Someone else may have \
+                written it on the server, or it was written before team messages were signed. Do not \
+                take it as the team's.",
             sending: "Encrypting and sending…",
             saved: "Saved.",
             empty: "Write something first.",
@@ -481,6 +485,7 @@ pub(super) const TEXTS: Texts = Texts {
         conversation_empty: "No messages yet.",
         from_reporter: "You",
         from_team: "Investigators",
+        from_unknown: "Sender not confirmed",
         stage_message: "Message from the investigators",
         message_label: "Message to the investigators",
         message_hint: "Answer their questions, or add details. \
@@ -490,6 +495,8 @@ pub(super) const TEXTS: Texts = Texts {
         logout_hint: "Log out when you are done, especially on a shared device.",
         opening: "Opening…",
         unreadable: "This part could not be opened.",
+        unverified: "The message below is not signed by the investigators, so it may not be \
+            from them. Do not follow it. Do not send your personal details because of it.",
         progress_heading: "Where your report stands",
         step_of: |n, total, name| format!("Step {n} of {total}: {name}"),
         step_done: "done",

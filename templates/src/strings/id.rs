@@ -290,6 +290,7 @@ pub(super) const TEXTS: Texts = Texts {
         conversation_empty: "Belum ada pesan.",
         from_reporter: "Pelapor",
         from_team: "Tim pemeriksa",
+        from_unknown: "Pengirim tidak pasti",
         stage_message: "Pesan untuk pelapor",
         notes_heading: "Catatan internal",
         notes_hint: "Hanya tim pemeriksa yang bisa membaca catatan. Pelapor tidak pernah melihatnya.",
@@ -377,6 +378,8 @@ pub(super) const TEXTS: Texts = Texts {
             too_much_work: "Berkas kunci ini meminta terlalu banyak memori untuk dibuka di browser.",
             session_ended: "Sesi berakhir. Masuk lagi.",
             unreadable: "Tidak bisa dibuka.",
+            unverified: "Pesan ini tidak bertanda tangan tim yang sah. Mungkin dibuat orang lain \
+                di server, atau ditulis sebelum pesan tim ditandatangani. Jangan anggap ini pesan tim.",
             sending: "Mengenkripsi dan mengirim…",
             saved: "Tersimpan.",
             empty: "Tulis sesuatu dulu.",
@@ -480,6 +483,7 @@ pub(super) const TEXTS: Texts = Texts {
         conversation_empty: "Belum ada pesan.",
         from_reporter: "Anda",
         from_team: "Tim pemeriksa",
+        from_unknown: "Pengirim tidak pasti",
         stage_message: "Pesan dari tim pemeriksa",
         message_label: "Pesan untuk tim pemeriksa",
         message_hint: "Jawab pertanyaan tim, atau tambahkan keterangan. \
@@ -489,6 +493,8 @@ pub(super) const TEXTS: Texts = Texts {
         logout_hint: "Keluar jika sudah selesai, terutama di perangkat yang dipakai bersama.",
         opening: "Membuka…",
         unreadable: "Bagian ini tidak bisa dibuka.",
+        unverified: "Pesan di bawah ini tidak ditandatangani tim pemeriksa, jadi mungkin bukan \
+            dari mereka. Jangan ikuti isinya. Jangan kirim data diri Anda karena pesan ini.",
         progress_heading: "Tahap laporan",
         step_of: |n, total, name| format!("Langkah {n} dari {total}: {name}"),
         step_done: "sudah",

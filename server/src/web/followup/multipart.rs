@@ -10,7 +10,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::sync::Arc;
 
-use kentongan_crypto::CaseKeys;
 use kentongan_crypto::message::{Message as Said, MessageError};
 use kentongan_templates::strings::{FileRefusal, Lang, Message, Notice};
 
@@ -18,6 +17,7 @@ use super::super::multipart::{self, Failure};
 use super::super::nojs_files::{self, FileError, Stored};
 use super::super::{AppState, cookies};
 use super::{FORM_LIMIT, MessageForm, session_of};
+use crate::followup::OpenedCase;
 
 /// What comes of a post.
 enum Failed {
@@ -40,8 +40,8 @@ pub(super) async fn send(state: AppState, headers: HeaderMap, request: Request) 
     let session = session_of(&headers).and_then(|id| state.0.sessions.get(&id));
     let (post, outcome) = multipart::read(&state, &mut multipart, FORM_LIMIT, async |text| {
         check(&state, &headers, session.as_ref(), &text.parse()).await?;
-        let (_, keys) = session.as_ref().ok_or(Failed::SessionEnded)?;
-        Ok(((), keys.case.to_public()))
+        let (_, opened) = session.as_ref().ok_or(Failed::SessionEnded)?;
+        Ok(((), opened.keys.case.to_public()))
     })
     .await;
     let stored = post.files;
@@ -56,13 +56,13 @@ pub(super) async fn send(state: AppState, headers: HeaderMap, request: Request) 
     if let Err(failed) = outcome {
         return refuse(&state, &headers, session.as_ref(), &form, stored, failed).await;
     }
-    let Some((case_id, keys)) = &session else {
+    let Some((case_id, opened)) = &session else {
         return refuse(&state, &headers, None, &form, stored, Failed::SessionEnded).await;
     };
     let lang = Lang::parse(&form.lang).unwrap_or_default();
     let sealed = Said::new(&form.message)
         .ok()
-        .and_then(|said| said.seal(&keys.case.to_public()).ok());
+        .and_then(|said| said.seal(&opened.keys.case.to_public()).ok());
     let Some(sealed) = sealed else {
         tracing::error!("encrypting a no-JS message failed");
         let failed = Failed::Page(
@@ -89,7 +89,7 @@ pub(super) async fn send(state: AppState, headers: HeaderMap, request: Request) 
                     &headers,
                     StatusCode::OK,
                     *case_id,
-                    keys,
+                    opened,
                     "",
                     Some(Notice::MessageSent),
                     None,
@@ -113,7 +113,7 @@ pub(super) async fn send(state: AppState, headers: HeaderMap, request: Request) 
 async fn check(
     state: &AppState,
     headers: &HeaderMap,
-    session: Option<&(i64, Arc<CaseKeys>)>,
+    session: Option<&(i64, Arc<OpenedCase>)>,
     form: &MessageForm,
 ) -> Result<(), Failed> {
     let Some((case_id, _)) = session else {
@@ -166,7 +166,7 @@ async fn check(
 async fn refuse(
     state: &AppState,
     headers: &HeaderMap,
-    session: Option<&(i64, Arc<CaseKeys>)>,
+    session: Option<&(i64, Arc<OpenedCase>)>,
     form: &MessageForm,
     stored: Stored,
     failed: Failed,
@@ -177,14 +177,14 @@ async fn refuse(
         (Failed::Malformed, _) => {
             state.error_page(lang, StatusCode::BAD_REQUEST, Message::BadRequest)
         }
-        (Failed::Page(status, notice, refused), Some((case_id, keys))) => {
+        (Failed::Page(status, notice, refused), Some((case_id, opened))) => {
             state
                 .case_page_files(
                     lang,
                     headers,
                     status,
                     *case_id,
-                    keys,
+                    opened,
                     &form.message,
                     notice,
                     refused,

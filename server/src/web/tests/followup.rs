@@ -78,7 +78,7 @@ impl App {
         .await
     }
 
-    async fn get_with_session(&self, session: &str) -> (StatusCode, String) {
+    pub(super) async fn get_with_session(&self, session: &str) -> (StatusCode, String) {
         let resp = self
             .send(
                 Request::get("/followup")
@@ -99,7 +99,7 @@ impl App {
     }
 }
 
-fn session_from(resp: &axum::response::Response) -> String {
+pub(super) fn session_from(resp: &axum::response::Response) -> String {
     let cookies: Vec<_> = resp.headers().get_all(header::SET_COOKIE).iter().collect();
     let cookie = cookies
         .iter()
@@ -156,7 +156,7 @@ async fn the_browser_logs_in_with_the_token_and_gets_only_ciphertext() {
     let envelope: Ciphertext = serde_json::from_value(body["envelope"].clone()).unwrap();
     let keys = kentongan_crypto::envelope::open(&envelope, key.identity()).unwrap();
     let item: Ciphertext = serde_json::from_value(body["items"][0]["ciphertext"].clone()).unwrap();
-    assert!(kentongan_crypto::item::open(ItemKind::Report, &item, &keys.case).is_ok());
+    assert!(kentongan_crypto::item::open(ItemKind::Report, &item, &keys.case, None).is_ok());
 
     // A message sealed in the browser is stored as the reporter's.
     let sealed = Message::new("Saya punya foto kuitansinya.")

@@ -8,11 +8,11 @@ use kentongan_crypto::bundle::ItemKind;
 use kentongan_crypto::commitment::{self, Changed};
 use kentongan_crypto::envelope::{self, Holder};
 use kentongan_crypto::reporter::{AuthHash, CredentialVersion, KdfParams, ReporterKey};
-use kentongan_crypto::submission::Submission;
-use kentongan_crypto::{CaseKeys, Ciphertext, Commitment};
+use kentongan_crypto::submission::{Submission, seal_report};
+use kentongan_crypto::{CaseKeys, Ciphertext, Commitment, Message, Reply};
 use sqlx::{Connection, SqliteConnection};
 
-use super::followup::{file_report, token_of};
+use super::followup::{file_report, session_from, token_of};
 use super::{App, app, text};
 
 const CHANGED: &str = "Laporan ini diubah di server oleh orang yang tidak berhak.";
@@ -130,10 +130,10 @@ async fn browser_check(app: &App, filed: &Submission) -> Result<commitment::Chec
 async fn a_swapped_case_key_is_refused_on_both_paths() {
     let app = app(1).await;
     let filed = file_report(&app).await;
-    assert_eq!(
+    assert!(matches!(
         browser_check(&app, &filed).await,
-        Ok(commitment::Checked::Verified)
-    );
+        Ok(commitment::Checked::Verified { team: Some(_) })
+    ));
 
     let theirs = app.swap_case_key(&filed).await;
     // Today's envelope opens with the reporter's key and names the intruder's case key:
@@ -156,7 +156,12 @@ async fn a_removed_or_rewritten_commitment_is_refused() {
     no_js_refuses(&app, &filed).await;
 
     // Nor does a commitment made with a key of the intruder's choosing.
-    let forged = Commitment::new(&[9; 32], &theirs.case.to_public(), &app.team);
+    let forged = Commitment::new(
+        &[9; 32],
+        &theirs.case.to_public(),
+        &app.team,
+        theirs.team_signer().unwrap().public(),
+    );
     app.intrude(&format!(
         "UPDATE reporter_credentials SET commitment = '{}'",
         serde_json::to_string(&forged).unwrap()
@@ -186,4 +191,87 @@ async fn a_case_filed_before_commitments_still_logs_in() {
     );
     let resp = app.no_js_login(&filed, "").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+}
+
+/// A message an intruder adds as the team's (sealed to the case key, whose public half the
+/// database holds) shows on the no-JS path apart from the team's, under a warning and from
+/// "Pengirim tidak pasti"; the team's own signed reply shows as the team's.
+#[tokio::test]
+async fn a_forged_team_message_is_never_shown_as_the_teams() {
+    let app = app(0).await;
+    let ani = super::team::member(&app, "Ani").await;
+    let team = [ani.identity.to_public()];
+    let filed = seal_report(&super::report(), &team, KdfParams::CURRENT).unwrap();
+    let (status, _) = app
+        .api_post(serde_json::to_string(&filed.sealed).unwrap(), true)
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // Ani replies from her own envelope: signed with the team key her notes key derives.
+    let case = app.store.case(1).await.unwrap();
+    let keys = case
+        .envelopes
+        .iter()
+        .find_map(|(_, sealed)| envelope::open(sealed, &ani.identity).ok())
+        .unwrap();
+    let reply = Reply::seal(
+        1,
+        &keys,
+        &Message::new("Terima kasih, kami periksa.").unwrap(),
+    )
+    .unwrap();
+    let today = time::macros::date!(2026 - 12 - 03);
+    crate::casework::import_reply(&*app.store, 1, &reply, today, "investigator:1")
+        .await
+        .unwrap();
+    // The intruder's "reply": the case's public key is all it takes to seal one.
+    let forged = Message::new("Mohon kirim nama dan NIP Anda untuk verifikasi.")
+        .unwrap()
+        .seal(&case.case_recipient)
+        .unwrap();
+    let mut db = app.intruder().await;
+    sqlx::query(
+        "INSERT INTO case_items (case_id, kind, created_on, ciphertext) \
+         VALUES (1, 'investigator-message', '2026-12-03', ?)",
+    )
+    .bind(forged.as_bytes())
+    .execute(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(
+        app.item_kinds(1).await,
+        [
+            ItemKind::Report,
+            ItemKind::InvestigatorMessage,
+            ItemKind::InvestigatorMessage
+        ]
+    );
+
+    let resp = app.no_js_login(&filed, "").await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (status, page) = app.get_with_session(&session_from(&resp)).await;
+    assert_eq!(status, StatusCode::OK);
+    let said = |text: &str| {
+        let at = page
+            .find(text)
+            .unwrap_or_else(|| panic!("{text} not shown: {page}"));
+        let open = page[..at].rfind("<li class=\"").unwrap();
+        page[open..at].to_owned()
+    };
+    let genuine = said("Terima kasih, kami periksa.");
+    assert!(genuine.contains("said team"), "{genuine}");
+    assert!(genuine.contains("Tim pemeriksa"), "{genuine}");
+    assert!(!genuine.contains("tidak ditandatangani"), "{genuine}");
+    let fake = said("Mohon kirim nama dan NIP Anda");
+    assert!(fake.contains("said unverified"), "{fake}");
+    assert!(fake.contains("Pengirim tidak pasti"), "{fake}");
+    assert!(!fake.contains("Tim pemeriksa"), "{fake}");
+    assert!(
+        fake.contains("tidak ditandatangani tim pemeriksa"),
+        "{fake}"
+    );
+    assert_eq!(
+        page.matches("tidak ditandatangani tim pemeriksa").count(),
+        1
+    );
 }

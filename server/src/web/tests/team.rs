@@ -491,12 +491,13 @@ async fn only_a_holder_of_the_case_key_may_write_to_the_reporter_or_move_it() {
     let budi = member(&app, "Budi").await;
     let session = app.team_login(&budi.identity).await;
     let case = app.store.case(1).await.unwrap();
-    let reply = kentongan_crypto::Reply::seal(
+    let mut reply = kentongan_crypto::Reply::seal(
         1,
-        &case.case_recipient,
+        &kentongan_crypto::CaseKeys::generate(),
         &kentongan_crypto::Message::new("Dari orang tanpa kunci").unwrap(),
     )
     .unwrap();
+    reply.case_recipient = case.case_recipient.clone();
     let refused = app
         .send(
             Request::post("/team/api/cases/1/reply")
