@@ -189,20 +189,52 @@ function workerError(data) {
 }
 
 // Puts each decrypted item where its placeholder is.
-export function fill(section, items, unreadable) {
+export function fill(section, items, texts) {
     const byId = new Map(items.map((item) => [String(item.id), item]));
     for (const element of section.querySelectorAll("[data-item]")) {
         const item = byId.get(element.dataset.item);
         if (!item || item.unreadable) {
-            element.textContent = unreadable;
+            element.textContent = texts.unreadable;
             continue;
         }
         if (element.tagName === "DL") {
-            fillReport(element, item.report, unreadable, section);
+            fillReport(element, item.report, texts.unreadable, section);
         } else {
-            element.textContent = typeof item.text === "string" ? item.text : unreadable;
+            element.textContent = typeof item.text === "string" ? item.text : texts.unreadable;
+            if (item.unverified) {
+                unverified(element, texts);
+            }
         }
         element.classList.remove("sealed");
+    }
+}
+
+// A message said to be the team's whose team signature did not verify (the worker checked):
+// set apart under a warning, and its box no longer says it is from the team.
+function unverified(element, texts) {
+    element.classList.add("unverified");
+    const warning = document.createElement("p");
+    warning.className = "warning";
+    warning.textContent = texts.unverified;
+    element.before(warning);
+    const box = element.closest(".said");
+    if (!box) {
+        return;
+    }
+    box.classList.remove("team");
+    box.classList.add("unverified");
+    const who = box.querySelector(".who");
+    if (who) {
+        const from = document.createElement("strong");
+        from.textContent = texts.fromUnknown;
+        const named = who.querySelector("strong");
+        if (named) {
+            named.replaceWith(from);
+        } else if (who.querySelector(".day")) {
+            who.prepend(from, " · ");
+        } else {
+            who.replaceChildren(from);
+        }
     }
 }
 

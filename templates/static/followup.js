@@ -87,7 +87,11 @@ function start(form, client) {
             throw new Error("case key mismatch");
         }
         const section = parseSection(answer.html);
-        fill(section, opened.items, message("unreadable"));
+        fill(section, opened.items, {
+            unreadable: message("unreadable"),
+            unverified: message("unverified"),
+            fromUnknown: message("from-unknown"),
+        });
         const old = document.getElementById("case");
         if (old) {
             old.replaceWith(section);

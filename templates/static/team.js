@@ -204,10 +204,14 @@ function start(form, client) {
         }
         const holder = document.createElement("div");
         holder.replaceChildren(...nodes);
-        fill(holder, opened.items, message("unreadable"));
+        fill(holder, opened.items, {
+            unreadable: message("unreadable"),
+            unverified: message("unverified"),
+            fromUnknown: message("from-unknown"),
+        });
         view.replaceChildren(...holder.childNodes);
         const section = document.getElementById("team-case");
-        const keys = { case: opened.caseRecipient, notes: opened.notesRecipient, envelope: answer.envelope };
+        const keys = { envelope: answer.envelope };
         for (const actionForm of section.querySelectorAll("form[data-action]")) {
             actionForm.addEventListener("submit", (event) => act(event, actionForm, id, section, keys));
         }
@@ -335,7 +339,7 @@ function start(form, client) {
                 return;
             }
             send = worker
-                .call({ sealReply: { case: BigInt(id), recipient: keys.case, text } })
+                .call({ sealReply: { case: BigInt(id), envelope: keys.envelope, text } })
                 .then(({ reply }) => post(`${CASE_URL(id)}/reply`, reply));
         } else if (action === "move") {
             const select = actionForm.querySelector("select");
@@ -348,7 +352,7 @@ function start(form, client) {
             send = (text.trim() === ""
                 ? Promise.resolve(body)
                 : worker
-                      .call({ sealReply: { case: BigInt(id), recipient: keys.case, text } })
+                      .call({ sealReply: { case: BigInt(id), envelope: keys.envelope, text } })
                       .then(({ reply }) => ({ ...body, reply: JSON.parse(reply) }))
             ).then((full) => post(`${CASE_URL(id)}/move`, full));
         } else if (action === "note") {
@@ -357,7 +361,7 @@ function start(form, client) {
                 return;
             }
             send = worker
-                .call({ sealNote: { case: BigInt(id), recipient: keys.notes, text } })
+                .call({ sealNote: { case: BigInt(id), envelope: keys.envelope, text } })
                 .then(({ note }) => post(`${CASE_URL(id)}/note`, note));
         } else if (action === "assign" || action === "classify") {
             const value = actionForm.querySelector("select").value;

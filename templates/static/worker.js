@@ -100,12 +100,17 @@ self.addEventListener("message", async (event) => {
                 notesRecipient: opened.notes_recipient,
                 items: opened.items,
             });
-        } else if (message.sealReply) {
-            const { case: caseId, recipient, text } = message.sealReply;
-            self.postMessage({ id, reply: kentongan.sealReply(caseId, recipient, text) });
-        } else if (message.sealNote) {
-            const { case: caseId, recipient, text } = message.sealNote;
-            self.postMessage({ id, note: kentongan.sealNote(caseId, recipient, text) });
+        } else if (message.sealReply || message.sealNote) {
+            // Signed for the team with the keys in this investigator's envelope.
+            if (investigatorIdentity === null) {
+                throw new Error("not logged in");
+            }
+            const { case: caseId, envelope, text } = message.sealReply || message.sealNote;
+            if (message.sealReply) {
+                self.postMessage({ id, reply: kentongan.sealReply(investigatorIdentity, envelope, caseId, text) });
+            } else {
+                self.postMessage({ id, note: kentongan.sealNote(investigatorIdentity, envelope, caseId, text) });
+            }
         } else if (message.sealGrant) {
             if (investigatorIdentity === null) {
                 throw new Error("not logged in");

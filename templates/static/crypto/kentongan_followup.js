@@ -218,7 +218,9 @@ export function fingerprint(keys_json) {
  * Commitment, "items": [{"id", "kind", "ciphertext"}]}`, where `committed` is what the
  * server learned from the token at login (a database writer cannot turn it off). Returns
  * `{"case_recipient": "age1…", "checked": "verified" | "legacy", "items": [{"id", "report"?:
- * Report, "text"?: string, "unreadable": bool}]}`, where `case_recipient` is the public half
+ * Report, "text"?: string, "unreadable": bool, "unverified": bool}]}`, where a team message
+ * is `unverified` unless its signature verifies under the committed team key (a case
+ * without one has every team message unverified), and `case_recipient` is the public half
  * of the case key found in the envelope: the key the reporter's messages are sealed to,
  * whatever the server claims. Errors: "envelope" when the envelope does not open (not this
  * reporter's case); "changed" when the case key is not the one the reporter's client sealed

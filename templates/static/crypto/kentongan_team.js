@@ -344,7 +344,9 @@ export function fingerprint(keys_json) {
  * Commitment, "items": [{"id", "kind", "ciphertext"}]}`, where `committed` is what the
  * server learned from the token at login (a database writer cannot turn it off). Returns
  * `{"case_recipient": "age1…", "checked": "verified" | "legacy", "items": [{"id", "report"?:
- * Report, "text"?: string, "unreadable": bool}]}`, where `case_recipient` is the public half
+ * Report, "text"?: string, "unreadable": bool, "unverified": bool}]}`, where a team message
+ * is `unverified` unless its signature verifies under the committed team key (a case
+ * without one has every team message unverified), and `case_recipient` is the public half
  * of the case key found in the envelope: the key the reporter's messages are sealed to,
  * whatever the server claims. Errors: "envelope" when the envelope does not open (not this
  * reporter's case); "changed" when the case key is not the one the reporter's client sealed
@@ -392,7 +394,8 @@ export function openCase(identity, commitment_key, case_json) {
  * notes key, and every item opens with the key its kind calls for (internal notes with the
  * notes key, everything else with the case key: `item::open_with_keys`). `case_json` and
  * the answer are as for [`open_case`] (without the reporter's commitment), and the answer
- * adds `"notes_recipient"`, found in the envelope like `case_recipient`. Errors: "envelope"
+ * adds `"notes_recipient"`, found in the envelope like `case_recipient`; team messages are
+ * checked with the team key the notes key derives. Errors: "envelope"
  * when the envelope does not open with this identity; "changed" when the report does not
  * open with the case key inside it. The report was sealed by the reporter's client, so a
  * case key that does not open it was put there by someone else (a database writer sealing
@@ -514,83 +517,93 @@ export function sealMessage(case_recipient, text) {
 }
 
 /**
- * Encrypts an internal note to the case's notes key as a note file for case `case` (the
- * format `kentongan-keytool note` writes). `notes_recipient` must be the notes key found in
- * the investigator's envelope. Returns the note file's JSON. Errors as [`seal_reply`].
+ * Signs an internal note for the team and encrypts it to the case's notes key, as a note
+ * file for case `case` (the format `kentongan-keytool note` writes). Arguments, answer and
+ * errors as [`seal_reply`].
+ * @param {string} identity
+ * @param {string} envelope
  * @param {bigint} _case
- * @param {string} notes_recipient
  * @param {string} text
  * @returns {string}
  */
-export function sealNote(_case, notes_recipient, text) {
-    let deferred5_0;
-    let deferred5_1;
+export function sealNote(identity, envelope, _case, text) {
+    let deferred6_0;
+    let deferred6_1;
     try {
-        const val3 = BigInt.asIntN(64, _case);
-        let ptr0, len0, ptr1, len1;
+        const val4 = BigInt.asIntN(64, _case);
+        let ptr0, len0, ptr1, len1, ptr2, len2;
         try {
-            ptr0 = passStringToWasm0(notes_recipient, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            ptr0 = passStringToWasm0(identity, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
             len0 = WASM_VECTOR_LEN;
-            ptr1 = passStringToWasm0(text, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            ptr1 = passStringToWasm0(envelope, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
             len1 = WASM_VECTOR_LEN;
+            ptr2 = passStringToWasm0(text, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len2 = WASM_VECTOR_LEN;
         } catch (e) {
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
             if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
             if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
             throw e;
         }
-        const ret = wasm.sealNote(val3, ptr0, len0, ptr1, len1);
-        var ptr4 = ret[0];
-        var len4 = ret[1];
+        const ret = wasm.sealNote(ptr0, len0, ptr1, len1, val4, ptr2, len2);
+        var ptr5 = ret[0];
+        var len5 = ret[1];
         if (ret[3]) {
-            ptr4 = 0; len4 = 0;
+            ptr5 = 0; len5 = 0;
             throw takeFromExternrefTable0(ret[2]);
         }
-        deferred5_0 = ptr4;
-        deferred5_1 = len4;
-        return getStringFromWasm0(ptr4, len4);
+        deferred6_0 = ptr5;
+        deferred6_1 = len5;
+        return getStringFromWasm0(ptr5, len5);
     } finally {
-        wasm.__wbindgen_free(deferred5_0, deferred5_1, 1);
+        wasm.__wbindgen_free(deferred6_0, deferred6_1, 1);
     }
 }
 
 /**
- * Encrypts a message to the reporter as a reply file for case `case` (the format
- * `kentongan-keytool reply` writes, so the server checks browser and offline replies
- * alike). `case_recipient` must be the case key found in the investigator's envelope.
- * Returns the reply file's JSON. Errors: "empty", "too-long", "recipient", "crypto".
+ * Signs a message to the reporter for the team and encrypts it, as a reply file for case
+ * `case` (the format `kentongan-keytool reply` writes, so the server checks browser and
+ * offline replies alike). The keys come from this investigator's `envelope` (base64),
+ * opened with `identity`: the case key it is sealed to, and the notes key that derives the
+ * team's signing key. Returns the reply file's JSON. Errors: "envelope", "empty",
+ * "too-long", "crypto".
+ * @param {string} identity
+ * @param {string} envelope
  * @param {bigint} _case
- * @param {string} case_recipient
  * @param {string} text
  * @returns {string}
  */
-export function sealReply(_case, case_recipient, text) {
-    let deferred5_0;
-    let deferred5_1;
+export function sealReply(identity, envelope, _case, text) {
+    let deferred6_0;
+    let deferred6_1;
     try {
-        const val3 = BigInt.asIntN(64, _case);
-        let ptr0, len0, ptr1, len1;
+        const val4 = BigInt.asIntN(64, _case);
+        let ptr0, len0, ptr1, len1, ptr2, len2;
         try {
-            ptr0 = passStringToWasm0(case_recipient, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            ptr0 = passStringToWasm0(identity, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
             len0 = WASM_VECTOR_LEN;
-            ptr1 = passStringToWasm0(text, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            ptr1 = passStringToWasm0(envelope, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
             len1 = WASM_VECTOR_LEN;
+            ptr2 = passStringToWasm0(text, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len2 = WASM_VECTOR_LEN;
         } catch (e) {
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
             if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
             if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
             throw e;
         }
-        const ret = wasm.sealReply(val3, ptr0, len0, ptr1, len1);
-        var ptr4 = ret[0];
-        var len4 = ret[1];
+        const ret = wasm.sealReply(ptr0, len0, ptr1, len1, val4, ptr2, len2);
+        var ptr5 = ret[0];
+        var len5 = ret[1];
         if (ret[3]) {
-            ptr4 = 0; len4 = 0;
+            ptr5 = 0; len5 = 0;
             throw takeFromExternrefTable0(ret[2]);
         }
-        deferred5_0 = ptr4;
-        deferred5_1 = len4;
-        return getStringFromWasm0(ptr4, len4);
+        deferred6_0 = ptr5;
+        deferred6_1 = len5;
+        return getStringFromWasm0(ptr5, len5);
     } finally {
-        wasm.__wbindgen_free(deferred5_0, deferred5_1, 1);
+        wasm.__wbindgen_free(deferred6_0, deferred6_1, 1);
     }
 }
 

@@ -36,6 +36,10 @@ async fn story(server: Server, ani: InvestigatorKey, dump: impl Fn(&Server) -> V
     let mut cmd = Command::new(bin("kentongan-keytool"));
     cmd.arg("note")
         .arg(bundle(&server, 1, "for-note"))
+        .arg("--identity")
+        .arg(&ani.key_file)
+        .arg("--passphrase-file")
+        .arg(&ani.passphrase_file)
         .arg("--message-file")
         .arg(dir.join("note.txt"))
         .arg("--out")

@@ -341,14 +341,24 @@ async fn case_list_and_move_on_postgres() {
     case_workflow(Some(&pg.url)).await;
 }
 
-/// `kentongan-keytool reply FILE`, with the message in a file beside it.
-fn keytool_reply(server: &Server, bundle: &std::path::Path, text: &str, out: &str) -> String {
+/// `kentongan-keytool reply FILE` with `key`, the message in a file beside it.
+fn keytool_reply(
+    server: &Server,
+    key: &InvestigatorKey,
+    bundle: &std::path::Path,
+    text: &str,
+    out: &str,
+) -> String {
     let message = server.dir.path().join(format!("{out}.txt"));
     std::fs::write(&message, text).unwrap();
     let reply = server.dir.path().join(out);
     let mut cmd = std::process::Command::new(bin("kentongan-keytool"));
     cmd.arg("reply")
         .arg(bundle)
+        .arg("--identity")
+        .arg(&key.key_file)
+        .arg("--passphrase-file")
+        .arg(&key.passphrase_file)
         .arg("--message-file")
         .arg(&message)
         .arg("--out")
@@ -383,18 +393,21 @@ async fn offline_replies(server: Server, key: InvestigatorKey, dump: impl Fn(&Se
     let reason = "Diteruskan ke Inspektorat Kabupaten Bantul. QRX-2290";
     let reply_1 = keytool_reply(
         &server,
+        &key,
         &bundles.join("case-1.json"),
         question,
         "reply-1.json",
     );
     let reason_1 = keytool_reply(
         &server,
+        &key,
         &bundles.join("case-1.json"),
         reason,
         "reason-1.json",
     );
     let reply_2 = keytool_reply(
         &server,
+        &key,
         &bundles.join("case-2.json"),
         "Untuk kasus kedua. QRX-3301",
         "reply-2.json",
