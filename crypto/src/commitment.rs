@@ -20,7 +20,9 @@
 //! holds the case's team signing key, the one key the reporter checks the team's signatures
 //! with: `team_key`, covered by a tag under the label `COMMITMENT_V2` (the same input, then
 //! the key's 32 bytes). A commitment made before that has no `team_key` and its tag uses the
-//! first label, so removing the key from a newer one breaks its tag. On every return the client derives the commitment key again from receipt
+//! first label, so removing the key from a newer one breaks its tag.
+//!
+//! On every return the client derives the commitment key again from receipt
 //! and passphrase, opens its envelope, and [`Commitment::verify`]s that the case key inside is
 //! the committed one before showing or sealing anything. The server never sees the key (it
 //! is derived from the Argon2id seed, not from the auth token the server receives), so it
@@ -122,27 +124,7 @@ impl Commitment {
             Err(Changed)
         }
     }
-}
 
-/// What a returning reporter's client runs before showing or sealing anything: a committed
-/// credential needs a commitment that verifies against the case key `opened` from the
-/// envelope; a legacy one has nothing to check.
-pub fn check(
-    version: CredentialVersion,
-    commitment: Option<&Commitment>,
-    key: &[u8; 32],
-    opened: &Recipient,
-) -> Result<Checked, Changed> {
-    match (version, commitment) {
-        (CredentialVersion::Committed, Some(c)) => c
-            .verify(key, opened)
-            .map(|()| Checked::Verified { team: c.team_key }),
-        (CredentialVersion::Committed, None) => Err(Changed),
-        (CredentialVersion::Legacy, _) => Ok(Checked::Legacy),
-    }
-}
-
-impl Commitment {
     /// The tag's MAC over everything committed, before finalising.
     fn mac(&self, key: &[u8; 32]) -> Hmac<Sha256> {
         // HMAC pads a key shorter than SHA-256's 64-byte block with zeros (RFC 2104): the
@@ -168,6 +150,24 @@ impl Commitment {
             mac.update(team_key.as_bytes());
         }
         mac
+    }
+}
+
+/// What a returning reporter's client runs before showing or sealing anything: a committed
+/// credential needs a commitment that verifies against the case key `opened` from the
+/// envelope; a legacy one has nothing to check.
+pub fn check(
+    version: CredentialVersion,
+    commitment: Option<&Commitment>,
+    key: &[u8; 32],
+    opened: &Recipient,
+) -> Result<Checked, Changed> {
+    match (version, commitment) {
+        (CredentialVersion::Committed, Some(c)) => c
+            .verify(key, opened)
+            .map(|()| Checked::Verified { team: c.team_key }),
+        (CredentialVersion::Committed, None) => Err(Changed),
+        (CredentialVersion::Legacy, _) => Ok(Checked::Legacy),
     }
 }
 

@@ -116,7 +116,7 @@ impl Message {
 
     /// Encrypts the message to the case key.
     pub fn seal(&self, case: &Recipient) -> Result<Ciphertext, EncryptError> {
-        // Serialising a struct of one string cannot fail.
+        // Serialising a string and an optional signature cannot fail.
         let json = Zeroizing::new(serde_json::to_vec(self).map_err(|_| EncryptError)?);
         ciphertext::encrypt(case, &json)
     }

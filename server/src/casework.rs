@@ -188,7 +188,7 @@ pub enum CaseError {
     Move(#[from] MoveError),
     #[error(
         "moving to `{to}` needs a message to the reporter ({why}): write it with \
-         `kentongan-keytool reply BUNDLE --message-file FILE --out REPLY`, then pass \
+         `kentongan-keytool reply BUNDLE -i KEY --message-file FILE --out REPLY`, then pass \
          `--reply REPLY`"
     )]
     NeedsReason { to: Stage, why: &'static str },

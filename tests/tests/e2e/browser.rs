@@ -231,7 +231,7 @@ async fn report_with_javascript_is_encrypted_in_the_browser() {
     // logs in (key derived in the browser), reads the case decrypted in the browser, answers.
     let question = "Kapan amplop itu diserahkan? Mohon sebut harinya (QJS-1942).";
     let stage_message = "Tim mulai memeriksa laporan Anda (SJS-2718).";
-    investigator_answers(&server, 1, question, stage_message);
+    investigator_answers(&server, &key, 1, question, stage_message);
     browser
         .goto(&format!("{}/followup", recorder.url))
         .await
@@ -272,6 +272,11 @@ async fn report_with_javascript_is_encrypted_in_the_browser() {
             "{shown:?} decrypted in the browser:\n{case_text}"
         );
     }
+    // Signed offline by the keytool, checked in the browser against the committed team key.
+    assert!(
+        !case_text.contains("tidak ditandatangani") && !case_text.contains("Pengirim tidak pasti"),
+        "the team's replies show as the team's:\n{case_text}"
+    );
     let answer = "Hari Kamis sore, sekitar jam tiga (AJS-3141).";
     field("#f-message")
         .await

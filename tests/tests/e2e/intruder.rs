@@ -14,7 +14,7 @@ use sqlx::Connection;
 
 use crate::browser::{chromium, record, worker_ready};
 use crate::support::*;
-use crate::team::{log_in, wait_text};
+use crate::team::{fill_and_submit, log_in, wait_text};
 
 const WAIT: Duration = Duration::from_secs(60);
 const CHANGED: &str = "Laporan ini diubah di server oleh orang yang tidak berhak.";
@@ -347,20 +347,7 @@ async fn a_team_message_forged_in_the_database_is_never_shown_as_the_teams() {
         ("team-reply-form", "Terima kasih, kami periksa. SIG-4410"),
         ("team-note-form", "Catatan asli SIG-5520"),
     ] {
-        browser
-            .find(Locator::Css(&format!("#{form} textarea")))
-            .await
-            .unwrap()
-            .send_keys(said)
-            .await
-            .unwrap();
-        browser
-            .find(Locator::Css(&format!("#{form} [type=submit]")))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        fill_and_submit(&browser, form, Some(said), None).await;
         wait_text(&browser, "#team-case", said).await;
     }
 

@@ -74,7 +74,7 @@ async fn story(server: Server, key: InvestigatorKey, dump: impl Fn(&Server) -> V
     // reporter logs in without JavaScript, typing sloppily, reads both and answers.
     let question = "Apakah Anda menyimpan kuitansi QRT-5521?";
     let stage_message = "Laporan Anda sedang diperiksa oleh tim PMK-3310.";
-    investigator_answers(&server, 1, question, stage_message);
+    investigator_answers(&server, &key, 1, question, stage_message);
     let client = client();
     let login = client
         .get(format!("{}/followup", server.url))
@@ -120,6 +120,11 @@ async fn story(server: Server, key: InvestigatorKey, dump: impl Fn(&Server) -> V
     for shown in [what, question, stage_message] {
         assert!(page.contains(shown), "{shown:?} is on the case page");
     }
+    // Signed offline by the keytool, checked in server memory against the committed key.
+    assert!(
+        !page.contains("said unverified") && !page.contains("tidak ditandatangani"),
+        "the team's replies show as the team's"
+    );
     let answer = "Ya, kuitansinya saya simpan. Nomornya ANS-7788.";
     let sent = client
         .post(format!("{}/followup/message", server.url))

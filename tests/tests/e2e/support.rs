@@ -293,8 +293,14 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
 }
 
 /// The investigator's offline round: exports case `id`, writes `message` into a reply file
-/// with the real keytool (no secret needed), and returns the file's path.
-pub fn offline_reply(server: &Server, id: i64, message: &str, name: &str) -> PathBuf {
+/// with the real keytool (signed with `key`'s envelope), and returns the file's path.
+pub fn offline_reply(
+    server: &Server,
+    key: &InvestigatorKey,
+    id: i64,
+    message: &str,
+    name: &str,
+) -> PathBuf {
     let dir = server.dir.path();
     let bundle = dir.join(format!("bundle-{id}-{name}.json"));
     let out = server.kentongan(&[
@@ -311,6 +317,10 @@ pub fn offline_reply(server: &Server, id: i64, message: &str, name: &str) -> Pat
     let mut cmd = Command::new(bin("kentongan-keytool"));
     cmd.arg("reply")
         .arg(&bundle)
+        .arg("--identity")
+        .arg(&key.key_file)
+        .arg("--passphrase-file")
+        .arg(&key.passphrase_file)
         .arg("--message-file")
         .arg(&message_file)
         .arg("--out")
@@ -323,11 +333,17 @@ pub fn offline_reply(server: &Server, id: i64, message: &str, name: &str) -> Pat
 
 /// An investigator asks a question and moves the case to `pemeriksaan` with a message, both
 /// offline, both imported with the real binary.
-pub fn investigator_answers(server: &Server, id: i64, question: &str, stage_message: &str) {
-    let reply = offline_reply(server, id, question, "question");
+pub fn investigator_answers(
+    server: &Server,
+    key: &InvestigatorKey,
+    id: i64,
+    question: &str,
+    stage_message: &str,
+) {
+    let reply = offline_reply(server, key, id, question, "question");
     let out = server.kentongan(&["case", "reply", &id.to_string(), reply.to_str().unwrap()]);
     assert!(out.status.success(), "case reply: {}", stderr(&out));
-    let moved = offline_reply(server, id, stage_message, "stage");
+    let moved = offline_reply(server, key, id, stage_message, "stage");
     let out = server.kentongan(&[
         "case",
         "move",

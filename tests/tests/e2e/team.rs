@@ -386,7 +386,12 @@ async fn an_investigator_works_a_case_in_the_browser() {
 }
 
 /// Fills a case-view form's text and/or select, and submits it.
-async fn fill_and_submit(browser: &Client, form: &str, text: Option<&str>, select: Option<&str>) {
+pub async fn fill_and_submit(
+    browser: &Client,
+    form: &str,
+    text: Option<&str>,
+    select: Option<&str>,
+) {
     if let Some(text) = text {
         browser
             .find(Locator::Css(&format!("#{form} textarea")))
