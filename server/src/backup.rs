@@ -19,9 +19,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use sqlx::Connection;
-use sqlx::postgres::PgConnection;
+use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{ConnectOptions, Connection};
 
 use crate::store::{PostgresStore, SqliteStore};
 
@@ -138,7 +138,8 @@ fn create_private(path: &Path) -> anyhow::Result<()> {
 async fn sqlite_backup(url: &str, out: &Path) -> anyhow::Result<Contents> {
     let options = SqliteConnectOptions::from_str(url)?
         .read_only(true)
-        .busy_timeout(Duration::from_secs(30));
+        .busy_timeout(Duration::from_secs(30))
+        .disable_statement_logging();
     let source = options.get_filename().to_owned();
     if !source.exists() {
         bail!("there is no database at {}", source.display());
@@ -163,7 +164,8 @@ async fn sqlite_contents(path: &Path) -> anyhow::Result<Contents> {
     let options = SqliteConnectOptions::new()
         .filename(path)
         .read_only(true)
-        .busy_timeout(Duration::from_secs(30));
+        .busy_timeout(Duration::from_secs(30))
+        .disable_statement_logging();
     let mut conn = SqliteConnection::connect_with(&options).await?;
     let mut contents = Contents::default();
     for (table, count) in [
@@ -191,7 +193,8 @@ async fn check_sqlite_backup(file: &Path) -> anyhow::Result<()> {
     let options = SqliteConnectOptions::new()
         .filename(file)
         .read_only(true)
-        .immutable(true);
+        .immutable(true)
+        .disable_statement_logging();
     let mut conn = SqliteConnection::connect_with(&options).await?;
     let check: String = sqlx::query_scalar("PRAGMA quick_check")
         .fetch_one(&mut conn)
@@ -313,6 +316,12 @@ fn pg_dump(url: &str, out: &Path) -> anyhow::Result<()> {
     run_tool(command, "pg_dump")
 }
 
+/// A connection of its own; a backup's long statements are not "slow" queries to warn about.
+async fn pg_connect(url: &str) -> anyhow::Result<PgConnection> {
+    let options = PgConnectOptions::from_str(url)?.disable_statement_logging();
+    Ok(PgConnection::connect_with(&options).await?)
+}
+
 async fn pg_contents(conn: &mut PgConnection) -> anyhow::Result<Contents> {
     let mut contents = Contents::default();
     for (table, count) in [
@@ -333,7 +342,7 @@ async fn pg_contents(conn: &mut PgConnection) -> anyhow::Result<Contents> {
 }
 
 async fn pg_restore(url: &str, file: &Path, force: bool) -> anyhow::Result<Contents> {
-    let mut conn = PgConnection::connect(url).await?;
+    let mut conn = pg_connect(url).await?;
     refuse_unless_empty("(PostgreSQL)", pg_contents(&mut conn).await?, force)?;
     // `--clean` drops what the dump holds before making it again, all in one transaction:
     // a failed restore leaves the database as it was.
@@ -355,7 +364,7 @@ async fn pg_restore(url: &str, file: &Path, force: bool) -> anyhow::Result<Conte
     PostgresStore::open(url)
         .await
         .context("the restored database does not open")?;
-    let mut conn = PgConnection::connect(url).await?;
+    let mut conn = pg_connect(url).await?;
     let contents = pg_contents(&mut conn).await?;
     conn.close().await?;
     Ok(contents)
