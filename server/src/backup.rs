@@ -306,13 +306,42 @@ fn run_tool(mut command: Command, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `pg_dump` or `pg_restore` for the database `url` names. A password in the URL goes to the
+/// tool in `PGPASSWORD`, not on its command line, where anyone on the machine could read it.
+fn pg_tool(name: &str, url: &str) -> Command {
+    let (url, password) = split_password(url);
+    let mut command = Command::new(name);
+    if let Some(password) = password {
+        command.env("PGPASSWORD", password);
+    }
+    command.arg("--dbname").arg(url);
+    command
+}
+
+/// `postgres://user:secret@host/db` → (`postgres://user@host/db`, the decoded `secret`).
+fn split_password(url: &str) -> (String, Option<String>) {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return (url.to_owned(), None);
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return (url.to_owned(), None);
+    };
+    let Some((user, password)) = userinfo.split_once(':') else {
+        return (url.to_owned(), None);
+    };
+    let password = percent_encoding::percent_decode_str(password)
+        .decode_utf8_lossy()
+        .into_owned();
+    (format!("{scheme}://{user}@{host}{path}"), Some(password))
+}
+
 fn pg_dump(url: &str, out: &Path) -> anyhow::Result<()> {
-    let mut command = Command::new("pg_dump");
+    let mut command = pg_tool("pg_dump", url);
     command
         .args(["--format=custom", "--no-owner", "--no-privileges", "--file"])
-        .arg(out)
-        .arg("--dbname")
-        .arg(url);
+        .arg(out);
     run_tool(command, "pg_dump")
 }
 
@@ -347,7 +376,7 @@ async fn pg_restore(url: &str, file: &Path, force: bool) -> anyhow::Result<Conte
     // `--clean` drops what the dump holds before making it again, all in one transaction:
     // a failed restore leaves the database as it was.
     conn.close().await?;
-    let mut command = Command::new("pg_restore");
+    let mut command = pg_tool("pg_restore", url);
     command
         .args([
             "--no-owner",
@@ -356,9 +385,7 @@ async fn pg_restore(url: &str, file: &Path, force: bool) -> anyhow::Result<Conte
             "--single-transaction",
             "--clean",
             "--if-exists",
-            "--dbname",
         ])
-        .arg(url)
         .arg(file);
     run_tool(command, "pg_restore")?;
     PostgresStore::open(url)
@@ -368,4 +395,28 @@ async fn pg_restore(url: &str, file: &Path, force: bool) -> anyhow::Result<Conte
     let contents = pg_contents(&mut conn).await?;
     conn.close().await?;
     Ok(contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_password;
+
+    #[test]
+    fn passwords_leave_the_url() {
+        assert_eq!(
+            split_password("postgres://kentongan:s%40cret:x@db.example:5432/wbs?sslmode=require"),
+            (
+                "postgres://kentongan@db.example:5432/wbs?sslmode=require".to_owned(),
+                Some("s@cret:x".to_owned())
+            )
+        );
+        for url in [
+            "postgres://postgres@127.0.0.1:5432/test",
+            "postgresql://127.0.0.1/test",
+            "postgres:///test?host=/run/postgresql",
+            "postgres://user@host/db?note=a:b@c",
+        ] {
+            assert_eq!(split_password(url), (url.to_owned(), None), "{url}");
+        }
+    }
 }
