@@ -15,7 +15,7 @@ use kentongan_server::store::CaseRow;
 use kentongan_server::store::{self, Store, StoreError};
 use kentongan_server::web::{self, AppState, Settings};
 use kentongan_server::workflow::{Due, Stage};
-use kentongan_server::{casework, export, team};
+use kentongan_server::{backup, casework, export, team};
 
 #[derive(Parser)]
 #[command(name = "kentongan", version, about = "Kentongan whistleblowing system")]
@@ -71,6 +71,26 @@ enum Command {
     /// Check and read the audit log of investigators' and operators' actions.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write a consistent snapshot of the database to a new file, while the server runs and
+    /// takes reports. SQLite: an SQLite file (VACUUM INTO). PostgreSQL: a pg_dump archive
+    /// (custom format; pg_dump must be at least the server's version). Attachments are in the
+    /// database, so they are in the backup; like the database, it holds only ciphertext and
+    /// public metadata.
+    Backup {
+        /// The backup file to create; it must not exist yet.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Fill an empty database from a backup made by `kentongan backup` of the same kind of
+    /// database, then bring its schema up to date. Refuses a database that holds cases or
+    /// investigators unless --force. Stop the server first.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// Replace everything in a database that is not empty.
+        #[arg(long)]
+        force: bool,
+    },
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -268,6 +288,35 @@ async fn run() -> anyhow::Result<()> {
         listen,
         cli.global.database_url,
     )?;
+    // Backup and restore open the database their own way (restore must find it as it is).
+    match &cli.command {
+        Some(Command::Backup { out }) => {
+            let contents = backup::backup(&config.database_url.0, out)
+                .await
+                .with_context(|| format!("cannot back up {}", config.database_url))?;
+            let size = std::fs::metadata(out).map(|m| m.len()).unwrap_or_default();
+            match contents {
+                Some(contents) => println!(
+                    "backup written to {} ({size} bytes): {contents}",
+                    out.display()
+                ),
+                None => println!("backup written to {} ({size} bytes)", out.display()),
+            }
+            return Ok(());
+        }
+        Some(Command::Restore { file, force }) => {
+            let contents = backup::restore(&config.database_url.0, file, *force)
+                .await
+                .with_context(|| format!("cannot restore into {}", config.database_url))?;
+            println!(
+                "restored {} into {}: {contents}",
+                file.display(),
+                config.database_url
+            );
+            return Ok(());
+        }
+        _ => {}
+    }
     let store = store::open(&config.database_url.0)
         .await
         .with_context(|| format!("cannot open the database {}", config.database_url))?;
@@ -294,7 +343,9 @@ async fn run() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Config(ConfigCommand::Example) => Ok(()),
+        Command::Config(ConfigCommand::Example)
+        | Command::Backup { .. }
+        | Command::Restore { .. } => Ok(()),
     }
 }
 

@@ -10,6 +10,7 @@
 
 mod attachments;
 mod audit;
+mod backup;
 mod browser;
 mod grant;
 mod intruder;

@@ -195,6 +195,22 @@ impl Server {
         server
     }
 
+    /// Stops the server as an operator would (SIGTERM, a graceful stop), keeping its
+    /// directory and database.
+    pub fn stop(&mut self) {
+        let pid = rustix::process::Pid::from_child(&self.child);
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.child.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.wait();
+    }
+
     /// Runs `kentongan ARGS` against the same database, in the same working directory.
     pub fn kentongan(&self, args: &[&str]) -> Output {
         kentongan(self.dir.path(), self.database_url.as_deref(), args)
