@@ -24,62 +24,6 @@ struct Filed {
     what: String,
 }
 
-async fn file(url: &str, what: &str) -> (String, String) {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let form = client.get(format!("{url}/report")).send().await.unwrap();
-    assert_eq!(form.status(), 200);
-    let csrf = input_value(&form.text().await.unwrap(), "csrf").expect("csrf field");
-    let response = client
-        .post(format!("{url}/report"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("lang", "id"),
-            ("category", "gratifikasi-suap"),
-            ("what", what),
-            ("who", "Petugas gudang"),
-            ("where", "Gudang logistik"),
-            ("when", "Kemarin"),
-            ("how", "Barang dijual keluar"),
-            ("why", "Melanggar aturan"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let page = response.text().await.unwrap();
-    assert_eq!(status, 200, "{page}");
-    (
-        element_text(&page, "receipt-code").expect("receipt code on the page"),
-        element_text(&page, "passphrase").expect("passphrase on the page"),
-    )
-}
-
-/// Logs in without JavaScript and returns the case page.
-async fn login(url: &str, receipt: &str, passphrase: &str) -> String {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let page = client.get(format!("{url}/followup")).send().await.unwrap();
-    let csrf = input_value(&page.text().await.unwrap(), "csrf").expect("csrf field");
-    let case = client
-        .post(format!("{url}/followup"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("lang", "id"),
-            ("receipt", receipt),
-            ("passphrase", passphrase),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(case.status(), 200, "{receipt} logs in");
-    case.text().await.unwrap()
-}
-
 fn succeeded(out: &std::process::Output, what: &str) -> String {
     assert!(
         out.status.success(),

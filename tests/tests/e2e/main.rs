@@ -12,6 +12,7 @@ mod attachments;
 mod audit;
 mod backup;
 mod browser;
+mod crash;
 mod grant;
 mod intruder;
 mod no_js;

@@ -160,39 +160,54 @@ pub struct Server {
 impl Server {
     /// `database_url: None` uses the built-in default (SQLite under `data/`).
     pub fn start(dir: TempDir, database_url: Option<&str>) -> Server {
-        let port = free_port();
         let log = dir.path().join("server.log");
-        let mut cmd = Command::new(bin("kentongan"));
-        cmd.current_dir(dir.path())
-            .env("KENTONGAN_LISTEN", format!("127.0.0.1:{port}"))
-            .env("KENTONGAN_LOG", "debug")
-            .env_remove("KENTONGAN_DATABASE_URL")
-            .stdout(Stdio::from(
-                std::fs::File::create(dir.path().join("server.out")).unwrap(),
-            ))
-            .stderr(Stdio::from(std::fs::File::create(&log).unwrap()));
-        if let Some(url) = database_url {
-            cmd.env("KENTONGAN_DATABASE_URL", url);
-        }
-        cmd.arg("serve");
-        let child = cmd.spawn().unwrap();
-        let server = Server {
+        let (child, url) = spawn_server(dir.path(), database_url, &log);
+        Server {
             child,
             dir,
-            url: format!("http://127.0.0.1:{port}"),
+            url,
             database_url: database_url.map(str::to_owned),
             log,
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "server did not start: {}",
-                server.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
         }
-        server
+    }
+
+    /// Sends SIGTERM (what systemd and `kill` send) and returns at once.
+    pub fn terminate(&self) {
+        let pid = rustix::process::Pid::from_child(&self.child);
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    }
+
+    /// Kills the server with SIGKILL, as a crash or a power cut would: no request in
+    /// progress finishes, nothing is flushed.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the server again on the same directory and database (on a new port), after
+    /// [`Server::stop`] or [`Server::kill`]; its log goes on in the same file.
+    pub fn restart(&mut self) {
+        assert!(
+            self.child.try_wait().unwrap().is_some(),
+            "restart: the server is still running"
+        );
+        let (child, url) = spawn_server(self.dir.path(), self.database_url.as_deref(), &self.log);
+        self.child = child;
+        self.url = url;
+    }
+
+    /// Waits at most `within` for the server to exit; its status if it did.
+    pub fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Stops the server as an operator would (SIGTERM, a graceful stop), keeping its
@@ -233,6 +248,48 @@ impl Server {
         }
         all
     }
+}
+
+/// Starts `kentongan serve` in `dir` on a free port, its log appended to `log`; waits until it
+/// listens.
+fn spawn_server(dir: &Path, database_url: Option<&str>, log: &Path) -> (Child, String) {
+    let port = free_port();
+    let log_file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap();
+    let mut cmd = Command::new(bin("kentongan"));
+    cmd.current_dir(dir)
+        .env("KENTONGAN_LISTEN", format!("127.0.0.1:{port}"))
+        .env("KENTONGAN_LOG", "debug")
+        .env_remove("KENTONGAN_DATABASE_URL")
+        .stdout(Stdio::from(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join("server.out"))
+                .unwrap(),
+        ))
+        .stderr(Stdio::from(log_file));
+    if let Some(url) = database_url {
+        cmd.env("KENTONGAN_DATABASE_URL", url);
+    }
+    cmd.arg("serve");
+    let mut child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() >= deadline || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "server did not start: {}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (child, format!("http://127.0.0.1:{port}"))
 }
 
 impl Drop for Server {
@@ -385,4 +442,89 @@ pub fn open_conversation(server: &Server, key: &InvestigatorKey, id: i64) -> Str
             .join("conversation.txt"),
     )
     .unwrap()
+}
+
+/// Files a report without JavaScript (the form, then its post, as one reporter's client) and
+/// returns the receipt code and passphrase from the confirmation page. Panics unless the
+/// server acknowledges it.
+pub async fn file(url: &str, what: &str) -> (String, String) {
+    match try_file(url, what).await {
+        Ok(filed) => filed,
+        Err(error) => panic!("{error}"),
+    }
+}
+
+/// [`file`], but a failure (no connection, an error page, a cut-off answer) is returned
+/// instead: the receipt code and passphrase only if the confirmation page arrived whole.
+pub async fn try_file(url: &str, what: &str) -> Result<(String, String), String> {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let form = client
+        .get(format!("{url}/report"))
+        .send()
+        .await
+        .map_err(|e| format!("the form: {e}"))?;
+    if form.status() != 200 {
+        return Err(format!("the form: {}", form.status()));
+    }
+    let form = form.text().await.map_err(|e| format!("the form: {e}"))?;
+    let csrf = input_value(&form, "csrf").ok_or("the form has no csrf field")?;
+    let response = client
+        .post(format!("{url}/report"))
+        .form(&report_form(&csrf, what))
+        .send()
+        .await
+        .map_err(|e| format!("the report: {e}"))?;
+    let status = response.status();
+    let page = response
+        .text()
+        .await
+        .map_err(|e| format!("the report's answer: {e}"))?;
+    if status != 200 {
+        return Err(format!("the report: {status}: {page}"));
+    }
+    Ok((
+        element_text(&page, "receipt-code").ok_or("no receipt code on the page")?,
+        element_text(&page, "passphrase").ok_or("no passphrase on the page")?,
+    ))
+}
+
+/// The fields of a no-JS report whose first question is answered with `what`.
+pub fn report_form<'a>(csrf: &'a str, what: &'a str) -> [(&'static str, &'a str); 9] {
+    [
+        ("csrf", csrf),
+        ("lang", "id"),
+        ("category", "gratifikasi-suap"),
+        ("what", what),
+        ("who", "Petugas gudang"),
+        ("where", "Gudang logistik"),
+        ("when", "Kemarin"),
+        ("how", "Barang dijual keluar"),
+        ("why", "Melanggar aturan"),
+    ]
+}
+
+/// Logs in without JavaScript and returns the case page.
+pub async fn login(url: &str, receipt: &str, passphrase: &str) -> String {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let page = client.get(format!("{url}/followup")).send().await.unwrap();
+    let csrf = input_value(&page.text().await.unwrap(), "csrf").expect("csrf field");
+    let case = client
+        .post(format!("{url}/followup"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("lang", "id"),
+            ("receipt", receipt),
+            ("passphrase", passphrase),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(case.status(), 200, "{receipt} logs in");
+    case.text().await.unwrap()
 }
