@@ -24,16 +24,6 @@ struct Filed {
     what: String,
 }
 
-fn succeeded(out: &std::process::Output, what: &str) -> String {
-    assert!(
-        out.status.success(),
-        "{what}: {}{}",
-        stdout(out),
-        stderr(out)
-    );
-    stdout(out)
-}
-
 /// Files reports from several clients, backs up meanwhile; returns the reports and when the
 /// backup started.
 async fn backup_under_load(server: &Arc<Server>, backup: &Path) -> (Vec<Filed>, Instant) {

@@ -27,16 +27,6 @@ struct Filed {
     after_kill: bool,
 }
 
-fn succeeded(out: &std::process::Output, what: &str) -> String {
-    assert!(
-        out.status.success(),
-        "{what}: {}{}",
-        stdout(out),
-        stderr(out)
-    );
-    stdout(out)
-}
-
 /// After a restart, every acknowledged receipt logs in without JavaScript and shows its
 /// report.
 async fn all_log_in(server: &Server, filed: &[Filed]) {

@@ -359,6 +359,18 @@ pub fn input_value(html: &str, name: &str) -> Option<String> {
     Some(tag[v..end].to_owned())
 }
 
+/// Asserts the command succeeded (naming `what`, with its output, if not); returns its
+/// standard output.
+pub fn succeeded(out: &std::process::Output, what: &str) -> String {
+    assert!(
+        out.status.success(),
+        "{what}: {}{}",
+        stdout(out),
+        stderr(out)
+    );
+    stdout(out)
+}
+
 pub fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
