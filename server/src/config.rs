@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use anyhow::Context;
 use kentongan_templates::Office;
@@ -21,6 +22,11 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/kentongan.sqlite3";
 
 /// The file read when `--config` / `KENTONGAN_CONFIG` is not given, if it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "kentongan.toml";
+
+/// Read instead when the working directory has no [`DEFAULT_CONFIG_FILE`]: where the Debian
+/// package puts the configuration, so that `sudo -u kentongan kentongan investigator add …`
+/// works from any directory.
+pub const INSTALLED_CONFIG_FILE: &str = "/etc/kentongan/kentongan.toml";
 
 /// The configuration file. Every field is optional.
 #[derive(Debug, Default, Deserialize)]
@@ -110,9 +116,39 @@ impl fmt::Display for DatabaseUrl {
     }
 }
 
+impl DatabaseUrl {
+    /// Refuses root the use of an SQLite database in a folder another user owns, as the
+    /// packaged server's `/var/lib/kentongan` is owned by `kentongan`: a database or journal
+    /// file that root creates there would lock that server out of its own data.
+    pub fn refuse_root_in_others_folder(&self) -> anyhow::Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        if self.0.starts_with("postgres") || !rustix::process::geteuid().is_root() {
+            return Ok(());
+        }
+        let file = sqlx::sqlite::SqliteConnectOptions::from_str(&self.0)
+            .with_context(|| format!("database_url {self}"))?
+            .get_filename()
+            .to_owned();
+        let folder = match file.parent() {
+            Some(folder) if !folder.as_os_str().is_empty() => folder,
+            _ => Path::new("."),
+        };
+        match std::fs::metadata(folder) {
+            Ok(meta) if meta.uid() != 0 => anyhow::bail!(
+                "{} belongs to another user (uid {}), who runs the server: run this command \
+                 as that user (e.g. sudo -u kentongan kentongan …), not as root",
+                folder.display(),
+                meta.uid()
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 impl Config {
-    /// Reads the file (explicit path, or [`DEFAULT_CONFIG_FILE`] if present) and applies the
-    /// overrides, which clap has already merged from flags and environment.
+    /// Reads the file (explicit path, else [`DEFAULT_CONFIG_FILE`] or [`INSTALLED_CONFIG_FILE`],
+    /// the first that exists) and applies the overrides, which clap has already merged from
+    /// flags and environment.
     pub fn load(
         path: Option<&Path>,
         listen: Option<String>,
@@ -122,6 +158,9 @@ impl Config {
             Some(path) => read(path)?,
             None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
                 read(&PathBuf::from(DEFAULT_CONFIG_FILE))?
+            }
+            None if Path::new(INSTALLED_CONFIG_FILE).exists() => {
+                read(&PathBuf::from(INSTALLED_CONFIG_FILE))?
             }
             None => FileConfig::default(),
         };

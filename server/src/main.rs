@@ -28,7 +28,8 @@ struct Cli {
 
 #[derive(Args)]
 struct Global {
-    /// Configuration file (TOML). Default: kentongan.toml in the working directory, if present.
+    /// Configuration file (TOML). Default: kentongan.toml in the working directory, else
+    /// /etc/kentongan/kentongan.toml (where the Debian package puts it), if present.
     #[arg(long, global = true, env = "KENTONGAN_CONFIG")]
     config: Option<PathBuf>,
     /// Database: sqlite://FILE or postgres://USER@HOST/DB [default: sqlite://data/kentongan.sqlite3]
@@ -288,6 +289,7 @@ async fn run() -> anyhow::Result<()> {
         listen,
         cli.global.database_url,
     )?;
+    config.database_url.refuse_root_in_others_folder()?;
     // Backup and restore open the database their own way (restore must find it as it is).
     match &cli.command {
         Some(Command::Backup { out }) => {

@@ -17,5 +17,6 @@ mod grant;
 mod intruder;
 mod no_js;
 mod notify;
+mod proxy;
 mod support;
 mod team;
