@@ -159,10 +159,7 @@ async fn investigators(url: &str) -> Check {
     let investigators = match listed {
         Ok(investigators) => investigators,
         Err(error) => {
-            return Check::fix(format!(
-                "investigators: cannot be read: {}",
-                plain(&error)
-            ));
+            return Check::fix(format!("investigators: cannot be read: {}", plain(&error)));
         }
     };
     let active = investigators.iter().filter(|i| i.active).count();
@@ -213,7 +210,9 @@ async fn smtp(config: &Config) -> Check {
         Err(error) => Err(format!("{error:#}")),
     };
     match tested {
-        Ok(()) => Check::ok(format!("e-mail notifications: the SMTP server {server} answers")),
+        Ok(()) => Check::ok(format!(
+            "e-mail notifications: the SMTP server {server} answers"
+        )),
         Err(error) => Check::fix(format!(
             "e-mail notifications: cannot reach the SMTP server {server} ({error}): check \
              smtp_host, smtp_port and tls in [notify], and that the server lets this machine \
@@ -226,7 +225,9 @@ async fn smtp(config: &Config) -> Check {
 /// report with as many and as large files as `[attachments]` allows.
 fn disk(config: &Config) -> Check {
     let limits = &config.attachments;
-    let largest_report = limits.max_file_bytes.saturating_mul(limits.max_files as u64);
+    let largest_report = limits
+        .max_file_bytes
+        .saturating_mul(limits.max_files as u64);
     let url = &config.database_url.0;
     if store::is_postgres(url) {
         return Check::ok(
@@ -287,7 +288,9 @@ fn sqlite_directory(url: &str) -> Option<PathBuf> {
 /// The clock is not before the build, nor before what the database already recorded (time
 /// went backwards: deadlines and the audit log's order would be wrong).
 async fn clock(url: &str, database_exists: bool) -> Check {
-    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc());
     let shown = |at: OffsetDateTime| at.format(&Rfc3339).unwrap_or_else(|_| at.to_string());
     if now.year() < BUILT_NOT_BEFORE_YEAR {
         return Check::fix(format!(
@@ -355,7 +358,10 @@ mod tests {
     #[test]
     fn sqlite_directory_finds_an_existing_ancestor() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/not/yet/kentongan.sqlite3", dir.path().display());
+        let url = format!(
+            "sqlite://{}/not/yet/kentongan.sqlite3",
+            dir.path().display()
+        );
         assert_eq!(sqlite_directory(&url).unwrap(), dir.path());
         let url = format!("sqlite:{}/k.sqlite3?mode=rwc", dir.path().display());
         assert_eq!(sqlite_directory(&url).unwrap(), dir.path());

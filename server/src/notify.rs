@@ -219,21 +219,17 @@ pub fn smtp_transport(
     settings: &NotifySettings,
     timeout: Duration,
 ) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
-        let builder = match settings.tls {
-            Tls::Starttls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.smtp_host)
-                    .context("cannot set up STARTTLS for the SMTP server")?
-            }
-            Tls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.smtp_host)
-                .context("cannot set up TLS for the SMTP server")?,
-            Tls::None => {
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.smtp_host)
-            }
-        };
-        let mut builder = builder.port(settings.smtp_port).timeout(Some(timeout));
-        if let Some((user, password)) = &settings.credentials {
-            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
-        }
+    let builder = match settings.tls {
+        Tls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.smtp_host)
+            .context("cannot set up STARTTLS for the SMTP server")?,
+        Tls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.smtp_host)
+            .context("cannot set up TLS for the SMTP server")?,
+        Tls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.smtp_host),
+    };
+    let mut builder = builder.port(settings.smtp_port).timeout(Some(timeout));
+    if let Some((user, password)) = &settings.credentials {
+        builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+    }
     Ok(builder.build())
 }
 

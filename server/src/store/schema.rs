@@ -41,11 +41,20 @@ pub struct SchemaStatus {
 /// The one-line verdict `migrate --status` ends with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    UpToDate { version: i64 },
-    Pending { count: usize },
+    UpToDate {
+        version: i64,
+    },
+    Pending {
+        count: usize,
+    },
     /// A migration was started and failed: the database needs a backup restored.
-    Failed { version: i64 },
-    Newer { database: i64, known: i64 },
+    Failed {
+        version: i64,
+    },
+    Newer {
+        database: i64,
+        known: i64,
+    },
 }
 
 impl SchemaStatus {
@@ -118,11 +127,19 @@ pub async fn status(url: &str) -> Result<SchemaStatus> {
         Ok(compare(true, super::postgres::MIGRATIONS, applied?))
     } else {
         let Some(mut conn) = sqlite_read_only(url).await? else {
-            return Ok(compare(false, super::sqlite::migrations::MIGRATIONS, Vec::new()));
+            return Ok(compare(
+                false,
+                super::sqlite::migrations::MIGRATIONS,
+                Vec::new(),
+            ));
         };
         let applied = sqlite_applied(&mut conn).await;
         conn.close().await.ok();
-        Ok(compare(true, super::sqlite::migrations::MIGRATIONS, applied?))
+        Ok(compare(
+            true,
+            super::sqlite::migrations::MIGRATIONS,
+            applied?,
+        ))
     }
 }
 
@@ -278,7 +295,11 @@ mod tests {
     fn verdicts() {
         let none = compare(false, KNOWN, Vec::new());
         assert_eq!(none.verdict(), Verdict::Pending { count: 2 });
-        let part = compare(true, KNOWN, vec![(1, "2026-01-01 00:00:00 UTC".into(), true)]);
+        let part = compare(
+            true,
+            KNOWN,
+            vec![(1, "2026-01-01 00:00:00 UTC".into(), true)],
+        );
         assert_eq!(part.verdict(), Verdict::Pending { count: 1 });
         let all = compare(
             true,
@@ -310,6 +331,11 @@ mod tests {
                 known: 2
             }
         );
-        assert!(newer.verdict().to_string().contains("newer Kentongan (migration 7)"));
+        assert!(
+            newer
+                .verdict()
+                .to_string()
+                .contains("newer Kentongan (migration 7)")
+        );
     }
 }

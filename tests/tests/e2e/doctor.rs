@@ -50,10 +50,16 @@ async fn fresh_then_ready(postgres: bool) {
             line(&lines, "FIX  database:").contains("run `kentongan migrate`"),
             "{lines:#?}"
         );
-        assert!(!dir.path().join("data").exists(), "doctor created the database");
+        assert!(
+            !dir.path().join("data").exists(),
+            "doctor created the database"
+        );
     }
 
-    succeeded(&kentongan(dir.path(), url.as_deref(), &["migrate"]), "migrate");
+    succeeded(
+        &kentongan(dir.path(), url.as_deref(), &["migrate"]),
+        "migrate",
+    );
     let (code, lines) = doctor(dir.path(), url.as_deref());
     assert_eq!(code, Some(1), "{lines:#?}");
     let fix = line(&lines, "FIX  investigators:");
@@ -61,21 +67,37 @@ async fn fresh_then_ready(postgres: bool) {
         fix.contains("kentongan-keytool generate") && fix.contains("kentongan investigator add"),
         "{fix}"
     );
-    assert!(line(&lines, "ok   migrations:").contains("up to date"), "{lines:#?}");
-    assert!(line(&lines, "ok   configuration:").contains("no file"), "{lines:#?}");
+    assert!(
+        line(&lines, "ok   migrations:").contains("up to date"),
+        "{lines:#?}"
+    );
+    assert!(
+        line(&lines, "ok   configuration:").contains("no file"),
+        "{lines:#?}"
+    );
     line(&lines, "ok   e-mail notifications: off");
     line(&lines, "ok   clock:");
     if postgres {
         line(&lines, "ok   disk: attachments are stored in PostgreSQL");
     } else {
         // The test machine has room for a default report (1 GiB of attachments).
-        assert!(line(&lines, "ok   disk:").contains(" free in "), "{lines:#?}");
+        assert!(
+            line(&lines, "ok   disk:").contains(" free in "),
+            "{lines:#?}"
+        );
     }
 
     // One investigator, not an admin: still a FIX (nobody can manage the team).
     let key = make_investigator(dir.path(), "ani");
     let add = |name: &str, recipient: &str, admin: bool| {
-        let mut args = vec!["investigator", "add", "--name", name, "--recipient", recipient];
+        let mut args = vec![
+            "investigator",
+            "add",
+            "--name",
+            name,
+            "--recipient",
+            recipient,
+        ];
         if admin {
             args.push("--admin");
         }
@@ -122,7 +144,10 @@ async fn an_unreachable_database_is_one_plain_line() {
     let (code, lines) = report(&out);
     assert_eq!(code, Some(1), "{lines:#?}");
     let fix = line(&lines, "FIX  database: cannot read");
-    assert!(fix.contains(&url) && fix.contains("that the database server runs"), "{fix}");
+    assert!(
+        fix.contains(&url) && fix.contains("that the database server runs"),
+        "{fix}"
+    );
     assert!(
         !fix.contains("Io(") && !fix.contains("Error {"),
         "a raw error dump: {fix}"
@@ -172,8 +197,11 @@ async fn the_smtp_server_must_answer() {
     let (code, lines) = doctor(dir.path(), None);
     assert_eq!(code, Some(1), "{lines:#?}");
     assert!(
-        line(&lines, "FIX  e-mail notifications: cannot reach the SMTP server")
-            .contains(&format!("127.0.0.1:{closed}")),
+        line(
+            &lines,
+            "FIX  e-mail notifications: cannot reach the SMTP server"
+        )
+        .contains(&format!("127.0.0.1:{closed}")),
         "{lines:#?}"
     );
     assert!(

@@ -72,7 +72,10 @@ async fn fixture_upgrades(postgres: bool) {
             url.as_deref(),
             &["audit", "verify", "--anchor", &head],
         );
-        succeeded(&verified, &format!("audit verify --anchor {head} on {what}"));
+        succeeded(
+            &verified,
+            &format!("audit verify --anchor {head} on {what}"),
+        );
 
         let server = Server::start(dir, url.as_deref());
         for case in spec[kind]["cases"].as_array().unwrap() {
@@ -143,7 +146,10 @@ fn migrated(postgres: bool) -> (tempfile::TempDir, Option<Postgres>) {
     let dir = tempfile::tempdir().unwrap();
     let database = postgres.then(Postgres::new);
     let url = database.as_ref().map(|d| d.url.clone());
-    succeeded(&kentongan(dir.path(), url.as_deref(), &["migrate"]), "migrate");
+    succeeded(
+        &kentongan(dir.path(), url.as_deref(), &["migrate"]),
+        "migrate",
+    );
     (dir, database)
 }
 
@@ -309,7 +315,11 @@ async fn status_says_where_it_stands(postgres: bool) {
     // Nothing yet: every migration pending, and nothing is created.
     let empty = status();
     assert_eq!(empty.status.code(), Some(1), "{}", stderr(&empty));
-    assert!(stdout(&empty).contains("1\tinitial\tpending"), "{}", stdout(&empty));
+    assert!(
+        stdout(&empty).contains("1\tinitial\tpending"),
+        "{}",
+        stdout(&empty)
+    );
     let pending = last_line(&empty);
     assert!(
         pending.ends_with("migration(s) pending: run `kentongan migrate`"),
@@ -317,12 +327,21 @@ async fn status_says_where_it_stands(postgres: bool) {
     );
     let known: usize = pending.split(' ').next().unwrap().parse().unwrap();
     assert!(known >= 9, "{pending}");
-    assert!(!dir.path().join("data").exists(), "status created the database");
+    assert!(
+        !dir.path().join("data").exists(),
+        "status created the database"
+    );
 
-    succeeded(&kentongan(dir.path(), url.as_deref(), &["migrate"]), "migrate");
+    succeeded(
+        &kentongan(dir.path(), url.as_deref(), &["migrate"]),
+        "migrate",
+    );
     let current = status();
     let text = succeeded(&current, "migrate --status on a current database");
-    assert_eq!(last_line(&current), format!("up to date (migration {known})"));
+    assert_eq!(
+        last_line(&current),
+        format!("up to date (migration {known})")
+    );
     let applied = text
         .lines()
         .filter(|line| line.ends_with(" UTC") && line.split('\t').count() == 3)
