@@ -116,6 +116,18 @@ impl fmt::Display for DatabaseUrl {
     }
 }
 
+/// The configuration file to read: `explicit` (`--config`, `KENTONGAN_CONFIG`), else
+/// [`DEFAULT_CONFIG_FILE`] or [`INSTALLED_CONFIG_FILE`], the first that exists; else none.
+pub fn file_to_read(explicit: Option<&Path>) -> Option<PathBuf> {
+    match explicit {
+        Some(path) => Some(path.to_owned()),
+        None => [DEFAULT_CONFIG_FILE, INSTALLED_CONFIG_FILE]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|path| path.exists()),
+    }
+}
+
 impl DatabaseUrl {
     /// Refuses root the use of an SQLite database in a folder another user owns, as the
     /// packaged server's `/var/lib/kentongan` is owned by `kentongan`: a database or journal
@@ -146,22 +158,15 @@ impl DatabaseUrl {
 }
 
 impl Config {
-    /// Reads the file (explicit path, else [`DEFAULT_CONFIG_FILE`] or [`INSTALLED_CONFIG_FILE`],
-    /// the first that exists) and applies the overrides, which clap has already merged from
-    /// flags and environment.
+    /// Reads the file [`file_to_read`] names, if any, and applies the overrides, which clap
+    /// has already merged from flags and environment.
     pub fn load(
         path: Option<&Path>,
         listen: Option<String>,
         database_url: Option<String>,
     ) -> anyhow::Result<Config> {
-        let file = match path {
-            Some(path) => read(path)?,
-            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
-                read(&PathBuf::from(DEFAULT_CONFIG_FILE))?
-            }
-            None if Path::new(INSTALLED_CONFIG_FILE).exists() => {
-                read(&PathBuf::from(INSTALLED_CONFIG_FILE))?
-            }
+        let file = match file_to_read(path) {
+            Some(path) => read(&path)?,
             None => FileConfig::default(),
         };
         let utc_offset = time::UtcOffset::from_hms(file.utc_offset_hours.unwrap_or(7), 0, 0)

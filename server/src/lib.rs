@@ -11,6 +11,7 @@ pub mod casework;
 pub mod categories;
 pub mod clock;
 pub mod config;
+pub mod doctor;
 pub mod export;
 pub mod followup;
 pub mod kdf_pool;

@@ -50,7 +50,17 @@ enum Command {
         listen: Option<String>,
     },
     /// Create or upgrade the database schema, then exit.
-    Migrate,
+    Migrate {
+        /// Change nothing: print each migration, whether and when it was applied, and where
+        /// the database stands. Exit 0 when it is up to date, 1 when migrations are pending,
+        /// one failed, or the database is newer than this kentongan.
+        #[arg(long)]
+        status: bool,
+    },
+    /// Check what an operator must fix: configuration, database and migrations, investigators
+    /// and admins, the SMTP server, disk space, the clock. One line a check (`ok`, `warn`,
+    /// `FIX`); exit 1 if any line says FIX. Changes nothing.
+    Doctor,
     /// Register, list and disable investigators.
     #[command(subcommand)]
     Investigator(InvestigatorCommand),
@@ -252,10 +262,16 @@ enum ConfigCommand {
     Example,
 }
 
+/// A command that has printed why it failed, and only has to exit with status 1.
+#[derive(Debug, thiserror::Error)]
+#[error("the command failed; see its output")]
+struct AlreadyReported;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.is::<AlreadyReported>() => ExitCode::FAILURE,
         Err(error) => {
             // One line, whatever the error chain holds (and no backtrace, even with
             // RUST_BACKTRACE set): what the operator needs is the reason.
@@ -290,9 +306,30 @@ async fn run() -> anyhow::Result<()> {
         cli.global.database_url,
     )?;
     config.database_url.refuse_root_in_others_folder()?;
-    // Backup and restore open the database their own way (restore must find it as it is).
+    // Backup and restore open the database their own way (restore must find it as it is);
+    // the status and the doctor read it without migrating.
     match &cli.command {
+        Some(Command::Migrate { status: true }) => {
+            return migrate_status(&config).await;
+        }
+        Some(Command::Doctor) => {
+            let file = config::file_to_read(cli.global.config.as_deref());
+            let checks = kentongan_server::doctor::checks(&config, file.as_deref()).await;
+            for check in &checks {
+                println!("{check}");
+            }
+            if checks
+                .iter()
+                .any(|check| check.level == kentongan_server::doctor::Level::Fix)
+            {
+                return Err(AlreadyReported.into());
+            }
+            return Ok(());
+        }
         Some(Command::Backup { out }) => {
+            // A newer Kentongan's database is refused here too: restoring this backup would
+            // need that newer version anyway.
+            refuse_newer(&config).await?;
             let contents = backup::backup(&config.database_url.0, out)
                 .await
                 .with_context(|| format!("cannot back up {}", config.database_url))?;
@@ -325,7 +362,7 @@ async fn run() -> anyhow::Result<()> {
 
     match cli.command.unwrap_or(Command::Serve { listen: None }) {
         Command::Serve { .. } => serve(config, store).await,
-        Command::Migrate => {
+        Command::Migrate { .. } => {
             println!("database is up to date: {}", config.database_url);
             Ok(())
         }
@@ -346,9 +383,51 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Config(ConfigCommand::Example)
+        | Command::Doctor
         | Command::Backup { .. }
         | Command::Restore { .. } => Ok(()),
     }
+}
+
+/// `kentongan migrate --status`: every migration and where the database stands; exit 1
+/// unless it is up to date.
+async fn migrate_status(config: &Config) -> anyhow::Result<()> {
+    let status = store::schema::status(&config.database_url.0)
+        .await
+        .with_context(|| format!("cannot read the database {}", config.database_url))?;
+    println!("database {}", config.database_url);
+    if !status.exists {
+        println!("(it does not exist yet: `kentongan migrate` creates it)");
+    }
+    println!("version\tname\tapplied");
+    for migration in &status.migrations {
+        let applied = match (&migration.applied_on, migration.succeeded) {
+            (Some(on), true) => on.clone(),
+            (Some(on), false) => format!("FAILED {on}"),
+            (None, _) => "pending".to_owned(),
+        };
+        println!("{}\t{}\t{applied}", migration.version, migration.name);
+    }
+    for version in &status.unknown {
+        println!("{version}\t?\tapplied, unknown to this kentongan");
+    }
+    let verdict = status.verdict();
+    println!("{verdict}");
+    match verdict {
+        store::schema::Verdict::UpToDate { .. } => Ok(()),
+        _ => Err(AlreadyReported.into()),
+    }
+}
+
+/// Fails with the plain message if the database was written by a newer Kentongan.
+async fn refuse_newer(config: &Config) -> anyhow::Result<()> {
+    let status = store::schema::status(&config.database_url.0)
+        .await
+        .with_context(|| format!("cannot read the database {}", config.database_url))?;
+    if let store::schema::Verdict::Newer { database, known } = status.verdict() {
+        bail!("{}", store::schema::newer_message(database, known));
+    }
+    Ok(())
 }
 
 async fn serve(mut config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> {

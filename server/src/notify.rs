@@ -213,6 +213,26 @@ pub enum NotifyError {
     Smtp(#[from] lettre::transport::smtp::Error),
 }
 
+/// The SMTP client `[notify]` describes, each command given `timeout` (`kentongan doctor`
+/// tests it with a short one).
+pub fn smtp_transport(
+    settings: &NotifySettings,
+    timeout: Duration,
+) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+    let builder = match settings.tls {
+        Tls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.smtp_host)
+            .context("cannot set up STARTTLS for the SMTP server")?,
+        Tls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.smtp_host)
+            .context("cannot set up TLS for the SMTP server")?,
+        Tls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.smtp_host),
+    };
+    let mut builder = builder.port(settings.smtp_port).timeout(Some(timeout));
+    if let Some((user, password)) = &settings.credentials {
+        builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+    }
+    Ok(builder.build())
+}
+
 /// Sends what the outbox holds. Making one makes the store queue notifications from then on;
 /// [`Notifier::spawn`] starts sending.
 pub struct Notifier {
@@ -231,26 +251,12 @@ impl Notifier {
         deadlines: Deadlines,
         utc_offset: UtcOffset,
     ) -> anyhow::Result<Notifier> {
-        let builder = match settings.tls {
-            Tls::Starttls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.smtp_host)
-                    .context("cannot set up STARTTLS for the SMTP server")?
-            }
-            Tls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.smtp_host)
-                .context("cannot set up TLS for the SMTP server")?,
-            Tls::None => {
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.smtp_host)
-            }
-        };
-        let mut builder = builder.port(settings.smtp_port).timeout(Some(SMTP_TIMEOUT));
-        if let Some((user, password)) = &settings.credentials {
-            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
-        }
+        let mailer = smtp_transport(&settings, SMTP_TIMEOUT)?;
         let wake = Arc::new(Notify::new());
         store.queue_notifications(wake.clone());
         Ok(Notifier {
             store,
-            mailer: builder.build(),
+            mailer,
             settings,
             deadlines,
             utc_offset,

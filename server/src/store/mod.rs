@@ -4,6 +4,7 @@
 mod codec;
 pub mod list;
 mod postgres;
+pub mod schema;
 mod sqlite;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -197,6 +198,14 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database holds migrations this binary does not know: a newer Kentongan wrote it.
+    /// Nothing was changed.
+    #[error(
+        "this database was written by a newer Kentongan (migration {database}); this \
+         kentongan knows migrations up to {known}: install the newer version, or restore a \
+         backup made for this one"
+    )]
+    NewerDatabase { database: i64, known: i64 },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }
@@ -487,9 +496,14 @@ pub trait NotificationClaim: Send {
 
 /// Opens the store a database URL names: `sqlite:…` or `postgres://…`, runs its migrations.
 pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    if is_postgres(url) {
         Ok(std::sync::Arc::new(PostgresStore::open(url).await?))
     } else {
         Ok(std::sync::Arc::new(SqliteStore::open(url).await?))
     }
+}
+
+/// Whether a database URL names PostgreSQL (anything else is taken as SQLite).
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
 }

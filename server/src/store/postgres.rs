@@ -217,6 +217,9 @@ impl PostgresStore {
     /// Connects to the database a `postgres://` URL names and runs its migrations (under
     /// PostgreSQL's advisory lock, so instances starting together do not race).
     pub async fn open(url: &str) -> Result<Self> {
+        // A newer Kentongan's database is left as it is (sqlx would stop too, but with
+        // "previously applied but is missing").
+        super::schema::refuse_newer(url).await?;
         let pool = PgPoolOptions::new()
             .max_connections(CONNECTIONS)
             .connect(url)

@@ -40,7 +40,7 @@ mod access;
 mod attachments;
 mod audit;
 mod cases;
-mod migrations;
+pub(super) mod migrations;
 mod notifications;
 mod open;
 mod team;

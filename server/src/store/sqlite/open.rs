@@ -45,6 +45,9 @@ impl SqliteStore {
                     .map_err(sqlx::Error::Io)?;
             }
         }
+        // Before anything writes (even the journal mode): a newer Kentongan's database is
+        // left exactly as it is.
+        super::super::schema::refuse_newer(url).await?;
         let write_options = options
             .clone()
             .create_if_missing(true)
