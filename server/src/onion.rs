@@ -233,13 +233,23 @@ mod tests {
                 .contains("\nHiddenServicePort 80 127.0.0.1:8080\n")
         );
         let v6 = ServiceTarget::from_listen(&ListenAddress::Tcp("[::]:80".into())).unwrap();
-        assert!(torrc(&v6).unwrap().contains("HiddenServicePort 80 [::1]:80\n"));
+        assert!(
+            torrc(&v6)
+                .unwrap()
+                .contains("HiddenServicePort 80 [::1]:80\n")
+        );
         assert!(ServiceTarget::from_listen(&ListenAddress::Tcp("localhost:8080".into())).is_err());
     }
 
     #[test]
     fn socket_paths_tor_would_misread_are_refused() {
-        for bad in ["/run/a b.sock", "/run/a\"b", "/run/a#b", "relative.sock", "/a\\b"] {
+        for bad in [
+            "/run/a b.sock",
+            "/run/a\"b",
+            "/run/a#b",
+            "relative.sock",
+            "/a\\b",
+        ] {
             assert!(
                 torrc(&ServiceTarget::Socket(bad.into())).is_err(),
                 "accepted {bad:?}"

@@ -144,7 +144,9 @@ pub enum ListenAddress {
 impl ListenAddress {
     pub fn parse(text: &str) -> Result<ListenAddress, String> {
         match text.strip_prefix("unix:") {
-            Some("") => Err("listen = \"unix:\" needs a path: unix:/run/kentongan/kentongan.sock".into()),
+            Some("") => {
+                Err("listen = \"unix:\" needs a path: unix:/run/kentongan/kentongan.sock".into())
+            }
             Some(path) => Ok(ListenAddress::Unix(PathBuf::from(path))),
             None => Ok(ListenAddress::Tcp(text.to_owned())),
         }
@@ -326,7 +328,10 @@ mod tests {
             .unwrap();
         let mut answer = String::new();
         stream.read_to_string(&mut answer).await.unwrap();
-        assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("ok"), "{answer}");
+        assert!(
+            answer.starts_with("HTTP/1.1 200") && answer.ends_with("ok"),
+            "{answer}"
+        );
 
         stop.send(()).unwrap();
         server.await.unwrap();
