@@ -364,8 +364,7 @@ async fn run() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Config(_) | Command::Backup { .. }
-        | Command::Restore { .. } => Ok(()),
+        Command::Config(_) | Command::Backup { .. } | Command::Restore { .. } => Ok(()),
     }
 }
 

@@ -182,12 +182,12 @@ mod tests {
 
     #[test]
     fn wrong_addresses_are_refused() {
-        let typo = REAL[0].replacen('w', 'v', 1);
+        let typo = REAL[0].replacen('w', "v", 1);
         let v2 = "expyuzz4wqqyqhjn.onion";
         let too_long = format!("a{}", REAL[0]);
         let no_suffix = REAL[0].trim_end_matches(".onion");
         let with_scheme = format!("http://{}", REAL[0]);
-        let bad_chars = REAL[0].replacen('2', '1', 1);
+        let bad_chars = REAL[0].replacen('2', "1", 1);
         let version_2 = REAL[0].replacen("qd.onion", "qc.onion", 1);
         let hostile = "\" ' & < >\r\nX-Injected: 1.onion";
         for bad in [
