@@ -94,6 +94,7 @@ fn start() -> Option<Server> {
                 },
                 deadlines: Default::default(),
                 categories: Default::default(),
+                onion_address: None,
                 attachments: AttachmentLimits {
                     max_file_bytes: 64 * 1024,
                     max_files: 3,

@@ -32,7 +32,7 @@ pub const INSTALLED_CONFIG_FILE: &str = "/etc/kentongan/kentongan.toml";
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
-    /// Address and port to listen on (`KENTONGAN_LISTEN`).
+    /// Address and port to listen on, or `unix:PATH` for a unix socket (`KENTONGAN_LISTEN`).
     pub listen: Option<String>,
     /// `sqlite://path/to/file.sqlite3` or `postgres://user@host/db` (`KENTONGAN_DATABASE_URL`).
     pub database_url: Option<String>,
@@ -66,6 +66,8 @@ pub struct FileConfig {
     pub attachments: Option<crate::uploads::AttachmentLimits>,
     /// Limits on connections: how many, and how long a client may stall.
     pub connections: Option<crate::serve::ConnectionLimits>,
+    /// The Tor onion service this site is also reached as.
+    pub tor: Option<crate::onion::TorConfig>,
 }
 
 /// The configuration in force.
@@ -84,6 +86,8 @@ pub struct Config {
     pub notify: Option<crate::notify::NotifySettings>,
     pub attachments: crate::uploads::AttachmentLimits,
     pub connections: crate::serve::ConnectionLimits,
+    /// `None`: no `Onion-Location` header.
+    pub onion_address: Option<crate::onion::OnionAddress>,
 }
 
 /// A database URL, with any password masked in `Debug` and `Display`.
@@ -206,6 +210,12 @@ impl Config {
                 .with_env()
                 .context("[attachments]")?,
             connections: file.connections.unwrap_or_default(),
+            onion_address: file
+                .tor
+                .and_then(|tor| tor.onion_address)
+                .map(|address| crate::onion::OnionAddress::parse(&address))
+                .transpose()
+                .context("[tor] onion_address")?,
         })
     }
 }
@@ -245,6 +255,27 @@ mod tests {
             file.notify.is_none(),
             "notifications are off unless configured"
         );
+        assert!(file.tor.is_none(), "no onion address unless configured");
+    }
+
+    /// The example's commented `[tor]` table, uncommented, parses; a wrong address does not
+    /// load.
+    #[test]
+    fn example_tor_table_parses() {
+        let (_, table) = EXAMPLE.split_once("# [tor]").unwrap();
+        let line = table
+            .lines()
+            .find_map(|line| line.strip_prefix("# onion_address = "))
+            .unwrap();
+        let file: FileConfig = toml::from_str(&format!("[tor]\nonion_address = {line}")).unwrap();
+        let address = file.tor.unwrap().onion_address.unwrap();
+        assert!(crate::onion::OnionAddress::parse(&address).is_ok());
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kentongan.toml");
+        std::fs::write(&path, "[tor]\nonion_address = \"example.onion\"\n").unwrap();
+        let error = Config::load(Some(&path), None, None).err().unwrap();
+        assert!(format!("{error:#}").contains("onion_address"), "{error:#}");
     }
 
     /// The example's commented `[notify]` table, uncommented, is valid and means what it says.

@@ -16,6 +16,7 @@ pub mod export;
 pub mod followup;
 pub mod kdf_pool;
 pub mod notify;
+pub mod onion;
 pub mod serve;
 pub mod store;
 pub mod team;

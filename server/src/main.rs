@@ -11,6 +11,8 @@ use kentongan_crypto::Recipient;
 use kentongan_server::audit::{self, Action, AuditEvent};
 use kentongan_server::config::{self, Config};
 use kentongan_server::notify::Notifier;
+use kentongan_server::onion::{self, ServiceTarget};
+use kentongan_server::serve::ListenAddress;
 use kentongan_server::store::CaseRow;
 use kentongan_server::store::{self, Store, StoreError};
 use kentongan_server::web::{self, AppState, Settings};
@@ -45,7 +47,7 @@ struct Global {
 enum Command {
     /// Run the web server (the default).
     Serve {
-        /// Address to listen on [default: 127.0.0.1:8080]
+        /// Address to listen on, or unix:PATH for a unix socket [default: 127.0.0.1:8080]
         #[arg(long, env = "KENTONGAN_LISTEN")]
         listen: Option<String>,
     },
@@ -260,6 +262,16 @@ enum InvestigatorCommand {
 enum ConfigCommand {
     /// Print a commented example configuration file.
     Example,
+    /// Print the torrc lines that make this server a Tor onion service, forwarding to the
+    /// configured listen address (or to --socket or --port).
+    Torrc {
+        /// The server's unix socket (as in listen = "unix:PATH").
+        #[arg(long, conflicts_with = "port")]
+        socket: Option<PathBuf>,
+        /// The server's port on loopback.
+        #[arg(long)]
+        port: Option<u16>,
+    },
 }
 
 /// A command that has printed why it failed, and only has to exit with status 1.
@@ -343,6 +355,15 @@ async fn run() -> anyhow::Result<()> {
             }
             return Ok(());
         }
+        Some(Command::Config(ConfigCommand::Torrc { socket, port })) => {
+            let target = match (socket, port) {
+                (Some(path), _) => ServiceTarget::Socket(path.clone()),
+                (None, Some(port)) => ServiceTarget::port(*port),
+                (None, None) => ServiceTarget::from_listen(&listen_address(&config)?)?,
+            };
+            print!("{}", onion::torrc(&target)?);
+            return Ok(());
+        }
         Some(Command::Restore { file, force }) => {
             let contents = backup::restore(&config.database_url.0, file, *force)
                 .await
@@ -382,7 +403,7 @@ async fn run() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Config(ConfigCommand::Example)
+        Command::Config(_)
         | Command::Doctor
         | Command::Backup { .. }
         | Command::Restore { .. } => Ok(()),
@@ -431,6 +452,7 @@ async fn refuse_newer(config: &Config) -> anyhow::Result<()> {
 }
 
 async fn serve(mut config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> {
+    let listen = listen_address(&config)?;
     // E-mail notifications: started before the first request, so no event goes unqueued.
     let _notifier = match config.notify.take() {
         Some(settings) => {
@@ -457,6 +479,7 @@ async fn serve(mut config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
             deadlines: config.deadlines,
             categories: config.categories.clone(),
             attachments: config.attachments,
+            onion_address: config.onion_address.clone(),
         },
     );
     let _sweeper = kentongan_server::uploads::sweep_daily(store.clone(), config.utc_offset);
@@ -467,6 +490,19 @@ async fn serve(mut config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
              (kentongan investigator add --name NAME --recipient age1…)"
         );
     }
+    let app = web::router(state);
+    let stop = kentongan_server::serve::stop_signal();
+    if let ListenAddress::Unix(path) = listen {
+        let (listener, _socket_file) = kentongan_server::serve::bind_unix(&path)
+            .with_context(|| format!("cannot listen on the unix socket {}", path.display()))?;
+        tracing::info!(
+            "Kentongan listening on the unix socket {} with database {}",
+            path.display(),
+            config.database_url
+        );
+        kentongan_server::serve::serve(listener, app, config.connections, stop).await;
+        return Ok(());
+    }
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -475,14 +511,12 @@ async fn serve(mut config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
         config.listen,
         config.database_url
     );
-    kentongan_server::serve::serve(
-        listener,
-        web::router(state),
-        config.connections,
-        kentongan_server::serve::stop_signal(),
-    )
-    .await;
+    kentongan_server::serve::serve(listener, app, config.connections, stop).await;
     Ok(())
+}
+
+fn listen_address(config: &Config) -> anyhow::Result<ListenAddress> {
+    ListenAddress::parse(&config.listen).map_err(anyhow::Error::msg)
 }
 
 /// Today in the office's time zone.

@@ -19,6 +19,7 @@
 //! No client address is kept or logged: the accepted address is dropped at once.
 
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -132,6 +133,67 @@ pub async fn serve<L>(
     }
 }
 
+/// Where the server listens: `HOST:PORT`, or `unix:PATH` for a unix socket (what a Tor onion
+/// service on the same machine forwards to best: no TCP port at all).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ListenAddress {
+    Tcp(String),
+    Unix(PathBuf),
+}
+
+impl ListenAddress {
+    pub fn parse(text: &str) -> Result<ListenAddress, String> {
+        match text.strip_prefix("unix:") {
+            Some("") => {
+                Err("listen = \"unix:\" needs a path: unix:/run/kentongan/kentongan.sock".into())
+            }
+            Some(path) => Ok(ListenAddress::Unix(PathBuf::from(path))),
+            None => Ok(ListenAddress::Tcp(text.to_owned())),
+        }
+    }
+}
+
+/// The socket file of a unix listener; removed when this is dropped (the server stopped).
+pub struct SocketFile(PathBuf);
+
+impl Drop for SocketFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Listens on a unix socket at `path`, with mode 0660: the server's user and group may
+/// connect (the tor daemon, once in that group), nobody else. A socket left there by a
+/// server that did not stop cleanly is replaced; a live one, or a file that is not a socket,
+/// is left alone and refused.
+pub fn bind_unix(path: &Path) -> std::io::Result<(tokio::net::UnixListener, SocketFile)> {
+    use std::io::{Error, ErrorKind};
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    match std::fs::symlink_metadata(path) {
+        Ok(found) if !found.file_type().is_socket() => {
+            return Err(Error::new(
+                ErrorKind::AlreadyExists,
+                "something that is not a socket is already there",
+            ));
+        }
+        Ok(_) => {
+            if std::os::unix::net::UnixStream::connect(path).is_ok() {
+                return Err(Error::new(
+                    ErrorKind::AddrInUse,
+                    "another server is listening on it",
+                ));
+            }
+            std::fs::remove_file(path)?;
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let listener = tokio::net::UnixListener::bind(path)?;
+    let socket_file = SocketFile(path.to_owned());
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660))?;
+    Ok((listener, socket_file))
+}
+
 /// Completes on Ctrl-C or SIGTERM (what systemd and `kill` send).
 pub async fn stop_signal() {
     let terminate = async {
@@ -236,6 +298,49 @@ mod tests {
         let mut answer = String::new();
         stream.read_to_string(&mut answer).await.unwrap();
         answer
+    }
+
+    /// A unix socket: mode 0660, a stale socket replaced, a live one and a plain file left
+    /// alone, the file removed once the server is done.
+    #[tokio::test]
+    async fn a_unix_socket_is_served_and_cleaned_up() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kentongan.sock");
+        // What a killed server leaves: the file, with nobody listening.
+        drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+        assert!(path.exists());
+
+        let (listener, socket_file) = bind_unix(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o660, "{mode:o}");
+        let live = bind_unix(&path).err().unwrap();
+        assert_eq!(live.kind(), std::io::ErrorKind::AddrInUse, "{live}");
+
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, app(), LIMITS, async {
+            let _ = stopped.await;
+        }));
+        let mut stream = tokio::net::UnixStream::connect(&path).await.unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        assert!(
+            answer.starts_with("HTTP/1.1 200") && answer.ends_with("ok"),
+            "{answer}"
+        );
+
+        stop.send(()).unwrap();
+        server.await.unwrap();
+        drop(socket_file);
+        assert!(!path.exists(), "the socket file is left behind");
+
+        std::fs::write(&path, "not a socket").unwrap();
+        assert!(bind_unix(&path).is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "not a socket");
     }
 
     #[tokio::test]

@@ -35,22 +35,27 @@ pub fn csrf_token(headers: &HeaderMap) -> Option<String> {
 /// `Secure` and HSTS is sent; a browser then never sends a secret over plain HTTP. A request
 /// without a `Host` counts as reached over HTTPS.
 pub fn https_expected(headers: &HeaderMap) -> bool {
-    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+    let Some(name) = host_name(headers) else {
         return true;
     };
-    let host = host.trim().to_ascii_lowercase();
-    // Without the port: "[::1]:8080" → "::1", "example.org:443" → "example.org".
-    let name = match host.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or_default(),
-        None => host.split(':').next().unwrap_or_default(),
-    };
-    let name = name.trim_end_matches('.');
     let loopback = name == "localhost"
         || name.ends_with(".localhost")
         || name
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback());
     !(loopback || name.ends_with(".onion"))
+}
+
+/// The name in the request's `Host`, in lower case, without the port or a final dot:
+/// "[::1]:8080" → "::1", "Example.org.:443" → "example.org".
+pub fn host_name(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let host = host.trim().to_ascii_lowercase();
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    Some(name.trim_end_matches('.').to_owned())
 }
 
 pub fn new_token() -> String {

@@ -724,17 +724,13 @@ impl AppState {
             draft,
             notice,
         );
+        // Whether cookies are Secure depends on the request's Host, not the response's.
+        let secure = self.secure_cookies(headers);
         let mut response = html(status, page);
-        let headers = response.headers_mut();
-        headers.append(
-            header::SET_COOKIE,
-            cookies::set_cookie(&token, self.secure_cookies(headers)),
-        );
+        let response_headers = response.headers_mut();
+        response_headers.append(header::SET_COOKIE, cookies::set_cookie(&token, secure));
         if forget_session {
-            headers.append(
-                header::SET_COOKIE,
-                session_cookie(None, self.secure_cookies(headers)),
-            );
+            response_headers.append(header::SET_COOKIE, session_cookie(None, secure));
         }
         response
     }

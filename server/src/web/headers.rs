@@ -1,9 +1,11 @@
 //! Security headers on every response.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+
+use crate::onion::OnionAddress;
 
 /// Scripts, styles, images, workers and fetches from this origin only; WebAssembly may be
 /// compiled (`'wasm-unsafe-eval'`, the only relaxation — the browser encryption needs it);
@@ -50,5 +52,35 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         HeaderName::from_static("permissions-policy"),
         "camera=(), microphone=(), geolocation=(), interest-cohort=()",
     );
+    response
+}
+
+/// Tells Tor Browser that this page is also at the onion service, on HTML pages reached under
+/// any other name: it then offers (or, if the user chose so, goes to) the same path and query
+/// at `http://ADDRESS`. Not on the onion name itself, where it would point to itself.
+pub async fn onion_location(
+    State(onion): State<OnionAddress>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let on_onion = super::cookies::host_name(request.headers()).as_deref() == Some(onion.as_str());
+    let path_and_query = request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    let mut response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if html && !on_onion {
+        // The onion name is checked and the path and query came in a valid request line.
+        if let Ok(location) = HeaderValue::from_str(&format!("http://{onion}{path_and_query}")) {
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static("onion-location"), location);
+        }
+    }
     response
 }

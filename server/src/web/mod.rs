@@ -28,6 +28,7 @@ use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Pr
 use crate::clock::Clock;
 use crate::followup::{Attempts, LoginLimits, Sessions};
 use crate::kdf_pool::KdfPool;
+use crate::onion::OnionAddress;
 use crate::store::Store;
 use crate::team::TeamCache;
 use crate::team_sessions::TeamSessions;
@@ -52,6 +53,7 @@ struct Inner {
     secure_cookies: bool,
     utc_offset: UtcOffset,
     attachments: AttachmentLimits,
+    onion_address: Option<OnionAddress>,
     /// No-JS photos cleaned in memory at once ([`nojs_files::PHOTO_SLOTS`]).
     photo_slots: tokio::sync::Semaphore,
     clock: Clock,
@@ -68,6 +70,8 @@ pub struct Settings {
     pub deadlines: Deadlines,
     pub categories: crate::categories::Categories,
     pub attachments: AttachmentLimits,
+    /// Sent as `Onion-Location` on pages reached under other names.
+    pub onion_address: Option<OnionAddress>,
 }
 
 impl AppState {
@@ -93,6 +97,7 @@ impl AppState {
             secure_cookies: settings.secure_cookies,
             utc_offset: settings.utc_offset,
             attachments: settings.attachments,
+            onion_address: settings.onion_address,
             photo_slots: tokio::sync::Semaphore::new(nojs_files::PHOTO_SLOTS),
             clock,
         }))
@@ -113,7 +118,7 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/", get(landing))
         .merge(report::routes())
         .merge(attachments::routes())
@@ -125,7 +130,14 @@ pub fn router(state: AppState) -> Router {
             "/favicon.ico",
             get(|| static_asset(Path("favicon.svg".to_owned()))),
         )
-        .fallback(not_found)
+        .fallback(not_found);
+    if let Some(onion) = state.0.onion_address.clone() {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            onion,
+            headers::onion_location,
+        ));
+    }
+    router
         .layer(axum::middleware::from_fn(headers::security_headers))
         // Ciphertext (attachments) does not compress: sent as is, with its length.
         .layer(

@@ -21,4 +21,5 @@ mod notify;
 mod proxy;
 mod support;
 mod team;
+mod tor;
 mod upgrade;

@@ -120,6 +120,7 @@ async fn with_store_limits(
             login_limits,
             deadlines: Default::default(),
             categories: Default::default(),
+            onion_address: None,
             attachments: files,
         },
         clock,
