@@ -403,10 +403,9 @@ async fn run() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Config(_)
-        | Command::Doctor
-        | Command::Backup { .. }
-        | Command::Restore { .. } => Ok(()),
+        Command::Config(_) | Command::Doctor | Command::Backup { .. } | Command::Restore { .. } => {
+            Ok(())
+        }
     }
 }
 
