@@ -19,6 +19,7 @@ pub mod serve;
 pub mod store;
 pub mod team;
 pub mod team_sessions;
+pub mod tls;
 pub mod totp;
 pub mod uploads;
 pub mod web;

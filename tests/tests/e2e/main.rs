@@ -19,3 +19,4 @@ mod no_js;
 mod notify;
 mod support;
 mod team;
+mod tls;
