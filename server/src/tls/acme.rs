@@ -260,11 +260,10 @@ fn challenge_certificate(name: &str, digest: &[u8]) -> anyhow::Result<CertifiedK
     let key = rcgen::KeyPair::generate()?;
     let cert = params.self_signed(&key)?;
     let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    Ok(CertifiedKey::from_der(
-        vec![cert.der().clone()],
-        key_der,
-        &provider(),
-    )?)
+    // Not `CertifiedKey::from_der`: its check that key and certificate fit parses the
+    // certificate with webpki, which refuses the critical acmeIdentifier extension.
+    let signing_key = provider().key_provider.load_private_key(key_der)?;
+    Ok(CertifiedKey::new(vec![cert.der().clone()], signing_key))
 }
 
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {

@@ -238,6 +238,15 @@ async fn own_certificate_serves_reports_over_https() {
         .send()
         .await
         .unwrap();
+    // Logged in: on to the case page, over HTTPS.
+    assert_eq!(case.status(), 303);
+    let case_page = case.headers()["location"].to_str().unwrap().to_owned();
+    let case_url = if case_page.starts_with('/') {
+        format!("{base}{case_page}")
+    } else {
+        case_page
+    };
+    let case = client.get(case_url).send().await.unwrap();
     assert_eq!(case.status(), 200);
     assert!(case.text().await.unwrap().contains(what));
 
