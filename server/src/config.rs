@@ -68,6 +68,8 @@ pub struct FileConfig {
     pub connections: Option<crate::serve::ConnectionLimits>,
     /// The Tor onion service this site is also reached as.
     pub tor: Option<crate::onion::TorConfig>,
+    /// HTTPS of its own: certificate files or ACME, and an optional plain-HTTP redirect.
+    pub tls: Option<crate::tls::TlsFile>,
 }
 
 /// The configuration in force.
@@ -88,6 +90,8 @@ pub struct Config {
     pub connections: crate::serve::ConnectionLimits,
     /// `None`: no `Onion-Location` header.
     pub onion_address: Option<crate::onion::OnionAddress>,
+    /// Empty (`is_on()` false): plain HTTP.
+    pub tls: crate::tls::TlsFile,
 }
 
 /// A database URL, with any password masked in `Debug` and `Display`.
@@ -216,6 +220,7 @@ impl Config {
                 .map(|address| crate::onion::OnionAddress::parse(&address))
                 .transpose()
                 .context("[tor] onion_address")?,
+            tls: file.tls.unwrap_or_default(),
         })
     }
 }
@@ -302,6 +307,29 @@ mod tests {
         assert_eq!(settings.deadline_warning_days, 2);
         assert_eq!(settings.team_url, "https://wbs.example.go.id/team");
         assert!(!format!("{settings:?}").contains("s3cret"));
+    }
+
+    /// The example's commented `[tls]` table, uncommented, is valid.
+    #[test]
+    fn example_tls_table_parses() {
+        let (_, table) = EXAMPLE.split_once("# [tls]").unwrap();
+        let uncommented: String = std::iter::once("[tls]")
+            .chain(
+                table
+                    .lines()
+                    .skip(1)
+                    .take_while(|line| line.starts_with('#'))
+                    .filter_map(|line| line.strip_prefix("# "))
+                    .filter(|line| line.contains(" = ")),
+            )
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let file: FileConfig = toml::from_str(&uncommented).unwrap();
+        let tls = file.tls.unwrap();
+        assert!(tls.cert.is_some() && tls.key.is_some());
+        assert_eq!(tls.redirect_http.as_deref(), Some("0.0.0.0:80"));
+        assert_eq!(tls.acme_renew_days, Some(30));
+        assert!(toml::from_str::<FileConfig>("[tls]\ncertificate = \"x\"").is_err());
     }
 
     #[test]

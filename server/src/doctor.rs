@@ -182,11 +182,48 @@ async fn investigators(url: &str) -> Check {
     }
 }
 
-/// Where the TLS certificate check plugs in: once `[tls]` is in the configuration, one line
-/// per certificate file from `tls::certificate_expiry(path)` (FIX when it cannot be read or
-/// has expired, warn when it expires within a couple of weeks and is not renewed by ACME).
-fn tls(_config: &Config) -> Vec<Check> {
-    Vec::new()
+/// The HTTPS certificate, when the server serves HTTPS itself: FIX when the file cannot be
+/// read or has expired, warn when it expires within two weeks (nobody renews a file but the
+/// operator). ACME renews its own; there, the settings are named.
+fn tls(config: &Config) -> Vec<Check> {
+    let tls = &config.tls;
+    if !tls.is_on() {
+        return vec![Check::ok(
+            "HTTPS: not served by Kentongan itself (a reverse proxy or an onion service in front)",
+        )];
+    }
+    if !tls.acme_domains.is_empty() {
+        return vec![Check::ok(format!(
+            "HTTPS: certificates by ACME for {}, renewed before they expire",
+            tls.acme_domains.join(", ")
+        ))];
+    }
+    let Some(cert) = &tls.cert else {
+        return vec![Check::fix("HTTPS: [tls] names no certificate file (cert)")];
+    };
+    let now = time::OffsetDateTime::now_utc();
+    match crate::tls::certificate_expiry(cert) {
+        Err(error) => vec![Check::fix(format!(
+            "HTTPS: cannot read the certificate {}: {error:#}",
+            cert.display()
+        ))],
+        Ok(expiry) if expiry <= now => vec![Check::fix(format!(
+            "HTTPS: the certificate {} expired on {}: renew it (the server picks the new file up \
+             by itself)",
+            cert.display(),
+            expiry.date()
+        ))],
+        Ok(expiry) if expiry - now < time::Duration::days(14) => vec![Check::warn(format!(
+            "HTTPS: the certificate {} expires on {}: renew it soon",
+            cert.display(),
+            expiry.date()
+        ))],
+        Ok(expiry) => vec![Check::ok(format!(
+            "HTTPS: the certificate {} is valid until {}",
+            cert.display(),
+            expiry.date()
+        ))],
+    }
 }
 
 /// When notifications are on, the SMTP server answers (connect, greeting, EHLO).

@@ -21,6 +21,7 @@ pub mod serve;
 pub mod store;
 pub mod team;
 pub mod team_sessions;
+pub mod tls;
 pub mod totp;
 pub mod uploads;
 pub mod web;

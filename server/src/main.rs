@@ -50,6 +50,13 @@ enum Command {
         /// Address to listen on, or unix:PATH for a unix socket [default: 127.0.0.1:8080]
         #[arg(long, env = "KENTONGAN_LISTEN")]
         listen: Option<String>,
+        /// Serve HTTPS with this certificate chain (PEM), re-read when it changes; overrides
+        /// `[tls] cert`.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM); overrides `[tls] key`.
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate {
@@ -305,19 +312,28 @@ async fn run() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     let listen = match &cli.command {
-        Some(Command::Serve { listen }) => listen.clone(),
+        Some(Command::Serve { listen, .. }) => listen.clone(),
         _ => None,
     };
     if let Some(Command::Config(ConfigCommand::Example)) = cli.command {
         print!("{}", config::EXAMPLE);
         return Ok(());
     }
-    let config = Config::load(
+    let mut config = Config::load(
         cli.global.config.as_deref(),
         listen,
         cli.global.database_url,
     )?;
     config.database_url.refuse_root_in_others_folder()?;
+    if let Some(Command::Serve {
+        tls_cert: Some(cert),
+        tls_key: Some(key),
+        ..
+    }) = &cli.command
+    {
+        config.tls.cert = Some(cert.clone());
+        config.tls.key = Some(key.clone());
+    }
     // Backup and restore open the database their own way (restore must find it as it is);
     // the status and the doctor read it without migrating.
     match &cli.command {
@@ -381,7 +397,11 @@ async fn run() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot open the database {}", config.database_url))?;
 
-    match cli.command.unwrap_or(Command::Serve { listen: None }) {
+    match cli.command.unwrap_or(Command::Serve {
+        listen: None,
+        tls_cert: None,
+        tls_key: None,
+    }) {
         Command::Serve { .. } => serve(config, store).await,
         Command::Migrate { .. } => {
             println!("database is up to date: {}", config.database_url);
@@ -492,6 +512,9 @@ async fn serve(mut config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
     let app = web::router(state);
     let stop = kentongan_server::serve::stop_signal();
     if let ListenAddress::Unix(path) = listen {
+        if config.tls.is_on() {
+            bail!("[tls] needs a TCP listen address: a unix socket is for an onion service");
+        }
         let (listener, _socket_file) = kentongan_server::serve::bind_unix(&path)
             .with_context(|| format!("cannot listen on the unix socket {}", path.display()))?;
         tracing::info!(
@@ -499,18 +522,50 @@ async fn serve(mut config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
             path.display(),
             config.database_url
         );
-        kentongan_server::serve::serve(listener, app, config.connections, stop).await;
+        kentongan_server::serve::serve(listener, app, config.connections, None, stop).await;
         return Ok(());
     }
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    // After the bind: an ACME CA checks the name by connecting to this listener.
+    let https = if config.tls.is_on() {
+        Some(config.tls.start(&config.database_url.0)?)
+    } else {
+        None
+    };
     tracing::info!(
-        "Kentongan listening on http://{} with database {}",
+        "Kentongan listening on {}://{} with database {}",
+        if https.is_some() { "https" } else { "http" },
         config.listen,
         config.database_url
     );
-    kentongan_server::serve::serve(listener, app, config.connections, stop).await;
+    let _redirect = match (&https, &config.tls.redirect_http) {
+        (Some(_), Some(address)) => {
+            let https_port = listener.local_addr()?.port();
+            let redirect = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("cannot listen on {address} (redirect_http)"))?;
+            tracing::info!("redirecting plain HTTP on {address} to HTTPS");
+            Some(tokio::spawn(kentongan_server::serve::serve(
+                redirect,
+                kentongan_server::tls::redirect::router(https_port),
+                config.connections,
+                None,
+                kentongan_server::serve::stop_signal(),
+            )))
+        }
+        (None, Some(_)) => bail!("[tls] redirect_http needs HTTPS: cert and key, or acme_domains"),
+        _ => None,
+    };
+    kentongan_server::serve::serve(
+        listener,
+        app,
+        config.connections,
+        https.as_ref().map(|https| https.acceptor.clone()),
+        stop,
+    )
+    .await;
     Ok(())
 }
 

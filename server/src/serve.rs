@@ -9,6 +9,8 @@
 //! - a request body may pause at most `body_timeout` between two pieces: a phone uploading
 //!   100 MB over a slow link is fine, a client that stops sending is cut off;
 //! - a response may wait at most `write_timeout` for the client to take more of it;
+//! - over HTTPS, the TLS handshake must be done within `handshake_timeout`, so a client that
+//!   opens a connection and never finishes its hello does not hold a slot;
 //! - at most `max` connections are open at once; beyond that, new ones wait in the kernel's
 //!   queue until one closes, so a flood cannot use up file descriptors (the soft limit is
 //!   raised to the hard one at start).
@@ -31,6 +33,9 @@ use hyper_util::service::TowerToHyperService;
 use serde::Deserialize;
 use tokio::sync::Semaphore;
 use tokio_io_timeout::TimeoutStream;
+use tokio_rustls::TlsAcceptor;
+
+use crate::tls::ACME_TLS_ALPN;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
 /// `[connections]` in the configuration.
@@ -48,6 +53,8 @@ pub struct ConnectionLimits {
     pub write_timeout_seconds: u64,
     /// Seconds that requests in progress get to finish when the server stops. 20 unless set.
     pub shutdown_grace_seconds: u64,
+    /// Seconds for a TLS handshake to finish (HTTPS only). 10 unless set.
+    pub handshake_timeout_seconds: u64,
 }
 
 impl Default for ConnectionLimits {
@@ -58,6 +65,7 @@ impl Default for ConnectionLimits {
             body_timeout_seconds: 30,
             write_timeout_seconds: 30,
             shutdown_grace_seconds: 20,
+            handshake_timeout_seconds: 10,
         }
     }
 }
@@ -75,14 +83,18 @@ impl ConnectionLimits {
     fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_seconds)
     }
+    fn handshake_timeout(&self) -> Duration {
+        Duration::from_secs(self.handshake_timeout_seconds.max(1))
+    }
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then lets the requests in progress
-/// finish (for at most `shutdown_grace`).
+/// Serves `app` on `listener` (over TLS with `tls`) until `shutdown` completes, then lets the
+/// requests in progress finish (for at most `shutdown_grace`).
 pub async fn serve<L>(
     mut listener: L,
     app: Router,
     limits: ConnectionLimits,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) where
     L: Listener,
@@ -112,11 +124,29 @@ pub async fn serve<L>(
         };
         let mut io = TimeoutStream::new(io);
         io.set_write_timeout(Some(limits.write_timeout()));
-        let connection = http.serve_connection(TokioIo::new(Box::pin(io)), service.clone());
-        let connection = graceful.watch(connection);
+        let io = Box::pin(io);
+        // A client that went away or timed out: nothing worth a log line.
+        let Some(tls) = &tls else {
+            let connection = http.serve_connection(TokioIo::new(io), service.clone());
+            let connection = graceful.watch(connection);
+            tokio::spawn(async move {
+                let _ = connection.await;
+                drop(permit);
+            });
+            continue;
+        };
+        let (tls, http, service) = (tls.clone(), http.clone(), service.clone());
+        let watcher = graceful.watcher();
+        let handshake_timeout = limits.handshake_timeout();
         tokio::spawn(async move {
-            // A client that went away or timed out: nothing worth a log line.
-            let _ = connection.await;
+            // The permit is held during the handshake too, which is why it is bounded.
+            if let Ok(Ok(stream)) = tokio::time::timeout(handshake_timeout, tls.accept(io)).await {
+                // An ACME CA's TLS-ALPN-01 check ends with the handshake.
+                if stream.get_ref().1.alpn_protocol() != Some(ACME_TLS_ALPN) {
+                    let connection = http.serve_connection(TokioIo::new(stream), service);
+                    let _ = watcher.watch(connection).await;
+                }
+            }
             drop(permit);
         });
     }
@@ -244,6 +274,7 @@ mod tests {
         body_timeout_seconds: 1,
         write_timeout_seconds: 1,
         shutdown_grace_seconds: 5,
+        handshake_timeout_seconds: 1,
     };
 
     fn app() -> Router {
@@ -269,7 +300,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap().to_string();
         let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, app(), limits, async {
+        let server = tokio::spawn(serve(listener, app(), limits, None, async {
             let _ = stopped.await;
         }));
         (address, stop, server)
@@ -426,6 +457,81 @@ mod tests {
             .expect("served once a connection closed")
             .unwrap();
         assert!(answer.ends_with("ok"), "{answer}");
+    }
+
+    /// A TLS acceptor with a fresh self-signed certificate for `wbs.test`, and that certificate.
+    fn tls_acceptor() -> (TlsAcceptor, rustls_pki_types::CertificateDer<'static>) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["wbs.test".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let certificates = Arc::new(crate::tls::Certificates::default());
+        certificates.set(
+            crate::tls::parse_pair(cert.pem().as_bytes(), key.serialize_pem().as_bytes()).unwrap(),
+        );
+        let config = crate::tls::server_config(certificates).unwrap();
+        (TlsAcceptor::from(config), cert.der().clone())
+    }
+
+    async fn tls_get(address: &str, root: rustls_pki_types::CertificateDer<'static>) -> String {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(root).unwrap();
+        let config = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        let tcp = TcpStream::connect(address).await.unwrap();
+        let name = rustls_pki_types::ServerName::try_from("wbs.test").unwrap();
+        let mut stream = connector.connect(name, tcp).await.unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: wbs.test\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = Vec::new();
+        // Whatever the end of the stream looks like, the answer is what was read.
+        let _ = stream.read_to_end(&mut answer).await;
+        String::from_utf8_lossy(&answer).into_owned()
+    }
+
+    /// Over TLS every limit still holds: a client that opens a connection and never sends its
+    /// hello is cut off after the handshake timeout, and gives its slot to the next one.
+    #[tokio::test]
+    async fn a_stalled_tls_handshake_gives_up_its_slot() {
+        let limits = ConnectionLimits {
+            max: 1,
+            header_timeout_seconds: 30,
+            ..LIMITS
+        };
+        let (acceptor, root) = tls_acceptor();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let _server = tokio::spawn(serve(
+            listener,
+            app(),
+            limits,
+            Some(acceptor),
+            std::future::pending(),
+        ));
+        let mut silent = TcpStream::connect(&address).await.unwrap();
+        let served = tokio::spawn({
+            let address = address.clone();
+            async move { tls_get(&address, root).await }
+        });
+        assert!(
+            closed_within(&mut silent, Duration::from_secs(10)).await,
+            "a connection that never said hello is still open"
+        );
+        let answer = tokio::time::timeout(Duration::from_secs(10), served)
+            .await
+            .expect("served once the silent connection was cut off")
+            .unwrap();
+        assert!(
+            answer.starts_with("HTTP/1.1 200") && answer.ends_with("ok"),
+            "{answer}"
+        );
     }
 
     #[tokio::test]

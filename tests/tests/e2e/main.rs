@@ -21,5 +21,6 @@ mod notify;
 mod proxy;
 mod support;
 mod team;
+mod tls;
 mod tor;
 mod upgrade;

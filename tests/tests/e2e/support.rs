@@ -155,19 +155,28 @@ pub struct Server {
     pub url: String,
     pub database_url: Option<String>,
     log: PathBuf,
+    /// Arguments after `serve`.
+    serve_args: Vec<String>,
 }
 
 impl Server {
     /// `database_url: None` uses the built-in default (SQLite under `data/`).
     pub fn start(dir: TempDir, database_url: Option<&str>) -> Server {
+        Server::start_with(dir, database_url, &[])
+    }
+
+    /// [`Server::start`] with `kentongan serve SERVE_ARGS`.
+    pub fn start_with(dir: TempDir, database_url: Option<&str>, serve_args: &[&str]) -> Server {
         let log = dir.path().join("server.log");
-        let (child, url) = spawn_server(dir.path(), database_url, &log);
+        let serve_args: Vec<String> = serve_args.iter().map(|a| a.to_string()).collect();
+        let (child, url) = spawn_server(dir.path(), database_url, &log, &serve_args);
         Server {
             child,
             dir,
             url,
             database_url: database_url.map(str::to_owned),
             log,
+            serve_args,
         }
     }
 
@@ -191,7 +200,12 @@ impl Server {
             self.child.try_wait().unwrap().is_some(),
             "restart: the server is still running"
         );
-        let (child, url) = spawn_server(self.dir.path(), self.database_url.as_deref(), &self.log);
+        let (child, url) = spawn_server(
+            self.dir.path(),
+            self.database_url.as_deref(),
+            &self.log,
+            &self.serve_args,
+        );
         self.child = child;
         self.url = url;
     }
@@ -252,7 +266,12 @@ impl Server {
 
 /// Starts `kentongan serve` in `dir` on a free port, its log appended to `log`; waits until it
 /// listens.
-fn spawn_server(dir: &Path, database_url: Option<&str>, log: &Path) -> (Child, String) {
+fn spawn_server(
+    dir: &Path,
+    database_url: Option<&str>,
+    log: &Path,
+    serve_args: &[String],
+) -> (Child, String) {
     let port = free_port();
     let log_file = std::fs::OpenOptions::new()
         .create(true)
@@ -275,7 +294,7 @@ fn spawn_server(dir: &Path, database_url: Option<&str>, log: &Path) -> (Child, S
     if let Some(url) = database_url {
         cmd.env("KENTONGAN_DATABASE_URL", url);
     }
-    cmd.arg("serve");
+    cmd.arg("serve").args(serve_args);
     let mut child = cmd.spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
