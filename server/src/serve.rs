@@ -349,7 +349,7 @@ mod tests {
         assert_eq!(live.kind(), std::io::ErrorKind::AddrInUse, "{live}");
 
         let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, app(), LIMITS, async {
+        let server = tokio::spawn(serve(listener, app(), LIMITS, None, async {
             let _ = stopped.await;
         }));
         let mut stream = tokio::net::UnixStream::connect(&path).await.unwrap();
